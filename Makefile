@@ -1,0 +1,33 @@
+# Oasis — two commands: `make demo` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: demo test bench lint test-xr system-deps system-deps-test
+
+# The virtual environment is (re)built whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+system-deps:
+	@bash scripts/install-system-deps.sh runtime
+
+system-deps-test:
+	@bash scripts/install-system-deps.sh test
+
+demo: system-deps $(STAMP)
+	$(VENV)/bin/oasis demo
+
+test: system-deps-test $(STAMP)
+	$(PY) -m pytest -q
+
+bench: system-deps $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .

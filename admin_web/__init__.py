@@ -1,0 +1,1 @@
+"""The admin server: station API, utilization pages, roles, audit log."""

@@ -1,0 +1,50 @@
+"""The `oasis` command: one entry point, subcommands owned by the packages that implement them.
+
+Each subcommand lives in a module exposing ``configure(parser)`` and ``run(args) -> int``.
+Those modules import heavy libraries (mne, pyglet, …) inside ``run`` so that ``oasis --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# name -> (module, one-line help). Order is the order shown by `oasis --help`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sim": ("sensors.sim.cli", "publish simulated physiological LSL streams (a simulated officer)"),
+    "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="oasis",
+        description="Oasis relaxation-station controller (减压驿站 放松站控制程序)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module.configure(command_parser)
+        command_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `oasis` console script."""
+    args = build_parser().parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
