@@ -1,0 +1,1 @@
+"""Physiological features: pure functions over numpy arrays plus streaming extractors."""
