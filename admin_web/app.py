@@ -65,31 +65,35 @@ class GuardMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             await self._too_large(send_with_headers)
             return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        if scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send_with_headers)
+            return
+        body, more = bytearray(), True
+        while more:  # read the whole body first: refuse it before any parsing once it is too large
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _BodyTooLarge
-            return message
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body:
+                await self._too_large(send_with_headers)
+                return
+        replayed = False
 
-        try:
-            await self.app(scope, limited_receive, send_with_headers)
-        except _BodyTooLarge:
-            await self._too_large(send_with_headers)
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send_with_headers)
 
     @staticmethod
     async def _too_large(send: Send) -> None:
         await JSONResponse({"detail": "request body too large"}, status_code=413)(
             {"type": "http"}, _no_receive, send
         )
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 async def _no_receive() -> Message:
