@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
+from admin_support import approve, pair, postgres_server
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text, update
 
 from admin_web import db, sample, stats, wire_v1
 from admin_web.app import create_app
 from admin_web.security import sha256_hex
-from admin_support import approve, pair, postgres_server
 
 
 @pytest.fixture(scope="module")
