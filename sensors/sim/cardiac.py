@@ -89,8 +89,13 @@ class BeatTrain:
 
 # ECG waves as (offset s from R, amplitude mV, width s); offsets and widths after R scale with
 # sqrt(RR) (Bazett), as the QT interval does.
-_NORMAL_WAVES = ((-0.16, 0.12, 0.025), (-0.025, -0.10, 0.010), (0.0, 1.10, 0.011),
-                 (0.028, -0.25, 0.011), (0.28, 0.30, 0.060))
+_NORMAL_WAVES = (
+    (-0.16, 0.12, 0.025),
+    (-0.025, -0.10, 0.010),
+    (0.0, 1.10, 0.011),
+    (0.028, -0.25, 0.011),
+    (0.28, 0.30, 0.060),
+)
 _ECTOPIC_WAVES = ((0.0, 1.50, 0.030), (0.07, -0.50, 0.030), (0.32, -0.40, 0.070))
 
 
@@ -195,6 +200,7 @@ class RrGenerator:
     units = ("ms",)
     channel_type = "RR"
     channel_count = 1
+    scale = 200.0
 
     def __init__(self, scenario: Scenario, seed: int = 0, beats: BeatTrain | None = None) -> None:
         self.scenario = scenario
