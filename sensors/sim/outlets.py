@@ -16,13 +16,16 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pylsl
 
 from sensors.sim.cardiac import RrGenerator
 from sensors.sim.faults import Fault, FaultInjector
-from sensors.sim.streams import Generator
+
+if TYPE_CHECKING:
+    from sensors.sim.streams import Generator
 
 log = logging.getLogger(__name__)
 
