@@ -109,6 +109,7 @@ class Inlet:
         try:
             inlet = pylsl.StreamInlet(self._info, max_buflen=max(2, int(self._buffer_span())), recover=True)
             full = inlet.info(timeout=timeout)
+            inlet.open_stream(timeout=timeout)  # data flows from now on, not from the first pull
         except (LostError, TimeoutError) as exc:
             self._state, self._reason = "lost", f"could not open stream: {exc or type(exc).__name__}"
             log.warning("%s: %s", self.description.name, self._reason)
