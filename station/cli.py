@@ -14,6 +14,7 @@ import sys
 
 # name -> (module, one-line help). Order is the order shown by `oasis --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "sim": ("sensors.sim.cli", "publish simulated physiological LSL streams (a simulated officer)"),
     "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
 }
 
