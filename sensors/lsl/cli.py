@@ -8,6 +8,8 @@ import math
 import sys
 import time
 
+from sensors.types import Verdict
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="observe for --duration, print JSON, exit")
@@ -62,12 +64,15 @@ def _rows(catalog, only: str | None) -> list[dict]:
                        verdict={"level": "n/a", "reason": f"{d.channel_format} stream is not sampled"})
         else:
             s = inlet.status()
+            channels = inlet.channel_verdicts() if s.state == "receiving" else []
+            verdict = Verdict.worst([s.verdict, *channels])
             row.update(
                 labels=list(s.description.labels), units=list(s.description.units),
                 state=s.state, measured_rate=round(s.measured_rate, 2), samples=s.samples, gaps=s.gaps,
                 gap_seconds=round(s.gap_seconds, 3), nonfinite_samples=s.nonfinite_samples,
                 clock_offset=s.clock_offset,
-                verdict={"level": s.verdict.level.value, "reason": s.verdict.reason},
+                verdict={"level": verdict.level.value, "reason": verdict.reason},
+                channel_verdicts=[{"level": v.level.value, "reason": v.reason} for v in channels],
             )
         rows.append(row)
     # streams that vanished still have inlets: show them as lost so the table keeps them

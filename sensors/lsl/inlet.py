@@ -209,6 +209,19 @@ class Inlet:
         """Zero-copy views of the last ``seconds`` of samples."""
         return self.buffer.latest_seconds(seconds)
 
+    def channel_verdicts(self, seconds: float = 2.0) -> list[Verdict]:
+        """Per-channel signal quality (flatline, clipping, mains, impossible values…) of the last
+        ``seconds``; empty for stream types Oasis has no signal rules for."""
+        from sensors.lsl.registry import kind_of
+        from sensors.quality import channel_verdicts
+
+        kind = kind_of(self.description.type)
+        rate = self.description.nominal_srate
+        if kind is None or rate <= 0 or self.buffer.total_written == 0:
+            return []
+        data, times = self.buffer.latest_seconds(seconds)
+        return channel_verdicts(data, rate, kind, timestamps=times)
+
     @property
     def gaps(self) -> list[Gap]:
         return list(self._counters.gaps)
