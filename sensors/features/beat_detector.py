@@ -118,13 +118,16 @@ class RegionBeatDetector:
         return self._release(self._n)
 
     def finish(self) -> list[int]:
-        """End of the recording: push the last value for ``delay`` samples, release every beat."""
+        """End of the recording: push the last value for ``delay`` samples, release every beat.
+
+        A beat within ``short_s`` of the end is dropped: its wave may be cut short by the end.
+        """
         pad = np.full(self.delay + 1, self._hold.last)
-        n_real = self._n
+        last_whole = self._n - round(self.short_s * self.fs)
         beats = self.push(pad)
         self._in_region = False
         beats += self._release(10**15)
-        return [b for b in beats if b < n_real]
+        return [b for b in beats if b < last_whole]
 
     def _scan(self, above: np.ndarray, clean: np.ndarray) -> None:
         """Walk region edges in this chunk (a Python loop over edges only, not samples)."""
