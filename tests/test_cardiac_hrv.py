@@ -94,7 +94,7 @@ def test_rsa_breathing_rate(breaths_per_min):
 
 def _regular_beats(seed: int = 0) -> np.ndarray:
     """~100 s of beats with RSA (0.25 Hz, ±30 ms) and 3 ms of beat-to-beat noise."""
-    times, nn = _sine_rhythm(0.25, 30.0, 100.0, mean=800.0)
+    _, nn = _sine_rhythm(0.25, 30.0, 100.0, mean=800.0)
     return np.cumsum(nn + 3.0 * np.random.default_rng(seed).standard_normal(nn.size)) / 1000.0
 
 
