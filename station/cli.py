@@ -15,6 +15,8 @@ import sys
 # name -> (module, one-line help). Order is the order shown by `oasis --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
+    "devices": ("sensors.devices.cli_devices", "list serial ports and guess the biofeedback device on each"),
+    "bridge": ("sensors.devices.cli_bridge", "bridge a serial device (cyton, thinkgear, cms50d, gsr) to LSL"),
 }
 
 
