@@ -163,13 +163,13 @@ class GsrParser:
 
 
 class GsrEmulator:
-    """An Arduino with a Grove GSR sensor printing readings at ``rate`` Hz (source in µS)."""
+    """An Arduino with a Grove GSR sensor printing one reading per source sample (source in µS)."""
 
-    def __init__(self, source: SignalSource | None = None, fmt: str = "value", rate: float = RATE,
+    def __init__(self, source: SignalSource | None = None, fmt: str = "value",
                  calibration: GsrCalibration | None = None):
-        self.rate = rate
-        self.source = source or SineSource(fs=rate, channels=1, labels=["eda"], amplitude=0.5, freq=0.05,
+        self.source = source or SineSource(fs=RATE, channels=1, labels=["eda"], amplitude=0.5, freq=0.05,
                                            noise=0.02, offset=5.0)
+        self.rate = self.source.fs
         self.fmt = "value" if fmt == "auto" else fmt
         self.calibration = calibration or load_calibration()
         self.streaming = True

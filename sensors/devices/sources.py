@@ -43,3 +43,37 @@ class SineSource:
         self._n += n
         x = self.offset + self.amplitude * np.sin(2 * np.pi * self.freqs[None, :] * t)
         return x + self.noise * self._rng.standard_normal(x.shape)
+
+
+class Resampled:
+    """A source seen at another rate (linear interpolation) and optionally a subset of its channels,
+    e.g. the simulator's 250 Hz EEG as a ThinkGear's single 512 Hz channel."""
+
+    def __init__(self, source: SignalSource, fs: float, channels: Sequence[int] | None = None):
+        self.source = source
+        self.fs = fs
+        self.channels = list(channels) if channels is not None else list(range(len(source.labels)))
+        self.labels = [source.labels[i] for i in self.channels]
+        self._ratio = source.fs / fs
+        self._buf = np.zeros((0, len(self.channels)))
+        self._buf_start = 0  # source index of self._buf[0]
+        self._n = 0
+
+    def next_chunk(self, n: int) -> np.ndarray:
+        if n <= 0:
+            return np.zeros((0, len(self.channels)))
+        pos = (self._n + np.arange(n)) * self._ratio
+        base = np.floor(pos).astype(np.int64)
+        have = self._buf_start + len(self._buf)
+        need = int(base[-1]) + 2
+        if need > have:
+            fresh = np.asarray(self.source.next_chunk(need - have), dtype=np.float64)[:, self.channels]
+            self._buf = np.vstack([self._buf, fresh])
+        i = base - self._buf_start
+        frac = (pos - base)[:, None]
+        out = self._buf[i] * (1 - frac) + self._buf[i + 1] * frac
+        drop = int(base[-1]) - self._buf_start
+        self._buf = self._buf[drop:]
+        self._buf_start += drop
+        self._n += n
+        return out
