@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import os
+import time
+from collections.abc import Callable
 
 import numpy as np
 from hypothesis import HealthCheck, settings
@@ -60,3 +62,47 @@ def check_decoded(decoded: Decoded, device: str) -> None:
     for key, rows in decoded.items():
         assert rows.ndim == 2 and rows.shape[0] > 0
         assert rows.shape[1] == streams[key].channels, key
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 20.0, every: float = 0.05) -> bool:
+    """Poll ``condition()`` until true or ``timeout`` seconds pass; the final value."""
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return bool(condition())
+
+
+class InletReader:
+    """A real LSL inlet on the stream named ``name``, accumulating everything pulled."""
+
+    def __init__(self, name: str, timeout: float = 20.0):
+        import pylsl
+
+        infos = pylsl.resolve_byprop("name", name, timeout=timeout)
+        assert infos, f"LSL stream {name} not found"
+        self.inlet = pylsl.StreamInlet(infos[0], max_buflen=60, recover=True)
+        self.inlet.open_stream(timeout=timeout)
+        self.info = self.inlet.info(timeout=timeout)
+        self.samples: list = []
+        self.stamps: list[float] = []
+
+    def pull(self) -> int:
+        data, stamps = self.inlet.pull_chunk(timeout=0.05)
+        self.samples.extend(data)
+        self.stamps.extend(stamps)
+        return len(self.stamps)
+
+    def wait_samples(self, n: int, timeout: float = 20.0) -> int:
+        wait_for(lambda: self.pull() >= n, timeout)
+        return len(self.stamps)
+
+    def labels(self) -> list[tuple[str, str]]:
+        ch = self.info.desc().child("channels").child("channel")
+        out = []
+        while not ch.empty():
+            out.append((ch.child_value("label"), ch.child_value("unit")))
+            ch = ch.next_sibling()
+        return out
