@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("station.demo", "run a simulated session end to end (what `make demo` runs)"),
     "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
     "analyze": ("sensors.analyze.cli", "analyse a recorded ECG/PPG/EEG/EDA/RESP file offline (JSON, --plot)"),
+    "devices": ("sensors.devices.cli_devices", "list serial ports and guess the biofeedback device on each"),
+    "bridge": ("sensors.devices.cli_bridge", "bridge a serial device (cyton, thinkgear, cms50d, gsr) to LSL"),
 }
 
 
