@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("sensors.sim.cli", "publish simulated physiological LSL streams (a simulated officer)"),
     "demo": ("station.demo", "run a simulated session end to end (what `make demo` runs)"),
     "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
+    "scene": ("scenes.cli", "show a calming scene on a headset, in a window, or render it to images"),
 }
 
 
