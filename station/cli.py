@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("sensors.analyze.cli", "analyse a recorded ECG/PPG/EEG/EDA/RESP file offline (JSON, --plot)"),
     "devices": ("sensors.devices.cli_devices", "list serial ports and guess the biofeedback device on each"),
     "bridge": ("sensors.devices.cli_bridge", "bridge a serial device (cyton, thinkgear, cms50d, gsr) to LSL"),
+    "scene": ("scenes.cli", "show a calming scene on a headset, in a window, or render it to images"),
 }
 
 
