@@ -16,6 +16,9 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("sensors.sim.cli", "publish simulated physiological LSL streams (a simulated officer)"),
     "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
+    "station": ("station.commands.station_group", "station checks and stored sessions (check, sessions)"),
+    "report": ("station.commands.report", "draw a session (HR, HRV, alpha, EDA, phases) to PNG or PDF"),
+    "replay": ("station.commands.replay", "republish an XDF recording's streams over LSL in real time"),
 }
 
 
