@@ -15,6 +15,7 @@ import sys
 # name -> (module, one-line help). Order is the order shown by `oasis --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("sensors.sim.cli", "publish simulated physiological LSL streams (a simulated officer)"),
+    "demo": ("station.demo", "run a simulated session end to end (what `make demo` runs)"),
     "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
     "station": ("station.commands.station_group", "station checks and stored sessions (check, sessions)"),
     "report": ("station.commands.report", "draw a session (HR, HRV, alpha, EDA, phases) to PNG or PDF"),
