@@ -54,7 +54,7 @@ def open_tracks(path: str | Path) -> list[_Track]:
 
     try:
         streams, _ = pyxdf.load_xdf(str(path), synchronize_clocks=False, dejitter_timestamps=False)
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # pyxdf raises bare Exception, struct.error, ParseError, …
         raise ReplayError(f"cannot read {path}: {exc}") from None
     tracks = []
     for s in streams:
@@ -83,20 +83,20 @@ def replay(
     lead_s: float = 0.5,
     linger_s: float = 1.0,
     stop: threading.Event | None = None,
-    on_start: Callable[[float, float], None] | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """Push every sample at its recorded time offset (divided by ``speed``); returns counts per stream.
 
-    Each sample is stamped ``start + (t - t_first) / speed`` in this machine's LSL clock.
-    ``on_start(start, t_first)`` is called once the outlets exist, ``lead_s`` before the first sample.
+    Each sample is stamped ``start + (t - t_first) / speed`` in this machine's LSL clock, where
+    ``start`` is ``lead_s`` after the outlets exist and ``on_ready()`` (if given) has returned.
     """
     if speed <= 0:
         raise ReplayError("speed must be positive")
     tracks = open_tracks(path)
+    if on_ready is not None:
+        on_ready()
     t_first = min(float(t.stamps[0]) for t in tracks)
     start = pylsl.local_clock() + lead_s
-    if on_start is not None:
-        on_start(start, t_first)
     for track in tracks:
         track.stamps = start + (track.stamps - t_first) / speed
     stop = stop or threading.Event()

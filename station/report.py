@@ -40,7 +40,7 @@ def load_traces(path: str | Path) -> SessionTraces:
 
     try:
         streams, _ = pyxdf.load_xdf(str(path), synchronize_clocks=True, dejitter_timestamps=False)
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # pyxdf raises bare Exception, struct.error, ParseError, …
         raise ReportError(f"cannot read {path}: {exc}") from None
     by_type: dict[str, dict] = {}
     for s in streams:
@@ -114,9 +114,12 @@ def draw_report(traces: SessionTraces, out: str | Path, title: str, language: st
             ax.text(0.5, 0.5, "not recorded", transform=ax.transAxes, ha="center", color="grey")
         ax.set_xlim(minutes.min(), max(minutes.max(), minutes.min() + 1e-3))
     axes[len(PANELS) - 1].set_xlabel("minutes since the session started")
+    top = axes[0].get_xaxis_transform()
     for phase in traces.phases:
-        axes[0].text((phase.start - t0) / 60, 1.02, phase.name, transform=axes[0].get_xaxis_transform(),
-                     fontsize=8, color="#333333")
+        axes[0].text((phase.start - t0) / 60, 1.02, phase.name, transform=top, fontsize=8, color="#333333")
+    for t, text in zip(traces.marker_times, traces.markers, strict=True):
+        if parse_marker(text)[0] not in ("phase", "session_start", "session_end"):
+            axes[0].text((t - t0) / 60, 0.02, text, transform=top, fontsize=7, color="#b04040", rotation=90)
     summary_ax = axes[-1]
     summary_ax.axis("off")
     summary_ax.text(0.0, 1.0, "\n".join(lines) or "(no baseline and session values to compare)",

@@ -14,11 +14,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from station.replay import ReplayError, replay
 
-    def started(start: float, t_first: float) -> None:
-        print(f"replaying {args.file} at {args.speed}x; Ctrl+C stops", flush=True)
+    def ready() -> None:
+        print(f"replaying {args.file} at {args.speed:g}x; Ctrl+C stops", flush=True)
 
     try:
-        counts = replay(args.file, args.speed, on_start=started)
+        counts = replay(args.file, args.speed, on_ready=ready)
     except ReplayError as exc:
         print(f"oasis replay: {exc}", file=sys.stderr)
         return 2
