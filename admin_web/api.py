@@ -6,6 +6,7 @@ SHA-256. A token writes only its own station's rows and reads nothing.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC
 from typing import Annotated, Any
 
@@ -149,6 +150,8 @@ def _session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
         "phases": [p.model_dump(mode="json") for p in s.phases],
         "events": [e.model_dump(mode="json") for e in s.events],
         "received_at": now,
+        "updated_at": s.updated_at.astimezone(UTC).replace(tzinfo=None) if s.updated_at else None,
+        "content_hash": hashlib.sha256(s.model_dump_json().encode()).hexdigest(),
     }
 
 
@@ -187,16 +190,48 @@ def insert_new(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> set[
     return existing
 
 
+def store_sessions(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert new sessions and replace stored ones the station has changed since (a later or equal
+    ``updated_at`` and different content); return the uuids that changed nothing."""
+    if not rows:
+        return set()
+    latest = {r["uuid"]: r for r in rows}
+    stored = {
+        r.uuid: r
+        for r in conn.execute(
+            select(db.sessions.c.uuid, db.sessions.c.updated_at, db.sessions.c.content_hash).where(
+                db.sessions.c.uuid.in_(list(latest))
+            )
+        )
+    }
+    unchanged = insert_new(conn, db.sessions, [r for u, r in latest.items() if u not in stored])
+    for uuid, old in stored.items():
+        new = latest[uuid]
+        newer = old.updated_at is None or (
+            new["updated_at"] is not None and new["updated_at"] >= old.updated_at
+        )
+        if newer and new["content_hash"] != old.content_hash:
+            conn.execute(
+                update(db.sessions)
+                .where(db.sessions.c.uuid == uuid)
+                .values(**{k: v for k, v in new.items() if k != "uuid"})
+            )
+        else:
+            unchanged.add(uuid)
+    return unchanged
+
+
 @router.post("/sessions", response_model=wire_v1.UploadResult, responses=_ERRORS)
 def upload(batch: wire_v1.UploadBatch, station_id: StationId, request: Request) -> wire_v1.UploadResult:
-    """Store session summaries (with their events) and calibrations. Idempotent by UUID: a UUID the
-    server already holds is reported under ``duplicates`` and changes nothing."""
+    """Store session summaries (with their events) and calibrations. Idempotent by UUID: what the
+    server already holds is reported under ``duplicates`` and changes nothing; a session resent with
+    a later ``updated_at`` and new content replaces the stored one (listed under ``accepted``)."""
     foreign = {x.station_id for x in (*batch.sessions, *batch.calibrations)} - {station_id}
     if foreign:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a station token writes only its own station's data")
     now = utcnow()
     with engine_of(request).begin() as conn:
-        dup = insert_new(conn, db.sessions, [_session_row(s, now) for s in batch.sessions])
+        dup = store_sessions(conn, [_session_row(s, now) for s in batch.sessions])
         dup |= insert_new(conn, db.calibrations, [_calibration_row(c, now) for c in batch.calibrations])
         conn.execute(update(db.stations).where(db.stations.c.id == station_id).values(last_sync_at=now))
     all_ids = [x.uuid for x in (*batch.sessions, *batch.calibrations)]

@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as text_sql
 
 metadata = MetaData()
 
@@ -111,6 +112,8 @@ sessions = Table(
     Column("phases", JSON, nullable=False),
     Column("events", JSON, nullable=False),
     Column("received_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),  # the station's last change (migration 2)
+    Column("content_hash", String(64)),  # SHA-256 of the summary as received (migration 2)
 )
 Index("ix_sessions_station_date", sessions.c.station_id, sessions.c.local_date)
 # Covers every dashboard query: a date-range scan reads this index, never the wide rows.
@@ -171,7 +174,18 @@ def _m1_initial(conn: Connection) -> None:
     conn.execute(insert(settings), rows)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial]
+def _m2_session_revisions(conn: Connection) -> None:
+    """Sessions can be updated by the station (ratings after the end): keep its change time and a
+    hash of what was received, so a resend of the same content stays a no-op."""
+    present = {c["name"] for c in inspect(conn).get_columns("sessions")}
+    for name, kind in (("updated_at", DateTime()), ("content_hash", String(64))):
+        if name not in present:
+            conn.execute(
+                text_sql(f"ALTER TABLE sessions ADD COLUMN {name} {kind.compile(dialect=conn.dialect)}")
+            )
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_session_revisions]
 
 
 def current_version(conn: Connection) -> int:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from admin_support import approve, pair, postgres_server
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import create_engine, func, inspect, select, text, update
 
 from admin_web import db, sample, stats, wire_v1
 from admin_web.app import create_app
@@ -250,4 +250,18 @@ def test_dashboard_aggregates_and_k_anonymity(db_url: str) -> None:
     ]
     assert board.stress_change == {c: changes.count(c) for c in set(changes)}
     assert few.hidden and few.per_station == {} and few.stress_change == {}
+    engine.dispose()
+
+
+def test_migration_2_upgrades_a_version_1_database(db_url: str) -> None:
+    engine = db.make_engine(db_url)
+    db.migrate(engine)
+    with engine.begin() as conn:  # back to the version-1 shape: no revision columns
+        for column in ("updated_at", "content_hash"):
+            conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
+        conn.execute(update(db.schema_version).values(version=1))
+    assert db.migrate(engine) == 2
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("sessions")}
+    assert {"updated_at", "content_hash"} <= columns
     engine.dispose()

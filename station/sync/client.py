@@ -22,6 +22,7 @@ import httpx
 from pydantic import ValidationError
 
 from admin_web import wire_v1
+from station.sync.convert import to_wire
 from station.sync.outbox import Outbox, OutboxItem
 from station.sync.state import SyncState
 
@@ -155,18 +156,22 @@ class SyncClient:
         self._save()
         return self.config.pairing_poll_s
 
-    def _valid(self, items: list[OutboxItem]) -> tuple[list[OutboxItem], dict[str, str]]:
+    def _valid(
+        self, items: list[OutboxItem]
+    ) -> tuple[list[tuple[OutboxItem, dict[str, Any]]], dict[str, str]]:
+        """Convert each item to wire_v1 and validate it here, so one bad item never blocks a batch."""
         good, bad = [], {}
         for item in items:
-            model = wire_v1.SessionSummary if item.kind == "session" else wire_v1.Calibration
             try:
                 if item.kind not in ("session", "calibration"):
                     raise ValueError(f"unknown kind {item.kind!r}")
-                parsed = model.model_validate(item.payload)
+                model = wire_v1.SessionSummary if item.kind == "session" else wire_v1.Calibration
+                payload = to_wire(item.kind, item.payload)
+                parsed = model.model_validate(payload)
                 if parsed.station_id != self.config.station_id:
                     raise ValueError(f"station_id {parsed.station_id!r} is not this station")
-                good.append(item)
-            except (ValidationError, ValueError) as exc:
+                good.append((item, parsed.model_dump(mode="json")))
+            except (ValidationError, ValueError, KeyError, TypeError) as exc:
                 bad[item.id] = f"invalid {item.kind}: {str(exc).splitlines()[0]}"
         return good, bad
 
@@ -181,10 +186,10 @@ class SyncClient:
             return 1.0 if bad else self.config.heartbeat_every_s
         batch = {
             "schema_version": wire_v1.SCHEMA_VERSION,
-            "sessions": [i.payload for i in good if i.kind == "session"],
-            "calibrations": [i.payload for i in good if i.kind == "calibration"],
+            "sessions": [wire for i, wire in good if i.kind == "session"],
+            "calibrations": [wire for i, wire in good if i.kind == "calibration"],
         }
-        ids = [i.id for i in good]
+        ids = [i.id for i, _ in good]
         try:
             response = self._post(url, "/sessions", batch)
         except httpx.HTTPError as exc:
