@@ -31,6 +31,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=f"default {DEFAULT_STATE_DIR}"
     )
     parser.add_argument("--outbox", type=Path, help="outbox SQLite file (default STATE_DIR/outbox.sqlite)")
+    parser.add_argument(
+        "--no-zeroconf",
+        action="store_true",
+        help="do not advertise this station on the network (_oasis-station._tcp)",
+    )
 
 
 def _when(t: float | None) -> str:
@@ -78,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
         verify=args.ca_file or True,
     )
     client = SyncClient(outbox, config)
+    advertiser = None
+    if not args.once and not args.no_zeroconf:
+        from station.sync.discovery import StationAdvertiser
+
+        advertiser = StationAdvertiser(args.station_id, config.station_name, config.software_version)
     try:
         if args.once:
             while client.step() == 0.0 and outbox.backlog():
@@ -87,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         client.run(threading.Event())
     finally:
         client.close()
+        if advertiser:
+            advertiser.close()
     return 0
 
 
