@@ -100,3 +100,42 @@ def test_updates_replace_and_resends_change_nothing(tmp_path: Path) -> None:
             stored = conn.execute(select(db.sessions)).one()
         assert stored.stress_post == 1 and stored.stress_pre == first["ratings"]["stress_pre"]
     engine.dispose()
+
+
+def test_a_session_requeued_while_in_flight_is_sent_again(tmp_path: Path) -> None:
+    """The post-session rating arrives while the finished session is being uploaded: the client must
+    not mark the new content as sent."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'admin.sqlite'}")
+    db.migrate(engine)
+    store = SessionStore(tmp_path / "station.sqlite", "room-8")
+    sid = store.start_session(store.new_officer(), "forest-breath", pre_stress=8)
+    store.finish_session(sid, SessionStatus.COMPLETED)
+    with TestClient(create_app(engine, retention=False)) as http:
+        config = SyncConfig(
+            station_id="room-8",
+            station_name="八号",
+            state_dir=tmp_path / "sync",
+            admin_url="http://testserver",
+            pairing_poll_s=0.01,
+        )
+        client = SyncClient(store, config, http=http)  # type: ignore[arg-type]
+        client.step()
+        approve(engine, "room-8")
+        client.step()
+        original_post = http.post
+
+        def post_then_rate(*args, **kwargs):  # type: ignore[no-untyped-def]
+            response = original_post(*args, **kwargs)
+            if args[0].endswith("/sessions") and store.session(sid).post_stress is None:  # type: ignore[union-attr]
+                store.set_post_ratings(sid, stress=2, mood=5)  # the kiosk, during the upload
+            return response
+
+        http.post = post_then_rate  # type: ignore[method-assign]
+        client.step()
+        assert store.backlog() == 1  # the re-queued content is still pending
+        client.step()
+        assert store.backlog() == 0
+        with engine.connect() as conn:
+            assert conn.execute(select(db.sessions.c.stress_post)).scalar_one() == 2
+        client.close()
+    engine.dispose()

@@ -198,7 +198,7 @@ class SyncClient:
         if response.status_code == 200:
             result = wire_v1.UploadResult.model_validate(response.json())
             delivered = {str(u) for u in (*result.accepted, *result.duplicates)}
-            sent = [i for i in ids if i in delivered]
+            sent = self._unchanged([i for i, _ in good if i.id in delivered])
             self.outbox.mark_sent(sent)
             self.state.sent_total += len(sent)
             self._succeeded()
@@ -211,6 +211,15 @@ class SyncClient:
         elif response.status_code == 413 and self._batch_size > 1:
             self._batch_size = max(1, self._batch_size // 2)
         return self._backoff(error)
+
+    def _unchanged(self, items: list[OutboxItem]) -> list[str]:
+        """The ids of ``items`` whose payload the station has not replaced while they were in flight
+        (the store re-queues a session under the same id when its post-session rating arrives); a
+        replaced one stays pending and is sent again with its new content."""
+        if not items:
+            return []
+        now = {i.id: i.payload for i in self.outbox.pending(len(items) + self._batch_size)}
+        return [i.id for i in items if now.get(i.id) == i.payload]
 
     def _heartbeat(self, url: str) -> None:
         state, sensors = self.state_provider()
