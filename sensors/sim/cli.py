@@ -35,6 +35,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same signals)")
     parser.add_argument(
+        "--device",
+        choices=("cyton", "thinkgear", "cms50d", "gsr"),
+        help="instead of LSL streams, emulate this serial device on a pty (prints its path)",
+    )
+    parser.add_argument("--device-link", metavar="PATH", help="with --device: a stable symlink to the pty")
+    parser.add_argument(
         "--source-prefix",
         default="oasis-sim",
         help="source_id prefix, so several simulators can coexist (default: oasis-sim)",
@@ -79,6 +85,12 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
 
     from sensors.sim.cardiac import mean_hr_bpm
+
+    if args.device:
+        from sensors.devices.sim_device import run_emulated_device
+
+        return run_emulated_device(args.device, scenario, args.seed, args.duration, args.device_link)
+
     from sensors.sim.outlets import SimPublisher  # imports liblsl: only once the arguments are good
     from sensors.sim.streams import build_generators
 
