@@ -60,6 +60,7 @@ class RegionBeatDetector:
         self.delay = self._lag + self._max_region + self._gd + 1
         self._n = 0  # samples pushed so far
         self._in_region = False
+        self._prev_above = False
         self._region_start = 0
         self._region_clean: list[np.ndarray] = []
         self._region_energy: list[np.ndarray] = []
@@ -132,22 +133,27 @@ class RegionBeatDetector:
     def _scan(self, above: np.ndarray, clean: np.ndarray) -> None:
         """Walk region edges in this chunk (a Python loop over edges only, not samples)."""
         base = self._n - self._lag  # absolute index (in the delayed time base) of above[0]
-        pos = 0
-        n = above.size
+        before = np.concatenate([[self._prev_above], above[:-1]])
+        rises = np.flatnonzero(above & ~before)
+        falls = np.flatnonzero(~above & before)
+        self._prev_above = bool(above[-1])
+        pos, n = 0, above.size
         while pos < n:
             if not self._in_region:
-                starts = np.flatnonzero(above[pos:])
-                if starts.size == 0:
-                    return
-                pos += int(starts[0])
+                if not above[pos]:
+                    k = int(np.searchsorted(rises, pos))
+                    if k == rises.size:
+                        return
+                    pos = int(rises[k])
                 self._in_region = True
                 self._region_start = base + pos
                 self._region_clean = []
             room = self._max_region - sum(c.size for c in self._region_clean)
-            stop_rel = np.flatnonzero(~above[pos : pos + room])
-            end = pos + int(stop_rel[0]) if stop_rel.size else min(n, pos + room)
+            k = int(np.searchsorted(falls, pos, side="right"))
+            fall = int(falls[k]) if k < falls.size else n + room
+            end = min(fall, pos + room, n)
             self._region_clean.append(clean[pos:end])
-            closed = stop_rel.size > 0 or end - pos == room
+            closed = end == fall or end == pos + room
             pos = end
             if closed:
                 self._close_region()

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import interpolate, signal
 
 RESAMPLE_HZ = 4.0
+MAX_SPAN_S = 48 * 3600.0  # longer series are not resampled (memory), frequency features are NaN
 LF_BAND = (0.04, 0.15)
 HF_BAND = (0.15, 0.40)
 RSA_BAND = (0.07, 0.50)  # 4.2-30 breaths/min; slow paced breathing (6/min) included
@@ -45,7 +46,7 @@ def hrv_time(nn_ms: np.ndarray, valid: np.ndarray | None = None) -> dict[str, fl
 
 
 def resample_nn(times_s: np.ndarray, nn_ms: np.ndarray, fs: float = RESAMPLE_HZ) -> np.ndarray:
-    """The NN series at ``fs`` Hz over its own time span (empty with fewer than 2 finite beats)."""
+    """The NN series at ``fs`` Hz over its own time span (empty with < 2 finite beats or > 48 h)."""
     t = np.asarray(times_s, dtype=float).ravel()
     x = np.asarray(nn_ms, dtype=float).ravel()
     ok = np.isfinite(t) & np.isfinite(x)
@@ -54,7 +55,7 @@ def resample_nn(times_s: np.ndarray, nn_ms: np.ndarray, fs: float = RESAMPLE_HZ)
         return np.zeros(0)
     t, first = np.unique(t, return_index=True)
     x = x[first]
-    if t.size < 2:
+    if t.size < 2 or t[-1] - t[0] > MAX_SPAN_S:
         return np.zeros(0)
     grid = np.arange(t[0], t[-1], 1.0 / fs)
     if t.size >= 4:

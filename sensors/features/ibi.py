@@ -13,6 +13,10 @@ its published constants (as in NeuroKit2's ``signal_fixpeaks(method="kubios")``)
 - extra: short (dRR < −1, S22 > 1, or |mRR| > 3) and it plus the next is close to the median;
 - long/short: the other large deviations; and any interval outside 250-2500 ms.
 
+One rule is added (after Kubios' threshold method): an interval more than 30 % away from the median
+of its 11 neighbours is long/short too. L&T's thresholds adapt to the spread of the series, so in
+a run of many artifacts (a loose electrode) the spread grows and they alone would flag nothing.
+
 Correction: a missed beat's interval is split into equal parts; an extra beat's two intervals are
 merged; the two intervals around an ectopic beat and a long/short interval are replaced by linear
 interpolation (in time) between the nearest normal intervals. Corrected intervals are flagged
@@ -31,6 +35,7 @@ C1, C2, ALPHA = 0.13, 0.17, 5.2
 QD_WINDOW, MEDIAN_WINDOW = 91, 11
 MIN_IBI_MS, MAX_IBI_MS = 250.0, 2500.0
 THRESHOLD_FLOOR_MS = 10.0
+MAX_MEDIAN_DEVIATION = 0.3
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ def correct_ibi(beat_times_s: np.ndarray) -> CorrectedIbi:
         return CorrectedIbi(empty, empty, empty, np.zeros(0, bool), 0)
     kinds = classify_intervals(rr)
     bad = (rr < MIN_IBI_MS) | (rr > MAX_IBI_MS)
+    median = _rolling(rr, MEDIAN_WINDOW, 50)
+    bad |= np.abs(rr - median) > MAX_MEDIAN_DEVIATION * median
     for i in kinds["ectopic"]:
         # a short interval ends at the ectopic beat, a long (compensatory) one starts at it:
         # either way both intervals touching that beat are not normal-to-normal
