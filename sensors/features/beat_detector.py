@@ -44,7 +44,8 @@ class RegionBeatDetector:
             raise ValueError(f"sampling rate {fs!r} Hz is outside {MIN_FS:g}-{MAX_FS:g} Hz")
         self.fs = float(fs)
         self._hold = FiniteHold()
-        self._filters = [SosFilter(s) for s in self._design_filters()]
+        sos = np.vstack(self._design_filters())  # one cascade: one filter call per chunk
+        self._filter = SosFilter(sos)
         short_n = max(1, round(self.short_s * fs))
         long_n = max(1, round(self.long_s * fs))
         self._short = RunningMean(short_n)
@@ -53,7 +54,7 @@ class RegionBeatDetector:
         self._align_short = DelayLine(max(0, (long_n - 1) // 2 - (short_n - 1) // 2))
         self._lag = (long_n - 1) // 2  # samples between the newest input and the region decision
         self._align_clean = DelayLine(self._lag)
-        self._gd = sum(group_delay_samples(s, self.delay_freq_hz, fs) for s in self._design_filters())
+        self._gd = group_delay_samples(sos, self.delay_freq_hz, fs)
         self._max_region = max(2, round(self.max_region_s * fs))
         self._refractory = round(self.refractory_s * fs)
         #: fixed release delay in samples after the reported beat position
@@ -107,9 +108,7 @@ class RegionBeatDetector:
         x = self._hold.push(np.ravel(np.asarray(x, dtype=float)))
         if x.size == 0:
             return []
-        clean = x
-        for f in self._filters:
-            clean = f.push(clean)
+        clean = self._filter.push(x)
         energy = self._energy(clean)
         short = self._short.push(energy)
         long_mean = self._long.push(self._long_input(short, energy))

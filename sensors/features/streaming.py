@@ -120,4 +120,4 @@ def group_delay_samples(sos: np.ndarray, freq_hz: float, fs: float) -> int:
     for section in sos:
         _, gd = signal.group_delay((section[:3], section[3:]), w=[freq_hz], fs=fs)
         total += float(gd[0])
-    return max(0, round(total))
+    return max(0, round(total))  # summed per section, then rounded once
