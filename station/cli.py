@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("sensors.sim.cli", "publish simulated physiological LSL streams (a simulated officer)"),
     "demo": ("station.demo", "run a simulated session end to end (what `make demo` runs)"),
     "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
+    "pipeline": ("sensors.pipeline.cli", "compute features from live sensor streams, publish LSL Features"),
 }
 
 

@@ -1,0 +1,168 @@
+"""The LSL side of the pipeline: sources from the registry in, one ``Features`` stream out.
+
+Loop (one thread, never blocking on a stream): pull every source's inlet (non-blocking), feed the
+new samples to the compute core, and at each update slot merge the extractors' snapshots and
+publish them. A slot missed because computing took too long is dropped and counted, never caught
+up. Sources are (re)chosen by :class:`sensors.lsl.registry.SourceRegistry` once a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pylsl
+
+from sensors.lsl.inlet import Inlet
+from sensors.lsl.registry import SourceRegistry
+from sensors.pipeline.core import EXTRACTORS, FeaturePipeline, Update, UpdateClock
+from sensors.types import FEATURES, Level, StreamKind
+
+log = logging.getLogger(__name__)
+
+RESELECT_S = 1.0
+POLL_S = 0.005
+
+
+def features_info(name: str, rate_hz: float, source_id: str) -> pylsl.StreamInfo:
+    """StreamInfo of the Features stream: one double channel per feature, labels and units in desc."""
+    info = pylsl.StreamInfo(
+        name, StreamKind.FEATURES.value, len(FEATURES), rate_hz, pylsl.cf_double64, source_id
+    )
+    channels = info.desc().append_child("channels")
+    for feature in FEATURES.values():
+        channel = channels.append_child("channel")
+        channel.append_child_value("label", feature.name)
+        channel.append_child_value("unit", feature.unit)
+        channel.append_child_value("type", "feature")
+        channel.append_child_value("description", feature.meaning)
+    info.desc().append_child_value("manufacturer", "Oasis")
+    return info
+
+
+def published_values(update: Update) -> list[float]:
+    """Values in FEATURES order; a feature whose verdict is bad is published as NaN, never as a number."""
+    snapshot = update.snapshot
+    return [
+        snapshot.values.get(name, math.nan) if snapshot.verdict(name).level != Level.BAD else math.nan
+        for name in FEATURES
+    ]
+
+
+def to_json(update: Update, published_at: float) -> dict:
+    """The ``--json`` line: t, features (null when unavailable), quality per feature, latency_ms."""
+    snapshot = update.snapshot
+    values = published_values(update)
+    latency = (published_at - update.arrival) * 1000.0 if math.isfinite(update.arrival) else None
+    return {
+        "t": snapshot.t if math.isfinite(snapshot.t) else None,
+        "features": {
+            name: (v if math.isfinite(v) else None) for name, v in zip(FEATURES, values, strict=True)
+        },
+        "quality": {
+            name: {"level": snapshot.verdict(name).level.value, "reason": snapshot.verdict(name).reason}
+            for name in FEATURES
+        },
+        "latency_ms": round(latency, 3) if latency is not None else None,
+    }
+
+
+@dataclass
+class _Source:
+    kind: StreamKind
+    key: str
+    inlet: Inlet
+    cursor: int
+
+
+class PipelineRunner:
+    """Registry → inlets → :class:`FeaturePipeline` → Features outlet (+ optional JSON callback)."""
+
+    def __init__(
+        self,
+        registry: SourceRegistry,
+        rate_hz: float = 10.0,
+        name: str = "OasisFeatures",
+        emit: Callable[[dict], None] | None = None,
+        source_id: str = "oasis-features",
+    ) -> None:
+        self.registry = registry
+        self.pipeline = FeaturePipeline()
+        self.rate_hz = rate_hz
+        self.clock = UpdateClock(rate_hz, pylsl.local_clock())
+        self.outlet = pylsl.StreamOutlet(features_info(name, rate_hz, source_id))
+        self.emit = emit
+        self.sources: dict[StreamKind, _Source] = {}
+        self.updates = 0
+        self.lost_samples = 0
+        self._next_select = -math.inf
+        self._warned_drops = 0
+
+    def select_sources(self) -> None:
+        """Pick (or replace) the source of every kind an extractor reads; build its extractor."""
+        for kind, factory in EXTRACTORS.items():
+            inlet = self.registry.get(kind)
+            current = self.sources.get(kind)
+            if inlet is None or (current is not None and current.inlet is inlet):
+                continue
+            d = inlet.description
+            labels = [label or f"ch{i + 1}" for i, label in enumerate(d.labels)] or [
+                f"ch{i + 1}" for i in range(d.channel_count)
+            ]
+            self.pipeline.remove_kind(kind)
+            self.sources.pop(kind, None)
+            try:
+                extractor = factory(d.nominal_srate, labels)
+            except ValueError as exc:
+                log.warning("%s stream %s not usable: %s", kind.value, d.name, exc)
+                continue
+            self.pipeline.add(extractor)
+            self.sources[kind] = _Source(kind, d.key, inlet, inlet.buffer.total_written)
+            log.info("%s source: %s (%d ch, %g Hz)", kind.value, d.name, d.channel_count, d.nominal_srate)
+
+    def step(self) -> None:
+        """One loop turn: reselect sources when due, pull, and publish if an update slot is due."""
+        now = pylsl.local_clock()
+        if now >= self._next_select:
+            self.select_sources()
+            self._next_select = now + RESELECT_S
+        for source in self.sources.values():
+            if source.inlet.update():
+                arrival = pylsl.local_clock()
+                data, stamps, source.cursor, lost = source.inlet.buffer.since(source.cursor)
+                self.lost_samples += lost
+                self.pipeline.push(source.kind, np.array(data, dtype=float), np.array(stamps), arrival)
+        if self.clock.due(pylsl.local_clock()):
+            self.publish(self.pipeline.update())
+            missed = self.clock.advance(pylsl.local_clock())
+            if missed and self.clock.dropped - self._warned_drops >= max(1, int(self.rate_hz)):
+                log.warning("computing too slow: %d updates dropped so far", self.clock.dropped)
+                self._warned_drops = self.clock.dropped
+
+    def publish(self, update: Update) -> None:
+        values = published_values(update)
+        t = update.snapshot.t
+        self.outlet.push_sample(values, t if math.isfinite(t) else pylsl.local_clock())
+        self.updates += 1
+        if self.emit is not None:
+            self.emit(to_json(update, pylsl.local_clock()))
+
+    def run(self, duration: float = math.inf) -> None:
+        """Run the loop for ``duration`` seconds (until KeyboardInterrupt when infinite)."""
+        end = time.monotonic() + duration
+        while time.monotonic() < end:
+            self.step()
+            wait = min(self.clock.next_due - pylsl.local_clock(), POLL_S, end - time.monotonic())
+            if wait > 0:
+                time.sleep(wait)
+
+    @property
+    def dropped(self) -> int:
+        return self.clock.dropped
+
+    def close(self) -> None:
+        self.registry.close()
