@@ -3,17 +3,21 @@
 Loop (one thread, never blocking on a stream): pull every source's inlet (non-blocking), feed the
 new samples to the compute core, and at each update slot merge the extractors' snapshots and
 publish them. A slot missed because computing took too long is dropped and counted, never caught
-up. Sources are (re)chosen by :class:`sensors.lsl.registry.SourceRegistry` once a second.
+up. Sources are (re)chosen by :class:`sensors.lsl.registry.SourceRegistry` once a second on a
+background thread, because opening an inlet waits on the network (up to seconds); the loop only
+takes the inlets that thread offers.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import mne.time_frequency  # noqa: F401  (imported now, not at the first EEG window inside the loop)
 import numpy as np
 import pylsl
 
@@ -99,15 +103,33 @@ class PipelineRunner:
         self.sources: dict[StreamKind, _Source] = {}
         self.updates = 0
         self.lost_samples = 0
-        self._next_select = -math.inf
         self._warned_drops = 0
+        self._offered: dict[StreamKind, Inlet] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._selector = threading.Thread(target=self._select_loop, name="pipeline-sources", daemon=True)
 
-    def select_sources(self) -> None:
-        """Pick (or replace) the source of every kind an extractor reads; build its extractor."""
-        for kind, factory in EXTRACTORS.items():
-            inlet = self.registry.get(kind)
+    def _select_loop(self) -> None:
+        while not self._stop.is_set():
+            for kind in EXTRACTORS:
+                try:
+                    inlet = self.registry.get(kind)
+                except Exception:  # a misbehaving stream must not end source selection
+                    log.exception("choosing the %s source failed", kind.value)
+                    continue
+                if inlet is not None:
+                    with self._lock:
+                        self._offered[kind] = inlet
+            self._stop.wait(RESELECT_S)
+
+    def take_sources(self) -> None:
+        """Adopt the inlets the selector thread offers; build an extractor for each new source."""
+        with self._lock:
+            offered = dict(self._offered)
+        for kind, inlet in offered.items():
+            factory = EXTRACTORS[kind]
             current = self.sources.get(kind)
-            if inlet is None or (current is not None and current.inlet is inlet):
+            if current is not None and current.inlet is inlet:
                 continue
             d = inlet.description
             labels = [label or f"ch{i + 1}" for i, label in enumerate(d.labels)] or [
@@ -125,11 +147,8 @@ class PipelineRunner:
             log.info("%s source: %s (%d ch, %g Hz)", kind.value, d.name, d.channel_count, d.nominal_srate)
 
     def step(self) -> None:
-        """One loop turn: reselect sources when due, pull, and publish if an update slot is due."""
-        now = pylsl.local_clock()
-        if now >= self._next_select:
-            self.select_sources()
-            self._next_select = now + RESELECT_S
+        """One loop turn: adopt offered sources, pull, and publish if an update slot is due."""
+        self.take_sources()
         for source in self.sources.values():
             if source.inlet.update():
                 arrival = pylsl.local_clock()
@@ -154,6 +173,8 @@ class PipelineRunner:
     def run(self, duration: float = math.inf) -> None:
         """Run the loop for ``duration`` seconds (until KeyboardInterrupt when infinite)."""
         end = time.monotonic() + duration
+        if not self._selector.is_alive():
+            self._selector.start()
         while time.monotonic() < end:
             self.step()
             wait = min(self.clock.next_due - pylsl.local_clock(), POLL_S, end - time.monotonic())
@@ -165,4 +186,7 @@ class PipelineRunner:
         return self.clock.dropped
 
     def close(self) -> None:
+        self._stop.set()
+        if self._selector.is_alive():
+            self._selector.join(timeout=10)
         self.registry.close()
