@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     sources = ", ".join(f"{s.kind.value}={s.inlet.description.name}" for s in runner.sources.values()) or "-"
     print(
         f"特征流水线结束 / pipeline stopped: {runner.updates} updates, {runner.dropped} dropped "
-        f"(计算过慢 / computing too slow), {runner.lost_samples} samples lost; sources: {sources}",
+        f"(计算过慢 / computing too slow), {runner.lost_samples} samples lost, "
+        f"CPU {100 * runner.cpu_share:.1f} % of one core; sources: {sources}",
         file=sys.stderr,
     )
     return 0

@@ -103,6 +103,7 @@ class PipelineRunner:
         self.sources: dict[StreamKind, _Source] = {}
         self.updates = 0
         self.lost_samples = 0
+        self.cpu_share = math.nan  # CPU time / wall time of the last run() (all threads of the process)
         self._warned_drops = 0
         self._offered: dict[StreamKind, Inlet] = {}
         self._lock = threading.Lock()
@@ -175,11 +176,16 @@ class PipelineRunner:
         end = time.monotonic() + duration
         if not self._selector.is_alive():
             self._selector.start()
-        while time.monotonic() < end:
-            self.step()
-            wait = min(self.clock.next_due - pylsl.local_clock(), POLL_S, end - time.monotonic())
-            if wait > 0:
-                time.sleep(wait)
+        started_wall, started_cpu = time.monotonic(), time.process_time()
+        try:
+            while time.monotonic() < end:
+                self.step()
+                wait = min(self.clock.next_due - pylsl.local_clock(), POLL_S, end - time.monotonic())
+                if wait > 0:
+                    time.sleep(wait)
+        finally:
+            wall = time.monotonic() - started_wall
+            self.cpu_share = (time.process_time() - started_cpu) / wall if wall > 0 else math.nan
 
     @property
     def dropped(self) -> int:
