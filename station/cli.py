@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("station.commands.report", "draw a session (HR, HRV, alpha, EDA, phases) to PNG or PDF"),
     "replay": ("station.commands.replay", "republish an XDF recording's streams over LSL in real time"),
     "admin": ("admin_web.cli", "admin web server: serve, create-user, migrate (管理后台)"),
+    "pipeline": ("sensors.pipeline.cli", "compute features from live sensor streams, publish LSL Features"),
 }
 
 

@@ -18,7 +18,6 @@ Input is skin conductance in µS.
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,8 +130,8 @@ class EDAExtractor:
         self.fs = float(fs)
         self.window_s = window_s
         self.detector = SCRDetector(self.fs, min_amplitude)
-        self._smoothed: deque[tuple[np.ndarray, np.ndarray]] = deque()
-        self._raw: deque[tuple[np.ndarray, np.ndarray]] = deque()
+        self._raw, self._raw_t = np.zeros(0), np.zeros(0)  # the last window of raw samples
+        self._level, self._level_t = np.zeros(0), np.zeros(0)  # low-passed, decimated
         self._first_t = math.nan
         self._last_t = math.nan
 
@@ -148,12 +147,13 @@ class EDAExtractor:
         if math.isnan(self._first_t):
             self._first_t = float(t[0])
         self._last_t = float(t[-1])
-        self._smoothed.append(self.detector.push(x, t))
-        self._raw.append((x, t))
+        level, level_t = self.detector.push(x, t)
         horizon = self._last_t - self.window_s
-        for buffer in (self._smoothed, self._raw):
-            while buffer and buffer[0][1].size and buffer[0][1][-1] < horizon:
-                buffer.popleft()
+        self._raw, self._raw_t = _keep_after(np.concatenate([self._raw, x]), np.concatenate([self._raw_t, t]),
+                                             horizon)
+        self._level, self._level_t = _keep_after(
+            np.concatenate([self._level, level]), np.concatenate([self._level_t, level_t]), horizon
+        )
         cutoff = self._last_t - 3600.0
         while self.detector.scrs and self.detector.scrs[0].onset < cutoff:
             self.detector.scrs.pop(0)
@@ -164,16 +164,11 @@ class EDAExtractor:
             bad = Verdict(Level.BAD, "no data yet")
             return ExtractorOutput({"scl": math.nan, "scr_rate": math.nan}, {"scl": bad, "scr_rate": bad})
         horizon = self._last_t - self.window_s
-        raw = np.concatenate([x for x, _ in self._raw])
-        stamps = np.concatenate([t for _, t in self._raw])
-        recent = stamps >= horizon
-        verdict = channel_verdicts(raw[recent], self.fs, StreamKind.EDA, stamps[recent])[0]
+        verdict = channel_verdicts(self._raw, self.fs, StreamKind.EDA, self._raw_t)[0]
         values = {"scl": math.nan, "scr_rate": math.nan}
         quality = {"scl": verdict, "scr_rate": verdict}
         if verdict.level != Level.BAD:
-            smoothed = np.concatenate([v for v, _ in self._smoothed])
-            times = np.concatenate([t for _, t in self._smoothed])
-            level = smoothed[(times >= horizon) & np.isfinite(smoothed)]
+            level = self._level[np.isfinite(self._level)]
             values["scl"] = float(level.mean()) if level.size else math.nan
             span = min(self.window_s, self._last_t - self._first_t)
             if span >= 10.0:
@@ -185,3 +180,8 @@ class EDAExtractor:
             if math.isnan(value) and quality[name].level != Level.BAD:
                 quality[name] = Verdict(Level.BAD, "not computable")
         return ExtractorOutput(values, quality, self._last_t)
+
+
+def _keep_after(values: np.ndarray, times: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    start = int(np.searchsorted(times, horizon, side="left"))
+    return values[start:], times[start:]

@@ -15,6 +15,7 @@ Signal path (identical offline and streaming, see :class:`EEGWindowing`):
 from __future__ import annotations
 
 import math
+import warnings
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,8 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sensors.features.filters import CausalFilter, bandpass_notch_sos
-from sensors.quality import channel_verdicts
-from sensors.quality.checks import clipping_share
+from sensors.quality import WindowStats, verdicts_from, window_stats
 from sensors.types import Level, StreamKind, Verdict
 
 BANDS: dict[str, tuple[float, float]] = {
@@ -95,7 +95,8 @@ class EEGWindowing:
         self._buffer_start = 0  # absolute index of the first buffered sample
         self._next_segment_end = self.segment
         self._segments: deque[np.ndarray] = deque(maxlen=self.n_segments)
-        self._recent_sd: list[deque[float]] = [deque(maxlen=40) for _ in range(self.n_channels)]
+        self._recent_sd = np.full((40, self.n_channels), np.nan)  # robust SDs of the last 40 windows
+        self._recent_index = 0
         self.freqs = np.fft.rfftfreq(self.n_fft, 1.0 / self.fs)
         self.freqs = self.freqs[(self.freqs >= s.band[0]) & (self.freqs <= self.fmax)]
         self._band_masks = [(self.freqs >= lo) & (self.freqs < hi) for lo, hi in BANDS.values()]
@@ -135,7 +136,8 @@ class EEGWindowing:
         from mne.time_frequency import psd_array_welch
 
         segment = self._slice(self._filtered, end, self.segment).T
-        finite = np.all(np.isfinite(segment), axis=1)  # absurd input overflows: no spectrum, flagged later
+        # absurd input (overflowing or about to in the PSD): no spectrum; the window is flagged later
+        finite = np.all(np.abs(segment) < 1e100, axis=1)
         psd = np.full((self.n_channels, self.freqs.size), np.nan)
         if not finite.any():
             return psd
@@ -157,37 +159,42 @@ class EEGWindowing:
         bands = np.stack([psd[:, mask].sum(axis=1) * df for mask in self._band_masks], axis=1)
         filtered = self._slice(self._filtered, end, self.window)
         raw = self._slice(self._raw, end, self.window)
-        verdicts = channel_verdicts(raw, self.fs, StreamKind.EEG)
-        flags = self._artifacts(filtered, raw, bands)
-        return WindowResult(end, bands, psd, flags, verdicts)
+        stats = window_stats(raw, self.fs, StreamKind.EEG)
+        flags = self._artifacts(filtered, stats, bands)
+        return WindowResult(end, bands, psd, flags, verdicts_from(stats, StreamKind.EEG))
 
-    def _artifacts(self, filtered: np.ndarray, raw: np.ndarray, bands: np.ndarray) -> list[str]:
+    def _artifacts(self, filtered: np.ndarray, stats: WindowStats, bands: np.ndarray) -> list[str]:
         """Per-channel artifact flag of one window ("" when clean).
 
         Amplitude is judged against the median robust SD of the channel's last 40 windows (10 s, all
         windows, so a lasting change of state is learnt within ~5 s while a blink is not).
         """
         s = self.settings
+        median = np.median(filtered, axis=0)
+        deviation = np.abs(filtered - median)
+        sd = 1.4826 * np.median(deviation, axis=0)
+        peak = deviation.max(axis=0)
+        total = bands.sum(axis=1)
+        history = np.sum(np.isfinite(self._recent_sd), axis=0)
+        with warnings.catch_warnings():  # channels without history yet: all-NaN columns
+            warnings.simplefilter("ignore", RuntimeWarning)
+            reference = np.where(history >= 4, np.nanmedian(self._recent_sd, axis=0), sd)
+        usable = np.isfinite(sd) & (sd > 0)
+        self._recent_sd[self._recent_index % len(self._recent_sd), usable] = sd[usable]
+        self._recent_index += 1
         flags = []
         for ch in range(self.n_channels):
-            x, total = filtered[:, ch], bands[ch].sum()
-            median = np.median(x)
-            sd = 1.4826 * np.median(np.abs(x - median))
-            recent = self._recent_sd[ch]
-            reference = float(np.median(recent)) if len(recent) >= 4 else sd
-            if np.isfinite(sd) and sd > 0:
-                recent.append(float(sd))
-            if not np.all(np.isfinite(raw[:, ch])):
+            if stats.nonfinite[ch] > 0:
                 flag = "NaN/inf"
-            elif clipping_share(raw[:, ch], self.fs) >= s.clipping_share:
+            elif stats.clipping[ch] >= s.clipping_share:
                 flag = "clipping"
-            elif not (np.isfinite(sd) and np.isfinite(total)):
+            elif not (np.isfinite(sd[ch]) and np.isfinite(total[ch])):
                 flag = "overflow"
-            elif sd == 0.0 or total <= 0.0:
+            elif sd[ch] == 0.0 or total[ch] <= 0.0:
                 flag = "flat"
-            elif np.max(np.abs(x - median)) > s.peak_to_sd * reference or sd > s.sd_jump * reference:
-                flag = "blink" if bands[ch, 0] / total >= s.blink_delta_share else "amplitude"
-            elif bands[ch, 4] / total >= s.emg_gamma_share:
+            elif peak[ch] > s.peak_to_sd * reference[ch] or sd[ch] > s.sd_jump * reference[ch]:
+                flag = "blink" if bands[ch, 0] / total[ch] >= s.blink_delta_share else "amplitude"
+            elif bands[ch, 4] / total[ch] >= s.emg_gamma_share:
                 flag = "EMG"
             else:
                 flag = ""

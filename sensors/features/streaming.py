@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
+LIMIT = 1e100
+
 
 class FiniteHold:
-    """Replaces NaN/inf with the last finite value seen (0 before any) and counts them."""
+    """Replaces NaN/inf with the last finite value seen (0 before any) and counts them; clips
+    magnitudes beyond 1e100 so that no later square or filter state can overflow."""
 
     def __init__(self) -> None:
         self.last = 0.0
@@ -22,6 +25,7 @@ class FiniteHold:
     def push(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         finite = np.isfinite(x)
+        x = np.clip(x, -LIMIT, LIMIT)
         if finite.all():
             if x.size:
                 self.last, self.seen_finite = float(x[-1]), True
@@ -69,22 +73,44 @@ class DelayLine:
 class RunningMean:
     """Trailing boxcar mean over ``size`` samples (over fewer at the start, where fewer exist).
 
-    The window sum is a sequential recursion (sum += new - oldest), so it is chunk-independent.
+    Sums come from prefix sums restarted at every absolute multiple of ``size`` (a sequential
+    recursion, so chunk-independent); a window spans at most two such blocks, so rounding error or
+    a huge transient never outlives two windows, unlike a forever-running ``sum += new - old``.
     """
 
     def __init__(self, size: int) -> None:
         self.size = max(1, int(size))
-        self._delay = DelayLine(self.size)
-        self._zi = np.zeros(1)
-        self._count = 0
+        self._prev = np.zeros(self.size)  # prefix sums of the last complete block
+        self._cur = np.zeros(0)  # prefix sums of the current block so far
+        self._pos = 0  # samples seen
+
+    def _prefix(self, x: np.ndarray) -> np.ndarray:
+        """Prefix sums of ``x`` continuing the current block, restarting at block starts."""
+        first = min(self.size - self._pos % self.size, x.size)
+        acc = self._cur[-1] if self._cur.size else 0.0
+        head = np.cumsum(np.concatenate([[acc], x[:first]]))[1:]  # sequential: (acc + x0) + x1 ...
+        rest = x[first:]
+        full = rest.size // self.size * self.size
+        body = np.cumsum(rest[:full].reshape(-1, self.size), axis=1).ravel()
+        return np.concatenate([head, body, np.cumsum(rest[full:])])
 
     def push(self, x: np.ndarray) -> np.ndarray:
         if x.size == 0:
-            return x
-        diff = x - self._delay.push(x)
-        sums, self._zi = signal.lfilter([1.0], [1.0, -1.0], diff, zi=self._zi)
-        counts = np.minimum(np.arange(self._count + 1, self._count + x.size + 1), self.size)
-        self._count = min(self._count + x.size, self.size)
+            return np.zeros(0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            prefix = self._prefix(x)
+            q = np.concatenate([self._prev, self._cur, prefix])  # q[k]: absolute sample base + k
+            base = (self._pos // self.size - 1) * self.size
+            k = np.arange(self._pos, self._pos + x.size) - base
+            block_end_prev = q[(k // self.size) * self.size - 1]
+            sums = q[k] + (block_end_prev - q[k - self.size])
+        counts = np.minimum(np.arange(self._pos + 1, self._pos + x.size + 1), self.size)
+        self._pos += x.size
+        in_block = self._pos % self.size
+        tail = q[q.size - in_block :] if in_block else np.zeros(0)
+        done = q[: q.size - in_block]
+        self._prev = done[-self.size :]
+        self._cur = tail
         return sums / counts
 
 
@@ -94,4 +120,4 @@ def group_delay_samples(sos: np.ndarray, freq_hz: float, fs: float) -> int:
     for section in sos:
         _, gd = signal.group_delay((section[:3], section[3:]), w=[freq_hz], fs=fs)
         total += float(gd[0])
-    return max(0, round(total))
+    return max(0, round(total))  # summed per section, then rounded once
