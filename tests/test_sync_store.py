@@ -57,7 +57,7 @@ def test_store_sessions_and_calibrations_reach_the_server(tmp_path: Path) -> Non
         assert [p["phase"] for p in row.phases] == ["baseline", "relax"]
         assert row.quality_verdict == "amber" and row.quality_usable == 0.8
         assert "sensor_lost" in [e["kind"] for e in row.events]
-        assert (calibration.uuid, calibration.technician, calibration.sensor) == (cal, "张工", "eda")
+        assert (calibration.uuid, calibration.technician, calibration.sensor) == (cal, "张工", "eda-1")
         assert calibration._mapping["values"] == {"zero_uS": 0.02, "gain": 1.01}
 
         store.set_post_ratings(sid, stress=3, mood=4)  # re-queued under the same UUID

@@ -22,9 +22,9 @@ import httpx
 from pydantic import ValidationError
 
 from admin_web import wire_v1
-from station.sync.convert import to_wire
 from station.sync.outbox import Outbox, OutboxItem
 from station.sync.state import SyncState
+from station.sync.store_payloads import to_wire
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class SyncClient:
                 if item.kind not in ("session", "calibration"):
                     raise ValueError(f"unknown kind {item.kind!r}")
                 model = wire_v1.SessionSummary if item.kind == "session" else wire_v1.Calibration
-                payload = to_wire(item.kind, item.payload)
+                payload = to_wire(item).payload
                 parsed = model.model_validate(payload)
                 if parsed.station_id != self.config.station_id:
                     raise ValueError(f"station_id {parsed.station_id!r} is not this station")
