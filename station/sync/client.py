@@ -170,7 +170,7 @@ class SyncClient:
                 parsed = model.model_validate(payload)
                 if parsed.station_id != self.config.station_id:
                     raise ValueError(f"station_id {parsed.station_id!r} is not this station")
-                good.append((item, parsed.model_dump(mode="json")))
+                good.append((item, payload))
             except (ValidationError, ValueError, KeyError, TypeError) as exc:
                 bad[item.id] = f"invalid {item.kind}: {str(exc).splitlines()[0]}"
         return good, bad
@@ -218,7 +218,7 @@ class SyncClient:
         replaced one stays pending and is sent again with its new content."""
         if not items:
             return []
-        now = {i.id: i.payload for i in self.outbox.pending(len(items) + self._batch_size)}
+        now = {i.id: i.payload for i in self.outbox.pending(len(items))}  # they lead the queue
         return [i.id for i in items if now.get(i.id) == i.payload]
 
     def _heartbeat(self, url: str) -> None:
