@@ -116,6 +116,7 @@ sessions = Table(
     Column("content_hash", String(64)),  # SHA-256 of the summary as received (migration 2)
 )
 Index("ix_sessions_station_date", sessions.c.station_id, sessions.c.local_date)
+Index("ix_sessions_received", sessions.c.received_at)
 # Covers every dashboard query: a date-range scan reads this index, never the wide rows.
 Index(
     "ix_sessions_dashboard",
@@ -185,7 +186,13 @@ def _m2_session_revisions(conn: Connection) -> None:
             )
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_session_revisions]
+def _m3_indexes(conn: Connection) -> None:
+    """Indexes added since version 1 (the dashboard's covering index, receipt time)."""
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_session_revisions, _m3_indexes]
 
 
 def current_version(conn: Connection) -> int:

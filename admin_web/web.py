@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, true, update
 
-from admin_web import charts, db, stats
+from admin_web import charts, db
 from admin_web.i18n import LANGS, WEEKDAYS, translator
 from admin_web.security import (
     create_user,
@@ -229,7 +229,7 @@ def dashboard_page(request: Request, user: AdminUser) -> HTMLResponse:
     with engine_of(request).begin() as conn:
         settings = db.get_settings(conn)
         k, target = int(settings["k_anonymity"]), float(settings["target_per_day"])
-        board = stats.dashboard(conn, date_from, date_to, k, station)
+        board = request.app.state.dashboard_cache.get(conn, date_from, date_to, k, station)
         station_ids = [r.id for r in conn.execute(select(db.stations.c.id).order_by(db.stations.c.id))]
         record(conn, user.name, "view", f"dashboard {date_from}..{date_to} {station or ''}".strip())
     svg = {}

@@ -253,15 +253,34 @@ def test_dashboard_aggregates_and_k_anonymity(db_url: str) -> None:
     engine.dispose()
 
 
-def test_migration_2_upgrades_a_version_1_database(db_url: str) -> None:
+def test_migrations_upgrade_a_version_1_database(db_url: str) -> None:
     engine = db.make_engine(db_url)
     db.migrate(engine)
     with engine.begin() as conn:  # back to the version-1 shape: no revision columns
         for column in ("updated_at", "content_hash"):
             conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
         conn.execute(update(db.schema_version).values(version=1))
-    assert db.migrate(engine) == 2
+    assert db.migrate(engine) == len(db.MIGRATIONS)
     with engine.connect() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("sessions")}
     assert {"updated_at", "content_hash"} <= columns
     engine.dispose()
+
+
+def test_dashboard_cache_follows_the_data(app_client) -> None:  # type: ignore[no-untyped-def]
+    client, engine = app_client
+    token = pair(client, engine, "room-1")
+    end = date(2026, 6, 30)
+    rows = sample.sessions("room-1", 60, seed=8, end=end, days=5)
+    client.post("/api/v1/sessions", json={"sessions": rows[:40]}, headers=_auth(token))
+    cache = stats.DashboardCache()
+    with engine.connect() as conn:
+        first = cache.get(conn, end - timedelta(days=4), end, 5, None)
+        assert cache.get(conn, end - timedelta(days=4), end, 5, None) is first and first.sessions == 40
+    client.post("/api/v1/sessions", json={"sessions": rows[40:]}, headers=_auth(token))
+    with engine.connect() as conn:
+        assert cache.get(conn, end - timedelta(days=4), end, 5, None).sessions == 60
+    with engine.begin() as conn:  # retention deleting old rows changes the version too
+        conn.execute(db.sessions.delete().where(db.sessions.c.uuid == rows[0]["uuid"]))
+    with engine.connect() as conn:
+        assert cache.get(conn, end - timedelta(days=4), end, 5, None).sessions == 59
