@@ -120,7 +120,10 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry (``python -m station.sync.cli``) until the station command group wires it."""
-    parser = argparse.ArgumentParser(prog="oasis station sync", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="oasis station sync",
+        description="sync this station's sessions to the admin server; --status shows the backlog (同步)",
+    )
     configure(parser)
     try:
         return run(parser.parse_args(argv))
