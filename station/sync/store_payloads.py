@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from admin_web import wire_v1
+from station.store.models import OutboxItem
 
 STORE_SCHEMA = "oasis.station.v1"
 _STATUS = {
@@ -157,3 +158,22 @@ def to_wire(item: Item) -> Item:
         return item
     convert = session_to_wire if item.kind == "session" else calibration_to_wire  # type: ignore[attr-defined]
     return dataclasses.replace(item, payload=convert(payload))  # type: ignore[type-var]
+
+
+class WireOutbox:
+    """The session store's outbox as the sync client sees it: payloads in wire form."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def pending(self, limit: int) -> list[OutboxItem]:
+        return [to_wire(item) for item in self.store.pending(limit)]
+
+    def mark_sent(self, ids: list[str]) -> None:
+        self.store.mark_sent(ids)
+
+    def mark_failed(self, ids: list[str], error: str) -> None:
+        self.store.mark_failed(ids, error)
+
+    def backlog(self) -> int:
+        return self.store.backlog()
