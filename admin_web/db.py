@@ -147,6 +147,43 @@ calibrations = Table(
     Column("received_at", DateTime, nullable=False),
 )
 
+# Rollups of sessions per station-local day, kept in step with `sessions` by admin_web.rollup, so a
+# dashboard over a long range reads thousands of small rows, not every session.
+rollup_day = Table(
+    "rollup_day",
+    metadata,
+    Column("station_id", String(64), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("completed", Integer, nullable=False),
+    Column("duration_sum", Float, nullable=False),
+    Column("n_duration", Integer, nullable=False),
+)
+rollup_hour = Table(
+    "rollup_hour",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("local_hour", Integer, primary_key=True),
+    Column("local_weekday", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+)
+rollup_change = Table(  # post - pre stress rating, rated sessions only
+    "rollup_change",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("change", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+rollup_bucket = Table(  # durations in MEDIAN_BUCKET_S-wide buckets (admin_web.stats)
+    "rollup_bucket",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+ROLLUPS = (rollup_day, rollup_hour, rollup_change, rollup_bucket)
+Index("ix_sessions_duration", sessions.c.duration_s, sessions.c.local_date)
+
 audit = Table(
     "audit",
     metadata,
@@ -192,7 +229,23 @@ def _m3_indexes(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_session_revisions, _m3_indexes]
+def _m4_rollups(conn: Connection) -> None:
+    """Dashboard rollups, filled from the sessions already stored."""
+    from admin_web.rollup import rebuild
+
+    for table in ROLLUPS:
+        table.create(conn, checkfirst=True)
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
+    rebuild(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _m1_initial,
+    _m2_session_revisions,
+    _m3_indexes,
+    _m4_rollups,
+]
 
 
 def current_version(conn: Connection) -> int:

@@ -51,7 +51,7 @@ def _fill(engine, n_stations: int = 50, per_station: int = 2000) -> None:  # typ
                 api._session_row(wire_v1.SessionSummary.model_validate(r), now)
                 for r in sample.sessions(station, per_station, seed=s, end=END, days=480)
             ]
-            api.insert_new(conn, db.sessions, rows)
+            api.store_sessions(conn, rows)
 
 
 def _naive_dashboard(engine, date_from: date, date_to: date) -> dict:  # type: ignore[no-untyped-def]

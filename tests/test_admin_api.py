@@ -14,9 +14,10 @@ from admin_support import approve, pair, postgres_server
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, inspect, select, text, update
 
-from admin_web import db, sample, stats, wire_v1
+from admin_web import db, rollup, sample, stats, wire_v1
 from admin_web.app import create_app
-from admin_web.security import sha256_hex
+from admin_web.security import sha256_hex, utcnow
+from admin_web.web import apply_retention
 
 
 @pytest.fixture(scope="module")
@@ -284,3 +285,38 @@ def test_dashboard_cache_follows_the_data(app_client) -> None:  # type: ignore[n
         conn.execute(db.sessions.delete().where(db.sessions.c.uuid == rows[0]["uuid"]))
     with engine.connect() as conn:
         assert cache.get(conn, end - timedelta(days=4), end, 5, None).sessions == 59
+
+
+def test_rollups_stay_in_step_with_sessions(app_client) -> None:  # type: ignore[no-untyped-def]
+    """Uploads, resends, replacements (ratings after the end, a changed status) and retention: the
+    dashboard from the rollups equals the one computed from the sessions themselves."""
+    client, engine = app_client
+    token = pair(client, engine, "room-1")
+    token2 = pair(client, engine, "room-2")
+    end = date(2026, 6, 30)
+    rows = sample.sessions("room-1", 150, seed=11, end=end, days=20)
+    other = sample.sessions("room-2", 60, seed=12, end=end, days=20)
+    client.post("/api/v1/sessions", json={"sessions": rows[:100]}, headers=_auth(token))
+    client.post("/api/v1/sessions", json={"sessions": rows[50:]}, headers=_auth(token))  # half resent
+    client.post("/api/v1/sessions", json={"sessions": other}, headers=_auth(token2))
+    changed = [{**r, "status": "completed", "ratings": {**r["ratings"], "stress_post": 0}} for r in rows[:30]]
+    client.post("/api/v1/sessions", json={"sessions": changed}, headers=_auth(token))
+
+    def both() -> tuple[stats.Dashboard, stats.Dashboard]:
+        with engine.connect() as conn:
+            args = (conn, end - timedelta(days=25), end, 5)
+            return stats.dashboard(*args), stats.dashboard(*args, use_rollups=False)
+
+    fast, slow = both()
+    assert fast == slow and fast.sessions == 210 and fast.stress_change[-5] >= 1
+    keep_days = (utcnow().date() - (end - timedelta(days=10))).days  # a cutoff inside the range
+    with engine.begin() as conn:
+        conn.execute(
+            update(db.settings).where(db.settings.c.key == "retention_days").values(value=str(keep_days))
+        )
+        assert apply_retention(conn)[0] > 0
+    fast, slow = both()
+    assert fast == slow and 0 < fast.sessions < 210
+    with engine.begin() as conn:
+        rollup.rebuild(conn)
+    assert both()[0] == slow
