@@ -16,6 +16,7 @@ non-numeric lines are counted as corrupt and skipped; there is no checksum.
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from dataclasses import dataclass
@@ -61,8 +62,9 @@ class GsrCalibration:
         return (ohm * self.zero - (self.adc_max + 1) * 1e4) / (ohm + 2e4)
 
 
+@functools.cache
 def load_calibration(name: str = "grove", path: Path = CALIBRATION_FILE) -> GsrCalibration:
-    """A named profile from the calibration file."""
+    """A named profile from the calibration file (read once per name and path)."""
     profiles = tomllib.loads(path.read_text(encoding="utf-8"))
     if name not in profiles:
         raise KeyError(f"no GSR calibration {name!r} in {path} (have: {', '.join(profiles)})")
