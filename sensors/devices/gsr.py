@@ -73,6 +73,12 @@ def load_calibration(name: str = "grove", path: Path = CALIBRATION_FILE) -> GsrC
 
 def parse_line(line: str, fmt: str = "auto", key: str = "gsr") -> tuple[float, float] | None:
     """(t, reading) from one line (t is NaN when absent); None when the line does not fit the format."""
+    if fmt in ("value", "auto") and "=" not in line and "," not in line:  # the common bare reading
+        try:
+            value = float(line)
+        except ValueError:
+            return None
+        return (math.nan, value) if math.isfinite(value) else None
     try:
         if fmt == "key=value" or (fmt == "auto" and "=" in line):
             pairs = dict(item.split("=", 1) for item in line.split(","))
