@@ -80,37 +80,30 @@ class RunningMean:
 
     def __init__(self, size: int) -> None:
         self.size = max(1, int(size))
-        self._prev = np.zeros(self.size)  # prefix sums of the last complete block
-        self._cur = np.zeros(0)  # prefix sums of the current block so far
+        # prefix sums with a leading 0: cur[1 + i] = x[block start] + ... + x[block start + i]
+        self._prev = np.zeros(self.size + 1)  # of the last complete block
+        self._cur = np.zeros(self.size + 1)  # of the current block, filled up to _fill
+        self._fill = 0
         self._pos = 0  # samples seen
 
-    def _prefix(self, x: np.ndarray) -> np.ndarray:
-        """Prefix sums of ``x`` continuing the current block, restarting at block starts."""
-        first = min(self.size - self._pos % self.size, x.size)
-        acc = self._cur[-1] if self._cur.size else 0.0
-        head = np.cumsum(np.concatenate([[acc], x[:first]]))[1:]  # sequential: (acc + x0) + x1 ...
-        rest = x[first:]
-        full = rest.size // self.size * self.size
-        body = np.cumsum(rest[:full].reshape(-1, self.size), axis=1).ravel()
-        return np.concatenate([head, body, np.cumsum(rest[full:])])
-
     def push(self, x: np.ndarray) -> np.ndarray:
-        if x.size == 0:
-            return np.zeros(0)
+        sums = np.empty(x.size)
+        done = 0
         with np.errstate(invalid="ignore", over="ignore"):
-            prefix = self._prefix(x)
-            q = np.concatenate([self._prev, self._cur, prefix])  # q[k]: absolute sample base + k
-            base = (self._pos // self.size - 1) * self.size
-            k = np.arange(self._pos, self._pos + x.size) - base
-            block_end_prev = q[(k // self.size) * self.size - 1]
-            sums = q[k] + (block_end_prev - q[k - self.size])
+            while done < x.size:
+                take = min(self.size - self._fill, x.size - done)
+                seg = self._cur[self._fill : self._fill + take + 1]
+                seg[1:] = x[done : done + take]
+                np.cumsum(seg, out=seg)  # sequential from the previous prefix: chunk-independent
+                lo = self._fill + 1
+                sums[done : done + take] = seg[1:] + (self._prev[-1] - self._prev[lo : lo + take])
+                self._fill += take
+                done += take
+                if self._fill == self.size:
+                    self._prev, self._cur = self._cur, self._prev
+                    self._cur[0], self._fill = 0.0, 0
         counts = np.minimum(np.arange(self._pos + 1, self._pos + x.size + 1), self.size)
         self._pos += x.size
-        in_block = self._pos % self.size
-        tail = q[q.size - in_block :] if in_block else np.zeros(0)
-        done = q[: q.size - in_block]
-        self._prev = done[-self.size :]
-        self._cur = tail
         return sums / counts
 
 
