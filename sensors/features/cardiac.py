@@ -164,7 +164,9 @@ class CardiacExtractor:
         x = np.asarray(samples, dtype=float)
         column = x[:, self.channel] if x.ndim == 2 else x.ravel()
         ts = np.asarray(timestamps, dtype=float).ravel()
-        if column.size == 0 or ts.size != column.size:
+        if ts.size != column.size:
+            raise ValueError(f"{column.size} samples but {ts.size} timestamps")
+        if column.size == 0:
             return
         first = self.detector.samples_seen
         bad_before = self.detector.nonfinite_samples
