@@ -24,6 +24,9 @@ class FiniteHold:
 
     def push(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
+        if x.size and abs(float(x.sum())) < LIMIT and float(np.abs(x).max()) < LIMIT:  # common case
+            self.last, self.seen_finite = float(x[-1]), True
+            return x
         finite = np.isfinite(x)
         x = np.clip(x, -LIMIT, LIMIT)
         if finite.all():
@@ -86,22 +89,37 @@ class RunningMean:
         self._fill = 0
         self._pos = 0  # samples seen
 
+    def _segment(self, x: np.ndarray, sums: np.ndarray) -> None:
+        """Add ``x`` (at most the rest of the current block) and write its window sums."""
+        take = x.size
+        seg = self._cur[self._fill : self._fill + take + 1]
+        seg[1:] = x
+        np.cumsum(seg, out=seg)  # sequential from the previous prefix: chunk-independent
+        lo = self._fill + 1
+        sums[:] = seg[1:] + (self._prev[-1] - self._prev[lo : lo + take])
+        self._fill += take
+        if self._fill == self.size:
+            self._prev, self._cur = self._cur, self._prev
+            self._cur[0], self._fill = 0.0, 0
+
     def push(self, x: np.ndarray) -> np.ndarray:
         sums = np.empty(x.size)
-        done = 0
         with np.errstate(invalid="ignore", over="ignore"):
-            while done < x.size:
-                take = min(self.size - self._fill, x.size - done)
-                seg = self._cur[self._fill : self._fill + take + 1]
-                seg[1:] = x[done : done + take]
-                np.cumsum(seg, out=seg)  # sequential from the previous prefix: chunk-independent
-                lo = self._fill + 1
-                sums[done : done + take] = seg[1:] + (self._prev[-1] - self._prev[lo : lo + take])
-                self._fill += take
-                done += take
-                if self._fill == self.size:
-                    self._prev, self._cur = self._cur, self._prev
-                    self._cur[0], self._fill = 0.0, 0
+            head = min(self.size - self._fill, x.size)
+            self._segment(x[:head], sums[:head])
+            blocks = (x.size - head) // self.size
+            if blocks:  # whole blocks at once: the same sequential sums, row by row
+                end = head + blocks * self.size
+                prefix = np.cumsum(x[head:end].reshape(blocks, self.size), axis=1)
+                before = np.vstack([self._prev[1:], prefix[:-1]])
+                sums[head:end] = (prefix + (before[:, -1:] - before)).ravel()
+                self._prev[1:] = prefix[-1]
+                head = end
+            if head < x.size:
+                self._segment(x[head:], sums[head:])
+        if self._pos >= self.size:  # warmed up: every window is full
+            self._pos += x.size
+            return sums / self.size
         counts = np.minimum(np.arange(self._pos + 1, self._pos + x.size + 1), self.size)
         self._pos += x.size
         return sums / counts
