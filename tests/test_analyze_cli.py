@@ -23,8 +23,8 @@ HRV_KEYS = {"mean_nn", "sdnn", "rmssd", "pnn50", "lf", "hf", "lf_hf", "coherence
 
 
 def analyze(capsys, *args: str) -> tuple[int, dict | None, str]:
-    """Run `oasis analyze ARGS` in-process; returns (exit status, parsed JSON or None, stderr)."""
-    rc = main(["analyze", *map(str, args)])
+    """Run `oasis analyze ARGS --json` in-process; returns (exit status, parsed JSON or None, stderr)."""
+    rc = main(["analyze", *map(str, args), "--json"])
     out, err = capsys.readouterr()
     return rc, (json.loads(out) if rc == 0 else None), err
 
@@ -47,6 +47,14 @@ def test_biosppy_text_with_header_rate(capsys, shared_data):
     assert report["beats"] == detect_ecg_beats(x, 1000.0).tolist()
     assert report["ibi_ms"] == pytest.approx(np.diff(report["beats"]).tolist())
     assert report["hrv"]["lf"] is None  # 15 s is too short for LF: null, not NaN
+
+
+def test_summary_without_json_is_bilingual_text(capsys, shared_data):
+    assert main(["analyze", str(shared_data / "biosppy" / "resp.txt"), "--kind", "resp"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        out.startswith("RESP\n") and "呼吸频率 breathing rate (/min): 2" in out and "呼吸 breaths: 20" in out
+    )
 
 
 def test_npz_picks_the_ecg_array_and_its_rate(capsys, record_100_5min):
