@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sensors.analyze.readers import Recording, UserError, read_text
+from sensors.analyze.readers import Recording, UserError, read_recording, read_text
 from sensors.features.ecg_beats import detect_ecg_beats
 from station.cli import main
 
@@ -254,3 +254,21 @@ def test_text_reader_fuzz(tmp_path, content):
         assert "\n" not in str(exc)
     else:
         assert isinstance(rec, Recording) and rec.data.ndim == 2 and len(rec.labels) == rec.data.shape[1]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from([".npy", ".npz", ".edf", ".bdf", ".xdf", ".csv"]),
+    st.sampled_from([b"", b"XDF:", b"0       ", b"\x93NUMPY\x01\x00", b"PK\x03\x04"]),
+    st.binary(max_size=600),
+)
+def test_reader_fuzz_on_garbage_files(tmp_path, suffix, magic, body):
+    """Garbage behind a plausible magic: a UserError (one line) or a recording, nothing else."""
+    path = tmp_path / f"garbage{suffix}"
+    path.write_bytes(magic + body)
+    try:
+        rec = read_recording(path, "ecg")
+    except UserError as exc:
+        assert "\n" not in str(exc) and str(exc)
+    else:
+        assert rec.data.ndim == 2
