@@ -146,8 +146,7 @@ class CardiacExtractor:
         self.window_s = window_s
         detector_class = EcgBeatDetector if kind is StreamKind.ECG else PpgBeatDetector
         self.detector: RegionBeatDetector = detector_class(fs)
-        keep = int(self.detector.delay + 2 * fs)
-        self._ts: deque[float] = deque(maxlen=keep)  # timestamps of the newest samples
+        self._ts_tail = np.zeros(0)  # timestamps of the newest `delay + 1` samples
         self._beats: deque[float] = deque()
         self._span = max(window_s, COHERENCE_WINDOW_S) + 5.0
         self._t = NAN
@@ -170,13 +169,12 @@ class CardiacExtractor:
             return
         first = self.detector.samples_seen
         bad_before = self.detector.nonfinite_samples
-        self._ts.extend(ts.tolist())
-        released = self.detector.push(column)
-        newest = self.detector.samples_seen - 1
-        for b in released:
-            back = newest - b
-            if back < len(self._ts):
-                self._beats.append(self._ts[-1 - back])
+        # a beat released now lies after first - delay: the kept tail plus this chunk cover it
+        stamps = np.concatenate([self._ts_tail, ts])
+        base = first - self._ts_tail.size  # sample index of stamps[0]
+        for b in self.detector.push(column):
+            self._beats.append(float(stamps[b - base]))
+        self._ts_tail = stamps[-(self.detector.delay + 1) :]
         self._t = float(ts[-1])
         if self.detector.nonfinite_samples - bad_before > 0.1 * (self.detector.samples_seen - first):
             self._bad_until = self._t + self.window_s
