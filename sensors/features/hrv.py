@@ -64,7 +64,7 @@ def resample_nn_grid(
         return np.zeros(0), np.zeros(0)
     grid = np.arange(t[0], t[-1], 1.0 / fs)
     if t.size >= 4:
-        return grid, interpolate.CubicSpline(t, x)(grid)
+        return grid, interpolate.make_interp_spline(t, x, k=3)(grid)  # not-a-knot cubic spline
     return grid, np.interp(grid, t, x)
 
 
