@@ -19,26 +19,25 @@ class FiniteHold:
 
     def __init__(self) -> None:
         self.last = 0.0
-        self.seen_finite = False
         self.bad = 0
 
     def push(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         if x.size and abs(float(x.sum())) < LIMIT and float(np.abs(x).max()) < LIMIT:  # common case
-            self.last, self.seen_finite = float(x[-1]), True
+            self.last = float(x[-1])
             return x
         finite = np.isfinite(x)
         x = np.clip(x, -LIMIT, LIMIT)
         if finite.all():
             if x.size:
-                self.last, self.seen_finite = float(x[-1]), True
+                self.last = float(x[-1])
             return x
         self.bad += int(x.size - finite.sum())
         idx = np.where(finite, np.arange(x.size), -1)
         np.maximum.accumulate(idx, out=idx)
         out = np.where(idx >= 0, x[np.maximum(idx, 0)], self.last)
         if finite.any():
-            self.last, self.seen_finite = float(x[finite][-1]), True
+            self.last = float(x[finite][-1])
         return out
 
 
@@ -59,11 +58,11 @@ class SosFilter:
 
 
 class DelayLine:
-    """Delays a signal by a whole number of samples (zeros, or a fill value, before the start)."""
+    """Delays a signal by a whole number of samples (zeros before the start)."""
 
-    def __init__(self, delay: int, fill: float = 0.0) -> None:
+    def __init__(self, delay: int) -> None:
         self.delay = delay
-        self._tail = np.full(delay, fill)
+        self._tail = np.zeros(delay)
 
     def push(self, x: np.ndarray) -> np.ndarray:
         if self.delay == 0:
