@@ -101,3 +101,22 @@ def to_wire(item: OutboxItem) -> OutboxItem:
         return item
     convert = session_to_wire if item.kind == "session" else calibration_to_wire
     return OutboxItem(item.id, item.kind, convert(item.payload), item.attempts)
+
+
+class WireOutbox:
+    """The session store's outbox as the sync client sees it: payloads in wire form."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def pending(self, limit: int) -> list[OutboxItem]:
+        return [to_wire(item) for item in self.store.pending(limit)]
+
+    def mark_sent(self, ids: list[str]) -> None:
+        self.store.mark_sent(ids)
+
+    def mark_failed(self, ids: list[str], error: str) -> None:
+        self.store.mark_failed(ids, error)
+
+    def backlog(self) -> int:
+        return self.store.backlog()
