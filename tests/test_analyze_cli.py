@@ -199,6 +199,12 @@ def test_xdf_stream_by_type_and_by_name(capsys, tmp_path, shared_data):
             "recording too short",
         ),
         (lambda p: p.with_suffix(".wav").write_bytes(b"RIFF"), ["--kind", "ecg"], "unknown file type .wav"),
+        (lambda p: p.write_text("1\n" * 3000), ["--kind", "ecg", "--fs", "nan"], "--fs must be a positive"),
+        (
+            lambda p: p.write_text("1\n" * 3000),
+            ["--kind", "ecg", "--fs", "250", "--plot", "/nonexistent/x.png"],
+            "no folder",
+        ),
     ],
 )
 def test_user_mistakes_give_one_line_and_status_2(capsys, tmp_path, make, args, message):

@@ -110,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
 
     kind: str = args.kind
     try:
+        if args.fs is not None and not (math.isfinite(args.fs) and args.fs > 0):
+            raise UserError("--fs must be a positive number of hertz")
         rec = read_recording(args.file, kind, args.key)
         fs = float(args.fs) if args.fs is not None else rec.fs
         if not math.isfinite(fs):
@@ -179,7 +181,10 @@ def run(args: argparse.Namespace) -> int:
         from sensors.analyze.plot import plot_report
 
         signal_1d = data if data.ndim == 1 else data[:, 0]
-        plot_report(args.plot, signal_1d, fs, kind, report)
+        try:
+            plot_report(args.plot, signal_1d, fs, kind, report)
+        except OSError as exc:
+            return _fail(f"cannot write the plot {args.plot}: {exc.strerror or exc}")
     report = _clean_json(report)
     print(json.dumps(report, ensure_ascii=False) if args.json else summary_text(kind, report))
     return 0
