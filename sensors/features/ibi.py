@@ -127,7 +127,8 @@ def correct_ibi(beat_times_s: np.ndarray) -> CorrectedIbi:
     """Intervals between beats (times in s), classified and corrected; never raises on bad input."""
     t = np.asarray(beat_times_s, dtype=float).ravel()
     t = np.unique(t[np.isfinite(t)])
-    rr = np.diff(t) * 1000.0
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd times: inf intervals, flagged below
+        rr = np.diff(t) * 1000.0
     if rr.size == 0:
         empty = np.zeros(0)
         return CorrectedIbi(empty, empty, empty, empty, np.zeros(0, bool), 0)

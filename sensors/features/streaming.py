@@ -23,7 +23,9 @@ class FiniteHold:
 
     def push(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
-        if x.size and abs(float(x.sum())) < LIMIT and float(np.abs(x).max()) < LIMIT:  # common case
+        with np.errstate(over="ignore", invalid="ignore"):
+            ordinary = x.size > 0 and abs(float(x.sum())) < LIMIT and float(np.abs(x).max()) < LIMIT
+        if ordinary:  # the common case: nothing to replace or clip
             self.last = float(x[-1])
             return x
         finite = np.isfinite(x)
