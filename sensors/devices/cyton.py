@@ -58,12 +58,8 @@ class CytonPackets:
 
 
 def _empty_packets() -> CytonPackets:
-    return CytonPackets(
-        np.zeros(0, np.uint8),
-        np.zeros((0, CHANNELS), np.int32),
-        np.zeros((0, 3), np.int16),
-        np.zeros(0, np.uint8),
-    )
+    return CytonPackets(np.zeros(0, np.uint8), np.zeros((0, CHANNELS), np.int32), np.zeros((0, 3), np.int16),
+                        np.zeros(0, np.uint8))
 
 
 def decode_packets(raw: np.ndarray) -> CytonPackets:
@@ -75,12 +71,8 @@ def decode_packets(raw: np.ndarray) -> CytonPackets:
     return CytonPackets(raw[:, 1].copy(), counts, aux, raw[:, 32].copy())
 
 
-def encode_packets(
-    counters: np.ndarray,
-    counts: np.ndarray,
-    aux: np.ndarray | None = None,
-    footers: np.ndarray | int = FOOTER_STANDARD,
-) -> bytes:
+def encode_packets(counters: np.ndarray, counts: np.ndarray, aux: np.ndarray | None = None,
+                   footers: np.ndarray | int = FOOTER_STANDARD) -> bytes:
     """Encode k packets: counters (k,) 0..255, counts (k, 8) within 24-bit signed range, aux (k, 3) int16."""
     counts = np.asarray(counts, dtype=np.int64)
     k = counts.shape[0]
@@ -119,7 +111,7 @@ class CytonParser:
         if n < PACKET_SIZE:
             return _empty_packets()
         b = np.frombuffer(bytes(buf), dtype=np.uint8)
-        footers_ok = (b[PACKET_SIZE - 1 :] & 0xF0) == 0xC0
+        footers_ok = (b[PACKET_SIZE - 1:] & 0xF0) == 0xC0
         candidates = np.flatnonzero((b[: n - PACKET_SIZE + 1] == HEADER) & footers_ok)
         starts: list[int] = []
         pos = 0

@@ -90,15 +90,10 @@ def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bo
         return guess
     if guess.bytes_heard == 0:
         guess.code = "silent"
-        guess.verdict = (
-            "silent (nothing sent; a Cyton waits for a start command: try --probe)"
-            if not probe
+        guess.verdict = "silent (nothing sent; a Cyton waits for a start command: try --probe)" if not probe \
             else "silent, and no answer to the Cyton probe"
-        )
     else:
         guess.code = "unknown"
-        guess.verdict = (
-            f"unknown: {guess.bytes_heard} bytes that no known protocol decodes (garbage, "
-            "another device or another baud rate)"
-        )
+        guess.verdict = f"unknown: {guess.bytes_heard} bytes that no known protocol decodes (garbage, " \
+                        "another device or another baud rate)"
     return guess
