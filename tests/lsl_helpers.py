@@ -46,6 +46,7 @@ class Pusher:
         self._paused = threading.Event()
         self._stop = threading.Event()
         self._nan = 0
+        self.constant = False  # send a flat signal instead of the counter
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def start(self) -> Pusher:
@@ -65,6 +66,8 @@ class Pusher:
                 continue
             stamps = now - (np.arange(self.chunk)[::-1] / self.rate)
             data = (self.sent + np.arange(self.chunk, dtype=np.float64))[:, None].repeat(self.channels, 1)
+            if self.constant:
+                data[:] = 1.0
             if self._nan:
                 k = min(self._nan, self.chunk)
                 data[:k] = np.nan

@@ -36,3 +36,20 @@ def test_streams_rejects_bad_arguments() -> None:
     )
     assert result.returncode == 2 and "must be positive" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_streams_json_reports_channel_quality() -> None:
+    # A flat ECG channel (an electrode that records nothing) must not be reported as good.
+    info = make_info("ECG", 1, 250.0)
+    pusher = Pusher(info).start()
+    pusher.constant = True
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "station.cli", "streams", "--json", "--duration", "4"],
+            capture_output=True, text=True, timeout=60, check=True,
+        ).stdout
+    finally:
+        pusher.stop()
+    row = next(r for r in json.loads(out) if r["source_id"] == info.source_id())
+    assert row["verdict"]["level"] == "bad" and "flat" in row["verdict"]["reason"].lower()
+    assert row["channel_verdicts"][0]["level"] == "bad"
