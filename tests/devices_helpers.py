@@ -23,7 +23,8 @@ NOT_SYNC = {
     "thinkgear": bytes(b for b in range(256) if b != 0xAA),
 }
 LONG_FUZZ = os.environ.get("OASIS_FUZZ_LONG") == "1"
-FUZZ_EXAMPLES = 100_000 if LONG_FUZZ else 300
+FUZZ_EXAMPLES = 5_000 if LONG_FUZZ else 150  # hypothesis examples (shrinking, edge cases)
+BULK_FUZZ_EXAMPLES = 100_000 if LONG_FUZZ else 1_000  # plain seeded random/mutated streams per protocol
 
 fuzz_settings = settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=not LONG_FUZZ,
                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sensors.analyze.readers import Recording, UserError, read_text
+from sensors.analyze.readers import Recording, UserError, read_recording, read_text
 from sensors.features.ecg_beats import detect_ecg_beats
 from station.cli import main
 
@@ -23,8 +23,8 @@ HRV_KEYS = {"mean_nn", "sdnn", "rmssd", "pnn50", "lf", "hf", "lf_hf", "coherence
 
 
 def analyze(capsys, *args: str) -> tuple[int, dict | None, str]:
-    """Run `oasis analyze ARGS` in-process; returns (exit status, parsed JSON or None, stderr)."""
-    rc = main(["analyze", *map(str, args)])
+    """Run `oasis analyze ARGS --json` in-process; returns (exit status, parsed JSON or None, stderr)."""
+    rc = main(["analyze", *map(str, args), "--json"])
     out, err = capsys.readouterr()
     return rc, (json.loads(out) if rc == 0 else None), err
 
@@ -47,6 +47,14 @@ def test_biosppy_text_with_header_rate(capsys, shared_data):
     assert report["beats"] == detect_ecg_beats(x, 1000.0).tolist()
     assert report["ibi_ms"] == pytest.approx(np.diff(report["beats"]).tolist())
     assert report["hrv"]["lf"] is None  # 15 s is too short for LF: null, not NaN
+
+
+def test_summary_without_json_is_bilingual_text(capsys, shared_data):
+    assert main(["analyze", str(shared_data / "biosppy" / "resp.txt"), "--kind", "resp"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        out.startswith("RESP\n") and "呼吸频率 breathing rate (/min): 2" in out and "呼吸 breaths: 20" in out
+    )
 
 
 def test_npz_picks_the_ecg_array_and_its_rate(capsys, record_100_5min):
@@ -191,6 +199,12 @@ def test_xdf_stream_by_type_and_by_name(capsys, tmp_path, shared_data):
             "recording too short",
         ),
         (lambda p: p.with_suffix(".wav").write_bytes(b"RIFF"), ["--kind", "ecg"], "unknown file type .wav"),
+        (lambda p: p.write_text("1\n" * 3000), ["--kind", "ecg", "--fs", "nan"], "--fs must be a positive"),
+        (
+            lambda p: p.write_text("1\n" * 3000),
+            ["--kind", "ecg", "--fs", "250", "--plot", "/nonexistent/x.png"],
+            "no folder",
+        ),
     ],
 )
 def test_user_mistakes_give_one_line_and_status_2(capsys, tmp_path, make, args, message):
@@ -246,3 +260,21 @@ def test_text_reader_fuzz(tmp_path, content):
         assert "\n" not in str(exc)
     else:
         assert isinstance(rec, Recording) and rec.data.ndim == 2 and len(rec.labels) == rec.data.shape[1]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from([".npy", ".npz", ".edf", ".bdf", ".xdf", ".csv"]),
+    st.sampled_from([b"", b"XDF:", b"0       ", b"\x93NUMPY\x01\x00", b"PK\x03\x04"]),
+    st.binary(max_size=600),
+)
+def test_reader_fuzz_on_garbage_files(tmp_path, suffix, magic, body):
+    """Garbage behind a plausible magic: a UserError (one line) or a recording, nothing else."""
+    path = tmp_path / f"garbage{suffix}"
+    path.write_bytes(magic + body)
+    try:
+        rec = read_recording(path, "ecg")
+    except UserError as exc:
+        assert "\n" not in str(exc) and str(exc)
+    else:
+        assert rec.data.ndim == 2

@@ -83,6 +83,19 @@ def test_ppg_extractor_on_biosppy_ppg(shared_data):
     )
 
 
+def test_large_chunks_keep_every_beat_with_its_timestamp(record_100):
+    """A stalled pipeline may push 10 s at once: every released beat still gets its own stamp."""
+    x, fs = record_100
+    ex = CardiacExtractor(StreamKind.ECG, fs)
+    stamps = T0 + np.arange(x.size) / fs
+    for start in range(0, x.size, int(10 * fs)):
+        ex.push(x[start : start + int(10 * fs), None], stamps[start : start + int(10 * fs)])
+    beats = detect_ecg_beats(x, fs)
+    released = beats[beats + ex.detector.delay <= x.size]
+    kept = released[T0 + released / fs >= ex.beat_times[0]]
+    np.testing.assert_array_equal(ex.beat_times, T0 + kept / fs)
+
+
 def test_flat_signal_and_lost_electrode_are_bad(record_100):
     x, fs = record_100
     flat = CardiacExtractor(StreamKind.ECG, fs)

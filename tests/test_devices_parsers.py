@@ -9,6 +9,7 @@ import random
 import numpy as np
 import pytest
 from devices_helpers import (
+    BULK_FUZZ_EXAMPLES,
     DEVICES,
     NOT_SYNC,
     PRIMARY,
@@ -159,3 +160,40 @@ def test_fuzz_mutated_streams_never_raise(device: str, seed: int, edits: int) ->
     for part in (bytes(data[:cut]), bytes(data[cut:])):
         check_decoded(parser.feed(part), device)
     assert parser.stats.packets > 0 or len(data) < 40
+
+
+def mutate(rng: np.random.Generator, data: bytes) -> bytes:
+    """A few random bit flips, deletions, insertions of noise and duplications of a stretch."""
+    out = bytearray(data)
+    for _ in range(int(rng.integers(1, 12))):
+        i = int(rng.integers(len(out) or 1))
+        op = int(rng.integers(4))
+        if op == 0 and out:
+            out[i] ^= 1 << int(rng.integers(8))
+        elif op == 1 and out:
+            del out[i]
+        elif op == 2:
+            out[i:i] = rng.bytes(int(rng.integers(1, 40)))
+        else:
+            j = int(rng.integers(len(out) or 1))
+            out[i:i] = out[j:j + int(rng.integers(1, 40))]
+    return bytes(out)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_fuzz_bulk_random_and_mutated_streams(device: str) -> None:
+    """BULK_FUZZ_EXAMPLES streams (100 000 with OASIS_FUZZ_LONG=1), half random bytes, half mutated valid
+    packets, each fed in random chunks to a fresh parser: no exception, well-formed output."""
+    rng = np.random.default_rng(20261123)
+    valid = _VALID[device]
+    for i in range(BULK_FUZZ_EXAMPLES):
+        if i % 2:
+            data = rng.bytes(int(rng.integers(0, 300)))
+        else:
+            data = mutate(rng, valid[: int(rng.integers(40, 400))])
+        parser = get(device).make_parser()
+        cuts = np.sort(rng.integers(0, len(data) + 1, size=3))
+        for a, b in itertools.pairwise([0, *cuts.tolist(), len(data)]):
+            check_decoded(parser.feed(data[a:b]), device)
+        s = parser.stats
+        assert s.skipped_bytes <= len(data) and min(s.packets, s.corrupt, s.dropped) >= 0

@@ -16,6 +16,7 @@ non-numeric lines are counted as corrupt and skipped; there is no checksum.
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from dataclasses import dataclass
@@ -61,8 +62,9 @@ class GsrCalibration:
         return (ohm * self.zero - (self.adc_max + 1) * 1e4) / (ohm + 2e4)
 
 
+@functools.cache
 def load_calibration(name: str = "grove", path: Path = CALIBRATION_FILE) -> GsrCalibration:
-    """A named profile from the calibration file."""
+    """A named profile from the calibration file (read once per name and path)."""
     profiles = tomllib.loads(path.read_text(encoding="utf-8"))
     if name not in profiles:
         raise KeyError(f"no GSR calibration {name!r} in {path} (have: {', '.join(profiles)})")
@@ -71,6 +73,12 @@ def load_calibration(name: str = "grove", path: Path = CALIBRATION_FILE) -> GsrC
 
 def parse_line(line: str, fmt: str = "auto", key: str = "gsr") -> tuple[float, float] | None:
     """(t, reading) from one line (t is NaN when absent); None when the line does not fit the format."""
+    if fmt in ("value", "auto") and "=" not in line and "," not in line:  # the common bare reading
+        try:
+            value = float(line)
+        except ValueError:
+            return None
+        return (math.nan, value) if math.isfinite(value) else None
     try:
         if fmt == "key=value" or (fmt == "auto" and "=" in line):
             pairs = dict(item.split("=", 1) for item in line.split(","))

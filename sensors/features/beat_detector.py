@@ -131,6 +131,9 @@ class RegionBeatDetector:
 
     def _scan(self, above: np.ndarray, clean: np.ndarray) -> None:
         """Walk region edges in this chunk (a Python loop over edges only, not samples)."""
+        if not self._in_region and not above.any():  # most chunks: nothing to do
+            self._prev_above = False
+            return
         base = self._n - self._lag  # absolute index (in the delayed time base) of above[0]
         before = np.concatenate([[self._prev_above], above[:-1]])
         rises = np.flatnonzero(above & ~before)

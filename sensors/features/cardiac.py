@@ -29,6 +29,7 @@ from sensors.features.hrv import (
     series_psd,
 )
 from sensors.features.ibi import correct_ibi
+from sensors.features.ppg_beats import PpgBeatDetector
 from sensors.types import Level, StreamKind, Verdict
 
 CARDIAC_FEATURES = (
@@ -98,12 +99,14 @@ def window_features(
         return _bad("window too short")
     times, nn, valid = ibi.times_s[in_win], ibi.nn_ms[in_win], ibi.valid[in_win]
     values = hrv_time(nn, valid)
-    share = 100.0 * float(np.sum(~valid)) / max(1, valid.size)
+    if not (HR_RANGE[0] <= values["hr"] <= HR_RANGE[1]):
+        return _bad(f"implausible HR {values['hr']:.0f} bpm")
+    share = 100.0 * float(np.sum(~valid)) / valid.size
     values["corrected_share"] = share
-    span = float(times[-1] - times[0]) if times.size else 0.0
+    span = float(times[-1] - times[0])
     # one 4 Hz series for all spectra: the window's part for LF/HF/RSA, the last 64 s for coherence
     grid, series = resample_nn_grid(ibi.times_s, ibi.nn_ms)
-    in_window = series[grid >= times[0]] if times.size else series[:0]
+    in_window = series[grid >= times[0]]
     f, p = series_psd(in_window) if span >= MIN_RSA_SPAN_S else (np.zeros(0), np.zeros(0))
     values.update(frequency_from_psd(f, p) if span >= MIN_LF_SPAN_S else {"lf": NAN, "hf": NAN, "lf_hf": NAN})
     values["hf"] = band_power(f, p, HF_BAND)
@@ -112,8 +115,6 @@ def window_features(
     values.pop("mean_nn")
 
     base: list[Verdict] = []
-    if not (HR_RANGE[0] <= values["hr"] <= HR_RANGE[1]):
-        return _bad(f"implausible HR {values['hr']:.0f} bpm")
     if share > CORRECTED_BAD:
         base.append(Verdict(Level.BAD, f"too many corrected beats ({share:.0f} %)"))
     elif share > CORRECTED_DEGRADED:
@@ -137,8 +138,6 @@ class CardiacExtractor:
     """Streaming HR/HRV features from one ECG or PPG channel (``push`` then ``snapshot``)."""
 
     def __init__(self, kind: StreamKind, fs: float, channel: int = 0, window_s: float = 60.0) -> None:
-        from sensors.features.ppg_beats import PpgBeatDetector
-
         if kind not in (StreamKind.ECG, StreamKind.PPG):
             raise ValueError(f"CardiacExtractor reads ECG or PPG, not {kind}")
         self.kind = kind
@@ -146,8 +145,7 @@ class CardiacExtractor:
         self.window_s = window_s
         detector_class = EcgBeatDetector if kind is StreamKind.ECG else PpgBeatDetector
         self.detector: RegionBeatDetector = detector_class(fs)
-        keep = int(self.detector.delay + 2 * fs)
-        self._ts: deque[float] = deque(maxlen=keep)  # timestamps of the newest samples
+        self._ts_tail = np.zeros(0)  # timestamps of the newest `delay + 1` samples
         self._beats: deque[float] = deque()
         self._span = max(window_s, COHERENCE_WINDOW_S) + 5.0
         self._t = NAN
@@ -164,17 +162,18 @@ class CardiacExtractor:
         x = np.asarray(samples, dtype=float)
         column = x[:, self.channel] if x.ndim == 2 else x.ravel()
         ts = np.asarray(timestamps, dtype=float).ravel()
-        if column.size == 0 or ts.size != column.size:
+        if ts.size != column.size:
+            raise ValueError(f"{column.size} samples but {ts.size} timestamps")
+        if column.size == 0:
             return
         first = self.detector.samples_seen
         bad_before = self.detector.nonfinite_samples
-        self._ts.extend(ts.tolist())
-        released = self.detector.push(column)
-        newest = self.detector.samples_seen - 1
-        for b in released:
-            back = newest - b
-            if back < len(self._ts):
-                self._beats.append(self._ts[-1 - back])
+        # a beat released now lies after first - delay: the kept tail plus this chunk cover it
+        stamps = np.concatenate([self._ts_tail, ts])
+        base = first - self._ts_tail.size  # sample index of stamps[0]
+        for b in self.detector.push(column):
+            self._beats.append(float(stamps[b - base]))
+        self._ts_tail = stamps[-(self.detector.delay + 1) :]
         self._t = float(ts[-1])
         if self.detector.nonfinite_samples - bad_before > 0.1 * (self.detector.samples_seen - first):
             self._bad_until = self._t + self.window_s

@@ -53,7 +53,8 @@ def resample_nn(times_s: np.ndarray, nn_ms: np.ndarray, fs: float = RESAMPLE_HZ)
 def resample_nn_grid(
     times_s: np.ndarray, nn_ms: np.ndarray, fs: float = RESAMPLE_HZ
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(grid times, NN values)``: cubic spline (linear below 4 beats) at ``fs`` Hz."""
+    """``(grid times, NN values)``: cubic spline at ``fs`` Hz (linear below 4 beats or when the
+    spline cannot be solved, e.g. for beats microseconds apart)."""
     t = np.asarray(times_s, dtype=float).ravel()
     x = np.asarray(nn_ms, dtype=float).ravel()
     ok = np.isfinite(t) & np.isfinite(x)
@@ -64,7 +65,10 @@ def resample_nn_grid(
         return np.zeros(0), np.zeros(0)
     grid = np.arange(t[0], t[-1], 1.0 / fs)
     if t.size >= 4:
-        return grid, interpolate.CubicSpline(t, x)(grid)
+        try:
+            return grid, interpolate.make_interp_spline(t, x, k=3)(grid)  # not-a-knot cubic spline
+        except (ValueError, np.linalg.LinAlgError):  # degenerate knots (absurd input): linear
+            pass
     return grid, np.interp(grid, t, x)
 
 

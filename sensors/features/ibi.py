@@ -102,14 +102,11 @@ def classify_intervals(rr: np.ndarray, medrr: np.ndarray | None = None) -> dict[
     prev_, next_, next2 = pad[1:-3], pad[3:-1], pad[4:]
     s12 = np.where(drr > 0, np.maximum(prev_, next_), np.where(drr < 0, np.minimum(prev_, next_), 0.0))
     s22 = np.where(drr >= 0, np.minimum(next_, next2), np.maximum(next_, next2))
-    i = 0
-    while i < n - 2:
-        if abs(drr[i]) <= 1 and abs(mrr[i]) <= 3:
-            i += 1
-            continue
+    # Figure 1 visits every interval once; only those with |dRR| > 1 or |mRR| > 3 can be flagged
+    candidates = np.flatnonzero((np.abs(drr[: n - 2]) > 1) | (np.abs(mrr[: n - 2]) > 3))
+    for i in candidates.tolist():
         if (drr[i] > 1 and s12[i] < -C1 * drr[i] - C2) or (drr[i] < -1 and s12[i] > -C1 * drr[i] + C2):
             out["ectopic"].append(i)
-            i += 1
             continue
         candidates = [i] + ([i + 1] if abs(drr[i + 1]) < abs(drr[i + 2]) else [])
         for j in candidates:
@@ -123,7 +120,6 @@ def classify_intervals(rr: np.ndarray, medrr: np.ndarray | None = None) -> dict[
                 out["missed"].append(j)
             else:
                 out["longshort"].append(j)
-        i += 1
     return out
 
 
@@ -131,7 +127,8 @@ def correct_ibi(beat_times_s: np.ndarray) -> CorrectedIbi:
     """Intervals between beats (times in s), classified and corrected; never raises on bad input."""
     t = np.asarray(beat_times_s, dtype=float).ravel()
     t = np.unique(t[np.isfinite(t)])
-    rr = np.diff(t) * 1000.0
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd times: inf intervals, flagged below
+        rr = np.diff(t) * 1000.0
     if rr.size == 0:
         empty = np.zeros(0)
         return CorrectedIbi(empty, empty, empty, empty, np.zeros(0, bool), 0)
@@ -146,6 +143,10 @@ def correct_ibi(beat_times_s: np.ndarray) -> CorrectedIbi:
         bad[first : first + 2] = True
     bad[kinds["longshort"]] = True
     missed, extra = set(kinds["missed"]), set(kinds["extra"])
+    if not missed and not extra:  # the common case: no interval is split or merged
+        ok = ~bad
+        nn = np.where(bad, np.interp(t[1:], t[1:][ok], rr[ok]), rr) if ok.any() else np.full(rr.size, np.nan)
+        return CorrectedIbi(rr, nn, t[1:], t[1:], ok, int(bad.sum()))
     values: list[float] = []
     times: list[float] = []
     sources: list[float] = []

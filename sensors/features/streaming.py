@@ -19,23 +19,27 @@ class FiniteHold:
 
     def __init__(self) -> None:
         self.last = 0.0
-        self.seen_finite = False
         self.bad = 0
 
     def push(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ordinary = x.size > 0 and abs(float(x.sum())) < LIMIT and float(np.abs(x).max()) < LIMIT
+        if ordinary:  # the common case: nothing to replace or clip
+            self.last = float(x[-1])
+            return x
         finite = np.isfinite(x)
         x = np.clip(x, -LIMIT, LIMIT)
         if finite.all():
             if x.size:
-                self.last, self.seen_finite = float(x[-1]), True
+                self.last = float(x[-1])
             return x
         self.bad += int(x.size - finite.sum())
         idx = np.where(finite, np.arange(x.size), -1)
         np.maximum.accumulate(idx, out=idx)
         out = np.where(idx >= 0, x[np.maximum(idx, 0)], self.last)
         if finite.any():
-            self.last, self.seen_finite = float(x[finite][-1]), True
+            self.last = float(x[finite][-1])
         return out
 
 
@@ -56,11 +60,11 @@ class SosFilter:
 
 
 class DelayLine:
-    """Delays a signal by a whole number of samples (zeros, or a fill value, before the start)."""
+    """Delays a signal by a whole number of samples (zeros before the start)."""
 
-    def __init__(self, delay: int, fill: float = 0.0) -> None:
+    def __init__(self, delay: int) -> None:
         self.delay = delay
-        self._tail = np.full(delay, fill)
+        self._tail = np.zeros(delay)
 
     def push(self, x: np.ndarray) -> np.ndarray:
         if self.delay == 0:
@@ -80,37 +84,45 @@ class RunningMean:
 
     def __init__(self, size: int) -> None:
         self.size = max(1, int(size))
-        self._prev = np.zeros(self.size)  # prefix sums of the last complete block
-        self._cur = np.zeros(0)  # prefix sums of the current block so far
+        # prefix sums with a leading 0: cur[1 + i] = x[block start] + ... + x[block start + i]
+        self._prev = np.zeros(self.size + 1)  # of the last complete block
+        self._cur = np.zeros(self.size + 1)  # of the current block, filled up to _fill
+        self._fill = 0
         self._pos = 0  # samples seen
 
-    def _prefix(self, x: np.ndarray) -> np.ndarray:
-        """Prefix sums of ``x`` continuing the current block, restarting at block starts."""
-        first = min(self.size - self._pos % self.size, x.size)
-        acc = self._cur[-1] if self._cur.size else 0.0
-        head = np.cumsum(np.concatenate([[acc], x[:first]]))[1:]  # sequential: (acc + x0) + x1 ...
-        rest = x[first:]
-        full = rest.size // self.size * self.size
-        body = np.cumsum(rest[:full].reshape(-1, self.size), axis=1).ravel()
-        return np.concatenate([head, body, np.cumsum(rest[full:])])
+    def _segment(self, x: np.ndarray, sums: np.ndarray) -> None:
+        """Add ``x`` (at most the rest of the current block) and write its window sums."""
+        take = x.size
+        seg = self._cur[self._fill : self._fill + take + 1]
+        seg[1:] = x
+        np.cumsum(seg, out=seg)  # sequential from the previous prefix: chunk-independent
+        lo = self._fill + 1
+        sums[:] = seg[1:] + (self._prev[-1] - self._prev[lo : lo + take])
+        self._fill += take
+        if self._fill == self.size:
+            self._prev, self._cur = self._cur, self._prev
+            self._cur[0], self._fill = 0.0, 0
 
     def push(self, x: np.ndarray) -> np.ndarray:
-        if x.size == 0:
-            return np.zeros(0)
+        sums = np.empty(x.size)
         with np.errstate(invalid="ignore", over="ignore"):
-            prefix = self._prefix(x)
-            q = np.concatenate([self._prev, self._cur, prefix])  # q[k]: absolute sample base + k
-            base = (self._pos // self.size - 1) * self.size
-            k = np.arange(self._pos, self._pos + x.size) - base
-            block_end_prev = q[(k // self.size) * self.size - 1]
-            sums = q[k] + (block_end_prev - q[k - self.size])
+            head = min(self.size - self._fill, x.size)
+            self._segment(x[:head], sums[:head])
+            blocks = (x.size - head) // self.size
+            if blocks:  # whole blocks at once: the same sequential sums, row by row
+                end = head + blocks * self.size
+                prefix = np.cumsum(x[head:end].reshape(blocks, self.size), axis=1)
+                before = np.vstack([self._prev[1:], prefix[:-1]])
+                sums[head:end] = (prefix + (before[:, -1:] - before)).ravel()
+                self._prev[1:] = prefix[-1]
+                head = end
+            if head < x.size:
+                self._segment(x[head:], sums[head:])
+        if self._pos >= self.size:  # warmed up: every window is full
+            self._pos += x.size
+            return sums / self.size
         counts = np.minimum(np.arange(self._pos + 1, self._pos + x.size + 1), self.size)
         self._pos += x.size
-        in_block = self._pos % self.size
-        tail = q[q.size - in_block :] if in_block else np.zeros(0)
-        done = q[: q.size - in_block]
-        self._prev = done[-self.size :]
-        self._cur = tail
         return sums / counts
 
 
