@@ -117,9 +117,10 @@ def read_xdf(path: Path) -> list[FeatureSnapshot]:
     import pyxdf
 
     try:
-        streams, _ = pyxdf.load_xdf(str(path), select_streams=[{"type": "Features"}])
+        streams, _ = pyxdf.load_xdf(str(path), dejitter_timestamps=False)
     except Exception as exc:  # pyxdf raises many kinds on damaged files; report them all the same way
         raise FeatureFileError(f"{path.name}: cannot read XDF: {exc}") from None
+    streams = [s for s in streams if s["info"].get("type", [""])[0] == "Features"]
     if not streams:
         raise FeatureFileError(f"{path.name}: no stream of type Features")
     stream = streams[0]
