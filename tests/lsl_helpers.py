@@ -1,0 +1,91 @@
+"""Helpers for tests that need real LSL outlets: unique identities and a steady pusher thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import numpy as np
+import pylsl
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def make_info(stream_type: str, channels: int, rate: float, name: str | None = None,
+              source_id: str | None = None, fmt: str = "float32",
+              labels: list[str] | None = None) -> pylsl.StreamInfo:
+    info = pylsl.StreamInfo(name or unique(stream_type), stream_type, channels, rate, fmt,
+                            source_id if source_id is not None else unique("src"))
+    if labels:
+        chans = info.desc().append_child("channels")
+        for label in labels:
+            ch = chans.append_child("channel")
+            ch.append_child_value("label", label)
+            ch.append_child_value("unit", "microvolts")
+    return info
+
+
+class Pusher:
+    """Pushes chunks of a counter signal at the nominal rate on a thread, with explicit timestamps.
+
+    ``pause()``/``resume()`` stop sending without advancing the sample clock's continuity, producing a
+    real gap in timestamps; ``nan_next(n)`` makes the next n samples NaN.
+    """
+
+    def __init__(self, info: pylsl.StreamInfo, chunk: int = 10) -> None:
+        self.info = info
+        self.rate = info.nominal_srate()
+        self.channels = info.channel_count()
+        self.outlet = pylsl.StreamOutlet(info)
+        self.chunk = chunk
+        self.sent = 0
+        self.sent_timestamps: list[float] = []
+        self._paused = threading.Event()
+        self._stop = threading.Event()
+        self._nan = 0
+        self.constant = False  # send a flat signal instead of the counter
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> Pusher:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        period = self.chunk / self.rate
+        next_time = pylsl.local_clock()
+        while not self._stop.is_set():
+            now = pylsl.local_clock()
+            if now < next_time:
+                time.sleep(min(period, next_time - now))
+                continue
+            next_time += period
+            if self._paused.is_set():
+                continue
+            stamps = now - (np.arange(self.chunk)[::-1] / self.rate)
+            data = (self.sent + np.arange(self.chunk, dtype=np.float64))[:, None].repeat(self.channels, 1)
+            if self.constant:
+                data[:] = 1.0
+            if self._nan:
+                k = min(self._nan, self.chunk)
+                data[:k] = np.nan
+                self._nan -= k
+            self.outlet.push_chunk(data.astype(np.float32), stamps.tolist())
+            self.sent += self.chunk
+            self.sent_timestamps.extend(stamps.tolist())
+
+    def pause(self) -> None:
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
+    def nan_next(self, n: int) -> None:
+        self._nan = n
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        del self.outlet
