@@ -77,7 +77,8 @@ def snapshot_to_json(snapshot: FeatureSnapshot) -> dict[str, Any]:
 
 
 def read_jsonl(path: Path) -> list[FeatureSnapshot]:
-    """Snapshots from a JSON-lines file; blank lines are skipped, anything else malformed is an error."""
+    """Snapshots from a JSON-lines file; blank lines and ``"t": null`` lines (no data yet) are skipped,
+    anything else malformed is an error."""
     snapshots = []
     try:
         with path.open(encoding="utf-8") as f:
@@ -89,6 +90,8 @@ def read_jsonl(path: Path) -> list[FeatureSnapshot]:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise FeatureFileError(f"{where}: not JSON: {exc.msg}") from None
+                if isinstance(obj, dict) and "t" in obj and obj["t"] is None:
+                    continue  # the pipeline prints t = null before its first sample: nothing to replay
                 snapshots.append(snapshot_from_json(obj, where))
     except (OSError, UnicodeDecodeError) as exc:
         raise FeatureFileError(f"{path}: cannot read: {exc}") from None
