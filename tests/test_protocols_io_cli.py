@@ -39,7 +39,7 @@ def test_jsonl_accepts_quality_strings_objects_and_nulls(tmp_path: Path) -> None
          "alpha_rel": {"level": "bad", "reason": "flatline"}}, "latency_ms": 12.0},
         {"t": 10.1, "features": {"hr": 71}, "quality": {"hr": {"level": "degraded", "reason": ""}}},
     ]  # fmt: skip
-    no_data_yet = {"t": None, "features": {"hr": None}, "quality": {"hr": {"level": "bad", "reason": "no data"}},
+    no_data_yet = {"t": None, "features": {"hr": None}, "quality": {"hr": "bad"},
                    "latency_ms": None}  # fmt: skip
     path.write_text("\n".join(json.dumps(x) for x in [no_data_yet, *lines]) + "\n\n", encoding="utf-8")
     snaps = read_jsonl(path)
