@@ -15,6 +15,8 @@ import time
 import traceback
 from pathlib import Path
 
+from station.lsl_session import isolate_lsl
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -27,6 +29,7 @@ def _fmt(x: object) -> str:
 
 
 def main(argv: list[str]) -> int:
+    isolate_lsl("oasis-bench")  # private LSL session and ports: other programs neither see nor disturb us
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
     if argv:
         modules = [m for m in modules if m.removeprefix("bench_") in argv]

@@ -1,16 +1,36 @@
-"""Run a process in a private LSL session, so simulated streams never mix with a room's sensors."""
+"""Run a process in a private LSL session, so simulated streams never mix with a room's sensors.
+
+A private session needs its own SessionID *and* its own ports. With machine-local resolution liblsl
+sends discovery queries by unicast to 127.0.0.1:<MulticastPort>; every LSL process on the machine
+binds that port, and Linux hands each unicast datagram to only one of those sockets, so with the
+default port another program's process can swallow our queries (streams then go missing). A random
+port range per session avoids that.
+"""
 
 from __future__ import annotations
 
 import os
+import random
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 
+PORT_LOW, PORT_HIGH, PORT_RANGE = 20000, 29900, 32
+
+
+def lsl_config_text(session: str, port: int) -> str:
+    """The liblsl config for a private session on ``port`` (data ports follow it)."""
+    return (
+        f"[lab]\nSessionID = {session}\n\n"
+        f"[ports]\nMulticastPort = {port}\nBasePort = {port + 1}\nPortRange = {PORT_RANGE}\n\n"
+        "[multicast]\nResolveScope = machine\n\n"
+        "[log]\nlevel = -2\n"
+    )
+
 
 def isolate_lsl(label: str) -> str:
-    """Point liblsl at a config with a fresh SessionID (machine-local resolution).
+    """Point liblsl at a config with a fresh SessionID and port range (machine-local resolution).
 
     Must run before pylsl is first imported in this process; returns the SessionID. Child processes
     inherit it through LSLAPICFG.
@@ -18,10 +38,9 @@ def isolate_lsl(label: str) -> str:
     if "pylsl" in sys.modules:
         raise RuntimeError("isolate_lsl() must be called before pylsl is imported")
     session = f"{label}-{uuid.uuid4().hex[:10]}"
+    port = random.randrange(PORT_LOW, PORT_HIGH, PORT_RANGE + 1)
     folder = Path(tempfile.mkdtemp(prefix="oasis-lsl-"))
     config = folder / "lsl_api.cfg"
-    config.write_text(
-        f"[lab]\nSessionID = {session}\n\n[multicast]\nResolveScope = machine\n\n[log]\nlevel = -2\n"
-    )
+    config.write_text(lsl_config_text(session, port))
     os.environ["LSLAPICFG"] = str(config)
     return session

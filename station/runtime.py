@@ -25,7 +25,6 @@ import pylsl
 
 from protocols import engine
 from protocols.model import Protocol
-from sensors.lsl.discovery import find_infos
 from sensors.lsl.registry import SourceRegistry
 from sensors.pipeline.core import Update
 from sensors.pipeline.runner import PipelineRunner
@@ -43,6 +42,7 @@ HEART_METRICS = {
 EEG_METRICS = {"alpha_rel", "alpha_beta", "theta_alpha", "iaf", "faa"}
 EDA_METRICS = {"scl", "scr_rate"}
 SUMMARY_METRICS = ("hr", "rmssd", "coherence", "alpha_rel", "scl")
+RESOLVE_TIMEOUT_S = 30.0  # generous: on a loaded machine LSL discovery answers slowly
 
 
 def feedback_metrics(protocol: Protocol) -> set[str]:
@@ -229,16 +229,29 @@ class SessionRuntime:
 
     def _start_recorder(self, path: Path, markers: MarkerOutlet,
                         params_outlet: SceneParamsOutlet) -> LslRecorder | None:
-        """Record the chosen raw sources plus our own outlets (found again by source_id)."""
-        source_ids = [inlet.description.source_id for inlet in self.registry.chosen().values()]
-        source_ids += [f"oasis-features-{self.station_id}", markers.info.source_id(),
-                       params_outlet.info.source_id()]
-        infos = [info for sid in source_ids if sid
-                 for info in find_infos(source_id=sid, timeout=5.0, minimum=1)]
-        if not infos:
-            log.warning("nothing to record")
-            return None
-        return LslRecorder(path, infos).start()
+        """Record the chosen raw sources plus our own outlets, all found again by source_id."""
+        wanted = {inlet.description.source_id for inlet in self.registry.chosen().values()}
+        own = (f"oasis-features-{self.station_id}", markers.info.source_id(), params_outlet.info.source_id())
+        wanted |= set(own)
+        infos = resolve_all(sorted(s for s in wanted if s), timeout=RESOLVE_TIMEOUT_S)
+        missing = wanted - {info.source_id() for info in infos}
+        if missing:
+            log.warning("not recorded (not found on the network): %s", ", ".join(sorted(missing)))
+        return LslRecorder(path, infos).start() if infos else None
+
+
+def resolve_all(source_ids: list[str], timeout: float) -> list[pylsl.StreamInfo]:
+    """Resolve every stream in ``source_ids`` (one query, returns as soon as all answered)."""
+    if not source_ids:
+        return []
+    predicate = " or ".join(f"source_id='{sid}'" for sid in source_ids)
+    found: dict[str, pylsl.StreamInfo] = {}
+    deadline = time.monotonic() + timeout
+    while len(found) < len(source_ids) and time.monotonic() < deadline:
+        for info in pylsl.resolve_bypred(predicate, minimum=len(source_ids),
+                                         timeout=max(0.5, deadline - time.monotonic())):
+            found.setdefault(info.source_id(), info)
+    return list(found.values())
 
 
 def marker_detail(event: engine.Event) -> str:
