@@ -6,6 +6,7 @@ SHA-256. A token writes only its own station's rows and reads nothing.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from admin_web import db, wire_v1
+from admin_web import db, rollup, wire_v1
 from admin_web.security import new_token, sha256_hex, utcnow
 
 router = APIRouter(prefix=wire_v1.API_PREFIX, tags=["station"])
@@ -149,6 +150,8 @@ def _session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
         "phases": [p.model_dump(mode="json") for p in s.phases],
         "events": [e.model_dump(mode="json") for e in s.events],
         "received_at": now,
+        "updated_at": s.updated_at.astimezone(UTC).replace(tzinfo=None) if s.updated_at else None,
+        "content_hash": hashlib.sha256(s.model_dump_json().encode()).hexdigest(),
     }
 
 
@@ -168,36 +171,73 @@ def _calibration_row(c: wire_v1.Calibration, now: Any) -> dict[str, Any]:
     }
 
 
-def insert_new(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert the rows whose uuid the table lacks; return the uuids that were already there."""
+def insert_new(
+    conn: Connection, table: Any, rows: list[dict[str, Any]]
+) -> tuple[set[str], list[dict[str, Any]]]:
+    """Insert the rows whose uuid the table lacks; return (uuids already there, rows inserted now)."""
     if not rows:
-        return set()
+        return set(), []
     uuids = [r["uuid"] for r in rows]
     existing = {u for (u,) in conn.execute(select(table.c.uuid).where(table.c.uuid.in_(uuids)))}
-    fresh = list({r["uuid"]: r for r in rows if r["uuid"] not in existing}.values())
-    if fresh:
-        dialect = conn.dialect.name
-        if dialect == "sqlite":
-            stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["uuid"])
-        elif dialect == "postgresql":
-            stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["uuid"])
+    fresh = {r["uuid"]: r for r in rows if r["uuid"] not in existing}
+    if not fresh:
+        return existing, []
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["uuid"])
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["uuid"])
+    else:
+        stmt = insert(table)
+    # RETURNING names the rows this statement stored: a concurrent upload of the same uuid may win
+    inserted = {u for (u,) in conn.execute(stmt.returning(table.c.uuid), list(fresh.values()))}
+    return existing | (set(fresh) - inserted), [fresh[u] for u in inserted]
+
+
+def store_sessions(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert new sessions and replace stored ones the station has changed since (a later or equal
+    ``updated_at`` and different content), keeping the dashboard rollups in step; return the uuids
+    that changed nothing."""
+    if not rows:
+        return set()
+    latest = {r["uuid"]: r for r in rows}
+    stored = {
+        r.uuid: r for r in conn.execute(select(db.sessions).where(db.sessions.c.uuid.in_(list(latest))))
+    }
+    unchanged, inserted = insert_new(conn, db.sessions, [r for u, r in latest.items() if u not in stored])
+    replaced_old, replaced_new = [], []
+    for uuid, old in stored.items():
+        new = latest[uuid]
+        newer = old.updated_at is None or (
+            new["updated_at"] is not None and new["updated_at"] >= old.updated_at
+        )
+        if newer and new["content_hash"] != old.content_hash:
+            conn.execute(
+                update(db.sessions)
+                .where(db.sessions.c.uuid == uuid)
+                .values(**{k: v for k, v in new.items() if k != "uuid"})
+            )
+            replaced_old.append(old)
+            replaced_new.append(new)
         else:
-            stmt = insert(table)
-        conn.execute(stmt, fresh)
-    return existing
+            unchanged.add(uuid)
+    rollup.add(conn, replaced_old, sign=-1)
+    rollup.add(conn, [*inserted, *replaced_new])
+    return unchanged
 
 
 @router.post("/sessions", response_model=wire_v1.UploadResult, responses=_ERRORS)
 def upload(batch: wire_v1.UploadBatch, station_id: StationId, request: Request) -> wire_v1.UploadResult:
-    """Store session summaries (with their events) and calibrations. Idempotent by UUID: a UUID the
-    server already holds is reported under ``duplicates`` and changes nothing."""
+    """Store session summaries (with their events) and calibrations. Idempotent by UUID: what the
+    server already holds is reported under ``duplicates`` and changes nothing; a session resent with
+    a later ``updated_at`` and new content replaces the stored one (listed under ``accepted``)."""
     foreign = {x.station_id for x in (*batch.sessions, *batch.calibrations)} - {station_id}
     if foreign:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a station token writes only its own station's data")
     now = utcnow()
     with engine_of(request).begin() as conn:
-        dup = insert_new(conn, db.sessions, [_session_row(s, now) for s in batch.sessions])
-        dup |= insert_new(conn, db.calibrations, [_calibration_row(c, now) for c in batch.calibrations])
+        dup = store_sessions(conn, [_session_row(s, now) for s in batch.sessions])
+        dup |= insert_new(conn, db.calibrations, [_calibration_row(c, now) for c in batch.calibrations])[0]
         conn.execute(update(db.stations).where(db.stations.c.id == station_id).values(last_sync_at=now))
     all_ids = [x.uuid for x in (*batch.sessions, *batch.calibrations)]
     return wire_v1.UploadResult(

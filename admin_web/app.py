@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from admin_web import api, db, web, wire_v1
 from admin_web.i18n import translator
 from admin_web.security import RateLimiter
+from admin_web.stats import DashboardCache
 
 HERE = Path(__file__).resolve().parent
 RETENTION_EVERY_S = 3600.0
@@ -113,6 +114,7 @@ def create_app(
     discovered_stations: Callable[[], dict[str, dict[str, Any]]] | None = None,
     retention: bool = True,
     max_body: int = wire_v1.MAX_BODY_BYTES,
+    dashboard_cache_size: int = 64,
 ) -> FastAPI:
     """Build the app on a migrated engine. ``discovered_stations`` returns the stations zeroconf sees
     (id -> TXT properties); the Stations page lists those that have not asked to pair yet."""
@@ -135,6 +137,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.login_limiter = RateLimiter()
+    app.state.dashboard_cache = DashboardCache(dashboard_cache_size)
     app.state.discovered_stations = discovered_stations or dict
     app.state.templates = Environment(
         loader=FileSystemLoader(HERE / "templates"),

@@ -18,7 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     serve = sub.add_parser("serve", help="run the admin web server (station API + pages)")
     serve.add_argument("--db", help=db_help)
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
-    serve.add_argument("--port", type=int, default=8443, help="port (default 8443)")
+    serve.add_argument("--port", type=int, help="port (default 8443 with TLS, 8080 without)")
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate: serve HTTPS")
     serve.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
     serve.add_argument("--no-zeroconf", action="store_true", help="do not advertise or browse with zeroconf")
@@ -86,17 +86,18 @@ def _serve(args: argparse.Namespace) -> int:
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise ValueError("--tls-cert and --tls-key go together")
+    port = args.port or (8443 if args.tls_cert else 8080)
     discovery = None
     if not args.no_zeroconf:
         from admin_web.discovery import AdminDiscovery
 
-        discovery = AdminDiscovery(args.port, "https" if args.tls_cert else "http", args.advertise_address)
-    app = app_from_url(_url(args.db), discovered_stations=discovery.stations if discovery else None)
+        discovery = AdminDiscovery(port, "https" if args.tls_cert else "http", args.advertise_address)
     try:
+        app = app_from_url(_url(args.db), discovered_stations=discovery.stations if discovery else None)
         uvicorn.run(
             app,
             host=args.host,
-            port=args.port,
+            port=port,
             ssl_certfile=args.tls_cert,
             ssl_keyfile=args.tls_key,
             log_level="warning",

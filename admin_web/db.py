@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as text_sql
 
 metadata = MetaData()
 
@@ -111,8 +112,11 @@ sessions = Table(
     Column("phases", JSON, nullable=False),
     Column("events", JSON, nullable=False),
     Column("received_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),  # the station's last change (migration 2)
+    Column("content_hash", String(64)),  # SHA-256 of the summary as received (migration 2)
 )
 Index("ix_sessions_station_date", sessions.c.station_id, sessions.c.local_date)
+Index("ix_sessions_received", sessions.c.received_at)
 # Covers every dashboard query: a date-range scan reads this index, never the wide rows.
 Index(
     "ix_sessions_dashboard",
@@ -143,6 +147,43 @@ calibrations = Table(
     Column("received_at", DateTime, nullable=False),
 )
 
+# Rollups of sessions per station-local day, kept in step with `sessions` by admin_web.rollup, so a
+# dashboard over a long range reads thousands of small rows, not every session.
+rollup_day = Table(
+    "rollup_day",
+    metadata,
+    Column("station_id", String(64), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("completed", Integer, nullable=False),
+    Column("duration_sum", Float, nullable=False),
+    Column("n_duration", Integer, nullable=False),
+)
+rollup_hour = Table(
+    "rollup_hour",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("local_hour", Integer, primary_key=True),
+    Column("local_weekday", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+)
+rollup_change = Table(  # post - pre stress rating, rated sessions only
+    "rollup_change",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("change", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+rollup_bucket = Table(  # durations in MEDIAN_BUCKET_S-wide buckets (admin_web.stats)
+    "rollup_bucket",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+ROLLUPS = (rollup_day, rollup_hour, rollup_change, rollup_bucket)
+Index("ix_sessions_duration", sessions.c.duration_s, sessions.c.local_date)
+
 audit = Table(
     "audit",
     metadata,
@@ -171,7 +212,40 @@ def _m1_initial(conn: Connection) -> None:
     conn.execute(insert(settings), rows)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial]
+def _m2_session_revisions(conn: Connection) -> None:
+    """Sessions can be updated by the station (ratings after the end): keep its change time and a
+    hash of what was received, so a resend of the same content stays a no-op."""
+    present = {c["name"] for c in inspect(conn).get_columns("sessions")}
+    for name, kind in (("updated_at", DateTime()), ("content_hash", String(64))):
+        if name not in present:
+            conn.execute(
+                text_sql(f"ALTER TABLE sessions ADD COLUMN {name} {kind.compile(dialect=conn.dialect)}")
+            )
+
+
+def _m3_indexes(conn: Connection) -> None:
+    """Indexes added since version 1 (the dashboard's covering index, receipt time)."""
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
+
+
+def _m4_rollups(conn: Connection) -> None:
+    """Dashboard rollups, filled from the sessions already stored."""
+    from admin_web.rollup import rebuild
+
+    for table in ROLLUPS:
+        table.create(conn, checkfirst=True)
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
+    rebuild(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _m1_initial,
+    _m2_session_revisions,
+    _m3_indexes,
+    _m4_rollups,
+]
 
 
 def current_version(conn: Connection) -> int:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, true, update
 
-from admin_web import charts, db, stats
+from admin_web import charts, db, rollup
 from admin_web.i18n import LANGS, WEEKDAYS, translator
 from admin_web.security import (
     create_user,
@@ -229,7 +229,7 @@ def dashboard_page(request: Request, user: AdminUser) -> HTMLResponse:
     with engine_of(request).begin() as conn:
         settings = db.get_settings(conn)
         k, target = int(settings["k_anonymity"]), float(settings["target_per_day"])
-        board = stats.dashboard(conn, date_from, date_to, k, station)
+        board = request.app.state.dashboard_cache.get(conn, date_from, date_to, k, station)
         station_ids = [r.id for r in conn.execute(select(db.stations.c.id).order_by(db.stations.c.id))]
         record(conn, user.name, "view", f"dashboard {date_from}..{date_to} {station or ''}".strip())
     svg = {}
@@ -482,6 +482,7 @@ def apply_retention(conn: Connection) -> tuple[int, int]:
     today = utcnow().date()
     cutoff = today - timedelta(days=int(settings["retention_days"]))
     removed = conn.execute(delete(db.sessions).where(db.sessions.c.local_date < cutoff)).rowcount
+    rollup.drop_before(conn, cutoff)
     removed += conn.execute(delete(db.calibrations).where(db.calibrations.c.performed_at < cutoff)).rowcount
     audit_cutoff = utcnow() - timedelta(days=int(settings["audit_retention_days"]))
     removed_audit = conn.execute(delete(db.audit).where(db.audit.c.at < audit_cutoff)).rowcount

@@ -95,7 +95,9 @@ class SessionEvent(_Model):
 
 
 class SessionSummary(_Model):
-    """One officer's session at a station, as the station reports it when it ends."""
+    """One officer's session at a station, as the station reports it when it ends. Sent again with a
+    later ``updated_at`` (post-session ratings, say), it replaces the stored one; the same content
+    again changes nothing."""
 
     uuid: UUID
     station_id: Identifier
@@ -103,6 +105,7 @@ class SessionSummary(_Model):
     program: Identifier
     started_at: Timestamp
     ended_at: Timestamp | None = None
+    updated_at: Timestamp | None = None  # when the station last changed it (e.g. ratings after the end)
     status: Literal["completed", "aborted", "incomplete"]
     ratings: Ratings = Field(default_factory=Ratings)
     phases: Annotated[list[PhaseSummary], Field(max_length=MAX_PHASES)] = Field(default_factory=list)
@@ -118,7 +121,7 @@ class Calibration(_Model):
     device: Identifier
     sensor: Identifier
     performed_at: Timestamp
-    technician: Identifier
+    technician: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
     result: Literal["pass", "fail"]
     values: Metrics = Field(default_factory=dict)
     next_due: Day | None = None

@@ -17,13 +17,15 @@ from typing import Any
 from protocols.model import AssessMethod, Direction, Normalise, Pacer, Phase, Protocol
 from protocols.transfer import BaselineStats, approach, normalise, shape, smooth
 from scenes.params import SHARED_PARAMS
-from sensors.types import FeatureSnapshot
+from sensors.types import FeatureSnapshot, Level, Verdict
 
 STALE_S = 5.0  # a snapshot older than this counts as a dropped sensor
 PACER_FADE_S = 1.0  # pacer_visible fades in and out over this long
 REWARD_FADE_S = 1.0  # the reward parameter moves between off and on over this long
 RESONANCE_RANGE = (3.0, 8.0)  # breaths/min accepted as an officer's resonance rate
-NEUTRAL_RATE = 6.0  # the pacer's rate when a protocol's resonance pacer has nothing better
+_NOT_DATA = ("not started", "no feedback", "stopped", "session ended")  # inactive for reasons other than data
+_RANK = {level: level.rank for level in Level}
+_NOT_MEASURED = Verdict(Level.BAD, "not measured")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class StepOutput:
     phase: str  # phase id; "end" after the last phase
     params: dict[str, float]
     events: tuple[Event, ...]
+    feedback: bool  # the phase gives feedback and the session is neither stopped nor ended
     inactive: dict[str, str]  # mapped parameter -> why it is not following its metric now
     rewarded: bool | None  # None while the reward is not running
     threshold: float  # the reward threshold (normalised units), NaN when none
@@ -211,10 +214,10 @@ class _Step:
         if self.snapshot is None:
             return math.nan, "no feature data"
         if self.stale:
-            return math.nan, f"stale data ({self.t - self.snapshot.t:.1f} s old)"
+            return math.nan, f"stale data (nothing new for over {STALE_S:g} s)"
         value = self.snapshot.values.get(metric, math.nan)
-        verdict = self.snapshot.verdict(metric)
-        if verdict.level.rank > self.p.dropout.worst_level.rank:
+        verdict = self.snapshot.quality.get(metric, _NOT_MEASURED)
+        if _RANK[verdict.level] > _RANK[self.p.dropout.worst_level]:
             return math.nan, f"{metric} quality {verdict.level.value}" + (
                 f": {verdict.reason}" if verdict.reason else ""
             )
@@ -345,7 +348,7 @@ class _Step:
                 s.hr_minima.append([second, hr])
             while s.hr_minima and s.hr_minima[0][0] < second - rules.hr_rise_window_s:
                 s.hr_minima.pop(0)
-            lowest = min(m[1] for m in s.hr_minima)
+            lowest = min(s.hr_minima, key=_second_item)[1]
             if hr - lowest <= rules.hr_rise_bpm:
                 s.hr_rise_since = math.nan
             elif math.isnan(s.hr_rise_since):
@@ -373,9 +376,9 @@ class _Step:
             neutral = neutral_of(self.p, mapping.target)
             x, why = (math.nan, blocked) if blocked else self.normalised(mapping.metric, mapping.normalise)
             if why:
-                if ms.active or ms.reason != why:
-                    if not blocked:
-                        self.emit("mapping", target=mapping.target, active=False, reason=why)
+                if not blocked and (ms.active or ms.reason.startswith(_NOT_DATA)):
+                    self.emit("mapping", target=mapping.target, active=False, reason=why)
+                if ms.active:  # glide from here to neutral in glide_s, in a straight line
                     ms.glide_rate = abs(ms.output - neutral) / glide_s
                 ms.active, ms.reason = False, why
                 ms.output = approach(ms.output, neutral, ms.glide_rate * self.dt)
@@ -384,7 +387,7 @@ class _Step:
             lo, hi = mapping.output_range
             goal = lo + (hi - lo) * shape(x, mapping.curve, mapping.input_range, mapping.direction)
             if not ms.active:
-                if ms.reason and not ms.reason.startswith(("no feedback", "not started")):
+                if not ms.reason.startswith(_NOT_DATA):
                     self.emit("mapping", target=mapping.target, active=True, reason="")
                 ms.active, ms.reason = True, ""
                 ms.smoothed = ms.output
@@ -540,6 +543,10 @@ class _Step:
         self.emit("resonance_result", **s.resonance)
 
 
+def _second_item(pair: list[float]) -> float:
+    return pair[1]
+
+
 def _initial_threshold(
     how: Normalise, direction: Direction, target_share: tuple[float, float], stats: BaselineStats | None
 ) -> float:
@@ -608,6 +615,7 @@ def step(
         phase=phase.id if phase is not None else ("end" if state.finished else "start"),
         params=params,
         events=tuple(w.events),
+        feedback=not blocked,
         inactive=inactive,
         rewarded=rs.rewarded if rs is not None and rs.active else None,
         threshold=rs.threshold if rs is not None else math.nan,

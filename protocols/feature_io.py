@@ -77,7 +77,8 @@ def snapshot_to_json(snapshot: FeatureSnapshot) -> dict[str, Any]:
 
 
 def read_jsonl(path: Path) -> list[FeatureSnapshot]:
-    """Snapshots from a JSON-lines file; blank lines are skipped, anything else malformed is an error."""
+    """Snapshots from a JSON-lines file; blank lines and ``"t": null`` lines (no data yet) are skipped,
+    anything else malformed is an error."""
     snapshots = []
     try:
         with path.open(encoding="utf-8") as f:
@@ -89,6 +90,8 @@ def read_jsonl(path: Path) -> list[FeatureSnapshot]:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise FeatureFileError(f"{where}: not JSON: {exc.msg}") from None
+                if isinstance(obj, dict) and "t" in obj and obj["t"] is None:
+                    continue  # the pipeline prints t = null before its first sample: nothing to replay
                 snapshots.append(snapshot_from_json(obj, where))
     except (OSError, UnicodeDecodeError) as exc:
         raise FeatureFileError(f"{path}: cannot read: {exc}") from None
@@ -117,9 +120,10 @@ def read_xdf(path: Path) -> list[FeatureSnapshot]:
     import pyxdf
 
     try:
-        streams, _ = pyxdf.load_xdf(str(path), select_streams=[{"type": "Features"}])
+        streams, _ = pyxdf.load_xdf(str(path), dejitter_timestamps=False)
     except Exception as exc:  # pyxdf raises many kinds on damaged files; report them all the same way
         raise FeatureFileError(f"{path.name}: cannot read XDF: {exc}") from None
+    streams = [s for s in streams if s["info"].get("type", [""])[0] == "Features"]
     if not streams:
         raise FeatureFileError(f"{path.name}: no stream of type Features")
     stream = streams[0]
@@ -185,6 +189,8 @@ def plot_png(outputs: Sequence[StepOutput], path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
+
     elapsed = [o.elapsed for o in outputs]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6), sharex=True, height_ratios=[3, 1])
     moving = [n for n in outputs[0].params if n != "pacer_phase" and len({o.params[n] for o in outputs}) > 1]
@@ -197,14 +203,15 @@ def plot_png(outputs: Sequence[StepOutput], path: Path, title: str) -> None:
     if rewarded:
         bottom.fill_between([e for e, _ in rewarded], 0, [float(r) for _, r in rewarded], step="post",
                             alpha=0.3, color="gold", label="rewarded")  # fmt: skip
-    start, phase = outputs[0].elapsed, outputs[0].phase
-    shade = False
-    for out in [*outputs[1:], outputs[-1]]:
-        if out.phase != phase or out is outputs[-1]:
-            if shade:
-                top.axvspan(start, out.elapsed, color="0.92")
-            top.text(start, 1.02, phase, fontsize=8, transform=top.get_xaxis_transform())
-            start, phase, shade = out.elapsed, out.phase, not shade
+    segments: list[list] = []  # [phase, start, end]
+    for out in outputs:
+        if not segments or segments[-1][0] != out.phase:
+            segments.append([out.phase, out.elapsed, out.elapsed])
+        segments[-1][2] = out.elapsed
+    for i, (phase, begin, end) in enumerate(segments):
+        if i % 2:
+            top.axvspan(begin, end, color="0.92")
+        top.text(begin, 1.02, phase, fontsize=8, transform=top.get_xaxis_transform())
     for out in outputs:
         for event in out.events:
             if event.kind == "safety":

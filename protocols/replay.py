@@ -26,7 +26,7 @@ def replay(
     t_start: float | None = None,
     stop_at: float | None = None,
 ) -> list[StepOutput]:
-    """Step the engine at ``rate_hz`` from ``t_start`` (default: the first snapshot) to the session's end.
+    """Step the engine at ``rate_hz`` from ``t_start`` (default: the first snapshot) to the protocol's end.
 
     ``stop_at`` (LSL time) presses the stop button at the first step at or after it.
     """
@@ -45,6 +45,6 @@ def replay(
         snapshot = snapshots[i - 1] if i else None
         out = step(protocol, state, t, snapshot, stop_requested=stop_at is not None and t >= stop_at)
         outputs.append(out)
-        if out.finished:
+        if out.finished or out.elapsed >= protocol.duration_s:  # a stopped session never "finishes"
             return outputs
         k += 1

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("station.commands.replay", "republish an XDF recording's streams over LSL in real time"),
     "admin": ("admin_web.cli", "admin web server: serve, create-user, migrate (管理后台)"),
     "pipeline": ("sensors.pipeline.cli", "compute features from live sensor streams, publish LSL Features"),
+    "protocol": ("protocols.cli", "list, check and simulate relaxation protocols (protocols/library)"),
 }
 
 

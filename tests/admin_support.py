@@ -182,3 +182,14 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(30)
+
+
+def station_config(directory: Path, station_id: str, admin_url: str = "", discover: bool = True) -> Path:
+    """A station.toml for ``oasis station sync`` in ``directory`` (data under directory/data)."""
+    path = directory / "station.toml"
+    path.write_text(
+        f'[station]\nid = "{station_id}"\nname = "{station_id}"\n\n'
+        f'[storage]\ndata_dir = "{directory / "data"}"\n\n'
+        f'[admin]\nurl = "{admin_url}"\ndiscover = {"true" if discover else "false"}\n'
+    )
+    return path

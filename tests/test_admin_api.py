@@ -12,11 +12,12 @@ from datetime import date, timedelta
 import pytest
 from admin_support import approve, pair, postgres_server
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import create_engine, func, inspect, select, text, update
 
-from admin_web import db, sample, stats, wire_v1
+from admin_web import db, rollup, sample, stats, wire_v1
 from admin_web.app import create_app
-from admin_web.security import sha256_hex
+from admin_web.security import sha256_hex, utcnow
+from admin_web.web import apply_retention
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +252,71 @@ def test_dashboard_aggregates_and_k_anonymity(db_url: str) -> None:
     assert board.stress_change == {c: changes.count(c) for c in set(changes)}
     assert few.hidden and few.per_station == {} and few.stress_change == {}
     engine.dispose()
+
+
+def test_migrations_upgrade_a_version_1_database(db_url: str) -> None:
+    engine = db.make_engine(db_url)
+    db.migrate(engine)
+    with engine.begin() as conn:  # back to the version-1 shape: no revision columns
+        for column in ("updated_at", "content_hash"):
+            conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
+        conn.execute(update(db.schema_version).values(version=1))
+    assert db.migrate(engine) == len(db.MIGRATIONS)
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("sessions")}
+    assert {"updated_at", "content_hash"} <= columns
+    engine.dispose()
+
+
+def test_dashboard_cache_follows_the_data(app_client) -> None:  # type: ignore[no-untyped-def]
+    client, engine = app_client
+    token = pair(client, engine, "room-1")
+    end = date(2026, 6, 30)
+    rows = sample.sessions("room-1", 60, seed=8, end=end, days=5)
+    client.post("/api/v1/sessions", json={"sessions": rows[:40]}, headers=_auth(token))
+    cache = stats.DashboardCache()
+    with engine.connect() as conn:
+        first = cache.get(conn, end - timedelta(days=4), end, 5, None)
+        assert cache.get(conn, end - timedelta(days=4), end, 5, None) is first and first.sessions == 40
+    client.post("/api/v1/sessions", json={"sessions": rows[40:]}, headers=_auth(token))
+    with engine.connect() as conn:
+        assert cache.get(conn, end - timedelta(days=4), end, 5, None).sessions == 60
+    with engine.begin() as conn:  # retention deleting old rows changes the version too
+        conn.execute(db.sessions.delete().where(db.sessions.c.uuid == rows[0]["uuid"]))
+    with engine.connect() as conn:
+        assert cache.get(conn, end - timedelta(days=4), end, 5, None).sessions == 59
+
+
+def test_rollups_stay_in_step_with_sessions(app_client) -> None:  # type: ignore[no-untyped-def]
+    """Uploads, resends, replacements (ratings after the end, a changed status) and retention: the
+    dashboard from the rollups equals the one computed from the sessions themselves."""
+    client, engine = app_client
+    token = pair(client, engine, "room-1")
+    token2 = pair(client, engine, "room-2")
+    end = date(2026, 6, 30)
+    rows = sample.sessions("room-1", 150, seed=11, end=end, days=20)
+    other = sample.sessions("room-2", 60, seed=12, end=end, days=20)
+    client.post("/api/v1/sessions", json={"sessions": rows[:100]}, headers=_auth(token))
+    client.post("/api/v1/sessions", json={"sessions": rows[50:]}, headers=_auth(token))  # half resent
+    client.post("/api/v1/sessions", json={"sessions": other}, headers=_auth(token2))
+    changed = [{**r, "status": "completed", "ratings": {**r["ratings"], "stress_post": 0}} for r in rows[:30]]
+    client.post("/api/v1/sessions", json={"sessions": changed}, headers=_auth(token))
+
+    def both() -> tuple[stats.Dashboard, stats.Dashboard]:
+        with engine.connect() as conn:
+            args = (conn, end - timedelta(days=25), end, 5)
+            return stats.dashboard(*args), stats.dashboard(*args, use_rollups=False)
+
+    fast, slow = both()
+    assert fast == slow and fast.sessions == 210 and fast.stress_change[-5] >= 1
+    keep_days = (utcnow().date() - (end - timedelta(days=10))).days  # a cutoff inside the range
+    with engine.begin() as conn:
+        conn.execute(
+            update(db.settings).where(db.settings.c.key == "retention_days").values(value=str(keep_days))
+        )
+        assert apply_retention(conn)[0] > 0
+    fast, slow = both()
+    assert fast == slow and 0 < fast.sessions < 210
+    with engine.begin() as conn:
+        rollup.rebuild(conn)
+    assert both()[0] == slow

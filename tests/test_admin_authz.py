@@ -13,7 +13,7 @@ import pytest
 from admin_support import pair
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from admin_web import db, sample
 from admin_web.app import create_app
@@ -270,3 +270,46 @@ def test_csv_export_neutralises_formulas_and_omits_secrets(fresh) -> None:  # ty
     users_csv = admin.get("/export/users.csv").text
     assert "password_hash" not in users_csv and "$argon2" not in users_csv
     assert "token_hash" not in admin.get("/export/stations.csv").text
+
+
+def test_retention_settings_delete_old_records(fresh, template_db: dict) -> None:  # type: ignore[no-untyped-def]
+    app, engine = fresh
+    old = sample.datetime(2020, 1, 1)
+    with engine.begin() as conn:
+        conn.execute(
+            update(db.sessions).where(db.sessions.c.uuid == template_db["uuid"]).values(local_date=old.date())
+        )
+        conn.execute(db.audit.insert().values(at=old, actor="x", action="view", target="ancient"))
+    client = TestClient(app, follow_redirects=False)
+    client.cookies.set(SESSION_COOKIE, template_db["cookies"][ADMIN])
+    bad = client.post(
+        "/settings",
+        data={
+            "csrf": csrf_of(client),
+            "k_anonymity": "1",
+            "target_per_day": "4.2",
+            "retention_days": "400",
+            "audit_retention_days": "400",
+        },
+    )
+    assert bad.status_code == 400  # k below 2 is refused, nothing saved or deleted
+    with engine.connect() as conn:
+        assert conn.execute(
+            select(db.sessions.c.uuid).where(db.sessions.c.uuid == template_db["uuid"])
+        ).first()
+    saved = client.post(
+        "/settings",
+        data={
+            "csrf": csrf_of(client),
+            "k_anonymity": "5",
+            "target_per_day": "4.2",
+            "retention_days": "400",
+            "audit_retention_days": "400",
+        },
+    )
+    assert saved.status_code == 200
+    with engine.connect() as conn:
+        assert db.get_settings(conn)["retention_days"] == "400"
+        remaining = {r.uuid for r in conn.execute(select(db.sessions.c.uuid))}
+        targets = {r.target for r in conn.execute(select(db.audit.c.target))}
+    assert template_db["uuid"] not in remaining and len(remaining) == 11 and "ancient" not in targets

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from admin_support import REPO, approve
+from admin_support import REPO, approve, station_config
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
@@ -180,41 +180,52 @@ def test_restart_keeps_pairing_and_status_cli(server, tmp_path: Path) -> None:  
     status = sync_status(tmp_path / "sync", outbox)
     assert status["backlog"] == 10 and status["pairing"] == "paired" and status["sent_total"] == 20
     assert (tmp_path / "sync" / "sync-state.json").stat().st_mode & 0o777 == 0o600
+    config = station_config(tmp_path, "room-1", "http://testserver")
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     cli = [
         sys.executable,
         "-m",
         "station.sync.cli",
+        "--config",
+        str(config),
         "--status",
         "--state-dir",
         str(tmp_path / "sync"),
         "--outbox",
         str(tmp_path / "outbox.sqlite"),
     ]
-    shown = subprocess.run(
-        [*cli, "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-    )
+    shown = subprocess.run([*cli, "--json"], capture_output=True, text=True, check=True, cwd=REPO, env=env)
     assert json.loads(shown.stdout)["backlog"] == 10
-    human = subprocess.run(
-        cli,
+    human = subprocess.run(cli, capture_output=True, text=True, check=True, cwd=REPO, env=env).stdout
+    assert "待同步 backlog:        10" in human and "paired" in human
+
+
+def test_sync_cli_reads_the_station_config_and_store(tmp_path: Path) -> None:
+    from station.store import SessionStatus, SessionStore
+
+    config = station_config(tmp_path, "room-5", "http://127.0.0.1:9")
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    (tmp_path / "data").mkdir()
+    with SessionStore(tmp_path / "data" / "sessions.db", "room-5") as store:
+        store.finish_session(store.start_session(store.new_officer(), "night-sky"), SessionStatus.ABORTED)
+    status = subprocess.run(
+        [sys.executable, "-m", "station.sync.cli", "--config", str(config), "--status", "--json"],
         capture_output=True,
         text=True,
         check=True,
         cwd=REPO,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-    ).stdout
-    assert "待同步 backlog:        10" in human and "paired" in human
-    missing = subprocess.run(
-        [sys.executable, "-m", "station.sync.cli", "--state-dir", str(tmp_path / "sync")],
+        env=env,
+    )
+    assert json.loads(status.stdout)["backlog"] == 1 and (tmp_path / "data" / "sync").is_dir()
+    nowhere = station_config(tmp_path, "room-5", "", discover=False)
+    refused = subprocess.run(
+        [sys.executable, "-m", "station.sync.cli", "--config", str(nowhere), "--once"],
         capture_output=True,
         text=True,
         cwd=REPO,
-        env={"PYTHONPATH": str(REPO)},
+        env=env,
     )
-    assert (
-        missing.returncode == 2 and missing.stderr.strip() == "oasis station sync: --station-id is required"
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "oasis station sync: no admin.url configured and admin.discover is off: nowhere to sync to"
     )

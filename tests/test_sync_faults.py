@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from admin_support import REPO, ServerProcess, approve, free_port, wait_until
+from admin_support import REPO, ServerProcess, approve, free_port, station_config, wait_until
 from sqlalchemy import func, select
 
 from admin_web import db, sample
@@ -175,10 +175,9 @@ def test_station_sync_process_killed_and_restarted(admin, tmp_path: Path) -> Non
         sys.executable,
         "-m",
         "station.sync.cli",
-        "--station-id",
-        "room-1",
-        "--admin-url",
-        server.url,
+        "--config",
+        str(station_config(tmp_path, "room-1", server.url)),
+        "--no-zeroconf",
         "--state-dir",
         str(tmp_path / "sync"),
         "--outbox",

@@ -1,5 +1,8 @@
 """``oasis station sync``: run the sync client, or show its status with ``--status``.
 
+By default everything comes from the station configuration (station.toml): the station id and
+name, the session store (whose outbox is drained), the admin URL or zeroconf discovery, and the
+state directory ``<data_dir>/sync``. ``--outbox FILE`` drains a stand-alone SQLite outbox instead.
 The station command group registers this module's ``configure``/``run`` as its ``sync`` action.
 """
 
@@ -7,14 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
-
-DEFAULT_STATE_DIR = (
-    Path(os.environ.get("OASIS_STATION_DATA", Path.home() / ".local/share/oasis-station")) / "sync"
-)
+from typing import Any
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,21 +22,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="with --status: print JSON")
     parser.add_argument("--once", action="store_true", help="drain what can be sent now, then exit")
-    parser.add_argument("--station-id", help="this station's id (required unless --status)")
-    parser.add_argument("--name", default="", help="this station's display name")
-    parser.add_argument("--admin-url", help="admin server base URL (default: find it with zeroconf)")
+    parser.add_argument("--config", help="station.toml to use (default: $OASIS_STATION_CONFIG or /etc/oasis)")
+    parser.add_argument("--station-id", help="override the configured station id")
+    parser.add_argument("--admin-url", help="override the configured admin URL (none configured: zeroconf)")
     parser.add_argument("--ca-file", help="CA bundle to verify the admin's TLS certificate")
+    parser.add_argument("--state-dir", type=Path, help="sync state directory (default <data_dir>/sync)")
     parser.add_argument(
-        "--state-dir", type=Path, default=DEFAULT_STATE_DIR, help=f"default {DEFAULT_STATE_DIR}"
+        "--outbox", type=Path, help="drain this stand-alone SQLite outbox, not the session store"
     )
-    parser.add_argument("--outbox", type=Path, help="outbox SQLite file (default STATE_DIR/outbox.sqlite)")
+    parser.add_argument(
+        "--no-zeroconf",
+        action="store_true",
+        help="do not advertise this station on the network (_oasis-station._tcp)",
+    )
 
 
 def _when(t: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "-"
 
 
-def print_status(status: dict, as_json: bool) -> None:
+def print_status(status: dict[str, Any], as_json: bool) -> None:
     """Human-readable (Chinese / English) or JSON status lines."""
     if as_json:
         print(json.dumps(status, ensure_ascii=False))
@@ -52,47 +56,74 @@ def print_status(status: dict, as_json: bool) -> None:
         print(f"上次错误 last error:   {status['last_error']} (下次 next {_when(status['next_attempt_at'])})")
 
 
+def _setup(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(outbox, SyncConfig) from the station configuration and the overrides."""
+    from station.config import load_config
+    from station.store import SessionStore
+    from station.sync import SQLiteOutbox, SyncConfig
+
+    cfg = load_config(args.config)
+    station_id = args.station_id or cfg.station_id
+    state_dir = args.state_dir or cfg.data_dir / "sync"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if args.outbox:
+        outbox: Any = SQLiteOutbox(args.outbox)
+    else:
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        outbox = SessionStore(cfg.database, station_id)
+    admin_url = args.admin_url or cfg.admin_url or None
+    config = SyncConfig(
+        station_id=station_id,
+        station_name=cfg.name or station_id,
+        state_dir=state_dir,
+        admin_url=admin_url,
+        verify=args.ca_file or True,
+    )
+    if admin_url is None and not cfg.admin_discover:
+        raise ValueError("no admin.url configured and admin.discover is off: nowhere to sync to")
+    return outbox, config
+
+
 def run(args: argparse.Namespace) -> int:
     import threading
 
-    from station.sync import SQLiteOutbox, SyncClient, SyncConfig, sync_status
+    from station.config import ConfigError
+    from station.sync import SyncClient, sync_status
 
-    outbox_path = args.outbox or args.state_dir / "outbox.sqlite"
     try:
-        args.state_dir.mkdir(parents=True, exist_ok=True)
-        outbox = SQLiteOutbox(outbox_path)
-    except OSError as exc:
-        print(f"oasis station sync: cannot open {outbox_path}: {exc.strerror or exc}", file=sys.stderr)
+        outbox, config = _setup(args)
+    except (ConfigError, ValueError, OSError) as exc:
+        print(f"oasis station sync: {exc}", file=sys.stderr)
         return 2
     if args.status:
-        print_status(sync_status(args.state_dir, outbox), args.json)
+        print_status(sync_status(config.state_dir, outbox), args.json)
         return 0
-    if not args.station_id:
-        print("oasis station sync: --station-id is required", file=sys.stderr)
-        return 2
-    config = SyncConfig(
-        station_id=args.station_id,
-        station_name=args.name or args.station_id,
-        state_dir=args.state_dir,
-        admin_url=args.admin_url,
-        verify=args.ca_file or True,
-    )
     client = SyncClient(outbox, config)
+    advertiser = None
+    if not args.once and not args.no_zeroconf:
+        from station.sync.discovery import StationAdvertiser
+
+        advertiser = StationAdvertiser(config.station_id, config.station_name, config.software_version)
     try:
         if args.once:
             while client.step() == 0.0 and outbox.backlog():
                 pass
-            print_status(sync_status(args.state_dir, outbox), False)
+            print_status(sync_status(config.state_dir, outbox), False)
             return 0 if outbox.backlog() == 0 else 1
         client.run(threading.Event())
     finally:
         client.close()
+        if advertiser:
+            advertiser.close()
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry (``python -m station.sync.cli``) until the station command group wires it."""
-    parser = argparse.ArgumentParser(prog="oasis station sync", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="oasis station sync",
+        description="sync this station's sessions to the admin server; --status shows the backlog (同步)",
+    )
     configure(parser)
     try:
         return run(parser.parse_args(argv))

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from admin_web import wire_v1
 from station.sync.outbox import Outbox, OutboxItem
 from station.sync.state import SyncState
+from station.sync.store_payloads import to_wire
 
 log = logging.getLogger(__name__)
 
@@ -155,18 +156,22 @@ class SyncClient:
         self._save()
         return self.config.pairing_poll_s
 
-    def _valid(self, items: list[OutboxItem]) -> tuple[list[OutboxItem], dict[str, str]]:
+    def _valid(
+        self, items: list[OutboxItem]
+    ) -> tuple[list[tuple[OutboxItem, dict[str, Any]]], dict[str, str]]:
+        """Convert each item to wire_v1 and validate it here, so one bad item never blocks a batch."""
         good, bad = [], {}
         for item in items:
-            model = wire_v1.SessionSummary if item.kind == "session" else wire_v1.Calibration
             try:
                 if item.kind not in ("session", "calibration"):
                     raise ValueError(f"unknown kind {item.kind!r}")
-                parsed = model.model_validate(item.payload)
+                model = wire_v1.SessionSummary if item.kind == "session" else wire_v1.Calibration
+                payload = to_wire(item).payload
+                parsed = model.model_validate(payload)
                 if parsed.station_id != self.config.station_id:
                     raise ValueError(f"station_id {parsed.station_id!r} is not this station")
-                good.append(item)
-            except (ValidationError, ValueError) as exc:
+                good.append((item, payload))
+            except (ValidationError, ValueError, KeyError, TypeError) as exc:
                 bad[item.id] = f"invalid {item.kind}: {str(exc).splitlines()[0]}"
         return good, bad
 
@@ -181,10 +186,10 @@ class SyncClient:
             return 1.0 if bad else self.config.heartbeat_every_s
         batch = {
             "schema_version": wire_v1.SCHEMA_VERSION,
-            "sessions": [i.payload for i in good if i.kind == "session"],
-            "calibrations": [i.payload for i in good if i.kind == "calibration"],
+            "sessions": [wire for i, wire in good if i.kind == "session"],
+            "calibrations": [wire for i, wire in good if i.kind == "calibration"],
         }
-        ids = [i.id for i in good]
+        ids = [i.id for i, _ in good]
         try:
             response = self._post(url, "/sessions", batch)
         except httpx.HTTPError as exc:
@@ -193,7 +198,7 @@ class SyncClient:
         if response.status_code == 200:
             result = wire_v1.UploadResult.model_validate(response.json())
             delivered = {str(u) for u in (*result.accepted, *result.duplicates)}
-            sent = [i for i in ids if i in delivered]
+            sent = self._unchanged([i for i, _ in good if i.id in delivered])
             self.outbox.mark_sent(sent)
             self.state.sent_total += len(sent)
             self._succeeded()
@@ -206,6 +211,15 @@ class SyncClient:
         elif response.status_code == 413 and self._batch_size > 1:
             self._batch_size = max(1, self._batch_size // 2)
         return self._backoff(error)
+
+    def _unchanged(self, items: list[OutboxItem]) -> list[str]:
+        """The ids of ``items`` whose payload the station has not replaced while they were in flight
+        (the store re-queues a session under the same id when its post-session rating arrives); a
+        replaced one stays pending and is sent again with its new content."""
+        if not items:
+            return []
+        now = {i.id: i.payload for i in self.outbox.pending(len(items))}  # they lead the queue
+        return [i.id for i in items if now.get(i.id) == i.payload]
 
     def _heartbeat(self, url: str) -> None:
         state, sensors = self.state_provider()

@@ -7,19 +7,10 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """One record waiting to be uploaded; ``id`` is its UUID, the server's idempotency key."""
-
-    id: str
-    kind: str  # "session" | "calibration"
-    payload: dict[str, Any]
-    attempts: int
+from station.store.models import OutboxItem  # the store's item type: one type on both sides
 
 
 class Outbox(Protocol):
