@@ -17,7 +17,7 @@ from sensors.types import StreamKind
 TONIC_LAG_S = 20.0
 SCR_RISE_S = 0.75
 SCR_DECAY_S = 2.0
-_SCR_LENGTH_S = 20.0
+_SCR_LENGTH_S = 30.0  # an SCR is cut after this long (exp(-15) of its height)
 # time of the peak of exp(-t/decay) - exp(-t/rise), used to normalise SCRs to unit height
 _SCR_PEAK_T = np.log(SCR_DECAY_S / SCR_RISE_S) * SCR_RISE_S * SCR_DECAY_S / (SCR_DECAY_S - SCR_RISE_S)
 _SCR_PEAK = np.exp(-_SCR_PEAK_T / SCR_DECAY_S) - np.exp(-_SCR_PEAK_T / SCR_RISE_S)
@@ -76,7 +76,8 @@ class EdaGenerator(SignalGenerator):
         out = tonic + self._drift_gain * drift + self._noise.normal(0.0, 0.003, len(t))
         t1 = float(t[-1]) + 1.0 / self.fs
         for onset, amplitude in self._scrs.between(float(t[0]) - _SCR_LENGTH_S, t1):
-            out += amplitude * scr_shape(t - onset)
+            since = t - onset
+            out += amplitude * scr_shape(since) * (since < _SCR_LENGTH_S)  # same cut whatever the chunking
             if onset >= float(t[0]):
                 self.scr_onsets.append(onset)
         return np.maximum(out, 0.05)[:, None]

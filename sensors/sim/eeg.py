@@ -73,7 +73,7 @@ class EegGenerator(SignalGenerator):
             seeded_rng(seed, "eeg.blinks"),
             rate=lambda t: (8.0 + 16.0 * float(self.scenario.arousal(t))) / 60.0,
             max_rate=24.0 / 60.0,
-            draw=lambda rng, t: (rng.uniform(70.0, 150.0), rng.uniform(0.06, 0.09)),
+            draw=lambda rng, t: (rng.uniform(70.0, 150.0), rng.uniform(0.25, 0.45)),
         )
         self._emg_bursts = EventTrain(
             seeded_rng(seed, "eeg.emg_bursts"),
@@ -110,10 +110,9 @@ class EegGenerator(SignalGenerator):
         alpha = amp[:, None] * (0.8 * alpha_src[:, :1] + 0.6 * alpha_src[:, hemisphere]) * ALPHA_WEIGHT
         out = background + alpha
         t0, t1 = float(t[0]), float(t[-1]) + 1.0 / self.fs
-        for onset, height, sigma in self._blinks.between(t0 - 1.0, t1):
-            peak = onset + 4 * sigma
-            shape = height * np.exp(-0.5 * ((t - peak) / sigma) ** 2)
-            out += shape[:, None] * BLINK_WEIGHT
+        for onset, height, duration in self._blinks.between(t0 - 1.0, t1):
+            phase = np.clip((t - onset) / duration, 0.0, 1.0)  # zero outside the blink, whatever the chunks
+            out += (height * np.sin(np.pi * phase) ** 2)[:, None] * BLINK_WEIGHT
         for onset, rms, duration in self._emg_bursts.between(t0 - 2.5, t1):
             phase = np.clip((t - onset) / duration, 0.0, 1.0)
             window = rms * np.sin(np.pi * phase) ** 2
