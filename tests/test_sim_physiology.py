@@ -9,19 +9,12 @@ import numpy as np
 import pytest
 from scipy import interpolate, signal
 
-from sensors.sim import (
-    STREAM_NAMES,
-    BeatTrain,
-    EcgGenerator,
-    EdaGenerator,
-    EegGenerator,
-    PpgGenerator,
-    RespGenerator,
-    RrGenerator,
-    Scenario,
-    build_generators,
-)
-from sensors.sim.eeg import LABELS
+from sensors.sim.cardiac import BeatTrain, EcgGenerator, PpgGenerator, RrGenerator
+from sensors.sim.eda import EdaGenerator
+from sensors.sim.eeg import LABELS, EegGenerator
+from sensors.sim.resp import RespGenerator
+from sensors.sim.state import Scenario
+from sensors.sim.streams import STREAM_NAMES, build_generators
 
 
 def rr_spectrum_peak_hz(breathing: float, seed: int = 3) -> float:

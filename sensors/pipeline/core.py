@@ -16,14 +16,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from sensors.features.base import Extractor, ExtractorOutput
+from sensors.features.cardiac import CardiacExtractor
 from sensors.features.eda import EDAExtractor
 from sensors.features.eeg_extractor import EEGExtractor
+from sensors.features.respiration import RespirationExtractor
 from sensors.types import FEATURES, FeatureSnapshot, Level, StreamKind, Verdict
 
 ExtractorFactory = Callable[[float, Sequence[str]], Extractor]
 
 # One line per extractor: the stream kind it reads and how to build it from (rate, channel labels).
+# When ECG and PPG both give heart features, the better verdict wins (ECG on ties: listed first).
 EXTRACTORS: dict[StreamKind, ExtractorFactory] = {
+    StreamKind.ECG: lambda fs, labels: CardiacExtractor(StreamKind.ECG, fs),
+    StreamKind.PPG: lambda fs, labels: CardiacExtractor(StreamKind.PPG, fs),
+    StreamKind.RESP: lambda fs, labels: RespirationExtractor(fs),
     StreamKind.EEG: lambda fs, labels: EEGExtractor(fs, labels),
     StreamKind.EDA: lambda fs, labels: EDAExtractor(fs),
 }

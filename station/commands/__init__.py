@@ -1,0 +1,1 @@
+"""`oasis` subcommands implemented by the station package (each: configure(parser), run(args))."""

@@ -1,0 +1,163 @@
+"""Station configuration: station.toml read with tomllib, every key documented in the default file
+(station/station.toml) and defaulted so a bare machine works."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from station.flow import FlowTimeouts
+
+DEFAULT_FILE = Path(__file__).with_name("station.toml")
+SYSTEM_FILE = Path("/etc/oasis/station.toml")
+LANGUAGES = ("zh-CN", "en")
+
+
+class ConfigError(ValueError):
+    """The configuration file is unreadable or has a bad value; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    station_id: str
+    name: str
+    language: str
+    data_dir: Path
+    retention_days: int
+    admin_url: str
+    admin_discover: bool
+    pin_hash: str
+    timeouts: FlowTimeouts
+    source: Path | None  # the file read, None when only defaults
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "sessions.db"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+
+_SCHEMA: dict[str, dict[str, type]] = {
+    "station": {"id": str, "name": str, "language": str},
+    "storage": {"data_dir": str, "retention_days": int},
+    "admin": {"url": str, "discover": bool},
+    "technician": {"pin_hash": str},
+    "kiosk": {
+        "interaction_timeout_s": float, "sensor_check_timeout_s": float, "summary_timeout_s": float,
+        "headset_grace_s": float, "pause_limit_s": float, "technician_idle_s": float,
+    },
+}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _merged(path: Path | None) -> dict[str, dict[str, Any]]:
+    values = _read(DEFAULT_FILE)
+    if path is None:
+        return values
+    for table, keys in _read(path).items():
+        if table not in _SCHEMA:
+            raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(_SCHEMA)})")
+        if not isinstance(keys, dict):
+            raise ConfigError(f"{path}: {table} must be a table")
+        for key, value in keys.items():
+            expected = _SCHEMA[table].get(key)
+            if expected is None:
+                raise ConfigError(f"{path}: unknown key {table}.{key}")
+            ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+            if expected is float:
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok:
+                raise ConfigError(f"{path}: {table}.{key} must be {expected.__name__}, got {value!r}")
+            values[table][key] = value
+    return values
+
+
+def default_data_dir() -> Path:
+    if os.environ.get("OASIS_DATA_DIR"):
+        return Path(os.environ["OASIS_DATA_DIR"])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "oasis"
+
+
+def config_path(explicit: str | Path | None = None) -> Path | None:
+    """The file to read: explicit, else $OASIS_STATION_CONFIG, else /etc/oasis/station.toml if present."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("OASIS_STATION_CONFIG"):
+        return Path(os.environ["OASIS_STATION_CONFIG"])
+    return SYSTEM_FILE if SYSTEM_FILE.is_file() else None
+
+
+def load_config(path: str | Path | None = None) -> StationConfig:
+    """Load and validate the station configuration (see station/station.toml)."""
+    source = config_path(path)
+    v = _merged(source)
+    st, storage, admin, kiosk = v["station"], v["storage"], v["admin"], v["kiosk"]
+    if st["language"] not in LANGUAGES:
+        raise ConfigError(f"station.language must be one of {', '.join(LANGUAGES)}, got {st['language']!r}")
+    if storage["retention_days"] < 0:
+        raise ConfigError("storage.retention_days must be 0 or more")
+    if admin["url"] and not admin["url"].startswith(("http://", "https://")):
+        raise ConfigError(f"admin.url must start with http:// or https://, got {admin['url']!r}")
+    for key, value in kiosk.items():
+        if value <= 0:
+            raise ConfigError(f"kiosk.{key} must be positive")
+    pin_hash = v["technician"]["pin_hash"]
+    if pin_hash and not pin_hash.startswith("$argon2"):
+        raise ConfigError("technician.pin_hash must be an argon2 hash (see station.toml for how to make one)")
+    timeouts = FlowTimeouts(
+        interaction_s=kiosk["interaction_timeout_s"], sensor_check_s=kiosk["sensor_check_timeout_s"],
+        summary_s=kiosk["summary_timeout_s"], headset_grace_s=kiosk["headset_grace_s"],
+        pause_limit_s=kiosk["pause_limit_s"], technician_idle_s=kiosk["technician_idle_s"],
+    )
+    return StationConfig(
+        station_id=st["id"] or f"station-{socket.gethostname()}",
+        name=st["name"],
+        language=st["language"],
+        data_dir=Path(storage["data_dir"]).expanduser() if storage["data_dir"] else default_data_dir(),
+        retention_days=storage["retention_days"],
+        admin_url=admin["url"].rstrip("/"),
+        admin_discover=admin["discover"],
+        pin_hash=pin_hash,
+        timeouts=timeouts,
+        source=source,
+    )
+
+
+def hash_pin(pin: str) -> str:
+    """argon2id hash of a technician PIN, for technician.pin_hash."""
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise ConfigError("a technician PIN is 4 to 12 digits")
+    return PasswordHasher().hash(pin)
+
+
+def verify_pin(pin_hash: str, pin: str) -> bool:
+    """True if ``pin`` matches; False for a wrong PIN, an empty hash (mode disabled) or a bad hash."""
+    if not pin_hash:
+        return False
+    try:
+        return PasswordHasher().verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False

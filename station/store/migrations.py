@@ -1,0 +1,98 @@
+"""Forward-only schema migrations, recorded in ``schema_version``.
+
+Each migration is a list of SQL statements applied in one transaction; its number is its position
+(1-based). Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the initial schema
+    [
+        """CREATE TABLE officers (
+            code TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE sessions (
+            uuid TEXT PRIMARY KEY,
+            station_id TEXT NOT NULL,
+            officer_code TEXT NOT NULL REFERENCES officers(code),
+            program TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'aborted', 'interrupted')),
+            pre_stress INTEGER CHECK (pre_stress BETWEEN 0 AND 10),
+            pre_mood INTEGER CHECK (pre_mood BETWEEN 1 AND 5),
+            post_stress INTEGER CHECK (post_stress BETWEEN 0 AND 10),
+            post_mood INTEGER CHECK (post_mood BETWEEN 1 AND 5),
+            phase_summaries TEXT NOT NULL DEFAULT '{}',
+            data_quality TEXT NOT NULL DEFAULT '{}',
+            xdf_path TEXT,
+            recording_deleted_at TEXT,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX sessions_started ON sessions(started_at)",
+        "CREATE INDEX sessions_status ON sessions(status)",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_uuid TEXT NOT NULL REFERENCES sessions(uuid),
+            at TEXT NOT NULL,
+            lsl_time REAL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX events_session ON events(session_uuid, id)",
+        """CREATE TABLE calibrations (
+            uuid TEXT PRIMARY KEY,
+            station_id TEXT NOT NULL,
+            technician TEXT NOT NULL,
+            device TEXT NOT NULL,
+            at TEXT NOT NULL,
+            results TEXT NOT NULL
+        )""",
+        """CREATE TABLE outbox (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('session', 'calibration')),
+            payload TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            enqueued_at TEXT NOT NULL,
+            sent_at TEXT
+        )""",
+        "CREATE INDEX outbox_pending ON outbox(sent_at, enqueued_at)",
+    ],
+]
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The number of migrations applied (0 for a new database)."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT)")
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection, now_iso: str) -> int:
+    """Apply every pending migration, each in its own transaction; returns the new version.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``): transactions are explicit here.
+    Raises RuntimeError when the database is newer than this program (a downgrade).
+    """
+    current = schema_version(conn)
+    if current > len(MIGRATIONS):
+        raise RuntimeError(
+            f"database schema version {current} is newer than this program's {len(MIGRATIONS)}; "
+            "update Oasis"
+        )
+    for version in range(current + 1, len(MIGRATIONS) + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[version - 1]:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, now_iso))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return len(MIGRATIONS)

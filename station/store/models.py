@@ -1,0 +1,63 @@
+"""Plain records the session store hands out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class SessionStatus(StrEnum):
+    """Lifecycle of a stored session."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    ABORTED = "aborted"  # the officer stopped, or left (pause limit)
+    INTERRUPTED = "interrupted"  # the station process died; found at the next start
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One record waiting to be synced; ``id`` (the record's UUID) is its idempotency key."""
+
+    id: str
+    kind: str  # "session" | "calibration"
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """Something that happened during a session (phase change, pause, sensor lost, …)."""
+
+    at: str
+    kind: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    lsl_time: float | None = None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A stored session; times are ISO-8601 UTC strings."""
+
+    uuid: str
+    station_id: str
+    officer_code: str
+    program: str
+    started_at: str
+    ended_at: str | None
+    status: SessionStatus
+    pre_stress: int | None
+    pre_mood: int | None
+    post_stress: int | None
+    post_mood: int | None
+    phase_summaries: dict[str, dict[str, float]]
+    data_quality: dict[str, Any]
+    xdf_path: str | None
+    recording_deleted_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (status as its string value)."""
+        out = dict(self.__dict__)
+        out["status"] = self.status.value
+        return out

@@ -1,0 +1,88 @@
+"""Session summary: phases from the Markers stream, per-phase means of the features, and what
+changed from baseline to session in plain words (zh-CN and English). The report draws these
+numbers and the summary screen shows them, so both say the same thing."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from station.recording.markers import parse_marker
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    start: float  # LSL seconds
+    end: float
+
+
+def phases_from_markers(times: Sequence[float], texts: Sequence[str], end: float) -> list[Phase]:
+    """Phases opened by ``phase:<name>`` markers, each closed by the next phase, by
+    ``session_end`` or by ``end``."""
+    phases: list[Phase] = []
+    current: tuple[str, float] | None = None
+    for t, text in zip(times, texts, strict=True):
+        kind, detail = parse_marker(text)
+        if kind in ("phase", "session_end") and current is not None:
+            phases.append(Phase(current[0], current[1], t))
+            current = None
+        if kind == "phase":
+            current = (detail, t)
+    if current is not None:
+        phases.append(Phase(current[0], current[1], max(end, current[1])))
+    return phases
+
+
+def phase_means(
+    times: np.ndarray, values: Mapping[str, np.ndarray], phases: Sequence[Phase]
+) -> dict[str, dict[str, float]]:
+    """Mean of each feature over each phase, NaNs ignored; a feature with no value in a phase is left out."""
+    out: dict[str, dict[str, float]] = {}
+    for phase in phases:
+        inside = (times >= phase.start) & (times < phase.end)
+        means = {}
+        for name, series in values.items():
+            chunk = series[inside]
+            chunk = chunk[~np.isnan(chunk)]
+            if len(chunk):
+                means[name] = float(chunk.mean())
+        out[phase.name] = means
+    return out
+
+
+# metric -> (zh-CN name, zh-CN unit, English name, English unit, decimals, scale for display)
+_METRICS: dict[str, tuple[str, str, str, str, int, float]] = {
+    "hr": ("心率", "次/分", "Heart rate", "bpm", 0, 1.0),
+    "rmssd": ("心率变异性 (RMSSD)", "毫秒", "Heart-rate variability (RMSSD)", "ms", 0, 1.0),
+    "coherence": ("心律协调度", "", "Heart coherence", "", 2, 1.0),
+    "alpha_rel": ("放松脑波 α 占比", "%", "Relaxed-brain alpha share", "%", 0, 100.0),
+    "scl": ("皮肤电导 (紧张度)", "µS", "Skin conductance (arousal)", "µS", 1, 1.0),
+}
+RELATIVE_SAME = 0.03  # changes under 3 % are "about the same"
+
+
+def describe_changes(
+    means: Mapping[str, Mapping[str, float]], language: str = "zh-CN",
+    before: str = "baseline", after: str = "session",
+) -> list[str]:
+    """One plain sentence per metric measured in both phases, e.g. "Heart rate fell from 74 to 68 bpm"."""
+    a, b = means.get(before, {}), means.get(after, {})
+    lines = []
+    for metric, (zh, zh_unit, en, en_unit, decimals, scale) in _METRICS.items():
+        if metric not in a or metric not in b or not all(map(math.isfinite, (a[metric], b[metric]))):
+            continue
+        x, y = a[metric] * scale, b[metric] * scale
+        same = abs(y - x) <= RELATIVE_SAME * max(abs(x), 1e-9)
+        fx, fy = f"{x:.{decimals}f}", f"{y:.{decimals}f}"
+        if language == "zh-CN":
+            change = f"基本不变，约 {fx}" if same else f"从 {fx} {'升到' if y > x else '降到'} {fy}"
+            lines.append(f"{zh}：{change} {zh_unit}".rstrip())
+        elif same:
+            lines.append(f"{en} stayed about {fx} {en_unit}".rstrip())
+        else:
+            lines.append(f"{en} {'rose' if y > x else 'fell'} from {fx} to {fy} {en_unit}".rstrip())
+    return lines
