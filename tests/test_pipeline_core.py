@@ -80,3 +80,21 @@ def test_every_registered_extractor_builds_and_matches_its_kind() -> None:
         assert extractor.kind == kind
         out = extractor.snapshot()
         assert set(out.values) <= set(FEATURES)
+
+
+def test_baseline_markers_fix_the_eeg_iaf() -> None:
+    fs = 250.0
+    extractor = EEGExtractor(fs, ["O1"])
+    pipeline = FeaturePipeline([extractor, EDAExtractor(32.0)])
+    t = np.arange(int(12 * fs)) / fs
+    eeg = (20 * np.sin(2 * np.pi * 9.5 * t) + 5 * np.random.default_rng(4).standard_normal(t.size))[:, None]
+    pipeline.push(StreamKind.EEG, eeg[: int(2 * fs)], t[: int(2 * fs)], 0.0)
+    assert pipeline.update().snapshot.verdict("iaf").level == Level.DEGRADED  # no baseline yet
+    pipeline.mark("phase:baseline")
+    assert extractor.baseline_active
+    pipeline.push(StreamKind.EEG, eeg[int(2 * fs) :], t[int(2 * fs) :], 0.0)
+    pipeline.mark("phase:session")
+    assert not extractor.baseline_active
+    snapshot = pipeline.update().snapshot
+    assert snapshot.verdict("iaf").level == Level.GOOD
+    assert snapshot.values["iaf"] == pytest.approx(9.5, abs=0.3)

@@ -94,6 +94,11 @@ def test_pipeline_publishes_features_and_json() -> None:
             units.append(channel.child_value("unit"))
             channel = channel.next_sibling()
         assert labels == list(FEATURES) and units == [f.unit for f in FEATURES.values()]
+        # the station's session markers: the pipeline opens them, then a baseline phase fixes the IAF
+        marker_info = pylsl.StreamInfo(unique("OasisMarkers"), "Markers", 1, 0, pylsl.cf_string, unique("mk"))
+        markers = pylsl.StreamOutlet(marker_info)
+        assert markers.wait_for_consumers(timeout=20), "the pipeline did not open the Markers stream"
+        markers.push_sample(["phase:baseline"])
         received: list[tuple[list[float], float]] = []
         alpha = labels.index("alpha_rel")
         deadline = pylsl.local_clock() + 25
@@ -101,14 +106,16 @@ def test_pipeline_publishes_features_and_json() -> None:
             sample, stamp = inlet.pull_sample(timeout=1.0)
             if sample is not None:
                 received.append((sample, stamp))
-                if math.isfinite(sample[alpha]) and len(received) > 20:
+                if math.isfinite(sample[alpha]) and len(received) > 40:
                     break
+        markers.push_sample(["phase:session"])
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert received and math.isfinite(received[-1][0][alpha]) and received[-1][0][alpha] > 0.5
     assert math.isnan(received[-1][0][labels.index("hr")])  # no ECG/PPG: NaN, never a made-up number
     lines = [json.loads(line) for line in out.splitlines()]
-    assert len(lines) >= 50  # ~10 Hz for 12 s, minus start-up
+    updates = int(err.strip().splitlines()[-1].split(" updates")[0].rsplit(" ", 1)[-1])
+    assert len(lines) == updates >= 20  # one line per update, ~10 Hz
     assert all(set(line) == {"t", "features", "quality", "latency_ms"} for line in lines)
     last = lines[-1]
     assert set(last["features"]) == set(FEATURES) and set(last["quality"]) == set(FEATURES)
@@ -116,8 +123,10 @@ def test_pipeline_publishes_features_and_json() -> None:
     assert last["features"]["scl"] == pytest.approx(5, abs=0.3)
     assert last["features"]["hr"] is None and last["quality"]["hr"]["level"] == "bad"
     assert last["latency_ms"] is not None and last["latency_ms"] >= 0
+    assert last["features"]["iaf"] == pytest.approx(10, abs=0.5)
+    assert last["quality"]["iaf"]["level"] == "good"  # fixed by the baseline phase
     assert abs(last["t"] - pylsl.local_clock()) < 60  # an LSL timestamp on this machine's clock
-    assert "updates" in err and "dropped" in err
+    assert "dropped" in err
 
 
 def test_pipeline_drops_updates_it_cannot_keep_up_with() -> None:

@@ -62,13 +62,17 @@ class FeaturePipeline:
 
     def __init__(self, extractors: Sequence[Extractor] = ()) -> None:
         self._fed = [_Fed(e) for e in extractors]
+        self._in_baseline = False
 
     @property
     def extractors(self) -> list[Extractor]:
         return [f.extractor for f in self._fed]
 
     def add(self, extractor: Extractor) -> None:
+        """Add an extractor (a new source); it joins a baseline phase already running."""
         self._fed.append(_Fed(extractor))
+        if self._in_baseline and hasattr(extractor, "begin_baseline"):
+            extractor.begin_baseline()
 
     def remove_kind(self, kind: StreamKind) -> None:
         """Drop the extractors of one kind (its source went away or was replaced)."""
@@ -83,6 +87,24 @@ class FeaturePipeline:
             if fed.extractor.kind == kind:
                 fed.extractor.push(samples, stamps)
                 fed.arrivals.append((float(stamps[-1]), arrival))
+
+    def mark(self, marker: str) -> None:
+        """A session event from the station's Markers stream (``kind`` or ``kind:detail``).
+
+        ``phase:baseline`` starts the baseline of every extractor that has one (the EEG extractor's
+        IAF); the next ``phase:…`` or ``session_end`` ends it.
+        """
+        kind, _, detail = marker.partition(":")
+        if kind == "phase" and detail == "baseline":
+            self._in_baseline = True
+            for fed in self._fed:
+                if hasattr(fed.extractor, "begin_baseline"):
+                    fed.extractor.begin_baseline()
+        elif kind in ("phase", "session_end") and self._in_baseline:
+            self._in_baseline = False
+            for fed in self._fed:
+                if hasattr(fed.extractor, "end_baseline") and fed.extractor.baseline_active:
+                    fed.extractor.end_baseline()
 
     def update(self) -> Update:
         """Snapshot every extractor and merge: per feature, the value with the best verdict wins
