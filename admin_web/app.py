@@ -112,6 +112,7 @@ def create_app(
     engine: Engine,
     discovered_stations: Callable[[], dict[str, dict[str, Any]]] | None = None,
     retention: bool = True,
+    max_body: int = wire_v1.MAX_BODY_BYTES,
 ) -> FastAPI:
     """Build the app on a migrated engine. ``discovered_stations`` returns the stations zeroconf sees
     (id -> TXT properties); the Stations page lists those that have not asked to pair yet."""
@@ -144,7 +145,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.add_middleware(GuardMiddleware)
+    app.add_middleware(GuardMiddleware, max_body=max_body)
 
     @app.exception_handler(web.LoginRequired)
     async def _login_required(request: Request, _exc: Exception) -> Response:

@@ -101,6 +101,7 @@ def _serve(args: argparse.Namespace) -> int:
             ssl_keyfile=args.tls_key,
             log_level="warning",
             proxy_headers=False,
+            timeout_graceful_shutdown=5,
         )
     finally:
         if discovery:

@@ -61,9 +61,9 @@ def session(station_id: str, rng: random.Random, day: date, officers: int = 40) 
 def sessions(
     station_id: str, n: int, seed: int = 0, end: date | None = None, days: int = 30
 ) -> list[dict[str, Any]]:
-    """``n`` sessions spread over the ``days`` days ending ``end`` (default: today, UTC)."""
+    """``n`` sessions spread over the ``days`` days ending ``end`` (default: yesterday, UTC)."""
     rng = random.Random(f"{station_id}-{seed}")
-    end = end or datetime.now(UTC).date()
+    end = end or datetime.now(UTC).date() - timedelta(days=1)
     return [session(station_id, rng, end - timedelta(days=rng.randrange(days))) for _ in range(n)]
 
 

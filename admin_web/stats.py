@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, select
 
 from admin_web.db import sessions
+
+MEDIAN_BUCKET_S = 30
 
 
 @dataclass
@@ -33,14 +35,29 @@ class Dashboard:
     stress_change_hidden: bool = False
 
 
-def _median(conn: Connection, where: object, n: int) -> float | None:
+def _median(conn: Connection, where: ColumnElement[bool], n: int) -> float | None:
+    """Exact median of the durations in two cheap queries: count per 30-s bucket, then sort only the
+    bucket(s) holding the middle value(s)."""
     if n == 0:
         return None
-    ordered = select(sessions.c.duration_s).where(where, sessions.c.duration_s.is_not(None))
-    ordered = ordered.order_by(sessions.c.duration_s)
-    lo = conn.execute(ordered.limit(1).offset((n - 1) // 2)).scalar_one()
-    hi = conn.execute(ordered.limit(1).offset(n // 2)).scalar_one()
-    return (lo + hi) / 2
+    bucket = cast(sessions.c.duration_s / MEDIAN_BUCKET_S, Integer)
+    has_duration = and_(where, sessions.c.duration_s.is_not(None))
+    counts = conn.execute(
+        select(bucket, func.count()).where(has_duration).group_by(bucket).order_by(bucket)
+    ).all()
+
+    def value_at(position: int) -> float:
+        before = 0
+        for b, count in counts:
+            if position < before + count:
+                ordered = select(sessions.c.duration_s).where(has_duration, bucket == b)
+                ordered = ordered.order_by(sessions.c.duration_s).limit(1).offset(position - before)
+                return float(conn.execute(ordered).scalar_one())
+            before += count
+        raise AssertionError("median position beyond the counted rows")
+
+    lo, hi = (n - 1) // 2, n // 2
+    return value_at(lo) if lo == hi else (value_at(lo) + value_at(hi)) / 2
 
 
 def dashboard(
@@ -50,6 +67,7 @@ def dashboard(
     where = and_(sessions.c.local_date >= date_from, sessions.c.local_date <= date_to)
     if station:
         where = and_(where, sessions.c.station_id == station)
+    rated = and_(sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
     totals = conn.execute(
         select(
             func.count(),
@@ -57,9 +75,10 @@ def dashboard(
             func.avg(sessions.c.duration_s),
             func.count(sessions.c.duration_s),
             func.sum(case((sessions.c.status == "completed", 1), else_=0)),
+            func.count(func.distinct(case((rated, sessions.c.officer_code), else_=None))),
         ).where(where)
     ).one()
-    n, officers, mean_duration, n_duration, completed = totals
+    n, officers, mean_duration, n_duration, completed, rated_officers = totals
     result = Dashboard(date_from, date_to, int(n), int(officers), hidden=officers < k)
     if result.hidden:
         return result
@@ -87,16 +106,12 @@ def dashboard(
     result.mean_duration_s = float(mean_duration) if mean_duration is not None else None
     result.median_duration_s = _median(conn, where, int(n_duration))
     result.completion_rate = completed / n if n else None
-    rated = and_(where, sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
-    rated_officers = conn.execute(
-        select(func.count(func.distinct(sessions.c.officer_code))).where(rated)
-    ).scalar_one()
     if rated_officers < k:
         result.stress_change_hidden = True
     else:
         change = (sessions.c.stress_post - sessions.c.stress_pre).label("change")
         result.stress_change = {
             int(c): int(count)
-            for c, count in conn.execute(select(change, func.count()).where(rated).group_by(change))
+            for c, count in conn.execute(select(change, func.count()).where(where, rated).group_by(change))
         }
     return result

@@ -45,6 +45,9 @@ def test_mitdb_100_sensitivity_and_positive_predictivity(mitdb100):
         pytest.param(lambda x, t: x + 1.0 * np.sin(2 * np.pi * 0.25 * t) + 0.5 * t / t[-1], id="wander"),
         pytest.param(lambda x, t: x + 0.3 * np.sin(2 * np.pi * 50.0 * t), id="mains-50Hz"),
         pytest.param(lambda x, t: 1000.0 * x + 2048.0, id="adc-units-offset"),
+        pytest.param(
+            lambda x, t: x + 0.05 * np.random.default_rng(5).standard_normal(t.size), id="white-noise-50uV"
+        ),
     ],
 )
 def test_mitdb_100_degraded_copies(mitdb100, transform):

@@ -70,6 +70,23 @@ def test_bad_input_gets_one_line(argv, capsys):
     assert out.startswith("oasis scene: ") and out.count("\n") == 1 and "Traceback" not in out
 
 
+# Desk mode in a child process: a real mouse-drag event turns the view; prints the image change.
+DESK_LOOK = """
+import numpy as np
+from scenes.catalog import SCENES
+from scenes.window_output import WindowOutput
+out = WindowOutput(SCENES["forest"], 160, 120, mode="desk")
+out.capture_next = True
+out.frame()
+before = out.snapshot().astype(float)
+out.window.dispatch_event("on_mouse_drag", 80, 60, 400, 0, 1, 0)
+out.capture_next = True
+out.frame()
+print(np.abs(out.snapshot().astype(float) - before).mean())
+out.close()
+"""
+
+
 @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb (Debian package xvfb)")
 def test_window_mirror_under_xvfb(tmp_path):
     read_fd, write_fd = os.pipe()
@@ -95,6 +112,11 @@ def test_window_mirror_under_xvfb(tmp_path):
         assert image.shape == (120, 320, 3) and image.std() > 5
         left, right = image[:, :160], image[:, 160:]
         assert 0.3 < np.abs(left - right).mean() < 40, "mirror shows two slightly different eyes"
+        # desk mode: dragging the mouse turns the view
+        result = subprocess.run([sys.executable, "-c", DESK_LOOK], env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert float(result.stdout.split()[-1]) > 5.0, "turning around should show another view"
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=30)

@@ -206,3 +206,35 @@ def test_environment_surrounds_the_user():
         assert np.abs(images[0] - images[1]).mean() > 5
     finally:
         out.close()
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_instruction_panel_text_and_card(language):
+    """The panel's text is really laid out (CJK glyphs from Noto Sans CJK for zh-CN) and the card
+    appears below the guide in the scene."""
+    plain = HeadlessOutput(SCENES["lakeside"], W, H)
+    plain.player.jump_to({"pacer_visible": 0.0, "particles": 0.0})
+    plain.render()
+    without = plain.snapshot().astype(float)
+    plain.close()
+    out = HeadlessOutput(SCENES["lakeside"], W, H, panel_language=language)
+    try:
+        text = out.player.panel.text_image().astype(float).mean(axis=-1)
+        lit_rows = np.flatnonzero((text > 128).any(axis=1))
+        assert (text > 128).mean() > 0.01, "no text was drawn"
+        lines = np.count_nonzero(np.diff(lit_rows) > 5) + 1
+        assert lines == (2 if language == "zh-CN" else 1)
+        out.player.jump_to({"pacer_visible": 0.0, "particles": 0.0})
+        out.render()
+        changed = np.abs(out.snapshot().astype(float) - without).mean(axis=-1) > 10
+        rows = np.flatnonzero(changed.any(axis=1))
+        assert changed.mean() > 0.01 and rows.min() > H // 2, "the card belongs below eye level"
+    finally:
+        out.close()
+
+
+def test_unknown_panel_language_is_refused():
+    from scenes.panel import panel_lines
+
+    with pytest.raises(ValueError, match="zh-CN"):
+        panel_lines("fr")

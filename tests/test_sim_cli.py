@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import uuid
@@ -33,6 +34,26 @@ def test_sim_runs_for_a_duration_publishes_and_exits_0() -> None:
     assert len(found) == 1 and found[0].type() == "ECG"
     assert f"{prefix}-ecg" in out and f"{prefix}-eda" in out and "500 Hz" in out
     assert "stopped" in out
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_sim_without_duration_runs_until_interrupted(stop: signal.Signals) -> None:
+    proc = subprocess.Popen(
+        oasis_sim("--streams", "ppg", "--source-prefix", f"int-{uuid.uuid4().hex[:8]}"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in proc.stdout:
+            if "Ctrl-C to stop" in line:
+                break
+        proc.send_signal(stop)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "oasis sim: stopped; ppg" in out
 
 
 def test_bad_fault_gives_one_line_and_exit_2() -> None:

@@ -130,7 +130,7 @@ vec3 apply_pacer(vec3 col, vec3 ro, vec3 rd, float scene_t) {
 
 // Distance fog towards the colour of the haze.
 vec3 apply_fog(vec3 col, float t, vec3 fog_col) {
-    float density = mix(0.004, 0.12, u_fog * u_fog);
+    float density = mix(0.002, 0.09, u_fog * u_fog);
     float amount = 1.0 - exp(-min(t, 2000.0) * density);
     return mix(col, fog_col, amount);
 }
@@ -140,9 +140,11 @@ vec3 grade(vec3 c) {
     c *= mix(vec3(0.72, 0.9, 1.25), vec3(1.3, 0.95, 0.62), u_warmth);
     c *= mix(0.25, 1.8, u_light);
     c = c / (1.0 + c);
+    c = pow(c, vec3(1.0 / 2.2));
+    c = mix(c, c * c * (3.0 - 2.0 * c), 0.6);  // gentle S-curve: deeper shadows, clear mid-tones
     float luma = dot(c, vec3(0.2126, 0.7152, 0.0722));
     c = mix(c, vec3(luma), 0.15 * u_calm);
-    return pow(clamp(c, 0.0, 1.0), vec3(1.0 / 2.2));
+    return clamp(c, 0.0, 1.0);
 }
 
 // Implemented by each scene: the colour seen along the ray, and its distance (FAR for the sky).

@@ -64,7 +64,7 @@ float shafts(vec3 ro, vec3 rd, float t) {
 }
 
 vec3 scene(vec3 ro, vec3 rd, out float t) {
-    vec3 haze = vec3(0.45, 0.55, 0.45);
+    vec3 haze = vec3(0.3, 0.4, 0.3);
     vec3 light = vec3(1.0, 0.92, 0.75);
     vec3 n;
     float tt = trunks(ro, rd, n);

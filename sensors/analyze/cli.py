@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--window", type=float, help="window in s (EEG: band-power window; ECG/PPG: add per-window features)"
     )
     parser.add_argument(
-        "--json", action="store_true", help="print JSON (the default output; kept for scripts)"
+        "--json", action="store_true", help="print the report as one JSON object (default: a summary)"
     )
     parser.add_argument(
         "--plot", type=Path, metavar="PNG", help="draw the signal, events and metrics to this file"
@@ -41,6 +41,53 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _fail(message: str) -> int:
     print(f"oasis analyze: error: {message}", file=sys.stderr)
     return 2
+
+
+LABELS = {  # report key -> "中文 English (unit)"
+    "fs": "采样率 sampling rate (Hz)",
+    "beats": "心搏 beats",
+    "breaths": "呼吸 breaths",
+    "corrected": "校正间期 corrected intervals",
+    "mean_nn": "平均NN mean NN (ms)",
+    "sdnn": "SDNN (ms)",
+    "rmssd": "RMSSD (ms)",
+    "pnn50": "pNN50 (%)",
+    "lf": "低频功率 LF (ms²)",
+    "hf": "高频功率 HF (ms²)",
+    "lf_hf": "LF/HF",
+    "coherence": "相干性 coherence",
+    "resp_rate": "呼吸频率 breathing rate (/min)",
+    "iaf": "个体α频率 IAF (Hz)",
+    "bands": "频带功率 band power",
+    "alpha_rel": "相对α alpha (relative)",
+    "scl_mean": "平均皮电水平 mean SCL",
+    "scr_count": "皮电反应 SCRs",
+    "scr_per_min": "皮电反应率 SCRs per min",
+}
+
+
+def summary_text(kind: str, report: dict) -> str:
+    """A readable summary of a report: scalar metrics one per line, lists as counts."""
+    lines = [f"{kind.upper()}"]
+    flat = {**{k: v for k, v in report.items() if k != "hrv"}, **report.get("hrv", {})}
+    for key, value in flat.items():
+        if key in ("ibi_ms", "breath_interval_s", "windows"):
+            continue
+        if isinstance(value, dict):  # per channel (EEG): one line per channel
+            for channel, inner in value.items():
+                shown = (
+                    _fmt(inner)
+                    if not isinstance(inner, dict)
+                    else ", ".join(f"{k}={_fmt(v)}" for k, v in inner.items())
+                )
+                lines.append(f"  {LABELS.get(key, key)} [{channel}]: {shown}")
+            continue
+        lines.append(f"  {LABELS.get(key, key)}: {len(value) if isinstance(value, list) else _fmt(value)}")
+    return "\n".join(lines)
+
+
+def _fmt(value: object) -> str:
+    return "—" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _clean_json(obj: object) -> object:
@@ -63,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
 
     kind: str = args.kind
     try:
+        if args.fs is not None and not (math.isfinite(args.fs) and args.fs > 0):
+            raise UserError("--fs must be a positive number of hertz")
         rec = read_recording(args.file, kind, args.key)
         fs = float(args.fs) if args.fs is not None else rec.fs
         if not math.isfinite(fs):
@@ -132,6 +181,10 @@ def run(args: argparse.Namespace) -> int:
         from sensors.analyze.plot import plot_report
 
         signal_1d = data if data.ndim == 1 else data[:, 0]
-        plot_report(args.plot, signal_1d, fs, kind, report)
-    print(json.dumps(_clean_json(report), ensure_ascii=False))
+        try:
+            plot_report(args.plot, signal_1d, fs, kind, report)
+        except OSError as exc:
+            return _fail(f"cannot write the plot {args.plot}: {exc.strerror or exc}")
+    report = _clean_json(report)
+    print(json.dumps(report, ensure_ascii=False) if args.json else summary_text(kind, report))
     return 0

@@ -50,8 +50,9 @@ def read_recording(path: Path, kind: str, key: str | None = None) -> Recording:
             return read_xdf(path, kind, key)
     except UserError:
         raise
-    except (OSError, ValueError, KeyError, EOFError, TypeError, IndexError) as exc:
-        raise UserError(f"cannot read {path.name}: {exc}".splitlines()[0]) from exc
+    except Exception as exc:  # any parser failure on a user's file is "cannot read", not a crash
+        reason = (str(exc).splitlines() or [""])[0] or type(exc).__name__
+        raise UserError(f"cannot read {path.name}: {reason}") from exc
     raise UserError(f"unknown file type {suffix or '(none)'}: use .csv/.txt, .npy/.npz, .edf/.bdf or .xdf")
 
 
@@ -177,9 +178,17 @@ def _xdf_labels(stream: dict) -> list[str] | None:
 
 def read_xdf(path: Path, kind: str, key: str | None) -> Recording:
     """A numeric XDF stream: named ``key``, else the one whose type is ``kind``."""
+    import logging
+
     import pyxdf
 
-    streams, _ = pyxdf.load_xdf(str(path))
+    xdf_log = logging.getLogger("pyxdf")
+    level = xdf_log.level
+    xdf_log.setLevel(logging.CRITICAL)  # its per-chunk complaints would bury our one-line error
+    try:
+        streams, _ = pyxdf.load_xdf(str(path))
+    finally:
+        xdf_log.setLevel(level)
     numeric = [s for s in streams if isinstance(s["time_series"], np.ndarray) and s["time_series"].size]
     if key is not None:
         chosen = [s for s in numeric if s["info"]["name"][0] == key]

@@ -3,9 +3,9 @@ own thread, feeds the device's parser and republishes the decoded rows as LSL ou
 
 The outlets are made once and live across reconnections, so consumers keep their inlets when a USB
 cable is pulled out and put back; the bridge retries the port every ``reconnect_s`` seconds and records
-the hole as a :class:`Gap` (also pushed as a marker on the ``<name>-Events`` stream). Timestamps are
-the LSL clock at receipt, back-dated by the nominal rate within a chunk and kept increasing; irregular
-streams get their arrival time.
+the hole as a :class:`Gap` (also pushed as a marker on the ``<name>-Events`` stream). Timestamps of
+regular streams continue at the nominal rate from chunk to chunk, held at or before the LSL clock at
+receipt and slowly pulled towards it (device clock drift); irregular streams get their arrival time.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from sensors.devices.base import Decoded, DeviceSpec, Parser, ParserStats, Strea
 from sensors.types import Level, Verdict
 
 log = logging.getLogger(__name__)
+
+CLOCK_GAIN = 0.02  # share of the arrival-time error a chunk's timestamps move by
+CLOCK_RESET_S = 0.25  # further off than this, the stream restarts from arrival time (a gap)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class SerialBridge:
         self._outlets: dict[str, tuple[StreamSpec, pylsl.StreamOutlet]] = {}
         self._events: pylsl.StreamOutlet | None = None
         self._last_ts: dict[str, float] = {}
+        self._next_t: dict[str, float] = {}
         self._samples: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -264,13 +268,27 @@ class SerialBridge:
                 continue
             stream, outlet = entry
             k = len(rows)
-            stamps = now - np.arange(k - 1, -1, -1) / stream.rate if stream.rate > 0 else np.full(k, now)
+            stamps = self._clock(key, stream.rate, k, now) if stream.rate > 0 else np.full(k, now)
             last = self._last_ts.get(key)
             if last is not None and stamps[0] <= last:
                 stamps = np.maximum(stamps, last + 1e-6 * np.arange(1, k + 1))
             self._last_ts[key] = float(stamps[-1])
             outlet.push_chunk(np.ascontiguousarray(rows, dtype=np.float32), stamps.tolist())
             self._samples[key] = self._samples.get(key, 0) + k
+
+    def _clock(self, key: str, rate: float, k: int, now: float) -> np.ndarray:
+        """Timestamps of k regular samples that arrived at ``now``: they continue the previous chunk at
+        the nominal rate (no jitter from serial bursts), never later than arrival, nudged towards the
+        earliest arrival times to follow the device's clock drift, and restart after a real gap."""
+        arrival_first = now - (k - 1) / rate
+        predicted = self._next_t.get(key)
+        if predicted is None or abs(arrival_first - predicted) > CLOCK_RESET_S:
+            first = arrival_first
+        else:
+            first = min(predicted + CLOCK_GAIN * (arrival_first - predicted), arrival_first)
+        stamps = first + np.arange(k) / rate
+        self._next_t[key] = float(stamps[-1]) + 1 / rate
+        return stamps
 
     def _marker(self, text: str) -> None:
         if self._events is not None:

@@ -6,8 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from sensors.devices.cli_text import add_lang_option, t
+
+if TYPE_CHECKING:
+    from sensors.devices.detect import PortGuess
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,8 +41,23 @@ def run(args: argparse.Namespace) -> int:
         return 0
     lang = args.lang
     header = (t("port", lang), t("description", lang), t("guess", lang), t("verdict", lang))
-    rows = [(g.port, g.description or "-", g.device or t("unknown", lang), g.verdict) for g in guesses]
+    rows = [(g.port, g.description or "-", g.device or t("unknown", lang), _verdict(g, lang))
+            for g in guesses]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
     return 0
+
+
+def _verdict(guess: PortGuess, lang: str) -> str:
+    if guess.code == "match" and guess.device:
+        from sensors.devices.registry import get
+
+        scores = guess.scores[guess.device]
+        return t("guess_match", lang, title=get(guess.device).title, packets=scores["packets"],
+                 corrupt=scores["corrupt"])
+    if guess.code == "unknown":
+        return t("guess_unknown", lang, bytes=guess.bytes_heard)
+    if guess.code == "unreadable":
+        return t("guess_unreadable", lang, reason=guess.verdict.removeprefix("cannot open: "))
+    return t(f"guess_{guess.code}", lang) if guess.code in ("probe", "silent") else guess.verdict

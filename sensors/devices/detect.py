@@ -19,11 +19,15 @@ from sensors.devices.registry import DEVICES
 
 @dataclass
 class PortGuess:
-    """What was heard on one port; ``device`` is the best guess or None, ``verdict`` says why."""
+    """What was heard on one port; ``device`` is the best guess or None, ``verdict`` says why.
+
+    ``code`` classifies the verdict for translation: match, probe, silent, unknown or unreadable.
+    """
 
     port: str
     description: str = ""
     device: str | None = None
+    code: str = ""
     verdict: str = ""
     bytes_heard: int = 0
     scores: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -73,20 +77,23 @@ def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bo
             s = parser.stats
             guess.scores[name] = s.as_dict()
             if _convincing(s.packets, s.corrupt, s.skipped_bytes, len(data)):
-                guess.device = name
+                guess.device, guess.code = name, "match"
                 guess.verdict = f"{spec.title}: {s.packets} packets, {s.corrupt} corrupt"
                 return guess
         if probe and _probe_cyton(port, seconds):
-            guess.device = "cyton"
+            guess.device, guess.code = "cyton", "probe"
             guess.verdict = "OpenBCI Cyton (answered 'v' with its banner; now stopped)"
             return guess
     except (serial.SerialException, OSError, ValueError) as exc:
+        guess.code = "unreadable"
         guess.verdict = f"cannot open: {one_line_reason(exc)}"
         return guess
     if guess.bytes_heard == 0:
+        guess.code = "silent"
         guess.verdict = "silent (nothing sent; a Cyton waits for a start command: try --probe)" if not probe \
             else "silent, and no answer to the Cyton probe"
     else:
+        guess.code = "unknown"
         guess.verdict = f"unknown: {guess.bytes_heard} bytes that no known protocol decodes (garbage, " \
                         "another device or another baud rate)"
     return guess

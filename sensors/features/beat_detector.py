@@ -44,7 +44,8 @@ class RegionBeatDetector:
             raise ValueError(f"sampling rate {fs!r} Hz is outside {MIN_FS:g}-{MAX_FS:g} Hz")
         self.fs = float(fs)
         self._hold = FiniteHold()
-        self._filters = [SosFilter(s) for s in self._design_filters()]
+        sos = np.vstack(self._design_filters())  # one cascade: one filter call per chunk
+        self._filter = SosFilter(sos)
         short_n = max(1, round(self.short_s * fs))
         long_n = max(1, round(self.long_s * fs))
         self._short = RunningMean(short_n)
@@ -53,13 +54,14 @@ class RegionBeatDetector:
         self._align_short = DelayLine(max(0, (long_n - 1) // 2 - (short_n - 1) // 2))
         self._lag = (long_n - 1) // 2  # samples between the newest input and the region decision
         self._align_clean = DelayLine(self._lag)
-        self._gd = sum(group_delay_samples(s, self.delay_freq_hz, fs) for s in self._design_filters())
+        self._gd = group_delay_samples(sos, self.delay_freq_hz, fs)
         self._max_region = max(2, round(self.max_region_s * fs))
         self._refractory = round(self.refractory_s * fs)
         #: fixed release delay in samples after the reported beat position
         self.delay = self._lag + self._max_region + self._gd + 1
         self._n = 0  # samples pushed so far
         self._in_region = False
+        self._prev_above = False
         self._region_start = 0
         self._region_clean: list[np.ndarray] = []
         self._region_energy: list[np.ndarray] = []
@@ -106,9 +108,7 @@ class RegionBeatDetector:
         x = self._hold.push(np.ravel(np.asarray(x, dtype=float)))
         if x.size == 0:
             return []
-        clean = x
-        for f in self._filters:
-            clean = f.push(clean)
+        clean = self._filter.push(x)
         energy = self._energy(clean)
         short = self._short.push(energy)
         long_mean = self._long.push(self._long_input(short, energy))
@@ -131,23 +131,31 @@ class RegionBeatDetector:
 
     def _scan(self, above: np.ndarray, clean: np.ndarray) -> None:
         """Walk region edges in this chunk (a Python loop over edges only, not samples)."""
+        if not self._in_region and not above.any():  # most chunks: nothing to do
+            self._prev_above = False
+            return
         base = self._n - self._lag  # absolute index (in the delayed time base) of above[0]
-        pos = 0
-        n = above.size
+        before = np.concatenate([[self._prev_above], above[:-1]])
+        rises = np.flatnonzero(above & ~before)
+        falls = np.flatnonzero(~above & before)
+        self._prev_above = bool(above[-1])
+        pos, n = 0, above.size
         while pos < n:
             if not self._in_region:
-                starts = np.flatnonzero(above[pos:])
-                if starts.size == 0:
-                    return
-                pos += int(starts[0])
+                if not above[pos]:
+                    k = int(np.searchsorted(rises, pos))
+                    if k == rises.size:
+                        return
+                    pos = int(rises[k])
                 self._in_region = True
                 self._region_start = base + pos
                 self._region_clean = []
             room = self._max_region - sum(c.size for c in self._region_clean)
-            stop_rel = np.flatnonzero(~above[pos : pos + room])
-            end = pos + int(stop_rel[0]) if stop_rel.size else min(n, pos + room)
+            k = int(np.searchsorted(falls, pos, side="right"))
+            fall = int(falls[k]) if k < falls.size else n + room
+            end = min(fall, pos + room, n)
             self._region_clean.append(clean[pos:end])
-            closed = stop_rel.size > 0 or end - pos == room
+            closed = end == fall or end == pos + room
             pos = end
             if closed:
                 self._close_region()

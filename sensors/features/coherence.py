@@ -17,9 +17,8 @@ irregular rhythm scores below 1.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
-from sensors.features.hrv import RESAMPLE_HZ, resample_nn
+from sensors.features.hrv import RESAMPLE_HZ, detrend_linear, hann_periodogram, resample_nn
 
 WINDOW_S = 64.0
 PEAK_BAND = (0.04, 0.26)
@@ -36,10 +35,16 @@ def coherence(times_s: np.ndarray, nn_ms: np.ndarray) -> float:
     if t.size < 4 or t[-1] - t[0] < WINDOW_S - 1.0:
         return float("nan")
     keep = t >= t[-1] - WINDOW_S - 1.0 / RESAMPLE_HZ
-    series = resample_nn(t[keep], x[keep])[-int(WINDOW_S * RESAMPLE_HZ) :]
-    if series.size < 16 or not np.all(np.isfinite(series)):
+    return series_coherence(resample_nn(t[keep], x[keep]))
+
+
+def series_coherence(series: np.ndarray) -> float:
+    """Coherence of the last 64 s of an NN series resampled at 4 Hz; NaN when shorter."""
+    n = int(WINDOW_S * RESAMPLE_HZ)
+    if series.size < n - RESAMPLE_HZ or not np.all(np.isfinite(series[-n:])):
         return float("nan")
-    f, p = signal.periodogram(signal.detrend(series), fs=RESAMPLE_HZ, window="hann", nfft=2048)
+    series = series[-n:]
+    f, p = hann_periodogram(detrend_linear(series), RESAMPLE_HZ, 2048)
     search = (f >= PEAK_BAND[0]) & (f <= PEAK_BAND[1])
     f_peak = f[search][np.argmax(p[search])]
     in_peak = (f >= f_peak - PEAK_HALF_WIDTH) & (f <= f_peak + PEAK_HALF_WIDTH)

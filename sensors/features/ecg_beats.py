@@ -47,9 +47,11 @@ class EcgBeatDetector(RegionBeatDetector):
         return sos
 
     def _energy(self, clean: np.ndarray) -> np.ndarray:
-        prev = clean[0] if self._prev_clean is None else self._prev_clean
+        energy = np.empty(clean.size)
+        energy[0] = 0.0 if self._prev_clean is None else clean[0] - self._prev_clean
+        np.subtract(clean[1:], clean[:-1], out=energy[1:])
         self._prev_clean = float(clean[-1])
-        return np.abs(np.diff(clean, prepend=prev))
+        return np.abs(energy, out=energy)
 
     def _long_input(self, short_mean: np.ndarray, energy: np.ndarray) -> np.ndarray:
         return short_mean

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import interpolate, signal
 
 RESAMPLE_HZ = 4.0
+MAX_SPAN_S = 48 * 3600.0  # longer series are not resampled (memory), frequency features are NaN
 LF_BAND = (0.04, 0.15)
 HF_BAND = (0.15, 0.40)
 RSA_BAND = (0.07, 0.50)  # 4.2-30 breaths/min; slow paced breathing (6/min) included
@@ -45,33 +46,62 @@ def hrv_time(nn_ms: np.ndarray, valid: np.ndarray | None = None) -> dict[str, fl
 
 
 def resample_nn(times_s: np.ndarray, nn_ms: np.ndarray, fs: float = RESAMPLE_HZ) -> np.ndarray:
-    """The NN series at ``fs`` Hz over its own time span (empty with fewer than 2 finite beats)."""
+    """The NN series at ``fs`` Hz over its own time span (empty with < 2 finite beats or > 48 h)."""
+    return resample_nn_grid(times_s, nn_ms, fs)[1]
+
+
+def resample_nn_grid(
+    times_s: np.ndarray, nn_ms: np.ndarray, fs: float = RESAMPLE_HZ
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(grid times, NN values)``: cubic spline at ``fs`` Hz (linear below 4 beats or when the
+    spline cannot be solved, e.g. for beats microseconds apart)."""
     t = np.asarray(times_s, dtype=float).ravel()
     x = np.asarray(nn_ms, dtype=float).ravel()
     ok = np.isfinite(t) & np.isfinite(x)
     t, x = t[ok], x[ok]
-    if t.size < 2:
-        return np.zeros(0)
     t, first = np.unique(t, return_index=True)
     x = x[first]
-    if t.size < 2:
-        return np.zeros(0)
+    if t.size < 2 or t[-1] - t[0] > MAX_SPAN_S:
+        return np.zeros(0), np.zeros(0)
     grid = np.arange(t[0], t[-1], 1.0 / fs)
     if t.size >= 4:
-        return interpolate.CubicSpline(t, x)(grid)
-    return np.interp(grid, t, x)
+        try:
+            return grid, interpolate.make_interp_spline(t, x, k=3)(grid)  # not-a-knot cubic spline
+        except (ValueError, np.linalg.LinAlgError):  # degenerate knots (absurd input): linear
+            pass
+    return grid, np.interp(grid, t, x)
+
+
+def detrend_linear(x: np.ndarray) -> np.ndarray:
+    """``x`` minus its least-squares straight line."""
+    t = np.arange(x.size) - (x.size - 1) / 2
+    return x - x.mean() - t * (t @ x) / (t @ t)
+
+
+def hann_periodogram(x: np.ndarray, fs: float, nfft: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided PSD of ``x`` with a periodic Hann window, zero-padded to ``nfft`` (as
+    ``scipy.signal.periodogram(x, fs, "hann", nfft, detrend=False)``, without its overhead)."""
+    w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(x.size) / x.size)
+    spec = np.abs(np.fft.rfft(x * w, nfft)) ** 2 / (fs * (w @ w))
+    spec[1 : (nfft + 1) // 2] *= 2
+    return np.fft.rfftfreq(nfft, 1.0 / fs), spec
 
 
 def nn_psd(times_s: np.ndarray, nn_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Welch PSD (ms²/Hz) of the detrended 4 Hz NN series; empty arrays when too short."""
-    x = resample_nn(times_s, nn_ms)
+    return series_psd(resample_nn(times_s, nn_ms))
+
+
+def series_psd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Welch PSD (ms²/Hz) of an NN series already resampled at 4 Hz (detrended here)."""
     if x.size < 16 or not np.all(np.isfinite(x)):
         return np.zeros(0), np.zeros(0)
-    x = signal.detrend(x)
+    x = detrend_linear(x)
     nperseg = min(x.size, int(256 * RESAMPLE_HZ))
     nfft = max(2048, 1 << (nperseg - 1).bit_length())
-    f, p = signal.welch(x, fs=RESAMPLE_HZ, window="hann", nperseg=nperseg, noverlap=nperseg // 2, nfft=nfft)
-    return f, p
+    if nperseg == x.size:  # one segment: Welch is the Hann periodogram
+        return hann_periodogram(x, RESAMPLE_HZ, nfft)
+    return signal.welch(x, fs=RESAMPLE_HZ, window="hann", nperseg=nperseg, noverlap=nperseg // 2, nfft=nfft)
 
 
 def band_power(f: np.ndarray, p: np.ndarray, band: tuple[float, float]) -> float:

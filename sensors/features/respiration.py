@@ -49,7 +49,11 @@ class RespirationDecimator:
 
 def rate_from_decimated(y: np.ndarray, fs: float) -> float:
     """Breathing rate (breaths/min) of a low-passed respiration signal; NaN when too short or flat."""
-    y = np.asarray(y, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd magnitudes end as NaN, quietly
+        return _rate(np.asarray(y, dtype=float), fs)
+
+
+def _rate(y: np.ndarray, fs: float) -> float:
     if y.size < 20 * fs or not np.all(np.isfinite(y)) or np.ptp(y) <= 0:
         return NAN
     y = signal.detrend(y)
@@ -76,8 +80,12 @@ def detect_breaths(resp: np.ndarray, fs: float) -> np.ndarray:
     if x.size < 3 * fs or not np.all(np.isfinite(x)) or np.ptp(x) <= 0:
         return np.zeros(0, dtype=np.int64)
     sos = signal.butter(2, [0.05, min(1.0, 0.4 * fs)], btype="bandpass", fs=fs, output="sos")
-    y = signal.sosfiltfilt(sos, x - np.median(x))
-    peaks, _ = signal.find_peaks(y, distance=max(1, int(1.2 * fs)), prominence=0.3 * np.std(y))
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd magnitudes: no prominence, no peaks
+        y = signal.sosfiltfilt(sos, x - np.median(x))
+        prominence = 0.3 * np.std(y)
+    if not np.isfinite(prominence):
+        return np.zeros(0, dtype=np.int64)
+    peaks, _ = signal.find_peaks(y, distance=max(1, int(1.2 * fs)), prominence=prominence)
     return peaks.astype(np.int64)
 
 

@@ -208,11 +208,15 @@ class PipelineRunner:
         if self.emit is not None:
             self.emit(to_json(update, pylsl.local_clock()))
 
+    def start(self) -> None:
+        """Start choosing sources in the background; call before driving :meth:`step` yourself."""
+        if not self._selector.is_alive():
+            self._selector.start()
+
     def run(self, duration: float = math.inf) -> None:
         """Run the loop for ``duration`` seconds (until KeyboardInterrupt when infinite)."""
         end = time.monotonic() + duration
-        if not self._selector.is_alive():
-            self._selector.start()
+        self.start()
         started_wall, started_cpu = time.monotonic(), time.process_time()
         try:
             while time.monotonic() < end:

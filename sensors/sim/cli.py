@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import signal
 import sys
 import time
 
@@ -59,6 +60,10 @@ def _error(message: str) -> int:
     return 2
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     from sensors.sim.faults import FaultSyntaxError, parse_fault
     from sensors.sim.state import Scenario
@@ -106,10 +111,10 @@ def run(args: argparse.Namespace) -> int:
         )
     for fault in faults:
         print(f"  fault {fault}: {fault.kind} {fault.stream} from {fault.start_s:g} s to {fault.end_s:g} s")
-    print("Ctrl-C to stop" if args.duration is None else f"running {args.duration:g} s", flush=True)
-
-    publisher.start()
+    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)  # a service stop ends cleanly too
     try:
+        publisher.start()
+        print("Ctrl-C to stop" if args.duration is None else f"running {args.duration:g} s", flush=True)
         next_status = STATUS_EVERY_S
         while True:
             time.sleep(0.2)
@@ -131,5 +136,6 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         publisher.stop()
+        signal.signal(signal.SIGTERM, previous_sigterm)
     print("oasis sim: stopped; " + ", ".join(f"{s.key} {s.pushed}" for s in publisher.streams) + " samples")
     return 0

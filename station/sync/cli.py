@@ -88,3 +88,17 @@ def run(args: argparse.Namespace) -> int:
     finally:
         client.close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (``python -m station.sync.cli``) until the station command group wires it."""
+    parser = argparse.ArgumentParser(prog="oasis station sync", description=__doc__.splitlines()[0])
+    configure(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -58,6 +58,7 @@ class SyncClient:
         config: SyncConfig,
         state_provider: StateProvider | None = None,
         discover: Callable[[float], str | None] | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
         self.outbox, self.config = outbox, config
         self.state = SyncState.load(config.state_dir)
@@ -66,7 +67,7 @@ class SyncClient:
         self._batch_size = config.batch_size
         self._next_heartbeat = 0.0
         self._wake = threading.Event()
-        self._http = httpx.Client(timeout=config.timeout_s, verify=config.verify)
+        self._http = http or httpx.Client(timeout=config.timeout_s, verify=config.verify)
 
     # ---------------------------------------------------------------- helpers
 
