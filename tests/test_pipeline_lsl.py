@@ -93,6 +93,8 @@ class Pipeline:
         self.proc.wait(timeout=timeout)
         for reader in self._readers:
             reader.join(timeout=timeout)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
         return "".join(self._out), "".join(self._err)
 
     @property
