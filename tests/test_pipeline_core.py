@@ -98,3 +98,24 @@ def test_baseline_markers_fix_the_eeg_iaf() -> None:
     snapshot = pipeline.update().snapshot
     assert snapshot.verdict("iaf").level == Level.GOOD
     assert snapshot.values["iaf"] == pytest.approx(9.5, abs=0.3)
+
+
+class _Broken(_Fixed):
+    """An extractor that fails after its first snapshot, as a bug in one would."""
+
+    def push(self, samples: np.ndarray, timestamps: np.ndarray) -> None:
+        raise RuntimeError("boom")
+
+
+def test_a_failing_extractor_is_isolated_and_its_features_reported_bad() -> None:
+    eda = EDAExtractor(32.0)
+    broken = _Broken(70.0, Verdict.good())
+    pipeline = FeaturePipeline([broken, eda])
+    assert pipeline.update().snapshot.values["hr"] == 70.0
+    t = np.arange(64) / 32.0
+    pipeline.push(StreamKind.ECG, np.zeros((64, 1)), t, arrival=0.0)
+    pipeline.push(StreamKind.EDA, np.full((64, 1), 5.0) + 0.01 * np.sin(t)[:, None], t, arrival=0.0)
+    snapshot = pipeline.update().snapshot
+    assert math.isnan(snapshot.values["hr"])
+    assert snapshot.verdict("hr").level == Level.BAD and "boom" in snapshot.verdict("hr").reason
+    assert snapshot.values["scl"] == pytest.approx(5.0, abs=0.05)  # the others go on

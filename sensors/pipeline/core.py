@@ -8,6 +8,7 @@ of the newest sample it used and the local time that sample arrived, for latency
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -21,6 +22,8 @@ from sensors.features.eda import EDAExtractor
 from sensors.features.eeg_extractor import EEGExtractor
 from sensors.features.respiration import RespirationExtractor
 from sensors.types import FEATURES, FeatureSnapshot, Level, StreamKind, Verdict
+
+log = logging.getLogger(__name__)
 
 ExtractorFactory = Callable[[float, Sequence[str]], Extractor]
 
@@ -49,6 +52,12 @@ class _Fed:
     def __init__(self, extractor: Extractor) -> None:
         self.extractor = extractor
         self.arrivals: deque[tuple[float, float]] = deque(maxlen=512)
+        self.error = ""  # set when the extractor raised: it is not called again
+        self.names: set[str] = set()  # what its last snapshot reported
+
+    def fail(self, exc: Exception) -> None:
+        self.error = f"{type(self.extractor).__name__} failed: {type(exc).__name__}: {exc}"
+        log.exception("%s; its features are reported bad from now on", self.error)
 
     def arrival_of(self, t: float) -> float:
         for newest, arrival in self.arrivals:
@@ -84,8 +93,11 @@ class FeaturePipeline:
         if stamps.size == 0:
             return
         for fed in self._fed:
-            if fed.extractor.kind == kind:
-                fed.extractor.push(samples, stamps)
+            if fed.extractor.kind == kind and not fed.error:
+                try:
+                    fed.extractor.push(samples, stamps)
+                except Exception as exc:  # one broken extractor must not stop the others
+                    fed.fail(exc)
                 fed.arrivals.append((float(stamps[-1]), arrival))
 
     def mark(self, marker: str) -> None:
@@ -113,7 +125,17 @@ class FeaturePipeline:
         quality: dict[str, Verdict] = {name: Verdict(Level.BAD, "no source") for name in FEATURES}
         newest, arrival = math.nan, math.nan
         for fed in self._fed:
-            out: ExtractorOutput = fed.extractor.snapshot()
+            if not fed.error:
+                try:
+                    out: ExtractorOutput = fed.extractor.snapshot()
+                except Exception as exc:  # one broken extractor must not stop the others
+                    fed.fail(exc)
+            if fed.error:
+                for name in fed.names:
+                    if math.isnan(values[name]) and quality[name].reason == "no source":
+                        quality[name] = Verdict(Level.BAD, fed.error)
+                continue
+            fed.names = set(out.values) & set(FEATURES)
             for name, value in out.values.items():
                 if name not in values:
                     continue

@@ -162,7 +162,7 @@ class PipelineRunner:
             self.sources.pop(kind, None)
             try:
                 extractor = factory(d.nominal_srate, labels)
-            except ValueError as exc:
+            except Exception as exc:  # e.g. a rate the extractor cannot use: skip this source, go on
                 log.warning("%s stream %s not usable: %s", kind.value, d.name, exc)
                 continue
             self.pipeline.add(extractor)
