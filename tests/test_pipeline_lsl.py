@@ -17,7 +17,7 @@ import pylsl
 import pytest
 
 from sensors.pipeline.json_out import JsonLines
-from sensors.types import FEATURES
+from sensors.types import FEATURES, StreamKind
 from station.cli import main
 from tests.lsl_helpers import unique
 
@@ -186,3 +186,20 @@ def test_json_output_drops_lines_instead_of_blocking_on_a_full_pipe() -> None:
     assert output.close(timeout=5)
     with contextlib.suppress(BrokenPipeError):
         stream.close()
+
+
+def test_unusable_stream_is_skipped_once_and_the_pipeline_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    from sensors.lsl.registry import SourceRegistry
+    from sensors.pipeline.runner import PipelineRunner
+
+    slow_eeg = SignalPusher("EEG", 1, 2.0, ["Oz"], "microvolts")  # 2 Hz: no EEG band fits
+    with slow_eeg, SignalPusher("EDA", 1, 32.0, ["EDA"], "microsiemens"), caplog.at_level("WARNING"):
+        runner = PipelineRunner(SourceRegistry(), name=unique("Features"))
+        try:
+            runner.run(8.0)
+        finally:
+            runner.close()
+    warnings = [r for r in caplog.records if "not usable" in r.getMessage()]
+    assert len(warnings) == 1 and "EEG" in warnings[0].getMessage()
+    assert StreamKind.EDA in runner.sources and StreamKind.EEG not in runner.sources
+    assert runner.updates > 0

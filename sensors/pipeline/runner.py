@@ -108,6 +108,7 @@ class PipelineRunner:
         self.cpu_share = math.nan  # CPU time / wall time of the last run() (all threads of the process)
         self._warned_drops = 0
         self._offered: dict[StreamKind, Inlet] = {}
+        self._unusable: list[Inlet] = []  # offered inlets no extractor could be built for
         self._markers: pylsl.StreamInlet | None = None  # the station's session events, once found
         self._marker_resolver = pylsl.ContinuousResolver(prop="type", value=StreamKind.MARKERS.value)
         self._lock = threading.Lock()
@@ -152,7 +153,7 @@ class PipelineRunner:
         for kind, inlet in offered.items():
             factory = EXTRACTORS[kind]
             current = self.sources.get(kind)
-            if current is not None and current.inlet is inlet:
+            if (current is not None and current.inlet is inlet) or inlet in self._unusable:
                 continue
             d = inlet.description
             labels = [label or f"ch{i + 1}" for i, label in enumerate(d.labels)] or [
@@ -164,6 +165,7 @@ class PipelineRunner:
                 extractor = factory(d.nominal_srate, labels)
             except Exception as exc:  # e.g. a rate the extractor cannot use: skip this source, go on
                 log.warning("%s stream %s not usable: %s", kind.value, d.name, exc)
+                self._unusable.append(inlet)
                 continue
             self.pipeline.add(extractor)
             self.sources[kind] = _Source(kind, d.key, inlet, inlet.buffer.total_written)
