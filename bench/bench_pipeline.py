@@ -41,7 +41,7 @@ def _eeg(fs: float, channels: int, seconds: float, seed: int = 0) -> np.ndarray:
 
 
 # -- compute-only figures (this process) -------------------------------------------------------
-def band_power_update() -> dict[str, dict]:
+def band_power_update(fs: float = 250.0, channels: int = 8) -> dict[str, dict]:
     from mne.time_frequency import psd_array_welch
     from scipy import signal
 
@@ -50,7 +50,6 @@ def band_power_update() -> dict[str, dict]:
     from sensors.quality import verdicts_from, window_stats
     from sensors.types import StreamKind
 
-    fs, channels = 250.0, 8
     data = _eeg(fs, channels, 40)
     core = EEGWindowing(fs, channels)
     core.push(data[: core.window])
@@ -90,11 +89,12 @@ def band_power_update() -> dict[str, dict]:
             end = start + (k + 1) * hop
             peer(data[end - core.window : end])
         timings[name] = (time.perf_counter() - began) / updates
+    tag = f"{channels}ch_{fs:g}Hz"
     return {
-        "pipeline.eeg_band_update_8ch_250Hz_vs_mne_window": {
+        f"pipeline.eeg_band_update_{tag}_vs_mne_window": {
             "value": ours * 1e3, "unit": "ms", "peer": timings["mne"] * 1e3, "ratio": ours / timings["mne"],
         },
-        "pipeline.eeg_band_update_8ch_250Hz_vs_scipy_welch": {
+        f"pipeline.eeg_band_update_{tag}_vs_scipy_welch": {
             "value": ours * 1e3, "unit": "ms", "peer": timings["scipy"] * 1e3,
             "ratio": ours / timings["scipy"],
         },
@@ -261,7 +261,8 @@ def lsl_figures() -> dict[str, dict]:
 
 def run() -> dict[str, dict]:
     results = {}
-    results.update(band_power_update())
+    results.update(band_power_update(250.0, 8))
+    results.update(band_power_update(1000.0, 64))
     results.update(capacity())
     results.update(lsl_figures())
     return results

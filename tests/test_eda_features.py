@@ -130,3 +130,17 @@ def test_extractor_never_raises_and_never_reports_junk_as_good(chunk: np.ndarray
             assert out.quality[name].level == Level.BAD
         if not np.all(np.isfinite(chunk)):
             assert out.quality[name].level != Level.GOOD
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    signal=arrays(np.float64, st.integers(0, 600), elements=st.floats(allow_nan=True, allow_infinity=True)),
+    fs=st.one_of(st.sampled_from([4.0, 32.0, 1000.0]), st.floats(allow_nan=True, allow_infinity=True)),
+)
+def test_analyze_eda_gives_a_result_or_a_clear_error(signal: np.ndarray, fs: float) -> None:
+    try:
+        result = analyze_eda(signal, fs)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    assert result["scr_count"] >= 0 and result["scr_per_min"] >= 0

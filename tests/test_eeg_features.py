@@ -194,3 +194,23 @@ def test_extractor_never_raises_and_never_reports_junk_as_good(chunk: np.ndarray
             assert out.quality[name].level == Level.BAD
     if not np.all(np.isfinite(chunk)):
         assert all(v.level != Level.GOOD for k, v in out.quality.items() if k != "iaf")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    data=arrays(
+        np.float64, st.tuples(st.integers(0, 800), st.integers(1, 3)),
+        elements=st.floats(allow_nan=True, allow_infinity=True, width=64),
+    ),
+    fs=st.one_of(st.sampled_from([125.0, 250.0]), st.floats(allow_nan=True, allow_infinity=True)),
+)
+def test_analyze_eeg_gives_a_result_or_a_clear_error(data: np.ndarray, fs: float) -> None:
+    labels = [f"C{i}" for i in range(data.shape[1])]
+    try:
+        result = analyze_eeg(data, fs, labels)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    for name in labels:
+        value = result["alpha_rel"][name]
+        assert value is None or 0.0 <= value <= 1.0

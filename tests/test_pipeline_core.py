@@ -80,3 +80,42 @@ def test_every_registered_extractor_builds_and_matches_its_kind() -> None:
         assert extractor.kind == kind
         out = extractor.snapshot()
         assert set(out.values) <= set(FEATURES)
+
+
+def test_baseline_markers_fix_the_eeg_iaf() -> None:
+    fs = 250.0
+    extractor = EEGExtractor(fs, ["O1"])
+    pipeline = FeaturePipeline([extractor, EDAExtractor(32.0)])
+    t = np.arange(int(12 * fs)) / fs
+    eeg = (20 * np.sin(2 * np.pi * 9.5 * t) + 5 * np.random.default_rng(4).standard_normal(t.size))[:, None]
+    pipeline.push(StreamKind.EEG, eeg[: int(2 * fs)], t[: int(2 * fs)], 0.0)
+    assert pipeline.update().snapshot.verdict("iaf").level == Level.DEGRADED  # no baseline yet
+    pipeline.mark("phase:baseline")
+    assert extractor.baseline_active
+    pipeline.push(StreamKind.EEG, eeg[int(2 * fs) :], t[int(2 * fs) :], 0.0)
+    pipeline.mark("phase:session")
+    assert not extractor.baseline_active
+    snapshot = pipeline.update().snapshot
+    assert snapshot.verdict("iaf").level == Level.GOOD
+    assert snapshot.values["iaf"] == pytest.approx(9.5, abs=0.3)
+
+
+class _Broken(_Fixed):
+    """An extractor that fails after its first snapshot, as a bug in one would."""
+
+    def push(self, samples: np.ndarray, timestamps: np.ndarray) -> None:
+        raise RuntimeError("boom")
+
+
+def test_a_failing_extractor_is_isolated_and_its_features_reported_bad() -> None:
+    eda = EDAExtractor(32.0)
+    broken = _Broken(70.0, Verdict.good())
+    pipeline = FeaturePipeline([broken, eda])
+    assert pipeline.update().snapshot.values["hr"] == 70.0
+    t = np.arange(64) / 32.0
+    pipeline.push(StreamKind.ECG, np.zeros((64, 1)), t, arrival=0.0)
+    pipeline.push(StreamKind.EDA, np.full((64, 1), 5.0) + 0.01 * np.sin(t)[:, None], t, arrival=0.0)
+    snapshot = pipeline.update().snapshot
+    assert math.isnan(snapshot.values["hr"])
+    assert snapshot.verdict("hr").level == Level.BAD and "boom" in snapshot.verdict("hr").reason
+    assert snapshot.values["scl"] == pytest.approx(5.0, abs=0.05)  # the others go on

@@ -3,6 +3,7 @@ back by a real inlet, and the --json lines on stdout."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -15,7 +16,8 @@ import numpy as np
 import pylsl
 import pytest
 
-from sensors.types import FEATURES
+from sensors.pipeline.json_out import JsonLines
+from sensors.types import FEATURES, StreamKind
 from station.cli import main
 from tests.lsl_helpers import unique
 
@@ -68,12 +70,36 @@ class SignalPusher:
         self._thread.join(timeout=5)
 
 
-def pipeline(*args: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "station.cli", "pipeline", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+class Pipeline:
+    """`oasis pipeline` in a subprocess, its stdout and stderr drained as it runs (a full pipe would
+    make it drop JSON lines)."""
+
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "station.cli", "pipeline", *args],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self._out: list[str] = []
+        self._err: list[str] = []
+        self._readers = [
+            threading.Thread(target=lambda s=s, d=d: d.extend(s), daemon=True)
+            for s, d in ((self.proc.stdout, self._out), (self.proc.stderr, self._err))
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def communicate(self, timeout: float) -> tuple[str, str]:
+        self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=timeout)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return "".join(self._out), "".join(self._err)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
 
 
 def test_pipeline_publishes_features_and_json() -> None:
@@ -81,7 +107,7 @@ def test_pipeline_publishes_features_and_json() -> None:
     eeg = SignalPusher("EEG", 4, 250.0, ["O1", "O2", "F3", "F4"], "microvolts")
     eda = SignalPusher("EDA", 1, 32.0, ["EDA"], "microsiemens")
     with eeg, eda:
-        proc = pipeline("--json", "--duration", "12", "--name", name)
+        proc = Pipeline("--json", "--duration", "20", "--name", name)
         found = pylsl.resolve_byprop("name", name, minimum=1, timeout=20)
         assert found, "the Features stream did not appear"
         inlet = pylsl.StreamInlet(found[0])
@@ -94,21 +120,30 @@ def test_pipeline_publishes_features_and_json() -> None:
             units.append(channel.child_value("unit"))
             channel = channel.next_sibling()
         assert labels == list(FEATURES) and units == [f.unit for f in FEATURES.values()]
+        # the station's session markers: the pipeline opens them, then a baseline phase fixes the IAF
+        marker_info = pylsl.StreamInfo(unique("OasisMarkers"), "Markers", 1, 0, pylsl.cf_string, unique("mk"))
+        markers = pylsl.StreamOutlet(marker_info)
+        assert markers.wait_for_consumers(timeout=20), "the pipeline did not open the Markers stream"
+        markers.push_sample(["phase:baseline"])
         received: list[tuple[list[float], float]] = []
         alpha = labels.index("alpha_rel")
-        deadline = pylsl.local_clock() + 25
-        while pylsl.local_clock() < deadline:
+        clean_during_baseline = 0
+        deadline = pylsl.local_clock() + 30
+        while pylsl.local_clock() < deadline and clean_during_baseline < 30:  # 3 s of EEG features
             sample, stamp = inlet.pull_sample(timeout=1.0)
             if sample is not None:
                 received.append((sample, stamp))
-                if math.isfinite(sample[alpha]) and len(received) > 20:
-                    break
+                clean_during_baseline += math.isfinite(sample[alpha])
+        markers.push_sample(["phase:session"])
+        for _ in range(10):  # let the pipeline take the marker before it stops
+            inlet.pull_sample(timeout=1.0)
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert received and math.isfinite(received[-1][0][alpha]) and received[-1][0][alpha] > 0.5
     assert math.isnan(received[-1][0][labels.index("hr")])  # no ECG/PPG: NaN, never a made-up number
     lines = [json.loads(line) for line in out.splitlines()]
-    assert len(lines) >= 50  # ~10 Hz for 12 s, minus start-up
+    updates = int(err.strip().splitlines()[-1].split(" updates")[0].rsplit(" ", 1)[-1])
+    assert len(lines) == updates >= 20  # one line per update, ~10 Hz
     assert all(set(line) == {"t", "features", "quality", "latency_ms"} for line in lines)
     last = lines[-1]
     assert set(last["features"]) == set(FEATURES) and set(last["quality"]) == set(FEATURES)
@@ -116,13 +151,15 @@ def test_pipeline_publishes_features_and_json() -> None:
     assert last["features"]["scl"] == pytest.approx(5, abs=0.3)
     assert last["features"]["hr"] is None and last["quality"]["hr"]["level"] == "bad"
     assert last["latency_ms"] is not None and last["latency_ms"] >= 0
+    assert last["features"]["iaf"] == pytest.approx(10, abs=0.5)
+    assert last["quality"]["iaf"]["level"] == "good"  # fixed by the baseline phase
     assert abs(last["t"] - pylsl.local_clock()) < 60  # an LSL timestamp on this machine's clock
-    assert "updates" in err and "dropped" in err
+    assert "dropped" in err and "JSON lines dropped" not in err
 
 
 def test_pipeline_drops_updates_it_cannot_keep_up_with() -> None:
     with SignalPusher("EEG", 8, 500.0, [f"C{i}" for i in range(8)], "microvolts"):
-        proc = pipeline("--rate", "1000", "--duration", "6", "--name", unique("Features"))
+        proc = Pipeline("--rate", "1000", "--duration", "6", "--name", unique("Features"))
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     summary = err.strip().splitlines()[-1]
@@ -135,3 +172,34 @@ def test_bad_arguments_get_one_line_and_exit_2(args: list[str], capsys: pytest.C
     assert main(["pipeline", *args]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_json_output_drops_lines_instead_of_blocking_on_a_full_pipe() -> None:
+    read_end, write_end = os.pipe()  # nobody reads: the pipe fills after ~64 KiB
+    stream = os.fdopen(write_end, "w")
+    output = JsonLines(stream, capacity=16)
+    line = {"t": 1.0, "features": dict.fromkeys(FEATURES, 0.5)}
+    for _ in range(2000):  # ~1 MB: far more than the pipe holds
+        output.emit(line)
+    assert output.dropped > 0
+    os.close(read_end)  # the reader goes away: the blocked writer gets EPIPE and must still stop
+    assert output.close(timeout=5)
+    with contextlib.suppress(BrokenPipeError):
+        stream.close()
+
+
+def test_unusable_stream_is_skipped_once_and_the_pipeline_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    from sensors.lsl.registry import SourceRegistry
+    from sensors.pipeline.runner import PipelineRunner
+
+    slow_eeg = SignalPusher("EEG", 1, 2.0, ["Oz"], "microvolts")  # 2 Hz: no EEG band fits
+    with slow_eeg, SignalPusher("EDA", 1, 32.0, ["EDA"], "microsiemens"), caplog.at_level("WARNING"):
+        runner = PipelineRunner(SourceRegistry(), name=unique("Features"))
+        try:
+            runner.run(8.0)
+        finally:
+            runner.close()
+    warnings = [r for r in caplog.records if "not usable" in r.getMessage()]
+    assert len(warnings) == 1 and "EEG" in warnings[0].getMessage()
+    assert StreamKind.EDA in runner.sources and StreamKind.EEG not in runner.sources
+    assert runner.updates > 0

@@ -113,8 +113,10 @@ def analyze_eda(signal: np.ndarray, fs: float, min_amplitude: float = 0.01) -> d
     smoothed, _ = detector.push(x, np.arange(x.size) / fs)
     minutes = x.size / fs / 60.0
     finite = smoothed[np.isfinite(smoothed)]
+    with np.errstate(all="ignore"):  # absurd magnitudes: an inf mean, not a warning
+        scl = float(finite.mean()) if finite.size else None
     return {
-        "scl_mean": float(finite.mean()) if finite.size else None,
+        "scl_mean": scl,
         "scr_count": len(detector.scrs),
         "scr_per_min": len(detector.scrs) / minutes,
     }

@@ -34,6 +34,7 @@ BANDS: dict[str, tuple[float, float]] = {
     "gamma": (30.0, 45.0),
 }
 ALPHA_SEARCH_HZ = (7.0, 13.5)
+MAX_FS = 20_000.0  # above any EEG amplifier; guards against absurd rates allocating huge buffers
 POSTERIOR = {"O1", "O2", "OZ", "PZ", "P3", "P4", "P7", "P8", "POZ", "PO3", "PO4", "PO7", "PO8", "TP9", "TP10"}
 
 
@@ -79,8 +80,9 @@ class EEGWindowing:
 
     def __post_init__(self) -> None:
         s = self.settings
-        if not (math.isfinite(self.fs) and self.fs > 2 * s.band[0] + 1):
-            raise ValueError(f"EEG sampling rate {self.fs!r} Hz is not usable")
+        if not (math.isfinite(self.fs) and 2 * s.band[0] + 1 < self.fs <= MAX_FS):
+            low = 2 * s.band[0] + 1
+            raise ValueError(f"EEG sampling rate {self.fs!r} Hz is not usable (need {low:g}–{MAX_FS:g} Hz)")
         if self.n_channels < 1:
             raise ValueError("EEG needs at least one channel")
         self.hop = max(1, round(s.hop_s * self.fs))

@@ -62,6 +62,10 @@ class EEGExtractor:
         upper = [name.upper() for name in self.labels]
         self._f3f4 = (upper.index("F3"), upper.index("F4")) if {"F3", "F4"} <= set(upper) else None
 
+    @property
+    def baseline_active(self) -> bool:
+        return self._baseline_active
+
     def begin_baseline(self) -> None:
         """Start collecting an eyes-closed baseline for the individual alpha frequency."""
         self._baseline_sum, self._baseline_count, self._baseline_active = None, 0, True

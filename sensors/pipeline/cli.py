@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 
@@ -26,12 +25,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     from sensors.lsl.registry import SourceRegistry
+    from sensors.pipeline.json_out import JsonLines
     from sensors.pipeline.runner import PipelineRunner
 
-    def emit(line: dict) -> None:
-        print(json.dumps(line, ensure_ascii=False), flush=True)
-
-    runner = PipelineRunner(SourceRegistry(), args.rate, args.name, emit if args.json else None)
+    output = JsonLines() if args.json else None
+    runner = PipelineRunner(SourceRegistry(), args.rate, args.name, output.emit if output else None)
     print(f"特征流水线运行中 / pipeline running: Features stream '{args.name}' at {args.rate:g} Hz",
           file=sys.stderr)
     try:
@@ -40,11 +38,14 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         runner.close()
+        if output is not None:
+            output.close()
     sources = ", ".join(f"{s.kind.value}={s.inlet.description.name}" for s in runner.sources.values()) or "-"
     print(
         f"特征流水线结束 / pipeline stopped: {runner.updates} updates, {runner.dropped} dropped "
         f"(计算过慢 / computing too slow), {runner.lost_samples} samples lost, "
-        f"CPU {100 * runner.cpu_share:.1f} % of one core; sources: {sources}",
+        f"CPU {100 * runner.cpu_share:.1f} % of one core; sources: {sources}"
+        + (f"; {output.dropped} JSON lines dropped (stdout not read)" if output and output.dropped else ""),
         file=sys.stderr,
     )
     return 0

@@ -8,6 +8,7 @@ of the newest sample it used and the local time that sample arrived, for latency
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -16,14 +17,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from sensors.features.base import Extractor, ExtractorOutput
+from sensors.features.cardiac import CardiacExtractor
 from sensors.features.eda import EDAExtractor
 from sensors.features.eeg_extractor import EEGExtractor
+from sensors.features.respiration import RespirationExtractor
 from sensors.types import FEATURES, FeatureSnapshot, Level, StreamKind, Verdict
+
+log = logging.getLogger(__name__)
 
 ExtractorFactory = Callable[[float, Sequence[str]], Extractor]
 
 # One line per extractor: the stream kind it reads and how to build it from (rate, channel labels).
+# When ECG and PPG both give heart features, the better verdict wins (ECG on ties: listed first).
 EXTRACTORS: dict[StreamKind, ExtractorFactory] = {
+    StreamKind.ECG: lambda fs, labels: CardiacExtractor(StreamKind.ECG, fs),
+    StreamKind.PPG: lambda fs, labels: CardiacExtractor(StreamKind.PPG, fs),
+    StreamKind.RESP: lambda fs, labels: RespirationExtractor(fs),
     StreamKind.EEG: lambda fs, labels: EEGExtractor(fs, labels),
     StreamKind.EDA: lambda fs, labels: EDAExtractor(fs),
 }
@@ -43,6 +52,12 @@ class _Fed:
     def __init__(self, extractor: Extractor) -> None:
         self.extractor = extractor
         self.arrivals: deque[tuple[float, float]] = deque(maxlen=512)
+        self.error = ""  # set when the extractor raised: it is not called again
+        self.names: set[str] = set()  # what its last snapshot reported
+
+    def fail(self, exc: Exception) -> None:
+        self.error = f"{type(self.extractor).__name__} failed: {type(exc).__name__}: {exc}"
+        log.exception("%s; its features are reported bad from now on", self.error)
 
     def arrival_of(self, t: float) -> float:
         for newest, arrival in self.arrivals:
@@ -56,13 +71,17 @@ class FeaturePipeline:
 
     def __init__(self, extractors: Sequence[Extractor] = ()) -> None:
         self._fed = [_Fed(e) for e in extractors]
+        self._in_baseline = False
 
     @property
     def extractors(self) -> list[Extractor]:
         return [f.extractor for f in self._fed]
 
     def add(self, extractor: Extractor) -> None:
+        """Add an extractor (a new source); it joins a baseline phase already running."""
         self._fed.append(_Fed(extractor))
+        if self._in_baseline and hasattr(extractor, "begin_baseline"):
+            extractor.begin_baseline()
 
     def remove_kind(self, kind: StreamKind) -> None:
         """Drop the extractors of one kind (its source went away or was replaced)."""
@@ -74,9 +93,30 @@ class FeaturePipeline:
         if stamps.size == 0:
             return
         for fed in self._fed:
-            if fed.extractor.kind == kind:
-                fed.extractor.push(samples, stamps)
+            if fed.extractor.kind == kind and not fed.error:
+                try:
+                    fed.extractor.push(samples, stamps)
+                except Exception as exc:  # one broken extractor must not stop the others
+                    fed.fail(exc)
                 fed.arrivals.append((float(stamps[-1]), arrival))
+
+    def mark(self, marker: str) -> None:
+        """A session event from the station's Markers stream (``kind`` or ``kind:detail``).
+
+        ``phase:baseline`` starts the baseline of every extractor that has one (the EEG extractor's
+        IAF); the next ``phase:…`` or ``session_end`` ends it.
+        """
+        kind, _, detail = marker.partition(":")
+        if kind == "phase" and detail == "baseline":
+            self._in_baseline = True
+            for fed in self._fed:
+                if hasattr(fed.extractor, "begin_baseline"):
+                    fed.extractor.begin_baseline()
+        elif kind in ("phase", "session_end") and self._in_baseline:
+            self._in_baseline = False
+            for fed in self._fed:
+                if hasattr(fed.extractor, "end_baseline") and fed.extractor.baseline_active:
+                    fed.extractor.end_baseline()
 
     def update(self) -> Update:
         """Snapshot every extractor and merge: per feature, the value with the best verdict wins
@@ -85,7 +125,17 @@ class FeaturePipeline:
         quality: dict[str, Verdict] = {name: Verdict(Level.BAD, "no source") for name in FEATURES}
         newest, arrival = math.nan, math.nan
         for fed in self._fed:
-            out: ExtractorOutput = fed.extractor.snapshot()
+            if not fed.error:
+                try:
+                    out: ExtractorOutput = fed.extractor.snapshot()
+                except Exception as exc:  # one broken extractor must not stop the others
+                    fed.fail(exc)
+            if fed.error:
+                for name in fed.names:
+                    if math.isnan(values[name]) and quality[name].reason == "no source":
+                        quality[name] = Verdict(Level.BAD, fed.error)
+                continue
+            fed.names = set(out.values) & set(FEATURES)
             for name, value in out.values.items():
                 if name not in values:
                     continue

@@ -3,7 +3,8 @@
 Loop (one thread, never blocking on a stream): pull every source's inlet (non-blocking), feed the
 new samples to the compute core, and at each update slot merge the extractors' snapshots and
 publish them. A slot missed because computing took too long is dropped and counted, never caught
-up. Sources are (re)chosen by :class:`sensors.lsl.registry.SourceRegistry` once a second on a
+up. The station's Markers stream, when present, tells the extractors when the baseline phase runs.
+Sources are (re)chosen by :class:`sensors.lsl.registry.SourceRegistry` once a second on a
 background thread, because opening an inlet waits on the network (up to seconds); the loop only
 takes the inlets that thread offers.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import mne.time_frequency  # noqa: F401  (imported now, not at the first EEG window inside the loop)
 import numpy as np
 import pylsl
+from pylsl.util import LostError
 
 from sensors.lsl.inlet import Inlet
 from sensors.lsl.registry import SourceRegistry
@@ -106,6 +108,9 @@ class PipelineRunner:
         self.cpu_share = math.nan  # CPU time / wall time of the last run() (all threads of the process)
         self._warned_drops = 0
         self._offered: dict[StreamKind, Inlet] = {}
+        self._unusable: list[Inlet] = []  # offered inlets no extractor could be built for
+        self._markers: pylsl.StreamInlet | None = None  # the station's session events, once found
+        self._marker_resolver = pylsl.ContinuousResolver(prop="type", value=StreamKind.MARKERS.value)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._selector = threading.Thread(target=self._select_loop, name="pipeline-sources", daemon=True)
@@ -121,7 +126,25 @@ class PipelineRunner:
                 if inlet is not None:
                     with self._lock:
                         self._offered[kind] = inlet
+            if self._markers is None:
+                self._open_markers()
             self._stop.wait(RESELECT_S)
+
+    def _open_markers(self) -> None:
+        """Open the station's Markers stream (an Oasis one preferred) to follow session phases."""
+        found = sorted(self._marker_resolver.results(), key=lambda info: not info.name().startswith("Oasis"))
+        for info in found:
+            if info.channel_format() != pylsl.cf_string:
+                continue
+            try:
+                inlet = pylsl.StreamInlet(info)
+                inlet.open_stream(timeout=2.0)
+            except Exception as exc:  # a vanished or broken stream: try again next round
+                log.warning("markers stream %s not usable: %s", info.name(), exc)
+                continue
+            log.info("session markers: %s", info.name())
+            self._markers = inlet
+            return
 
     def take_sources(self) -> None:
         """Adopt the inlets the selector thread offers; build an extractor for each new source."""
@@ -130,7 +153,7 @@ class PipelineRunner:
         for kind, inlet in offered.items():
             factory = EXTRACTORS[kind]
             current = self.sources.get(kind)
-            if current is not None and current.inlet is inlet:
+            if (current is not None and current.inlet is inlet) or inlet in self._unusable:
                 continue
             d = inlet.description
             labels = [label or f"ch{i + 1}" for i, label in enumerate(d.labels)] or [
@@ -140,8 +163,9 @@ class PipelineRunner:
             self.sources.pop(kind, None)
             try:
                 extractor = factory(d.nominal_srate, labels)
-            except ValueError as exc:
+            except Exception as exc:  # e.g. a rate the extractor cannot use: skip this source, go on
                 log.warning("%s stream %s not usable: %s", kind.value, d.name, exc)
+                self._unusable.append(inlet)
                 continue
             self.pipeline.add(extractor)
             self.sources[kind] = _Source(kind, d.key, inlet, inlet.buffer.total_written)
@@ -150,6 +174,7 @@ class PipelineRunner:
     def step(self) -> None:
         """One loop turn: adopt offered sources, pull, and publish if an update slot is due."""
         self.take_sources()
+        self._read_markers()
         for source in self.sources.values():
             if source.inlet.update():
                 arrival = pylsl.local_clock()
@@ -162,6 +187,20 @@ class PipelineRunner:
             if missed and self.clock.dropped - self._warned_drops >= max(1, int(self.rate_hz)):
                 log.warning("computing too slow: %d updates dropped so far", self.clock.dropped)
                 self._warned_drops = self.clock.dropped
+
+    def _read_markers(self) -> None:
+        markers = self._markers
+        if markers is None:
+            return
+        try:
+            samples, _ = markers.pull_chunk(timeout=0.0)
+        except LostError:
+            log.warning("session markers stream lost")
+            self._markers = None
+            return
+        for sample in samples:
+            if sample and isinstance(sample[0], str):
+                self.pipeline.mark(sample[0])
 
     def publish(self, update: Update) -> None:
         values = published_values(update)
