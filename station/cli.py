@@ -17,9 +17,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("sensors.sim.cli", "publish simulated physiological LSL streams (a simulated officer)"),
     "demo": ("station.demo", "run a simulated session end to end (what `make demo` runs)"),
     "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
+    "analyze": ("sensors.analyze.cli", "analyse a recorded ECG/PPG/EEG/EDA/RESP file offline (JSON, --plot)"),
+    "devices": ("sensors.devices.cli_devices", "list serial ports and guess the biofeedback device on each"),
+    "bridge": ("sensors.devices.cli_bridge", "bridge a serial device (cyton, thinkgear, cms50d, gsr) to LSL"),
+    "scene": ("scenes.cli", "show a calming scene on a headset, in a window, or render it to images"),
     "station": ("station.commands.station_group", "station checks and stored sessions (check, sessions)"),
     "report": ("station.commands.report", "draw a session (HR, HRV, alpha, EDA, phases) to PNG or PDF"),
     "replay": ("station.commands.replay", "republish an XDF recording's streams over LSL in real time"),
+    "admin": ("admin_web.cli", "admin web server: serve, create-user, migrate (管理后台)"),
+    "pipeline": ("sensors.pipeline.cli", "compute features from live sensor streams, publish LSL Features"),
 }
 
 

@@ -75,6 +75,12 @@ PANELS = [
 _PHASE_COLOURS = ["#dbe9f6", "#e3f1dc", "#fbe8d3", "#ece1f3", "#f6f2cf"]
 
 
+# Events worth a line on the report; pacer cues, mapping and reward changes would only clutter it.
+ANNOTATED_EVENTS = {
+    "safety", "alert_technician", "stop", "pause", "resume", "sensor_lost", "resonance_result", "interrupted",
+}
+
+
 def draw_report(traces: SessionTraces, out: str | Path, title: str, language: str = "en") -> list[str]:
     """Draw the report to ``out`` (.png or .pdf); returns the summary lines printed on it."""
     import matplotlib
@@ -90,14 +96,15 @@ def draw_report(traces: SessionTraces, out: str | Path, title: str, language: st
     t0 = traces.phases[0].start if traces.phases else float(traces.times[0])
     minutes = (traces.times - t0) / 60.0
     means = phase_means(traces.times, traces.features, traces.phases)
-    lines = describe_changes(means, language)
+    after = next((p for p in ("session", "training") if p in means), "session")
+    lines = describe_changes(means, language, after=after)
     fig, axes = plt.subplots(len(PANELS) + 1, 1, figsize=(10, 12), sharex=False,
                              gridspec_kw={"height_ratios": [3] * len(PANELS) + [2]})
     for ax, (panel, left, right) in zip(axes, PANELS, strict=False):
         for i, phase in enumerate(traces.phases):
             ax.axvspan((phase.start - t0) / 60, (phase.end - t0) / 60, color=_PHASE_COLOURS[i % 5], lw=0)
         for t, text in zip(traces.marker_times, traces.markers, strict=True):
-            if parse_marker(text)[0] not in ("phase", "session_start", "session_end"):
+            if parse_marker(text)[0] in ANNOTATED_EVENTS:
                 ax.axvline((t - t0) / 60, color="#b04040", lw=0.8, ls="--")
         drawn = False
         for name in left:
@@ -118,7 +125,7 @@ def draw_report(traces: SessionTraces, out: str | Path, title: str, language: st
     for phase in traces.phases:
         axes[0].text((phase.start - t0) / 60, 1.02, phase.name, transform=top, fontsize=8, color="#333333")
     for t, text in zip(traces.marker_times, traces.markers, strict=True):
-        if parse_marker(text)[0] not in ("phase", "session_start", "session_end"):
+        if parse_marker(text)[0] in ANNOTATED_EVENTS:
             axes[0].text((t - t0) / 60, 0.02, text, transform=top, fontsize=7, color="#b04040", rotation=90)
     summary_ax = axes[-1]
     summary_ax.axis("off")

@@ -7,21 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import interpolate, signal
 
-from sensors.sim import (
-    STREAM_NAMES,
-    BeatTrain,
-    EcgGenerator,
-    EdaGenerator,
-    EegGenerator,
-    PpgGenerator,
-    RespGenerator,
-    RrGenerator,
-    Scenario,
-    build_generators,
-)
-from sensors.sim.eeg import LABELS
+from sensors.sim.cardiac import BeatTrain, EcgGenerator, PpgGenerator, RrGenerator
+from sensors.sim.eda import EdaGenerator
+from sensors.sim.eeg import LABELS, EegGenerator
+from sensors.sim.resp import RespGenerator
+from sensors.sim.state import Scenario
+from sensors.sim.streams import STREAM_NAMES, build_generators
 
 
 def rr_spectrum_peak_hz(breathing: float, seed: int = 3) -> float:
@@ -146,16 +141,26 @@ def test_respiration_cycles_at_the_breathing_rate() -> None:
     assert freqs[np.argmax(psd)] == pytest.approx(0.1, abs=0.02)
 
 
-@pytest.mark.parametrize("name", STREAM_NAMES)
-def test_chunking_and_seed_do_not_change_the_signal(name: str) -> None:
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(0, 700), min_size=1, max_size=5))
+def test_chunking_does_not_change_the_signal(sizes: list[int]) -> None:
     scenario = Scenario.named("relaxing", duration_s=20.0)
-    whole = build_generators([name], scenario, seed=9)[name].next_chunk(1000)
-    gen = build_generators([name], scenario, seed=9)[name]
-    pieces = np.concatenate([gen.next_chunk(n) for n in (1, 299, 0, 400, 300)])
-    assert pieces.shape == whole.shape
-    np.testing.assert_allclose(pieces, whole, rtol=0, atol=1e-6)
-    other = build_generators([name], scenario, seed=10)[name].next_chunk(1000)
-    assert not np.allclose(other, whole)
+    wholes = build_generators(STREAM_NAMES, scenario, seed=9)
+    pieces = build_generators(STREAM_NAMES, scenario, seed=9)
+    for name in STREAM_NAMES:
+        whole = wholes[name].next_chunk(sum(sizes))
+        joined = np.concatenate([pieces[name].next_chunk(n) for n in sizes])
+        assert joined.shape == whole.shape == (sum(sizes), len(wholes[name].labels))
+        np.testing.assert_allclose(joined, whole, rtol=0, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("name", STREAM_NAMES)
+def test_the_seed_changes_the_signal(name: str) -> None:
+    scenario = Scenario.named("steady")
+    same = [build_generators([name], scenario, seed=9)[name].next_chunk(500) for _ in range(2)]
+    other = build_generators([name], scenario, seed=10)[name].next_chunk(500)
+    np.testing.assert_array_equal(same[0], same[1])
+    assert not np.allclose(other, same[0])
 
 
 def test_scenarios() -> None:

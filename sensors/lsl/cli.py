@@ -13,8 +13,12 @@ from sensors.types import Verdict
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="observe for --duration, print JSON, exit")
-    parser.add_argument("--duration", type=float, default=None,
-                        help="seconds to observe (default: until Ctrl-C; 3 with --json)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="seconds to observe (default: until Ctrl-C; 3 with --json)",
+    )
     parser.add_argument("--interval", type=float, default=1.0, help="table refresh period in seconds")
     parser.add_argument("--type", dest="stream_type", default=None, help="only streams of this type")
 
@@ -60,16 +64,27 @@ def _rows(catalog, only: str | None) -> list[dict]:
         row = _header(d)
         inlet = catalog.inlets.get(d.key)
         if inlet is None:
-            row.update(state="not sampled", measured_rate=None, samples=0, gaps=0, gap_seconds=0.0,
-                       verdict={"level": "n/a", "reason": f"{d.channel_format} stream is not sampled"})
+            row.update(
+                state="not sampled",
+                measured_rate=None,
+                samples=0,
+                gaps=0,
+                gap_seconds=0.0,
+                verdict={"level": "n/a", "reason": f"{d.channel_format} stream is not sampled"},
+            )
         else:
             s = inlet.status()
             channels = inlet.channel_verdicts() if s.state == "receiving" else []
             verdict = Verdict.worst([s.verdict, *channels])
             row.update(
-                labels=list(s.description.labels), units=list(s.description.units),
-                state=s.state, measured_rate=round(s.measured_rate, 2), samples=s.samples, gaps=s.gaps,
-                gap_seconds=round(s.gap_seconds, 3), nonfinite_samples=s.nonfinite_samples,
+                labels=list(s.description.labels),
+                units=list(s.description.units),
+                state=s.state,
+                measured_rate=round(s.measured_rate, 2),
+                samples=s.samples,
+                gaps=s.gaps,
+                gap_seconds=round(s.gap_seconds, 3),
+                nonfinite_samples=s.nonfinite_samples,
                 clock_offset=s.clock_offset,
                 verdict={"level": verdict.level.value, "reason": verdict.reason},
                 channel_verdicts=[{"level": v.level.value, "reason": v.reason} for v in channels],
@@ -81,18 +96,29 @@ def _rows(catalog, only: str | None) -> list[dict]:
         d = inlet.description
         if (d.source_id, d.name) not in visible and _wanted(d.type, only):
             s = inlet.status()
-            rows.append({
-                **_header(d), "state": "vanished", "measured_rate": 0.0, "samples": s.samples, "gaps": s.gaps,
-                "gap_seconds": round(s.gap_seconds, 3),
-                "verdict": {"level": "bad", "reason": "stream no longer on the network"},
-            })
+            rows.append(
+                {
+                    **_header(d),
+                    "state": "vanished",
+                    "measured_rate": 0.0,
+                    "samples": s.samples,
+                    "gaps": s.gaps,
+                    "gap_seconds": round(s.gap_seconds, 3),
+                    "verdict": {"level": "bad", "reason": "stream no longer on the network"},
+                }
+            )
     return sorted(rows, key=lambda r: (r["type"], r["name"]))
 
 
 def _header(d) -> dict:
     return {
-        "name": d.name, "type": d.type, "channels": d.channel_count, "format": d.channel_format,
-        "nominal_rate": d.nominal_srate, "source_id": d.source_id, "host": d.hostname,
+        "name": d.name,
+        "type": d.type,
+        "channels": d.channel_count,
+        "format": d.channel_format,
+        "nominal_rate": d.nominal_srate,
+        "source_id": d.source_id,
+        "host": d.hostname,
     }
 
 
@@ -100,8 +126,9 @@ _COLOURS = {"good": "\x1b[32m", "degraded": "\x1b[33m", "bad": "\x1b[31m"}
 
 
 def _draw(rows: list[dict], live: bool) -> None:
-    header = (f"{'name':<22} {'type':<9} {'ch':>3} {'nominal':>8} {'measured':>9} {'host':<14} "
-              f"{'gaps':>5}  verdict")
+    header = (
+        f"{'name':<22} {'type':<9} {'ch':>3} {'nominal':>8} {'measured':>9} {'host':<14} {'gaps':>5}  verdict"
+    )
     lines = [header, "-" * len(header)]
     for r in rows:
         measured = "-" if r["measured_rate"] is None else f"{r['measured_rate']:.1f}"

@@ -193,8 +193,12 @@ class Inlet:
             step = float(steps[index])
             gap = Gap(float(times[index]), step - 1.0 / rate, round(step * rate) - 1)
             self._counters.gaps.append(gap)
-            log.warning("%s: gap of %.2f s (%d samples missing)", self.description.name, gap.duration,
-                        gap.missing_samples)
+            log.warning(
+                "%s: gap of %.2f s (%d samples missing)",
+                self.description.name,
+                gap.duration,
+                gap.missing_samples,
+            )
         backwards = int(np.count_nonzero(steps < -threshold))
         if backwards:
             self._counters.backwards += backwards
@@ -314,8 +318,10 @@ class Inlet:
         self._recent_nonfinite = [(t, n) for t, n in self._recent_nonfinite if now - t < RECENT_S]
         bad = sum(n for _, n in self._recent_nonfinite)
         if bad:
-            return Verdict(Level.BAD if bad > 0.1 * max(1.0, d.nominal_srate * RECENT_S) else Level.DEGRADED,
-                           f"{bad} NaN/inf samples in the last {RECENT_S:.0f} s")
+            return Verdict(
+                Level.BAD if bad > 0.1 * max(1.0, d.nominal_srate * RECENT_S) else Level.DEGRADED,
+                f"{bad} NaN/inf samples in the last {RECENT_S:.0f} s",
+            )
         recent_gaps = [g for g in self._counters.gaps if self._last_timestamp - g.start < RECENT_S]
         if recent_gaps:
             return Verdict(Level.DEGRADED, f"gap of {max(g.duration for g in recent_gaps):.2f} s")

@@ -132,6 +132,11 @@ class SourceRegistry:
                 return inlet
         return current
 
+    def chosen(self) -> dict[StreamKind, Inlet]:
+        """The inlets chosen so far, by kind."""
+        inlets = self.catalog.inlets
+        return {kind: inlets[key] for kind, key in self._chosen.items() if key in inlets}
+
     def heart(self) -> Inlet | None:
         """The beat source: ECG when present and not bad, else PPG."""
         ecg = self.get(StreamKind.ECG)

@@ -1,4 +1,4 @@
-"""Pure signal checks over one window of one channel; each returns a Verdict.
+"""Signal checks over one window, vectorised over channels: each takes finite samples (n, ch).
 
 Every check is unit-aware only where the stream kind fixes the unit (EDA in µS, EEG in µV);
 elsewhere it is relative to the signal itself, so raw ADC counts work as well.
@@ -31,84 +31,91 @@ def _level(share: float, degraded: float, bad: float) -> Level | None:
     return None
 
 
-def check_nonfinite(x: np.ndarray) -> Verdict:
-    """NaN or inf samples: bad above 5 % of the window, degraded below."""
-    share = float(np.mean(~np.isfinite(x))) if x.size else 0.0
+def nonfinite_verdict(share: float) -> Verdict:
+    """NaN or inf samples: bad at 5 % of the window or more, degraded below."""
     if share == 0.0:
         return Verdict.good()
-    level = Level.BAD if share >= NONFINITE_BAD else Level.DEGRADED
-    return Verdict(level, f"NaN/inf samples ({share:.0%})")
+    return Verdict(Level.BAD if share >= NONFINITE_BAD else Level.DEGRADED, f"NaN/inf samples ({share:.0%})")
 
 
-def check_flatline(x: np.ndarray, kind: StreamKind) -> Verdict:
+def flat_channels(x: np.ndarray) -> np.ndarray:
+    """Channels whose samples are all equal (needs n ≥ 2)."""
+    return (x.max(axis=0) == x.min(axis=0)) if x.shape[0] >= 2 else np.zeros(x.shape[1], dtype=bool)
+
+
+def flat_verdict(kind: StreamKind) -> Verdict:
     """A constant signal: bad, except EDA where a coarse ADC can legitimately sit still (degraded)."""
-    finite = x[np.isfinite(x)]
-    if finite.size >= 2 and np.ptp(finite) == 0.0:
-        return Verdict(Level.DEGRADED if kind == StreamKind.EDA else Level.BAD, "flatline")
-    return Verdict.good()
+    return Verdict(Level.DEGRADED if kind == StreamKind.EDA else Level.BAD, "flatline")
 
 
-def clipping_share(x: np.ndarray, fs: float) -> float:
-    """Share of samples sitting at the window's minimum or maximum in runs of ≥ max(3, 10 ms) samples.
+def clipping_shares(x: np.ndarray, fs: float) -> np.ndarray:
+    """Per channel, the share of samples held at the window's minimum or maximum in runs of
+    ≥ max(3, 10 ms) samples. A clipped amplifier or saturated ADC holds its rail; a real extremum
+    does not repeat that long."""
+    n = x.shape[0]
+    run = max(3, round(0.01 * fs))
+    if n < run:
+        return np.zeros(x.shape[1])
+    low, high = x.min(axis=0), x.max(axis=0)
+    at_rail = ((x == low) | (x == high)) & (high > low)
+    # windows of `run` consecutive rail samples, then every sample such a window covers
+    counts = np.cumsum(np.vstack([np.zeros((1, x.shape[1])), at_rail]), axis=0)
+    full = (counts[run:] - counts[:-run]) == run  # full[i]: samples i .. i+run-1 all at a rail
+    starts = np.cumsum(np.vstack([np.zeros((1, x.shape[1])), full]), axis=0)
+    j = np.arange(n)
+    first = np.clip(j - run + 1, 0, full.shape[0])
+    last = np.clip(j + 1, 0, full.shape[0])
+    covered = (starts[last] - starts[first]) > 0
+    return covered.mean(axis=0)
 
-    A clipped amplifier or saturated ADC holds its rail; a real extremum does not repeat that long.
-    """
-    finite = x[np.isfinite(x)]
-    if finite.size < 3 or np.ptp(finite) == 0.0:
-        return 0.0
-    min_run = max(3, round(0.01 * fs))
-    clipped = 0
-    for rail in (finite.min(), finite.max()):
-        at_rail = np.concatenate(([False], finite == rail, [False]))
-        edges = np.flatnonzero(np.diff(at_rail.astype(np.int8)))
-        runs = edges[1::2] - edges[::2]
-        clipped += int(runs[runs >= min_run].sum())
-    return clipped / finite.size
 
-
-def check_clipping(x: np.ndarray, fs: float) -> Verdict:
+def clipping_verdict(share: float) -> Verdict:
     """Samples held at the rails: degraded above 1 %, bad above 10 % of the window."""
-    share = clipping_share(x, fs)
     level = _level(share, CLIPPING_DEGRADED, CLIPPING_BAD)
     return Verdict(level, f"clipping ({share:.0%})") if level else Verdict.good()
 
 
-def mains_share(x: np.ndarray, fs: float) -> float:
-    """Share of the signal's power (above 1 Hz) within ±2 Hz of 50 Hz; 0 when 50 Hz is not representable."""
-    finite = x[np.isfinite(x)]
-    if fs <= 2 * (MAINS_HZ + 2.0) or finite.size < fs / 4:
-        return 0.0
-    spectrum = np.abs(np.fft.rfft((finite - finite.mean()) * np.hanning(finite.size))) ** 2
-    freqs = np.fft.rfftfreq(finite.size, 1.0 / fs)
-    total = spectrum[freqs >= 1.0].sum()
-    if total <= 0.0:
-        return 0.0
-    return float(spectrum[np.abs(freqs - MAINS_HZ) <= 2.0].sum() / total)
+def mains_shares(x: np.ndarray, fs: float) -> np.ndarray:
+    """Per channel, the share of power above 1 Hz within ±2 Hz of 50 Hz (0 when not representable)."""
+    n = x.shape[0]
+    if fs <= 2 * (MAINS_HZ + 2.0) or n < fs / 4:
+        return np.zeros(x.shape[1])
+    spectrum = np.abs(np.fft.rfft((x - x.mean(axis=0)) * np.hanning(n)[:, None], axis=0)) ** 2
+    freqs = np.fft.rfftfreq(n, 1.0 / fs)
+    total = spectrum[freqs >= 1.0].sum(axis=0)
+    mains = spectrum[np.abs(freqs - MAINS_HZ) <= 2.0].sum(axis=0)
+    with np.errstate(all="ignore"):
+        share = np.where(total > 0, mains / total, 0.0)
+    return np.nan_to_num(share, nan=0.0)
 
 
-def check_mains(x: np.ndarray, fs: float, kind: StreamKind) -> Verdict:
+def mains_verdict(share: float, kind: StreamKind) -> Verdict:
     """50 Hz mains interference: degraded above 30 % of the power, bad above 80 %."""
-    if kind == StreamKind.EDA:
-        return Verdict.good()
-    share = mains_share(x, fs)
-    level = _level(share, MAINS_DEGRADED, MAINS_BAD)
+    level = _level(share, MAINS_DEGRADED, MAINS_BAD) if kind != StreamKind.EDA else None
     return Verdict(level, f"50 Hz mains noise ({share:.0%})") if level else Verdict.good()
 
 
-def check_values(x: np.ndarray, kind: StreamKind) -> Verdict:
+def value_verdicts(x: np.ndarray, kind: StreamKind) -> list[Verdict]:
     """Physically impossible values and an electrode that is off (EDA near 0 µS, EEG huge offset)."""
-    finite = x[np.isfinite(x)]
-    if finite.size == 0:
-        return Verdict.good()
-    if kind == StreamKind.EDA:
-        low, high = EDA_RANGE_US
-        if finite.min() < low or finite.max() > high:
-            return Verdict(Level.BAD, f"impossible values (EDA outside {low:g}–{high:g} µS)")
-        if np.median(finite) < EDA_ELECTRODE_OFF_US:
-            return Verdict(Level.BAD, "electrode off (EDA near 0 µS)")
-    if kind == StreamKind.EEG and abs(float(np.median(finite))) > EEG_OFFSET_OFF_UV:
-        return Verdict(Level.BAD, "electrode off (EEG huge offset)")
-    return Verdict.good()
+    good = [Verdict.good()] * x.shape[1]
+    if x.shape[0] == 0 or kind not in (StreamKind.EDA, StreamKind.EEG):
+        return good
+    median = np.median(x, axis=0)
+    verdicts = []
+    for ch in range(x.shape[1]):
+        if kind == StreamKind.EDA:
+            low, high = EDA_RANGE_US
+            if x[:, ch].min() < low or x[:, ch].max() > high:
+                verdicts.append(Verdict(Level.BAD, f"impossible values (EDA outside {low:g}–{high:g} µS)"))
+            elif median[ch] < EDA_ELECTRODE_OFF_US:
+                verdicts.append(Verdict(Level.BAD, "electrode off (EDA near 0 µS)"))
+            else:
+                verdicts.append(Verdict.good())
+        elif abs(median[ch]) > EEG_OFFSET_OFF_UV:
+            verdicts.append(Verdict(Level.BAD, "electrode off (EEG huge offset)"))
+        else:
+            verdicts.append(Verdict.good())
+    return verdicts
 
 
 def check_dropped(timestamps: np.ndarray, fs: float) -> Verdict:

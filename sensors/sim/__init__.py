@@ -2,26 +2,8 @@
 
 Every generator is pure and chunk-incremental: ``next_chunk(n)`` returns the next ``n`` samples as a
 ``(n, channels)`` float64 array, the same values whatever the chunk sizes, for a given seed. A
-:class:`~sensors.sim.state.Scenario` (arousal and breathing over time) drives them all.
+:class:`~sensors.sim.state.Scenario` (arousal and breathing over time) drives them all. Modules:
+``state`` (the officer), ``eeg``, ``cardiac`` (beats, ECG, PPG, RR), ``eda``, ``resp``, ``streams``
+(the set of one officer's generators), ``faults``, ``outlets`` (LSL) and ``cli`` (``oasis sim``).
+This package imports nothing heavy, so ``oasis --help`` stays fast.
 """
-
-from sensors.sim.cardiac import BeatTrain, EcgGenerator, PpgGenerator, RrGenerator
-from sensors.sim.eda import EdaGenerator
-from sensors.sim.eeg import EegGenerator
-from sensors.sim.resp import RespGenerator
-from sensors.sim.state import OfficerState, Scenario
-from sensors.sim.streams import STREAM_NAMES, build_generators
-
-__all__ = [
-    "STREAM_NAMES",
-    "BeatTrain",
-    "EcgGenerator",
-    "EdaGenerator",
-    "EegGenerator",
-    "OfficerState",
-    "PpgGenerator",
-    "RespGenerator",
-    "RrGenerator",
-    "Scenario",
-    "build_generators",
-]

@@ -55,11 +55,6 @@ class SignalGenerator(ABC):
     def channel_count(self) -> int:
         return len(self.labels)
 
-    @property
-    def time(self) -> float:
-        """Simulated time (s) of the next sample."""
-        return self.samples_done / self.fs
-
     def next_chunk(self, n: int) -> np.ndarray:
         """The next ``n`` samples as a ``(n, channels)`` float64 array."""
         if n < 0:

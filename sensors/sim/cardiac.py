@@ -89,14 +89,16 @@ class BeatTrain:
 
 # ECG waves as (offset s from R, amplitude mV, width s); offsets and widths after R scale with
 # sqrt(RR) (Bazett), as the QT interval does.
-_NORMAL_WAVES = (
-    (-0.16, 0.12, 0.025),
-    (-0.025, -0.10, 0.010),
-    (0.0, 1.10, 0.011),
-    (0.028, -0.25, 0.011),
-    (0.28, 0.30, 0.060),
+_NORMAL_WAVES = np.array(
+    [
+        (-0.16, 0.12, 0.025),  # P
+        (-0.025, -0.10, 0.010),  # Q
+        (0.0, 1.10, 0.011),  # R
+        (0.028, -0.25, 0.011),  # S
+        (0.28, 0.30, 0.060),  # T
+    ]
 )
-_ECTOPIC_WAVES = ((0.0, 1.50, 0.030), (0.07, -0.50, 0.030), (0.32, -0.40, 0.070))
+_ECTOPIC_WAVES = np.array([(0.0, 1.50, 0.030), (0.07, -0.50, 0.030), (0.32, -0.40, 0.070)])
 
 
 class EcgGenerator(SignalGenerator):
@@ -133,11 +135,10 @@ class EcgGenerator(SignalGenerator):
             hi = min(len(t), int(np.ceil((r_time + 0.8 - t0) * self.fs)))
             if lo >= hi:
                 continue
-            local = t[lo:hi] - r_time
-            for offset, amplitude, width in waves:
-                if offset > 0.05:
-                    offset, width = offset * stretch, width * stretch
-                out[lo:hi] += gain * amplitude * np.exp(-0.5 * ((local - offset) / width) ** 2)
+            offset, amplitude, width = waves.T
+            late = np.where(offset > 0.05, stretch, 1.0)  # waves after the QRS stretch with RR
+            local = (t[lo:hi] - r_time)[:, None]
+            out[lo:hi] += gain * np.exp(-0.5 * ((local - offset * late) / (width * late)) ** 2) @ amplitude
         return out[:, None]
 
 

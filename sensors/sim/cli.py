@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
+import signal
 import sys
-import threading
+import time
 
 from sensors.sim.faults import FAULT_KINDS
 from sensors.sim.state import SCENARIOS
 from sensors.sim.streams import STREAM_NAMES
 
 STATUS_EVERY_S = 10.0
+_PREFIX = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +35,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same signals)")
     parser.add_argument(
+        "--device",
+        choices=("cyton", "thinkgear", "cms50d", "gsr"),
+        help="instead of LSL streams, emulate this serial device on a pty (prints its path)",
+    )
+    parser.add_argument("--device-link", metavar="PATH", help="with --device: a stable symlink to the pty")
+    parser.add_argument(
         "--source-prefix",
         default="oasis-sim",
         help="source_id prefix, so several simulators can coexist (default: oasis-sim)",
@@ -50,6 +60,10 @@ def _error(message: str) -> int:
     return 2
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     from sensors.sim.faults import FaultSyntaxError, parse_fault
     from sensors.sim.state import Scenario
@@ -58,13 +72,24 @@ def run(args: argparse.Namespace) -> int:
     unknown = [n for n in names if n not in STREAM_NAMES]
     if unknown or not names or len(set(names)) != len(names):
         return _error(f"bad --streams {args.streams!r}: give distinct names from {','.join(STREAM_NAMES)}")
-    if args.duration is not None and not args.duration > 0:
-        return _error(f"bad --duration {args.duration:g}: must be > 0 seconds")
+    if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
+        return _error(f"bad --duration {args.duration:g}: must be a finite number of seconds > 0")
+    if args.seed < 0:
+        return _error(f"bad --seed {args.seed}: must be >= 0")
+    if not _PREFIX.fullmatch(args.source_prefix):
+        return _error(f"bad --source-prefix {args.source_prefix!r}: use letters, digits, '.', '_' or '-'")
     try:
         faults = [parse_fault(spec, names) for spec in args.fault]
         scenario = Scenario.named(args.scenario, args.duration, args.breathing)
     except (FaultSyntaxError, ValueError) as exc:
         return _error(str(exc))
+
+    from sensors.sim.cardiac import mean_hr_bpm
+
+    if args.device:
+        from sensors.devices.sim_device import run_emulated_device
+
+        return run_emulated_device(args.device, scenario, args.seed, args.duration, args.device_link)
 
     from sensors.sim.outlets import SimPublisher  # imports liblsl: only once the arguments are good
     from sensors.sim.streams import build_generators
@@ -86,24 +111,31 @@ def run(args: argparse.Namespace) -> int:
         )
     for fault in faults:
         print(f"  fault {fault}: {fault.kind} {fault.stream} from {fault.start_s:g} s to {fault.end_s:g} s")
-    print("Ctrl-C to stop" if args.duration is None else f"running {args.duration:g} s", flush=True)
-
-    done = threading.Event()
-    publisher.start()
+    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)  # a service stop ends cleanly too
     try:
+        publisher.start()
+        print("Ctrl-C to stop" if args.duration is None else f"running {args.duration:g} s", flush=True)
         next_status = STATUS_EVERY_S
-        while not done.wait(0.2):
+        while True:
+            time.sleep(0.2)
             elapsed = publisher.elapsed
             if args.duration is not None and elapsed >= args.duration:
                 break
+            if not publisher.alive:
+                print("oasis sim: stopped by an error (see the log above)", file=sys.stderr)
+                return 1
             if elapsed >= next_status:
                 state = scenario.at(elapsed)
-                line = f"arousal {state.arousal:.2f}, breathing {state.breathing_bpm:.1f}/min"
+                line = (
+                    f"arousal {state.arousal:.2f}, breathing {state.breathing_bpm:.1f}/min, "
+                    f"mean HR {float(mean_hr_bpm(state.arousal)):.0f} bpm"
+                )
                 print(f"[{elapsed:7.1f} s] {line}", flush=True)
                 next_status += STATUS_EVERY_S
     except KeyboardInterrupt:
         pass
     finally:
         publisher.stop()
+        signal.signal(signal.SIGTERM, previous_sigterm)
     print("oasis sim: stopped; " + ", ".join(f"{s.key} {s.pushed}" for s in publisher.streams) + " samples")
     return 0

@@ -56,9 +56,9 @@ class EdaGenerator(SignalGenerator):
         alpha = 1.0 / (TONIC_LAG_S * self.fs)
         self._lag = (np.array([alpha]), np.array([1.0, alpha - 1.0]))
         self._lag_zi = signal.lfiltic(*self._lag, y=[float(tonic_target_us(scenario.arousal(0.0)))])
-        self._drift_sos = signal.butter(1, 0.01, "lowpass", fs=self.fs, output="sos")
-        self._drift_zi = np.zeros((1, 2))
-        self._drift_gain = 0.3 / noise_gain(*signal.sos2tf(self._drift_sos))  # 0.3 µS RMS drift
+        self._drift_ba = signal.butter(1, 0.01, "lowpass", fs=self.fs)
+        self._drift_zi = np.zeros(1)
+        self._drift_gain = 0.3 / noise_gain(*self._drift_ba)  # 0.3 µS RMS drift
         self._scrs = EventTrain(
             seeded_rng(seed, "eda.scr"),
             rate=lambda t: scr_per_min(float(self.scenario.arousal(t))) / 60.0,
@@ -70,8 +70,8 @@ class EdaGenerator(SignalGenerator):
     def _render(self, t: np.ndarray) -> np.ndarray:
         target = tonic_target_us(self.scenario.arousal(t))
         tonic, self._lag_zi = signal.lfilter(*self._lag, target, zi=self._lag_zi)
-        drift, self._drift_zi = signal.sosfilt(
-            self._drift_sos, self._drift_noise.standard_normal(len(t)), zi=self._drift_zi
+        drift, self._drift_zi = signal.lfilter(
+            *self._drift_ba, self._drift_noise.standard_normal(len(t)), zi=self._drift_zi
         )
         out = tonic + self._drift_gain * drift + self._noise.normal(0.0, 0.003, len(t))
         t1 = float(t[-1]) + 1.0 / self.fs

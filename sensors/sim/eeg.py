@@ -60,14 +60,15 @@ class EegGenerator(SignalGenerator):
         self._emg_noise = seeded_rng(seed, "eeg.emg")
         self._pink_gain = BACKGROUND_UV / noise_gain(_PINK_B, _PINK_A)
         self._pink_zi = np.zeros((len(_PINK_A) - 1, nch))
-        self._alpha_sos = signal.butter(2, [iaf_hz - 1.0, iaf_hz + 1.0], "bandpass", fs=self.fs, output="sos")
-        self._alpha_zi = np.zeros((self._alpha_sos.shape[0], 2, 2))  # common + own source
-        self._alpha_gain = 1.0 / noise_gain(*signal.sos2tf(self._alpha_sos))
-        self._envelope_sos = signal.butter(2, 0.3, "lowpass", fs=self.fs, output="sos")
-        self._envelope_zi = np.zeros((1, 2, 1))
-        self._envelope_gain = 0.35 / noise_gain(*signal.sos2tf(self._envelope_sos))
-        self._emg_sos = signal.butter(4, [20.0, 100.0], "bandpass", fs=self.fs, output="sos")
-        self._emg_zi = np.zeros((self._emg_sos.shape[0], 2, nch))
+        # low-order filters as (b, a): lfilter costs far less per small chunk than sosfilt
+        self._alpha_ba = signal.butter(2, [iaf_hz - 1.0, iaf_hz + 1.0], "bandpass", fs=self.fs)
+        self._alpha_zi = np.zeros((4, 3))  # sources: common, left, right
+        self._alpha_gain = 1.0 / noise_gain(*self._alpha_ba)
+        self._envelope_ba = signal.butter(2, 0.3, "lowpass", fs=self.fs)
+        self._envelope_zi = np.zeros((2, 1))
+        self._envelope_gain = 0.35 / noise_gain(*self._envelope_ba)
+        self._emg_ba = signal.butter(2, [20.0, 100.0], "bandpass", fs=self.fs)
+        self._emg_zi = np.zeros((4, nch))
         self._blinks = EventTrain(
             seeded_rng(seed, "eeg.blinks"),
             rate=lambda t: (8.0 + 16.0 * float(self.scenario.arousal(t))) / 60.0,
@@ -89,13 +90,13 @@ class EegGenerator(SignalGenerator):
             _PINK_B, _PINK_A, self._noise.standard_normal((n, nch)), axis=0, zi=self._pink_zi
         )
         white = AMPLIFIER_UV * self._amplifier_noise.standard_normal((n, nch))
-        raw_alpha = self._alpha_noise.standard_normal((n, 3))
-        alpha, self._alpha_zi = signal.sosfilt(self._alpha_sos, raw_alpha[:, :2], axis=0, zi=self._alpha_zi)
-        envelope, self._envelope_zi = signal.sosfilt(
-            self._envelope_sos, raw_alpha[:, 2:], axis=0, zi=self._envelope_zi
+        raw_alpha = self._alpha_noise.standard_normal((n, 4))
+        alpha, self._alpha_zi = signal.lfilter(*self._alpha_ba, raw_alpha[:, :3], axis=0, zi=self._alpha_zi)
+        envelope, self._envelope_zi = signal.lfilter(
+            *self._envelope_ba, raw_alpha[:, 3:], axis=0, zi=self._envelope_zi
         )
-        emg, self._emg_zi = signal.sosfilt(
-            self._emg_sos, self._emg_noise.standard_normal((n, nch)), axis=0, zi=self._emg_zi
+        emg, self._emg_zi = signal.lfilter(
+            *self._emg_ba, self._emg_noise.standard_normal((n, nch)), axis=0, zi=self._emg_zi
         )
         return self._pink_gain * pink + white, self._alpha_gain * alpha, envelope[:, 0], emg
 
@@ -103,8 +104,9 @@ class EegGenerator(SignalGenerator):
         background, alpha_src, envelope, emg = self._filtered_noise(len(t))
         waxing = np.clip(1.0 + self._envelope_gain * envelope, 0.2, None)
         amp = alpha_rms_uv(self.scenario.arousal(t)) * waxing
-        # posterior alpha: mostly one common source, partly a per-hemisphere one (left odd, right even)
-        hemisphere = np.tile([0, 1], len(LABELS) // 2)
+        # posterior alpha: mostly one common source, partly a per-hemisphere one (left: odd-numbered
+        # electrodes, source 1; right: even-numbered, source 2)
+        hemisphere = 1 + np.tile([0, 1], len(LABELS) // 2)
         alpha = amp[:, None] * (0.8 * alpha_src[:, :1] + 0.6 * alpha_src[:, hemisphere]) * ALPHA_WEIGHT
         out = background + alpha
         t0, t1 = float(t[0]), float(t[-1]) + 1.0 / self.fs

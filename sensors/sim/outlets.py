@@ -15,14 +15,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pylsl
 
 from sensors.sim.cardiac import RrGenerator
 from sensors.sim.faults import Fault, FaultInjector
-from sensors.sim.streams import Generator
+
+if TYPE_CHECKING:
+    from sensors.sim.streams import Generator
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ class SimStream:
     generator: Generator
     injector: FaultInjector
     outlet: pylsl.StreamOutlet | None = None
-    pushed: int = field(default=0)
+    pushed: int = 0
 
     def open(self) -> None:
         self.outlet = pylsl.StreamOutlet(stream_info(self.name, self.generator, self.source_id))
@@ -132,9 +135,17 @@ class SimPublisher:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def alive(self) -> bool:
+        """Whether the scheduler thread is running (it stops on :meth:`stop` or on an error)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def _loop(self) -> None:
-        while not self._stop.wait(TICK_S):
-            self.tick()
+        try:
+            while not self._stop.wait(TICK_S):
+                self.tick()
+        except Exception:
+            log.exception("simulator stopped by an error")
 
     def tick(self) -> None:
         """Push every sample that is due now."""

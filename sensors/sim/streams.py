@@ -1,23 +1,32 @@
-"""The set of simulated streams of one officer, by short name (as used by ``--streams``)."""
+"""The set of simulated streams of one officer, by short name (as used by ``--streams``).
+
+Light to import (the generator modules load inside :func:`build_generators`), so the CLI parser can
+list the names without loading scipy.
+"""
 
 from __future__ import annotations
 
-from sensors.sim.base import SignalGenerator
-from sensors.sim.cardiac import BeatTrain, EcgGenerator, PpgGenerator, RrGenerator
-from sensors.sim.eda import EdaGenerator
-from sensors.sim.eeg import EegGenerator
-from sensors.sim.resp import RespGenerator
-from sensors.sim.state import Scenario
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sensors.sim.base import SignalGenerator
+    from sensors.sim.cardiac import RrGenerator
+    from sensors.sim.state import Scenario
+
+    Generator = SignalGenerator | RrGenerator
 
 STREAM_NAMES = ("eeg", "ecg", "ppg", "eda", "resp", "rr")
-
-Generator = SignalGenerator | RrGenerator
 
 
 def build_generators(
     names: list[str] | tuple[str, ...], scenario: Scenario, seed: int = 0
 ) -> dict[str, Generator]:
     """Generators for ``names`` (a subset of :data:`STREAM_NAMES`), one heart shared by ECG, PPG and RR."""
+    from sensors.sim.cardiac import BeatTrain, EcgGenerator, PpgGenerator, RrGenerator
+    from sensors.sim.eda import EdaGenerator
+    from sensors.sim.eeg import EegGenerator
+    from sensors.sim.resp import RespGenerator
+
     unknown = [n for n in names if n not in STREAM_NAMES]
     if unknown:
         raise ValueError(f"unknown stream {unknown[0]!r}; choose from {','.join(STREAM_NAMES)}")

@@ -1,0 +1,228 @@
+"""The station API (``/api/v1``): pairing, idempotent batch upload, heartbeat.
+
+A station authenticates with ``Authorization: Bearer <token>``; the server keeps only the token's
+SHA-256. A token writes only its own station's rows and reads nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from admin_web import db, wire_v1
+from admin_web.security import new_token, sha256_hex, utcnow
+
+router = APIRouter(prefix=wire_v1.API_PREFIX, tags=["station"])
+_bearer = HTTPBearer(auto_error=False, description="the station token received at pairing")
+MAX_PENDING_STATIONS = 1000
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing, unknown or revoked station token"},
+    403: {"description": "the token's station may not write this station's data"},
+    413: {"description": "request body larger than the limit"},
+    422: {"description": "payload does not match the schema"},
+}
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def authenticated_station(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> str:
+    """The id of the approved station whose token is presented; 401 otherwise."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "station token required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    with engine_of(request).connect() as conn:
+        row = conn.execute(
+            select(db.stations.c.id).where(
+                db.stations.c.token_hash == sha256_hex(credentials.credentials),
+                db.stations.c.status == "approved",
+            )
+        ).first()
+    if row is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "unknown or revoked station token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return str(row.id)
+
+
+StationId = Annotated[str, Depends(authenticated_station)]
+
+
+@router.post(
+    "/pair",
+    response_model=wire_v1.PairingResponse,
+    responses={
+        409: {"description": "already paired; an admin must re-pair it"},
+        429: {"description": "too many stations waiting for approval"},
+        422: _ERRORS[422],
+    },
+)
+def pair(body: wire_v1.PairingRequest, request: Request) -> wire_v1.PairingResponse:
+    """Ask to be paired. Pending until an admin approves; the first call after approval returns the
+    token (once). The same claim must be sent on every call."""
+    code = wire_v1.pairing_code(body.claim)
+    claim_hash = sha256_hex(body.claim)
+    with engine_of(request).begin() as conn:
+        row = conn.execute(select(db.stations).where(db.stations.c.id == body.station_id)).first()
+        if row is None:
+            pending = conn.execute(
+                select(func.count()).select_from(db.stations).where(db.stations.c.status == "pending")
+            ).scalar_one()
+            if pending >= MAX_PENDING_STATIONS:
+                raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many stations awaiting approval")
+            conn.execute(
+                insert(db.stations).values(
+                    id=body.station_id,
+                    name=body.name,
+                    status="pending",
+                    claim_hash=claim_hash,
+                    pairing_code=code,
+                    token_issued=False,
+                    first_seen_at=utcnow(),
+                    software_version=body.software_version,
+                )
+            )
+            return wire_v1.PairingResponse(status="pending", pairing_code=code)
+        if row.status == "approved":
+            if row.token_issued or row.claim_hash != claim_hash:
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT, "station already paired; ask an admin to re-pair it"
+                )
+            token = new_token()
+            conn.execute(
+                update(db.stations)
+                .where(db.stations.c.id == body.station_id)
+                .values(token_hash=sha256_hex(token), token_issued=True)
+            )
+            return wire_v1.PairingResponse(status="approved", pairing_code=code, token=token)
+        # discovered, pending or revoked: (re)register the claim and wait for an admin
+        conn.execute(
+            update(db.stations)
+            .where(db.stations.c.id == body.station_id)
+            .values(
+                name=body.name,
+                status="pending",
+                claim_hash=claim_hash,
+                pairing_code=code,
+                token_hash=None,
+                token_issued=False,
+                software_version=body.software_version,
+            )
+        )
+    return wire_v1.PairingResponse(status="pending", pairing_code=code)
+
+
+def _session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
+    local = s.started_at
+    started = s.started_at.astimezone(UTC).replace(tzinfo=None)
+    ended = s.ended_at.astimezone(UTC).replace(tzinfo=None) if s.ended_at else None
+    return {
+        "uuid": str(s.uuid),
+        "station_id": s.station_id,
+        "officer_code": s.officer_code,
+        "program": s.program,
+        "started_at": started,
+        "ended_at": ended,
+        "local_date": local.date(),
+        "local_hour": local.hour,
+        "local_weekday": local.weekday(),
+        "duration_s": (ended - started).total_seconds() if ended and ended >= started else None,
+        "status": s.status,
+        "stress_pre": s.ratings.stress_pre,
+        "stress_post": s.ratings.stress_post,
+        "mood_pre": s.ratings.mood_pre,
+        "mood_post": s.ratings.mood_post,
+        "quality_verdict": s.data_quality.verdict,
+        "quality_usable": s.data_quality.usable_fraction,
+        "phases": [p.model_dump(mode="json") for p in s.phases],
+        "events": [e.model_dump(mode="json") for e in s.events],
+        "received_at": now,
+    }
+
+
+def _calibration_row(c: wire_v1.Calibration, now: Any) -> dict[str, Any]:
+    return {
+        "uuid": str(c.uuid),
+        "station_id": c.station_id,
+        "device": c.device,
+        "sensor": c.sensor,
+        "performed_at": c.performed_at.astimezone(UTC).replace(tzinfo=None),
+        "technician": c.technician,
+        "result": c.result,
+        "values": dict(c.values),
+        "next_due": c.next_due,
+        "notes": c.notes,
+        "received_at": now,
+    }
+
+
+def insert_new(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the rows whose uuid the table lacks; return the uuids that were already there."""
+    if not rows:
+        return set()
+    uuids = [r["uuid"] for r in rows]
+    existing = {u for (u,) in conn.execute(select(table.c.uuid).where(table.c.uuid.in_(uuids)))}
+    fresh = list({r["uuid"]: r for r in rows if r["uuid"] not in existing}.values())
+    if fresh:
+        dialect = conn.dialect.name
+        if dialect == "sqlite":
+            stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["uuid"])
+        elif dialect == "postgresql":
+            stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["uuid"])
+        else:
+            stmt = insert(table)
+        conn.execute(stmt, fresh)
+    return existing
+
+
+@router.post("/sessions", response_model=wire_v1.UploadResult, responses=_ERRORS)
+def upload(batch: wire_v1.UploadBatch, station_id: StationId, request: Request) -> wire_v1.UploadResult:
+    """Store session summaries (with their events) and calibrations. Idempotent by UUID: a UUID the
+    server already holds is reported under ``duplicates`` and changes nothing."""
+    foreign = {x.station_id for x in (*batch.sessions, *batch.calibrations)} - {station_id}
+    if foreign:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a station token writes only its own station's data")
+    now = utcnow()
+    with engine_of(request).begin() as conn:
+        dup = insert_new(conn, db.sessions, [_session_row(s, now) for s in batch.sessions])
+        dup |= insert_new(conn, db.calibrations, [_calibration_row(c, now) for c in batch.calibrations])
+        conn.execute(update(db.stations).where(db.stations.c.id == station_id).values(last_sync_at=now))
+    all_ids = [x.uuid for x in (*batch.sessions, *batch.calibrations)]
+    return wire_v1.UploadResult(
+        accepted=[u for u in dict.fromkeys(all_ids) if str(u) not in dup],
+        duplicates=[u for u in dict.fromkeys(all_ids) if str(u) in dup],
+    )
+
+
+@router.post("/heartbeat", response_model=wire_v1.HeartbeatAck, responses=_ERRORS)
+def heartbeat(body: wire_v1.Heartbeat, station_id: StationId, request: Request) -> wire_v1.HeartbeatAck:
+    """Record the station's state, sensor verdicts, software version, free disk and backlog."""
+    if body.station_id != station_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a station token writes only its own station's data")
+    now = utcnow()
+    with engine_of(request).begin() as conn:
+        conn.execute(
+            update(db.stations)
+            .where(db.stations.c.id == station_id)
+            .values(
+                last_heartbeat_at=now,
+                state=body.state,
+                software_version=body.software_version,
+                free_disk_bytes=body.free_disk_bytes,
+                backlog=body.backlog,
+                sensors=[v.model_dump(mode="json") for v in body.sensors],
+            )
+        )
+    return wire_v1.HeartbeatAck(server_time=now.replace(tzinfo=UTC))

@@ -1,0 +1,176 @@
+"""The ASGI application: FastAPI with the station API, the pages, security headers and body limits."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from admin_web import api, db, web, wire_v1
+from admin_web.i18n import translator
+from admin_web.security import RateLimiter
+
+HERE = Path(__file__).resolve().parent
+RETENTION_EVERY_S = 3600.0
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+class GuardMiddleware:
+    """Adds security headers to every response and answers 413 to API bodies over the size limit."""
+
+    def __init__(self, app: ASGIApp, max_body: int = wire_v1.MAX_BODY_BYTES) -> None:
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = scope.get("scheme") == "https"
+        is_static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                extra = dict(SECURITY_HEADERS)
+                if not is_static:
+                    extra["cache-control"] = "no-store"
+                if https:
+                    extra["strict-transport-security"] = "max-age=31536000"
+                headers += [(k.encode(), v.encode()) for k, v in extra.items() if k.encode() not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            await self._too_large(send_with_headers)
+            return
+        if scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send_with_headers)
+            return
+        body, more = bytearray(), True
+        while more:  # read the whole body first: refuse it before any parsing once it is too large
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body:
+                await self._too_large(send_with_headers)
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send_with_headers)
+
+    @staticmethod
+    async def _too_large(send: Send) -> None:
+        await JSONResponse({"detail": "request body too large"}, status_code=413)(
+            {"type": "http"}, _no_receive, send
+        )
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _retention_loop(engine: Engine, stop: threading.Event) -> None:
+    while True:
+        with engine.begin() as conn:
+            web.apply_retention(conn)
+        if stop.wait(RETENTION_EVERY_S):
+            return
+
+
+def create_app(
+    engine: Engine,
+    discovered_stations: Callable[[], dict[str, dict[str, Any]]] | None = None,
+    retention: bool = True,
+    max_body: int = wire_v1.MAX_BODY_BYTES,
+) -> FastAPI:
+    """Build the app on a migrated engine. ``discovered_stations`` returns the stations zeroconf sees
+    (id -> TXT properties); the Stations page lists those that have not asked to pair yet."""
+    stop = threading.Event()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        worker = threading.Thread(target=_retention_loop, args=(engine, stop), daemon=True, name="retention")
+        if retention:
+            worker.start()
+        yield
+        stop.set()
+
+    app = FastAPI(
+        title="Oasis admin — station API",
+        version=str(wire_v1.SCHEMA_VERSION),
+        description="Stations pair, upload session summaries and calibrations (idempotent by UUID) and send "
+        "heartbeats. Pages for people are not part of this schema.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.login_limiter = RateLimiter()
+    app.state.discovered_stations = discovered_stations or dict
+    app.state.templates = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    app.include_router(api.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(GuardMiddleware, max_body=max_body)
+
+    @app.exception_handler(web.LoginRequired)
+    async def _login_required(request: Request, _exc: Exception) -> Response:
+        return RedirectResponse("/login", 303)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith(wire_v1.API_PREFIX):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        lang = web.lang_of(request)
+        html = app.state.templates.get_template("error.html").render(
+            request=request, user=None, lang=lang, t=translator(lang), code=exc.status_code, detail=exc.detail
+        )
+        return Response(html, status_code=exc.status_code, media_type="text/html")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()[:20]]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    return app
+
+
+def app_from_url(url: str, **kwargs: Any) -> FastAPI:
+    """Migrate the database at ``url`` and build the app on it."""
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    return create_app(engine, **kwargs)

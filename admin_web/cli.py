@@ -1,0 +1,109 @@
+"""``oasis admin``: serve the admin web server, create users, run migrations."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(os.environ.get("OASIS_ADMIN_DATA", Path.home() / ".local/share/oasis-admin"))
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Register ``serve``, ``create-user`` and ``migrate``."""
+    sub = parser.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    db_help = f"database URL (default: SQLite file in {DEFAULT_DATA_DIR}; postgresql://user:pw@host/db)"
+    serve = sub.add_parser("serve", help="run the admin web server (station API + pages)")
+    serve.add_argument("--db", help=db_help)
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=8443, help="port (default 8443)")
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate: serve HTTPS")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
+    serve.add_argument("--no-zeroconf", action="store_true", help="do not advertise or browse with zeroconf")
+    serve.add_argument(
+        "--advertise-address", help="IPv4 address to advertise (default: default-route address)"
+    )
+    user = sub.add_parser("create-user", help="add a user; reads the password from stdin")
+    user.add_argument("name")
+    user.add_argument("--role", choices=("admin", "technician"), required=True)
+    user.add_argument("--db", help=db_help)
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.add_argument("--db", help=db_help)
+
+
+def _url(arg: str | None) -> str:
+    from admin_web import db
+
+    if arg:
+        return arg
+    DEFAULT_DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return db.default_url(DEFAULT_DATA_DIR)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise ValueError("passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen action; errors are one line on stderr, exit status 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from admin_web import db
+
+    try:
+        if args.admin_command == "create-user":
+            from admin_web.security import create_user
+
+            engine = db.make_engine(_url(args.db))
+            db.migrate(engine)
+            password = _read_password()
+            with engine.begin() as conn:
+                create_user(conn, args.name, args.role, password)
+            print(f"created {args.role} {args.name}")
+            return 0
+        if args.admin_command == "migrate":
+            version = db.migrate(db.make_engine(_url(args.db)))
+            print(f"schema version {version}")
+            return 0
+        return _serve(args)
+    except (ValueError, OSError, SQLAlchemyError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"oasis admin: {reason}", file=sys.stderr)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from admin_web.app import app_from_url
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    discovery = None
+    if not args.no_zeroconf:
+        from admin_web.discovery import AdminDiscovery
+
+        discovery = AdminDiscovery(args.port, "https" if args.tls_cert else "http", args.advertise_address)
+    app = app_from_url(_url(args.db), discovered_stations=discovery.stations if discovery else None)
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            ssl_certfile=args.tls_cert,
+            ssl_keyfile=args.tls_key,
+            log_level="warning",
+            proxy_headers=False,
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        if discovery:
+            discovery.close()
+    return 0

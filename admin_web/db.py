@@ -1,0 +1,227 @@
+"""Storage: SQLAlchemy Core tables, engine creation (SQLite file or PostgreSQL URL) and migrations.
+
+Migrations are an ordered list of functions; ``schema_version`` records how many have run. Each
+runs in its own transaction, so an interrupted upgrade resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(500), nullable=False, default=""),
+    Column("status", String(16), nullable=False),  # discovered | pending | approved | revoked
+    Column("claim_hash", String(64)),
+    Column("pairing_code", String(6)),
+    Column("token_hash", String(64), unique=True),
+    Column("token_issued", Boolean, nullable=False, default=False),
+    Column("approved_by", String(64)),
+    Column("first_seen_at", DateTime, nullable=False),
+    Column("approved_at", DateTime),
+    Column("last_heartbeat_at", DateTime),
+    Column("last_sync_at", DateTime),
+    Column("state", String(64)),
+    Column("software_version", String(40)),
+    Column("free_disk_bytes", BigInteger),
+    Column("backlog", Integer),
+    Column("sensors", JSON),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("station_id", String(64), nullable=False),
+    Column("officer_code", String(64), nullable=False),
+    Column("program", String(64), nullable=False),
+    Column("started_at", DateTime, nullable=False),  # UTC
+    Column("ended_at", DateTime),
+    Column("local_date", Date, nullable=False),  # the station's local calendar day
+    Column("local_hour", Integer, nullable=False),
+    Column("local_weekday", Integer, nullable=False),  # Monday = 0
+    Column("duration_s", Float),
+    Column("status", String(16), nullable=False),
+    Column("stress_pre", Integer),
+    Column("stress_post", Integer),
+    Column("mood_pre", Integer),
+    Column("mood_post", Integer),
+    Column("quality_verdict", String(8), nullable=False),
+    Column("quality_usable", Float, nullable=False),
+    Column("phases", JSON, nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+)
+Index("ix_sessions_station_date", sessions.c.station_id, sessions.c.local_date)
+# Covers every dashboard query: a date-range scan reads this index, never the wide rows.
+Index(
+    "ix_sessions_dashboard",
+    sessions.c.local_date,
+    sessions.c.station_id,
+    sessions.c.local_weekday,
+    sessions.c.local_hour,
+    sessions.c.officer_code,
+    sessions.c.status,
+    sessions.c.duration_s,
+    sessions.c.stress_pre,
+    sessions.c.stress_post,
+)
+
+calibrations = Table(
+    "calibrations",
+    metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("station_id", String(64), nullable=False, index=True),
+    Column("device", String(64), nullable=False),
+    Column("sensor", String(64), nullable=False),
+    Column("performed_at", DateTime, nullable=False),
+    Column("technician", String(64), nullable=False),
+    Column("result", String(8), nullable=False),
+    Column("values", JSON, nullable=False),
+    Column("next_due", Date),
+    Column("notes", Text, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", String(200), nullable=False),
+)
+
+DEFAULT_SETTINGS = {
+    "k_anonymity": "5",
+    "target_per_day": "4.2",
+    "retention_days": "1095",
+    "audit_retention_days": "1825",
+}
+
+
+def _m1_initial(conn: Connection) -> None:
+    for table in (settings, users, web_sessions, stations, sessions, calibrations, audit):
+        table.create(conn, checkfirst=True)
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
+    rows = [{"key": k, "value": v} for k, v in DEFAULT_SETTINGS.items()]
+    rows.append({"key": "instance_id", "value": secrets.token_hex(8)})
+    conn.execute(insert(settings), rows)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial]
+
+
+def current_version(conn: Connection) -> int:
+    """How many migrations have run on this database (0 for an empty one)."""
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    return int(conn.execute(select(schema_version.c.version)).scalar_one_or_none() or 0)
+
+
+def migrate(engine: Engine) -> int:
+    """Run the migrations this database has not had yet; return the resulting version."""
+    with engine.begin() as conn:
+        schema_version.create(conn, checkfirst=True)
+        if conn.execute(select(schema_version.c.version)).first() is None:
+            conn.execute(insert(schema_version).values(version=0))
+    while True:
+        with engine.begin() as conn:
+            version = current_version(conn)
+            if version >= len(MIGRATIONS):
+                return version
+            MIGRATIONS[version](conn)
+            conn.execute(update(schema_version).values(version=version + 1))
+
+
+def default_url(data_dir: Path) -> str:
+    """The embedded default: a SQLite file in ``data_dir``."""
+    return f"sqlite:///{data_dir / 'oasis-admin.sqlite'}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: the dashboard index stays in memory
+            cursor.execute("PRAGMA mmap_size=268435456")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_settings(conn: Connection) -> dict[str, str]:
+    """All settings as strings."""
+    return {row.key: row.value for row in conn.execute(select(settings))}

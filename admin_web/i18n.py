@@ -1,0 +1,143 @@
+"""Page text in Simplified Chinese (default) and English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGS = ("zh", "en")
+
+WEEKDAYS = {
+    "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+}
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app_name": ("减压驿站管理", "Oasis admin"),
+    "skip": ("跳到正文", "Skip to content"),
+    "nav_dashboard": ("概览", "Dashboard"),
+    "nav_sessions": ("使用记录", "Sessions"),
+    "nav_stations": ("设备站点", "Stations"),
+    "nav_calibrations": ("校准记录", "Calibration log"),
+    "nav_users": ("用户", "Users"),
+    "nav_settings": ("设置", "Settings"),
+    "nav_audit": ("审计日志", "Audit log"),
+    "logout": ("退出登录", "Log out"),
+    "login": ("登录", "Log in"),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "err_bad_login": ("用户名或密码错误。", "Wrong user name or password."),
+    "err_rate_limited": ("尝试次数过多，请稍后再试。", "Too many attempts; try again later."),
+    "err_csrf": ("表单已过期，请重试。", "The form expired; please try again."),
+    "error": ("出错了", "Error"),
+    "back": ("返回", "Back"),
+    "from": ("开始日期", "From"),
+    "to": ("结束日期", "To"),
+    "station": ("站点", "Station"),
+    "all": ("全部", "All"),
+    "apply": ("筛选", "Apply"),
+    "program": ("方案", "Program"),
+    "outcome": ("结果", "Outcome"),
+    "status_completed": ("完成", "completed"),
+    "status_aborted": ("中止", "aborted"),
+    "status_incomplete": ("未完成", "incomplete"),
+    "sessions_total": ("使用次数", "Sessions"),
+    "officers": ("使用人数", "Officers"),
+    "mean_duration": ("平均时长", "Mean duration"),
+    "median_duration": ("中位时长", "Median duration"),
+    "completion_rate": ("完成率", "Completion rate"),
+    "minutes": ("分钟", "min"),
+    "target": ("目标", "Target"),
+    "per_day_unit": ("次/天", "per day"),
+    "chart_per_station": ("各站点日均使用次数", "Sessions per day, per station"),
+    "chart_per_day": ("每日每站使用次数", "Sessions per station, day by day"),
+    "chart_heatmap": ("使用时段分布（星期 × 小时）", "When stations are used (weekday × hour)"),
+    "chart_stress": ("压力评分变化分布（后 − 前）", "Change in stress rating (after − before)"),
+    "stress_hint": ("负值表示压力下降。", "Negative means stress went down."),
+    "hidden_k": (
+        "人数少于 {k} 人，为保护隐私不显示汇总。",
+        "Fewer than {k} officers: aggregates hidden for privacy.",
+    ),
+    "officer": ("人员代码", "Officer code"),
+    "started": ("开始时间 (UTC)", "Started (UTC)"),
+    "duration": ("时长", "Duration"),
+    "stress": ("压力 前→后", "Stress before→after"),
+    "mood": ("情绪 前→后", "Mood before→after"),
+    "quality": ("数据质量", "Data quality"),
+    "details": ("详情", "Details"),
+    "page": ("页", "Page"),
+    "prev": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "no_rows": ("没有记录。", "Nothing here."),
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "session_detail": ("使用记录详情", "Session"),
+    "phases": ("阶段", "Phases"),
+    "phase": ("阶段", "Phase"),
+    "phase_metric": ("各阶段指标", "Metric by phase"),
+    "events": ("事件", "Events"),
+    "time_s": ("时间 (秒)", "Time (s)"),
+    "kind": ("类型", "Kind"),
+    "detail": ("说明", "Detail"),
+    "usable": ("可用比例", "Usable share"),
+    "online": ("在线", "online"),
+    "offline": ("离线", "offline"),
+    "on_network": ("局域网可见", "seen on network"),
+    "state": ("状态", "State"),
+    "pairing": ("配对", "Pairing"),
+    "st_pending": ("待批准", "pending"),
+    "st_approved": ("已批准", "approved"),
+    "st_revoked": ("已吊销", "revoked"),
+    "last_heartbeat": ("最近心跳", "Last heartbeat"),
+    "last_sync": ("最近同步", "Last sync"),
+    "sensors": ("传感器", "Sensors"),
+    "calibration_due": ("校准到期", "Calibration due"),
+    "due_now": ("需校准", "due"),
+    "version": ("版本", "Version"),
+    "free_disk": ("剩余空间", "Free disk"),
+    "backlog": ("待同步", "Backlog"),
+    "pairing_code": ("配对码", "Pairing code"),
+    "approve": ("批准", "Approve"),
+    "revoke": ("吊销", "Revoke"),
+    "discovered": ("局域网发现、尚未申请配对的站点", "Seen on the network, not yet asking to pair"),
+    "device": ("设备", "Device"),
+    "sensor": ("传感器", "Sensor"),
+    "performed": ("时间 (UTC)", "When (UTC)"),
+    "technician": ("技术员", "Technician"),
+    "result": ("结果", "Result"),
+    "values": ("数值", "Values"),
+    "next_due": ("下次到期", "Next due"),
+    "notes": ("备注", "Notes"),
+    "role": ("角色", "Role"),
+    "role_admin": ("管理员", "admin"),
+    "role_technician": ("技术员", "technician"),
+    "created": ("创建时间", "Created"),
+    "disabled": ("已停用", "disabled"),
+    "active": ("启用", "active"),
+    "disable": ("停用", "Disable"),
+    "add_user": ("添加用户", "Add user"),
+    "k_anonymity": ("汇总最少人数 k", "Minimum officers per aggregate (k)"),
+    "target_per_day": ("每站日使用目标", "Target uses per station per day"),
+    "retention_days": ("使用与校准记录保留天数", "Keep sessions and calibrations (days)"),
+    "audit_retention_days": ("审计日志保留天数", "Keep audit log (days)"),
+    "save": ("保存", "Save"),
+    "removed": (
+        "已按保留期删除 {n} 条记录、{a} 条审计日志。",
+        "Retention removed {n} records and {a} audit lines.",
+    ),
+    "at": ("时间 (UTC)", "When (UTC)"),
+    "actor": ("操作人", "Who"),
+    "action": ("操作", "Action"),
+    "target_col": ("对象", "What"),
+    "language": ("语言", "Language"),
+}
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``t(key, **fields)`` for ``lang`` ("zh" or "en"); unknown keys are returned unchanged."""
+    index = 1 if lang == "en" else 0
+
+    def t(key: str, **fields: object) -> str:
+        entry = TEXT.get(key)
+        text = entry[index] if entry else key
+        return text.format(**fields) if fields else text
+
+    return t

@@ -1,0 +1,191 @@
+"""Version 1 of the wire schema between a station and the admin server.
+
+This module is the only thing ``station`` and ``admin_web`` share: it imports nothing from the rest
+of either package. A session's UUID (and a calibration's) is its idempotency key: uploading the same
+UUID twice has the effect of uploading it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION = 1
+API_PREFIX = "/api/v1"
+STATION_SERVICE = "_oasis-station._tcp.local."
+ADMIN_SERVICE = "_oasis-admin._tcp.local."
+
+MAX_BATCH_ITEMS = 500
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_EVENTS = 500
+MAX_PHASES = 32
+MAX_METRICS = 64
+
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
+"""Station ids, officer codes, programs, phases, metric and sensor names: plain ASCII tokens."""
+Text = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
+"""Free text (names, reasons, event details): no control characters other than tab and newlines."""
+Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+Rating = Annotated[int, Field(ge=0, le=10)]
+
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _plausible_time(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamp must carry a UTC offset")
+    if not _EARLIEST <= value <= _LATEST:
+        raise ValueError("timestamp outside 2000-01-01 .. 2100-01-01")
+    return value
+
+
+def _plausible_date(value: date) -> date:
+    if not _EARLIEST.date() <= value <= _LATEST.date():
+        raise ValueError("date outside 2000-01-01 .. 2100-01-01")
+    return value
+
+
+Timestamp = Annotated[datetime, AfterValidator(_plausible_time)]
+Day = Annotated[date, AfterValidator(_plausible_date)]
+Metrics = Annotated[dict[Identifier, Finite], Field(max_length=MAX_METRICS)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Ratings(_Model):
+    """Self-reported stress (0 = none, 10 = extreme) and mood (0 = very low, 10 = very good)."""
+
+    stress_pre: Rating | None = None
+    stress_post: Rating | None = None
+    mood_pre: Rating | None = None
+    mood_post: Rating | None = None
+
+
+class PhaseSummary(_Model):
+    """Summary metrics of one protocol phase (e.g. baseline, relax, debrief): means over the phase."""
+
+    phase: Identifier
+    duration_s: Annotated[float, Field(ge=0, le=86_400, allow_inf_nan=False)]
+    metrics: Metrics = Field(default_factory=dict)
+
+
+class DataQuality(_Model):
+    """Overall signal quality of a session: the worst verdict and the usable share of its samples."""
+
+    verdict: Literal["green", "amber", "red"]
+    usable_fraction: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    notes: Text = ""
+
+
+class SessionEvent(_Model):
+    """Something that happened during a session, ``t_s`` seconds after its start."""
+
+    t_s: Annotated[float, Field(ge=0, le=86_400, allow_inf_nan=False)]
+    kind: Identifier
+    detail: Text = ""
+
+
+class SessionSummary(_Model):
+    """One officer's session at a station, as the station reports it when it ends."""
+
+    uuid: UUID
+    station_id: Identifier
+    officer_code: Identifier
+    program: Identifier
+    started_at: Timestamp
+    ended_at: Timestamp | None = None
+    status: Literal["completed", "aborted", "incomplete"]
+    ratings: Ratings = Field(default_factory=Ratings)
+    phases: Annotated[list[PhaseSummary], Field(max_length=MAX_PHASES)] = Field(default_factory=list)
+    data_quality: DataQuality
+    events: Annotated[list[SessionEvent], Field(max_length=MAX_EVENTS)] = Field(default_factory=list)
+
+
+class Calibration(_Model):
+    """A technician's calibration or check of one sensor at a station."""
+
+    uuid: UUID
+    station_id: Identifier
+    device: Identifier
+    sensor: Identifier
+    performed_at: Timestamp
+    technician: Identifier
+    result: Literal["pass", "fail"]
+    values: Metrics = Field(default_factory=dict)
+    next_due: Day | None = None
+    notes: Text = ""
+
+
+class UploadBatch(_Model):
+    """``POST /api/v1/sessions``: sessions and calibrations, each idempotent by UUID."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    sessions: Annotated[list[SessionSummary], Field(max_length=MAX_BATCH_ITEMS)] = Field(default_factory=list)
+    calibrations: Annotated[list[Calibration], Field(max_length=MAX_BATCH_ITEMS)] = Field(
+        default_factory=list
+    )
+
+
+class UploadResult(_Model):
+    """Which UUIDs were stored now and which the server already had (both count as delivered)."""
+
+    accepted: list[UUID]
+    duplicates: list[UUID]
+
+
+class SensorVerdict(_Model):
+    """A sensor's quality verdict as the station's quality checks last judged it."""
+
+    sensor: Identifier
+    level: Literal["green", "amber", "red", "absent"]
+    reason: Text = ""
+
+
+class Heartbeat(_Model):
+    """``POST /api/v1/heartbeat``: the station's state and health, sent every few tens of seconds."""
+
+    station_id: Identifier
+    state: Identifier
+    software_version: Annotated[
+        str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9.+_-]+$")
+    ]
+    free_disk_bytes: Annotated[int, Field(ge=0, le=2**62)]
+    backlog: Annotated[int, Field(ge=0, le=2**31)] = 0
+    sensors: Annotated[list[SensorVerdict], Field(max_length=32)] = Field(default_factory=list)
+
+
+class HeartbeatAck(_Model):
+    server_time: datetime
+
+
+class PairingRequest(_Model):
+    """``POST /api/v1/pair``: a station asks to be paired, proving itself later with the same claim."""
+
+    station_id: Identifier
+    name: Text
+    software_version: Annotated[
+        str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9.+_-]+$")
+    ]
+    claim: Annotated[str, StringConstraints(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class PairingResponse(_Model):
+    """``pending`` until an admin approves; then ``approved`` with the token, given exactly once."""
+
+    status: Literal["pending", "approved"]
+    pairing_code: str
+    token: str | None = None
+
+
+def pairing_code(claim: str) -> str:
+    """Six digits both the kiosk and the admin page show, so the admin approves the right station."""
+    return f"{int.from_bytes(hashlib.sha256(claim.encode()).digest()[:8], 'big') % 1_000_000:06d}"

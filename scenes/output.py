@@ -1,0 +1,115 @@
+"""The one interface every output implements, and the headless (EGL, images) output.
+
+An output owns a GL context and the eyes; ``frame()`` advances the player's clock, renders and
+presents one frame and returns False once the output has ended (window closed, XR session
+exiting). ``open_output`` picks one by name, setting pyglet's platform options first.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from scenes.catalog import SceneSpec
+from scenes.params import SceneParams
+
+OUTPUTS = ("headless", "window", "xr")
+
+
+class SceneOutput(ABC):
+    """A place a scene is shown: a headset, a window or an offscreen image."""
+
+    player: object  # scenes.player.ScenePlayer, created once the output's GL context exists
+
+    @abstractmethod
+    def frame(self) -> bool:
+        """Advance, render and present one frame; False when the output has ended."""
+
+    def snapshot(self) -> np.ndarray | None:
+        """The last frame as an (h, w, 3) uint8 image, where the output can give one."""
+        return None
+
+    def set_params(self, params: SceneParams) -> None:
+        """New target parameters (eased over the following frames)."""
+        self.player.set_params(params, time.monotonic())
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the output; safe to call more than once."""
+
+
+class HeadlessOutput(SceneOutput):
+    """Offscreen rendering with EGL: a centre eye or a side-by-side stereo pair, at a fixed
+    simulated frame rate (frames are as fast as the renderer, time advances by 1/fps)."""
+
+    def __init__(
+        self,
+        spec: SceneSpec,
+        width: int = 160,
+        height: int = 120,
+        stereo: bool = False,
+        fps: float = 30.0,
+        params: SceneParams | None = None,
+        panel_language: str | None = None,
+        audio: bool = False,
+        vertical_fov_deg: float = 70.0,
+    ):
+        from scenes.headless import create_context
+
+        self.window = create_context()  # shared by every headless output of this process
+        self.window.switch_to()
+        from scenes.camera import centre_eye, perspective, seated_stereo
+        from scenes.player import ScenePlayer
+        from scenes.renderer import RenderTarget
+
+        self.width, self.height, self.dt = width, height, 1.0 / fps
+        eye_width = width // 2 if stereo else width
+        projection = perspective(vertical_fov_deg, eye_width / height)
+        self.eyes = seated_stereo(projection) if stereo else [centre_eye(projection)]
+        self.viewports = [(i * eye_width, 0, eye_width, height) for i in range(len(self.eyes))]
+        self.target = RenderTarget(width, height)
+        self.player = ScenePlayer(spec, params, panel_language, audio, window=self.window)
+        self.now = 0.0
+        self._closed = False
+
+    def set_params(self, params: SceneParams) -> None:
+        self.player.set_params(params, self.now)
+
+    def frame(self) -> bool:
+        self.now += self.dt
+        self.player.advance(self.dt, self.now)
+        self.render()
+        return True
+
+    def render(self) -> None:
+        """Render the current state without advancing time."""
+        self.target.bind()
+        for eye, viewport in zip(self.eyes, self.viewports, strict=True):
+            self.player.render_eye(eye, viewport)
+
+    def snapshot(self) -> np.ndarray:
+        return self.target.read()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.player.close()
+        self.target.delete()
+
+
+def open_output(kind: str, spec: SceneSpec, **options) -> SceneOutput:
+    """Create the output called ``kind`` (one of OUTPUTS) for ``spec``."""
+    if kind == "headless":
+        return HeadlessOutput(spec, **options)
+    if kind == "window":
+        from scenes.window_output import WindowOutput
+
+        return WindowOutput(spec, **options)
+    if kind == "xr":
+        from scenes.xr_output import XrOutput
+
+        return XrOutput(spec, **options)
+    raise ValueError(f"unknown output {kind!r}; choose one of {', '.join(OUTPUTS)}")

@@ -1,0 +1,45 @@
+"""Bilingual CLI text of the device commands: Simplified Chinese first, English second (``--lang en``)."""
+
+from __future__ import annotations
+
+TEXT: dict[str, tuple[str, str]] = {
+    "no_ports": ("未发现串口", "no serial ports found"),
+    "port": ("端口", "port"),
+    "description": ("描述", "description"),
+    "guess": ("设备", "device"),
+    "verdict": ("判断", "verdict"),
+    "unknown": ("未知", "unknown"),
+    "guess_match": ("识别为 {title}：{packets} 包，损坏 {corrupt}",
+                    "{title}: {packets} packets, {corrupt} corrupt"),
+    "guess_probe": ("OpenBCI Cyton（以版本信息回应了 'v'，现已停止）",
+                    "OpenBCI Cyton (answered 'v' with its banner; now stopped)"),
+    "guess_silent": ("无数据（Cyton 需要开始命令：可加 --probe）",
+                     "silent (nothing sent; a Cyton waits for a start command: try --probe)"),
+    "guess_unknown": ("无法识别：{bytes} 字节不符合任何已知协议（乱码、其他设备或波特率不符）",
+                      "unknown: {bytes} bytes that no known protocol decodes (garbage, another device or "
+                      "another baud rate)"),
+    "guess_unreadable": ("无法打开：{reason}", "cannot open: {reason}"),
+    "bridging": ("正在桥接 {title}：{port} → LSL 流 {name}（Ctrl-C 停止）",
+                 "bridging {title}: {port} -> LSL stream {name} (Ctrl-C to stop)"),
+    "stopped": ("已停止", "stopped"),
+    "status": ("状态 {state}，{bytes} 字节，{packets} 包，损坏 {corrupt}，丢失 {dropped}，"
+               "重连 {reconnects} 次",
+               "state {state}, {bytes} bytes, {packets} packets, {corrupt} corrupt, {dropped} dropped, "
+               "{reconnects} reconnects"),
+    "gap": ("数据中断 {duration:.2f} 秒", "gap of {duration:.2f} s"),
+    "emulating": ("模拟 {title}，串口路径：{path}（Ctrl-C 停止）",
+                  "emulating {title} on {path} (Ctrl-C to stop)"),
+    "bad_gsr": ("GSR 设置无效：{reason}", "bad GSR settings: {reason}"),
+}
+
+
+def add_lang_option(parser: object) -> None:
+    """``--lang zh|en`` on a subcommand parser."""
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",  # type: ignore[attr-defined]
+                        help="output language: zh (中文, default) or en")
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The text for ``key`` in ``lang``, formatted with ``values``."""
+    zh, en = TEXT[key]
+    return (zh if lang == "zh" else en).format(**values)

@@ -1,0 +1,99 @@
+"""Guess what is attached to a serial port by listening (and, only when asked, by probing).
+
+Listening never changes a device's state: the port is opened at each device kind's settings in turn and
+the bytes heard are fed to that kind's parser. ``probe=True`` also sends the Cyton's ``v`` (soft reset,
+answered by a banner) — a command that stops a streaming board, hence opt-in.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import serial
+from serial.tools import list_ports
+
+from sensors.devices.base import DeviceSpec, one_line_reason
+from sensors.devices.registry import DEVICES
+
+
+@dataclass
+class PortGuess:
+    """What was heard on one port; ``device`` is the best guess or None, ``verdict`` says why.
+
+    ``code`` classifies the verdict for translation: match, probe, silent, unknown or unreadable.
+    """
+
+    port: str
+    description: str = ""
+    device: str | None = None
+    code: str = ""
+    verdict: str = ""
+    bytes_heard: int = 0
+    scores: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def list_serial_ports() -> list[tuple[str, str]]:
+    """(device path, description) of every serial port pyserial finds."""
+    return [(p.device, p.description or "") for p in sorted(list_ports.comports(), key=lambda p: p.device)]
+
+
+def _listen(port: str, spec: DeviceSpec, seconds: float) -> bytes:
+    with serial.Serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
+        data = bytearray()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            data += ser.read(max(1, ser.in_waiting))
+        return bytes(data)
+
+
+def _probe_cyton(port: str, seconds: float) -> bool:
+    spec = DEVICES["cyton"]
+    with serial.Serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
+        ser.write(b"v")
+        reply = bytearray()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and b"$$$" not in reply:
+            reply += ser.read(max(1, ser.in_waiting))
+    return b"OpenBCI" in reply
+
+
+def _convincing(packets: int, corrupt: int, skipped: int, heard: int) -> bool:
+    return packets >= 3 and corrupt * 4 <= packets and skipped * 2 <= heard
+
+
+def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bool = False) -> PortGuess:
+    """Listen on ``port`` at each device kind's serial settings and name the kind whose parser fits."""
+    guess = PortGuess(port, description)
+    heard_by_settings: dict[object, bytes] = {}
+    try:
+        for name, spec in DEVICES.items():
+            if spec.serial not in heard_by_settings:
+                heard_by_settings[spec.serial] = _listen(port, spec, seconds)
+            data = heard_by_settings[spec.serial]
+            guess.bytes_heard = max(guess.bytes_heard, len(data))
+            parser = spec.make_parser()
+            parser.feed(data)
+            s = parser.stats
+            guess.scores[name] = s.as_dict()
+            if _convincing(s.packets, s.corrupt, s.skipped_bytes, len(data)):
+                guess.device, guess.code = name, "match"
+                guess.verdict = f"{spec.title}: {s.packets} packets, {s.corrupt} corrupt"
+                return guess
+        if probe and _probe_cyton(port, seconds):
+            guess.device, guess.code = "cyton", "probe"
+            guess.verdict = "OpenBCI Cyton (answered 'v' with its banner; now stopped)"
+            return guess
+    except (serial.SerialException, OSError, ValueError) as exc:
+        guess.code = "unreadable"
+        guess.verdict = f"cannot open: {one_line_reason(exc)}"
+        return guess
+    if guess.bytes_heard == 0:
+        guess.code = "silent"
+        guess.verdict = "silent (nothing sent; a Cyton waits for a start command: try --probe)" if not probe \
+            else "silent, and no answer to the Cyton probe"
+    else:
+        guess.code = "unknown"
+        guess.verdict = f"unknown: {guess.bytes_heard} bytes that no known protocol decodes (garbage, " \
+                        "another device or another baud rate)"
+    return guess

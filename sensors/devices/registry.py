@@ -1,0 +1,18 @@
+"""The device kinds Oasis can bridge, by name (the ``DEVICE`` argument of ``oasis bridge``)."""
+
+from __future__ import annotations
+
+from sensors.devices import cms50d, cyton, gsr, thinkgear
+from sensors.devices.base import DeviceSpec
+
+DEVICES: dict[str, DeviceSpec] = {
+    spec.name: spec for spec in (cyton.SPEC, thinkgear.SPEC, cms50d.SPEC, gsr.SPEC)
+}
+
+
+def get(name: str) -> DeviceSpec:
+    """The spec named ``name``; a KeyError that lists the known names otherwise."""
+    try:
+        return DEVICES[name]
+    except KeyError:
+        raise KeyError(f"unknown device {name!r}; known: {', '.join(DEVICES)}") from None

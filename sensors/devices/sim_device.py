@@ -1,0 +1,56 @@
+"""Serial-device emulators fed by the simulated officer of ``sensors/sim`` (``oasis sim --device``)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sensors.devices.base import EmulatedDevice
+from sensors.devices.emulator import PtyEmulator
+from sensors.devices.registry import get
+from sensors.devices.sources import Resampled, SignalSource
+from sensors.sim.cardiac import PpgGenerator
+from sensors.sim.eda import EdaGenerator
+from sensors.sim.eeg import EegGenerator
+from sensors.sim.state import Scenario
+
+DEVICE_NAMES = ("cyton", "thinkgear", "cms50d", "gsr")
+
+
+def sim_source(device: str, scenario: Scenario, seed: int = 0) -> SignalSource:
+    """The simulator signal a device emulates: 8-ch EEG (Cyton), Fp1 at 512 Hz (ThinkGear),
+    PPG at 60 Hz (CMS50D+), EDA in µS (GSR)."""
+    if device == "cyton":
+        return EegGenerator(scenario, seed)
+    if device == "thinkgear":
+        return Resampled(EegGenerator(scenario, seed), 512.0, channels=[0])
+    if device == "cms50d":
+        return Resampled(PpgGenerator(scenario, seed), 60.0)
+    if device == "gsr":
+        return EdaGenerator(scenario, seed)
+    raise KeyError(f"unknown device {device!r}; known: {', '.join(DEVICE_NAMES)}")
+
+
+def sim_device(device: str, scenario: Scenario, seed: int = 0) -> EmulatedDevice:
+    """An emulated ``device`` driven by the simulated officer."""
+    return get(device).make_emulator(sim_source(device, scenario, seed))
+
+
+def run_emulated_device(device: str, scenario: Scenario, seed: int, duration: float | None,
+                        link: str | None) -> int:
+    """Run the emulator until Ctrl-C or ``duration``; print its port path first."""
+    spec = get(device)
+    emulator = PtyEmulator(sim_device(device, scenario, seed), link=Path(link) if link else None).start()
+    print(f"oasis sim: emulating {spec.title} on {emulator.path}  (模拟串口设备 / emulated serial device)",
+          flush=True)
+    print(f"  open it with: oasis bridge {device} --port {emulator.path}", flush=True)
+    started = time.monotonic()
+    try:
+        while duration is None or time.monotonic() - started < duration:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    print(f"oasis sim: stopped; {emulator.bytes_written} bytes written", flush=True)
+    return 0

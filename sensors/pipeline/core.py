@@ -1,0 +1,126 @@
+"""The compute core of the real-time pipeline: a plain list of extractors, no LSL.
+
+Samples of each stream kind go to the extractors of that kind; at the update rate the pipeline
+merges their snapshots into one :class:`~sensors.types.FeatureSnapshot` over the whole FEATURES
+vocabulary (NaN and a ``bad`` verdict for what nobody measures). Each update carries the LSL time
+of the newest sample it used and the local time that sample arrived, for latency.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sensors.features.base import Extractor, ExtractorOutput
+from sensors.features.eda import EDAExtractor
+from sensors.features.eeg_extractor import EEGExtractor
+from sensors.types import FEATURES, FeatureSnapshot, Level, StreamKind, Verdict
+
+ExtractorFactory = Callable[[float, Sequence[str]], Extractor]
+
+# One line per extractor: the stream kind it reads and how to build it from (rate, channel labels).
+EXTRACTORS: dict[StreamKind, ExtractorFactory] = {
+    StreamKind.EEG: lambda fs, labels: EEGExtractor(fs, labels),
+    StreamKind.EDA: lambda fs, labels: EDAExtractor(fs),
+}
+
+
+@dataclass(frozen=True)
+class Update:
+    """One pipeline output: the merged features and the arrival time of the newest sample used."""
+
+    snapshot: FeatureSnapshot
+    arrival: float  # local clock when the newest sample used was received (NaN: none used)
+
+
+class _Fed:
+    """An extractor with the arrival times of what it was fed: (newest timestamp, arrival) per push."""
+
+    def __init__(self, extractor: Extractor) -> None:
+        self.extractor = extractor
+        self.arrivals: deque[tuple[float, float]] = deque(maxlen=512)
+
+    def arrival_of(self, t: float) -> float:
+        for newest, arrival in self.arrivals:
+            if newest >= t:
+                return arrival
+        return math.nan
+
+
+class FeaturePipeline:
+    """Route samples to extractors by stream kind and merge their snapshots."""
+
+    def __init__(self, extractors: Sequence[Extractor] = ()) -> None:
+        self._fed = [_Fed(e) for e in extractors]
+
+    @property
+    def extractors(self) -> list[Extractor]:
+        return [f.extractor for f in self._fed]
+
+    def add(self, extractor: Extractor) -> None:
+        self._fed.append(_Fed(extractor))
+
+    def remove_kind(self, kind: StreamKind) -> None:
+        """Drop the extractors of one kind (its source went away or was replaced)."""
+        self._fed = [f for f in self._fed if f.extractor.kind != kind]
+
+    def push(self, kind: StreamKind, samples: np.ndarray, timestamps: np.ndarray, arrival: float) -> None:
+        """Feed new samples of one stream kind, received at local time ``arrival``."""
+        stamps = np.asarray(timestamps, dtype=float)
+        if stamps.size == 0:
+            return
+        for fed in self._fed:
+            if fed.extractor.kind == kind:
+                fed.extractor.push(samples, stamps)
+                fed.arrivals.append((float(stamps[-1]), arrival))
+
+    def update(self) -> Update:
+        """Snapshot every extractor and merge: per feature, the value with the best verdict wins
+        (earlier extractors first on ties); NaN with a ``bad`` verdict when none has it."""
+        values = dict.fromkeys(FEATURES, math.nan)
+        quality: dict[str, Verdict] = {name: Verdict(Level.BAD, "no source") for name in FEATURES}
+        newest, arrival = math.nan, math.nan
+        for fed in self._fed:
+            out: ExtractorOutput = fed.extractor.snapshot()
+            for name, value in out.values.items():
+                if name not in values:
+                    continue
+                verdict = out.quality.get(name, Verdict(Level.BAD, "no verdict"))
+                if math.isnan(value) and verdict.level != Level.BAD:
+                    verdict = Verdict(Level.BAD, verdict.reason or "not available")
+                if _better(value, verdict, values[name], quality[name]):
+                    values[name], quality[name] = float(value), verdict
+            if math.isfinite(out.t) and not out.t <= newest:
+                newest, arrival = out.t, fed.arrival_of(out.t)
+        return Update(FeatureSnapshot(newest, values, quality), arrival)
+
+
+def _better(value: float, verdict: Verdict, old_value: float, old: Verdict) -> bool:
+    if math.isnan(old_value):
+        return not math.isnan(value) or old.reason == "no source"
+    return not math.isnan(value) and verdict.level.rank < old.level.rank
+
+
+class UpdateClock:
+    """Update slots at a fixed rate; a late loop skips the missed slots and counts them as dropped."""
+
+    def __init__(self, rate_hz: float, start: float) -> None:
+        if not (math.isfinite(rate_hz) and rate_hz > 0):
+            raise ValueError(f"update rate must be positive, got {rate_hz!r}")
+        self.period = 1.0 / rate_hz
+        self.next_due = start + self.period
+        self.dropped = 0
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_due
+
+    def advance(self, now: float) -> int:
+        """Move to the next slot after ``now``; returns how many slots were missed (dropped)."""
+        missed = int((now - self.next_due) // self.period)
+        self.dropped += missed
+        self.next_due += (missed + 1) * self.period
+        return missed

@@ -1,0 +1,267 @@
+"""The real-time session runtime: one LSL clock from sensors to scene.
+
+    registry ─▶ PipelineRunner (features at 10 Hz) ─▶ protocol engine step ─▶ SceneProcess (child)
+                                    │                        │
+                                    ▼                        ├─▶ SceneParams + Markers outlets
+                            Features outlet                  └─▶ session store (events, summaries)
+
+Everything but rendering runs in this process's loop; the renderer is a child process (see
+station/scene_process.py for the measurement behind that). The XDF recorder records the chosen raw
+streams, Features, SceneParams and Markers on its own threads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pylsl
+
+from protocols import engine
+from protocols.model import Protocol
+from sensors.lsl.discovery import find_infos
+from sensors.lsl.registry import SourceRegistry
+from sensors.pipeline.core import Update
+from sensors.pipeline.runner import PipelineRunner
+from sensors.types import FeatureSnapshot, Level, StreamKind
+from station.recording.markers import MarkerOutlet
+from station.recording.recorder import LslRecorder
+from station.scene_process import SceneProcess
+from station.store import SessionStatus, SessionStore
+
+log = logging.getLogger(__name__)
+
+HEART_METRICS = {
+    "hr", "rmssd", "sdnn", "pnn50", "lf", "hf", "lf_hf", "coherence", "resp_rate", "corrected_share",
+}
+EEG_METRICS = {"alpha_rel", "alpha_beta", "theta_alpha", "iaf", "faa"}
+EDA_METRICS = {"scl", "scr_rate"}
+SUMMARY_METRICS = ("hr", "rmssd", "coherence", "alpha_rel", "scl")
+
+
+def feedback_metrics(protocol: Protocol) -> set[str]:
+    """The feature names a protocol's mappings and reward read."""
+    metrics = {m.metric for m in protocol.mappings}
+    if protocol.reward is not None:
+        metrics.add(protocol.reward.metric)
+    return metrics
+
+
+def needed_kinds(protocol: Protocol) -> set[str]:
+    """Which sensors a protocol reads: 'heart', 'eeg', 'eda'."""
+    metrics = feedback_metrics(protocol)
+    kinds = set()
+    if metrics & HEART_METRICS or protocol.safety.hr_ceiling_bpm:
+        kinds.add("heart")
+    if metrics & EEG_METRICS:
+        kinds.add("eeg")
+    if metrics & EDA_METRICS:
+        kinds.add("eda")
+    return kinds
+
+
+class SceneParamsOutlet:
+    """Publishes what the runtime applies to the scene, one channel per parameter (type SceneParams)."""
+
+    def __init__(self, names: list[str], station_id: str) -> None:
+        self.names = names
+        info = pylsl.StreamInfo("OasisSceneParams", StreamKind.SCENE_PARAMS.value, len(names),
+                                pylsl.IRREGULAR_RATE, pylsl.cf_float32, f"oasis-sceneparams-{station_id}")
+        channels = info.desc().append_child("channels")
+        for name in names:
+            channel = channels.append_child("channel")
+            channel.append_child_value("label", name)
+            channel.append_child_value("unit", "normalised")
+        self.info = info
+        self._outlet = pylsl.StreamOutlet(info)
+
+    def push(self, params: dict[str, float], t: float) -> None:
+        self._outlet.push_sample([float(params.get(n, math.nan)) for n in self.names], t)
+
+
+@dataclass
+class _PhaseStats:
+    started: float
+    sums: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, snapshot: FeatureSnapshot) -> None:
+        for name in SUMMARY_METRICS:
+            value = snapshot.values.get(name, math.nan)
+            if math.isfinite(value) and snapshot.verdict(name).level is not Level.BAD:
+                self.sums[name] = self.sums.get(name, 0.0) + value
+                self.counts[name] = self.counts.get(name, 0) + 1
+
+    def summary(self, ended: float) -> dict[str, float]:
+        out = {name: self.sums[name] / self.counts[name] for name in self.sums}
+        out["duration_s"] = max(0.0, ended - self.started)
+        return out
+
+
+@dataclass
+class SessionOutcome:
+    """What a finished run reports back to the kiosk or the demo."""
+
+    session_uuid: str
+    status: SessionStatus
+    xdf_path: Path
+    updates: int
+    dropped_updates: int
+    stopped_reason: str | None
+    usable_fraction: float
+    scene_stats: dict = field(default_factory=dict)
+    last_params: dict[str, float] = field(default_factory=dict)
+
+
+class _Runner(PipelineRunner):
+    """The feature pipeline, handing every published update to the runtime as well."""
+
+    def __init__(self, registry: SourceRegistry, on_update: Callable[[Update], None], **kwargs) -> None:
+        super().__init__(registry, **kwargs)
+        self._on_update = on_update
+
+    def publish(self, update: Update) -> None:
+        super().publish(update)
+        self._on_update(update)
+
+
+class SessionRuntime:
+    """Runs one protocol session for one officer and stores it."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        registry: SourceRegistry,
+        protocol: Protocol,
+        scene: SceneProcess | None,
+        recordings_dir: Path,
+        station_id: str,
+        resonance_rate: float | None = None,
+        on_output: Callable[[engine.StepOutput], None] | None = None,
+    ) -> None:
+        self.store, self.registry, self.protocol, self.scene = store, registry, protocol, scene
+        self.recordings_dir = recordings_dir
+        self.station_id = station_id
+        self.resonance_rate = resonance_rate
+        self.on_output = on_output
+        self.stop_requested = threading.Event()
+
+    def run(self, officer_code: str, pre_stress: int | None, pre_mood: int | None,
+            max_seconds: float | None = None) -> SessionOutcome:
+        """Run the protocol to its end (or a stop, a safety stop, ``max_seconds``); return the outcome."""
+        names = self.scene.names if self.scene else sorted(engine.neutral_snapshot(self.protocol))
+        markers = MarkerOutlet(self.station_id)
+        params_outlet = SceneParamsOutlet(names, self.station_id)
+        sid = self.store.start_session(officer_code, self.protocol.id, pre_stress=pre_stress,
+                                       pre_mood=pre_mood)
+        xdf_path = self.recordings_dir / f"{sid}.xdf"
+        self.recordings_dir.mkdir(parents=True, exist_ok=True)
+        self.store.set_xdf_path(sid, xdf_path)
+
+        engine_state: list[engine.EngineState] = []  # started at the first feature update
+        phases: dict[str, _PhaseStats] = {}
+        current: list[str] = []
+        tally = {"updates": 0, "usable": 0}
+        metrics = sorted(feedback_metrics(self.protocol)) or ["hr"]
+        last: list[engine.StepOutput] = []
+
+        def on_update(update: Update) -> None:
+            snapshot = update.snapshot
+            now = pylsl.local_clock()
+            if not engine_state:
+                engine_state.append(engine.start(self.protocol, now, self.resonance_rate))
+            out = engine.step(self.protocol, engine_state[0], now, snapshot, self.stop_requested.is_set())
+            last[:] = [out]
+            if self.scene is not None:
+                self.scene.set_params(out.params)
+            params_outlet.push(out.params, now)
+            for event in out.events:
+                markers.push(event.kind, marker_detail(event), event.t)
+                self.store.add_event(sid, event.kind, event.data, lsl_time=event.t)
+            if not current or out.phase != current[0]:
+                if current and current[0] in phases:
+                    self.store.record_phase_summary(sid, current[0], phases[current[0]].summary(now))
+                current[:] = [out.phase]
+                phases.setdefault(out.phase, _PhaseStats(now))
+            phases[out.phase].add(snapshot)
+            tally["updates"] += 1
+            if all(snapshot.verdict(m).level is not Level.BAD for m in metrics):
+                tally["usable"] += 1
+            if self.on_output is not None:
+                self.on_output(out)
+
+        runner = _Runner(self.registry, on_update, source_id=f"oasis-features-{self.station_id}")
+        recorder = None
+        try:
+            recorder = self._start_recorder(xdf_path, markers, params_outlet)
+            runner.start()
+            started = time.monotonic()
+            while not (last and (last[0].finished or last[0].stopped)):
+                if max_seconds is not None and time.monotonic() - started > max_seconds:
+                    self.stop_requested.set()
+                runner.step()
+                time.sleep(max(0.0, min(runner.clock.next_due - pylsl.local_clock(), 0.025)))
+        finally:
+            ended = pylsl.local_clock()
+            if current and current[0] in phases:
+                self.store.record_phase_summary(sid, current[0], phases[current[0]].summary(ended))
+            usable = tally["usable"] / tally["updates"] if tally["updates"] else 0.0
+            self.store.set_data_quality(sid, _quality(usable, runner))
+            if recorder is not None:
+                recorder.stop()
+            scene_stats = self.scene.stop() if self.scene is not None else {}
+            runner.close()
+        out = last[0] if last else None
+        completed = out is not None and out.finished and not out.stopped
+        status = SessionStatus.COMPLETED if completed else SessionStatus.ABORTED
+        self.store.finish_session(sid, status)
+        return SessionOutcome(
+            session_uuid=sid, status=status, xdf_path=xdf_path, updates=runner.updates,
+            dropped_updates=runner.dropped, stopped_reason=out.stopped if out else "no features",
+            usable_fraction=usable, scene_stats=scene_stats, last_params=dict(out.params) if out else {},
+        )
+
+    def _start_recorder(self, path: Path, markers: MarkerOutlet,
+                        params_outlet: SceneParamsOutlet) -> LslRecorder | None:
+        """Record the chosen raw sources plus our own outlets (found again by source_id)."""
+        source_ids = [inlet.description.source_id for inlet in self.registry.chosen().values()]
+        source_ids += [f"oasis-features-{self.station_id}", markers.info.source_id(),
+                       params_outlet.info.source_id()]
+        infos = [info for sid in source_ids if sid
+                 for info in find_infos(source_id=sid, timeout=5.0, minimum=1)]
+        if not infos:
+            log.warning("nothing to record")
+            return None
+        return LslRecorder(path, infos).start()
+
+
+def marker_detail(event: engine.Event) -> str:
+    """Short marker text for an engine event: the phase id, the pacer cue, 'key=value' pairs…"""
+    data = event.data
+    if event.kind == "phase":
+        return str(data.get("id", ""))
+    if event.kind == "pacer":
+        return str(data.get("cue", ""))
+    scalars = {k: v for k, v in data.items()
+               if isinstance(v, str | int | float | bool) and not k.startswith("instr")}
+    return json.dumps(scalars, ensure_ascii=False, separators=(",", ":")) if scalars else ""
+
+
+def _quality(usable: float, runner: PipelineRunner) -> dict:
+    verdict = "green" if usable >= 0.9 else "amber" if usable >= 0.6 else "red"
+    notes = []
+    if runner.dropped:
+        notes.append(f"{runner.dropped} feature updates dropped")
+    if runner.lost_samples:
+        notes.append(f"{runner.lost_samples} samples lost")
+    for source in runner.sources.values():
+        gaps = source.inlet.status().gaps
+        if gaps:
+            notes.append(f"{source.kind.value}: {gaps} gaps")
+    return {"verdict": verdict, "usable_fraction": round(usable, 4), "notes": "; ".join(notes)}

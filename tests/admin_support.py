@@ -1,0 +1,184 @@
+"""Helpers for the admin_web and station.sync tests: a throwaway PostgreSQL server, an admin server
+in a subprocess (so it can be killed), free ports and pairing shortcuts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine, update
+
+from admin_web import db
+
+REPO = Path(__file__).resolve().parents[1]
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(condition, timeout: float = 30.0, interval: float = 0.05, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
+    """Poll ``condition()`` until it is truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@contextmanager
+def postgres_server() -> Iterator[str | None]:
+    """A throwaway PostgreSQL 15 on 127.0.0.1; yields its URL, or None (with the reason printed) when it
+    cannot start here. Run as the ``postgres`` user when the tests run as root."""
+    if not (PG_BIN / "initdb").exists():
+        yield None
+        return
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    tmp = Path(tempfile.mkdtemp(prefix="oasis-pg-"))
+    if as_root:
+        shutil.chown(tmp, "postgres")
+    data, port = tmp / "data", free_port()
+    try:
+        subprocess.run(
+            [
+                *prefix,
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "oasis",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        subprocess.run(
+            [
+                *prefix,
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(tmp / "log"),
+                "-o",
+                f"-p {port} -h 127.0.0.1 -k {tmp} -c fsync=off",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=90,
+        )
+    except (subprocess.SubprocessError, OSError) as exc:
+        print(f"PostgreSQL could not start: {exc}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        yield None
+        return
+    try:
+        yield f"postgresql://oasis@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def approve(engine: Engine, station_id: str) -> None:
+    """What an admin's click on Approve does (tests of the web flow click it for real)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(db.stations)
+            .where(db.stations.c.id == station_id, db.stations.c.status == "pending")
+            .values(status="approved", approved_by="test", token_issued=False)
+        )
+
+
+def pair(client: httpx.Client | object, engine: Engine, station_id: str, base: str = "") -> str:
+    """Pair ``station_id`` through the API (approving it in between); returns its token."""
+    claim = f"claim-{station_id}-" + "x" * 32
+    body = {"station_id": station_id, "name": station_id, "software_version": "0.1.0", "claim": claim}
+    assert client.post(f"{base}/api/v1/pair", json=body).json()["status"] == "pending"  # type: ignore[attr-defined]
+    approve(engine, station_id)
+    token = client.post(f"{base}/api/v1/pair", json=body).json()["token"]  # type: ignore[attr-defined]
+    assert token
+    return str(token)
+
+
+class ServerProcess:
+    """``oasis admin serve`` in a subprocess on a loopback port; can be killed and started again."""
+
+    def __init__(self, db_url: str, port: int | None = None) -> None:
+        self.db_url, self.port = db_url, port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ServerProcess:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "station.cli",
+                "admin",
+                "serve",
+                "--db",
+                self.db_url,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-zeroconf",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+        def up() -> bool:
+            assert self.proc is not None and self.proc.poll() is None, self.proc.stderr.read().decode()  # type: ignore[union-attr]
+            try:
+                return httpx.get(f"{self.url}/login", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(up, 60, 0.1, "the admin server to answer")
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, like a power cut."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(30)

@@ -1,0 +1,82 @@
+"""The pipeline's compute core without LSL: routing, merging, timestamps, dropped-update counting."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sensors.features.base import ExtractorOutput
+from sensors.features.eda import EDAExtractor
+from sensors.features.eeg_extractor import EEGExtractor
+from sensors.pipeline.core import EXTRACTORS, FeaturePipeline, UpdateClock
+from sensors.types import FEATURES, Level, StreamKind, Verdict
+
+
+def eeg_chunk(start: int, n: int, fs: float = 250.0, channels: int = 2) -> np.ndarray:
+    t = (start + np.arange(n)) / fs
+    rng = np.random.default_rng(start)
+    return 20 * np.sin(2 * np.pi * 10 * t)[:, None] + 5 * rng.standard_normal((n, channels))
+
+
+def test_routes_by_kind_and_reports_every_feature() -> None:
+    pipeline = FeaturePipeline([EEGExtractor(250.0, ["O1", "O2"]), EDAExtractor(32.0)])
+    for i in range(0, 2500, 25):  # 10 s of EEG, in 0.1 s chunks
+        stamps = 100.0 + (i + np.arange(25)) / 250.0
+        pipeline.push(StreamKind.EEG, eeg_chunk(i, 25), stamps, arrival=stamps[-1] + 0.001)
+    eda_t = 100.0 + np.arange(320) / 32.0
+    pipeline.push(StreamKind.EDA, (5 + 0.01 * np.sin(eda_t))[:, None], eda_t, arrival=eda_t[-1] + 0.002)
+    update = pipeline.update()
+    snapshot = update.snapshot
+    assert set(snapshot.values) == set(FEATURES)
+    assert snapshot.verdict("alpha_rel").level == Level.GOOD and snapshot.values["alpha_rel"] > 0.5
+    assert snapshot.verdict("scl").level == Level.GOOD
+    assert snapshot.values["scl"] == pytest.approx(5, abs=0.05)
+    assert math.isnan(snapshot.values["hr"]) and snapshot.verdict("hr").reason == "no source"
+    # t is the newest sample used by any extractor (EDA here: EEG windows end on the 0.25 s hop grid)
+    assert snapshot.t == pytest.approx(eda_t[-1])
+    assert update.arrival == pytest.approx(eda_t[-1] + 0.002)
+
+
+class _Fixed:
+    """A trivial extractor with a fixed output, to check how the pipeline merges competing values."""
+
+    kind = StreamKind.ECG
+
+    def __init__(self, hr: float, verdict: Verdict) -> None:
+        self.output = ExtractorOutput({"hr": hr}, {"hr": verdict}, 1.0)
+
+    def push(self, samples: np.ndarray, timestamps: np.ndarray) -> None:
+        pass
+
+    def snapshot(self) -> ExtractorOutput:
+        return self.output
+
+
+def test_merge_prefers_the_better_verdict_and_never_reports_nan_as_good() -> None:
+    degraded = _Fixed(61.0, Verdict(Level.DEGRADED, "noisy"))
+    good = _Fixed(60.0, Verdict.good())
+    nan_good = _Fixed(math.nan, Verdict.good())
+    snapshot = FeaturePipeline([degraded, good, nan_good]).update().snapshot
+    assert snapshot.values["hr"] == 60.0 and snapshot.verdict("hr").level == Level.GOOD
+    only_nan = FeaturePipeline([nan_good]).update().snapshot
+    assert math.isnan(only_nan.values["hr"]) and only_nan.verdict("hr").level == Level.BAD
+
+
+def test_update_clock_drops_missed_slots_instead_of_catching_up() -> None:
+    clock = UpdateClock(10.0, start=0.0)
+    assert not clock.due(0.05) and clock.due(0.1)
+    assert clock.advance(0.1) == 0 and clock.next_due == pytest.approx(0.2)
+    assert clock.advance(0.55) == 3  # slots 0.2, 0.3, 0.4 were missed; 0.5 is served now
+    assert clock.next_due == pytest.approx(0.6) and clock.dropped == 3
+    with pytest.raises(ValueError):
+        UpdateClock(0.0, start=0.0)
+
+
+def test_every_registered_extractor_builds_and_matches_its_kind() -> None:
+    for kind, factory in EXTRACTORS.items():
+        extractor = factory(250.0, ["O1", "O2"])
+        assert extractor.kind == kind
+        out = extractor.snapshot()
+        assert set(out.values) <= set(FEATURES)

@@ -1,0 +1,137 @@
+"""`oasis pipeline` end to end over real LSL: real outlets → pipeline subprocess → Features stream read
+back by a real inlet, and the --json lines on stdout."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pylsl
+import pytest
+
+from sensors.types import FEATURES
+from station.cli import main
+from tests.lsl_helpers import unique
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class SignalPusher:
+    """Pushes a physiological-looking signal (EEG: 10 Hz alpha + noise in µV; EDA: ~5 µS) in real time."""
+
+    def __init__(self, kind: str, channels: int, rate: float, labels: list[str], unit: str) -> None:
+        info = pylsl.StreamInfo(unique(kind), kind, channels, rate, pylsl.cf_float32, unique("src"))
+        chans = info.desc().append_child("channels")
+        for label in labels:
+            ch = chans.append_child("channel")
+            ch.append_child_value("label", label)
+            ch.append_child_value("unit", unit)
+        self.kind, self.rate, self.channels = kind, rate, channels
+        self.outlet = pylsl.StreamOutlet(info)
+        self.sent = 0
+        self._stop = threading.Event()
+        self._rng = np.random.default_rng(0)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _signal(self, n: int) -> np.ndarray:
+        t = (self.sent + np.arange(n)) / self.rate
+        if self.kind == "EEG":
+            alpha = 20 * np.sin(2 * np.pi * 10 * t)[:, None]
+            return alpha + 5 * self._rng.standard_normal((n, self.channels))
+        return (5 + 0.2 * np.sin(2 * np.pi * 0.05 * t))[:, None].repeat(self.channels, 1)
+
+    def _run(self) -> None:
+        chunk = max(1, int(self.rate / 50))
+        start = pylsl.local_clock()
+        while not self._stop.is_set():
+            due = start + (self.sent + chunk) / self.rate
+            wait = due - pylsl.local_clock()
+            if wait > 0:
+                self._stop.wait(wait)
+                continue
+            stamps = start + (self.sent + np.arange(1, chunk + 1)) / self.rate
+            self.outlet.push_chunk(self._signal(chunk).astype(np.float32), stamps.tolist())
+            self.sent += chunk
+
+    def __enter__(self) -> SignalPusher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def pipeline(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "station.cli", "pipeline", *args],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_pipeline_publishes_features_and_json() -> None:
+    name = unique("Features")
+    eeg = SignalPusher("EEG", 4, 250.0, ["O1", "O2", "F3", "F4"], "microvolts")
+    eda = SignalPusher("EDA", 1, 32.0, ["EDA"], "microsiemens")
+    with eeg, eda:
+        proc = pipeline("--json", "--duration", "12", "--name", name)
+        found = pylsl.resolve_byprop("name", name, minimum=1, timeout=20)
+        assert found, "the Features stream did not appear"
+        inlet = pylsl.StreamInlet(found[0])
+        info = inlet.info(timeout=10)
+        assert info.type() == "Features" and info.channel_count() == len(FEATURES)
+        channel = info.desc().child("channels").child("channel")
+        labels, units = [], []
+        while not channel.empty():
+            labels.append(channel.child_value("label"))
+            units.append(channel.child_value("unit"))
+            channel = channel.next_sibling()
+        assert labels == list(FEATURES) and units == [f.unit for f in FEATURES.values()]
+        received: list[tuple[list[float], float]] = []
+        alpha = labels.index("alpha_rel")
+        deadline = pylsl.local_clock() + 25
+        while pylsl.local_clock() < deadline:
+            sample, stamp = inlet.pull_sample(timeout=1.0)
+            if sample is not None:
+                received.append((sample, stamp))
+                if math.isfinite(sample[alpha]) and len(received) > 20:
+                    break
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert received and math.isfinite(received[-1][0][alpha]) and received[-1][0][alpha] > 0.5
+    assert math.isnan(received[-1][0][labels.index("hr")])  # no ECG/PPG: NaN, never a made-up number
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) >= 50  # ~10 Hz for 12 s, minus start-up
+    assert all(set(line) == {"t", "features", "quality", "latency_ms"} for line in lines)
+    last = lines[-1]
+    assert set(last["features"]) == set(FEATURES) and set(last["quality"]) == set(FEATURES)
+    assert last["features"]["alpha_rel"] > 0.5 and last["quality"]["alpha_rel"]["level"] == "good"
+    assert last["features"]["scl"] == pytest.approx(5, abs=0.3)
+    assert last["features"]["hr"] is None and last["quality"]["hr"]["level"] == "bad"
+    assert last["latency_ms"] is not None and last["latency_ms"] >= 0
+    assert abs(last["t"] - pylsl.local_clock()) < 60  # an LSL timestamp on this machine's clock
+    assert "updates" in err and "dropped" in err
+
+
+def test_pipeline_drops_updates_it_cannot_keep_up_with() -> None:
+    with SignalPusher("EEG", 8, 500.0, [f"C{i}" for i in range(8)], "microvolts"):
+        proc = pipeline("--rate", "1000", "--duration", "6", "--name", unique("Features"))
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    summary = err.strip().splitlines()[-1]
+    dropped = int(summary.split(" dropped")[0].rsplit(" ", 1)[-1])
+    assert dropped > 0, summary
+
+
+@pytest.mark.parametrize("args", [["--rate", "0"], ["--duration", "-1"], ["--rate", "nan"]])
+def test_bad_arguments_get_one_line_and_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pipeline", *args]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

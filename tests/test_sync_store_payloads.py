@@ -1,0 +1,45 @@
+"""The store's outbox payloads, translated, are valid wire_v1 uploads (real SQLite store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from admin_web import wire_v1
+from station.store import SessionStatus, SessionStore
+from station.sync.store_payloads import to_wire
+
+
+def test_session_and_calibration_payloads_validate(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "station.db", station_id="st-1")
+    code = store.new_officer()
+    sid = store.start_session(code, "quick-reset", pre_stress=7, pre_mood=2)
+    store.add_event(sid, "phase", {"phase": "baseline"}, lsl_time=12.5)
+    store.record_phase_summary(sid, "baseline", {"hr": 72.0, "rmssd": 35.5, "duration_s": 60.0})
+    store.set_data_quality(sid, {"verdict": "good", "usable_fraction": 0.97, "notes": "ECG gap 1.2 s"})
+    store.finish_session(sid, SessionStatus.COMPLETED)
+    store.set_post_ratings(sid, stress=3, mood=4)
+    store.add_calibration("tech1", "eda", {"sensor": "eda", "zero_uS": 0.01, "passed": True})
+
+    items = [to_wire(i) for i in store.pending(10)]
+    batch = wire_v1.UploadBatch.model_validate({
+        "sessions": [i.payload for i in items if i.kind == "session"],
+        "calibrations": [i.payload for i in items if i.kind == "calibration"],
+    })
+    session = batch.sessions[0]
+    assert str(session.uuid) == sid and session.status == "completed"
+    assert (session.ratings.stress_pre, session.ratings.stress_post) == (7, 3)
+    assert session.phases[0].phase == "baseline" and session.phases[0].duration_s == 60.0
+    assert session.phases[0].metrics == {"hr": 72.0, "rmssd": 35.5}
+    assert session.data_quality.verdict == "green"
+    assert [e.kind for e in session.events][:2] == ["session_start", "phase"]
+    assert batch.calibrations[0].result == "pass" and batch.calibrations[0].values == {"zero_uS": 0.01}
+
+
+def test_interrupted_session_is_incomplete_on_the_wire(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "station.db", station_id="st-1")
+    sid = store.start_session(store.new_officer(), "alpha-relax")
+    store.interrupt_running()
+    item = to_wire(store.pending(10)[0])
+    summary = wire_v1.SessionSummary.model_validate(item.payload)
+    assert str(summary.uuid) == sid and summary.status == "incomplete"
+    assert summary.data_quality.verdict == "red"  # nothing was summarised: not claimed good
