@@ -200,3 +200,34 @@ def test_invalid_code_is_never_checked_in() -> None:
     assert isinstance(model.tap("submit_code", f.Screen.CHECK_IN), f.Touch)
     with pytest.raises(InvalidOfficerCode):
         normalise("0000000")
+
+
+def test_kiosk_window_turns_touches_into_effects(window) -> None:
+    from station.kiosk.app import KioskApp
+
+    now = [0.0]
+    received: list = []
+    model, flow = make_model("zh-CN"), f.SessionFlow()
+    app = KioskApp(flow, model, received.extend, window=window, clock=lambda: now[0])
+    try:
+        window.switch_to()
+        width, height = window.get_framebuffer_size()
+
+        def touch(action: str) -> None:
+            app.on_draw()
+            x, y = _centre(app.widgets, action)
+            window.dispatch_event("on_mouse_press", x, height - y, pyglet.window.mouse.LEFT, 0)
+            window.dispatch_events()  # the window queues events until its loop runs
+
+        touch("begin")
+        assert flow.screen is f.Screen.CHECK_IN
+        touch("new_code")
+        touch("submit_code")
+        assert flow.screen is f.Screen.PROGRAM and flow.context.officer_code == model.issued_code
+        now[0] = 1000.0  # nobody touches the screen: back to the attract screen
+        app.tick()
+        assert flow.screen is f.Screen.IDLE and received[-1] == f.ReturnedToIdle("timeout")
+        assert model.issued_code == ""  # the previous officer's code is not left on screen
+        assert width == 1920
+    finally:
+        window.remove_handlers(on_draw=app.on_draw, on_mouse_press=app.on_mouse_press)
