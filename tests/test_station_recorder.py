@@ -44,10 +44,14 @@ def outlet(
     return pylsl.StreamOutlet(info)
 
 
-def resolve(name: str) -> pylsl.StreamInfo:
-    found = pylsl.resolve_byprop("name", name, 1, 30.0)
-    assert found, f"stream {name} not found"
-    return found[0]
+def resolve(name: str, timeout: float = 90.0) -> pylsl.StreamInfo:
+    """Resolve by name, asking again every 5 s (a query can go unanswered on a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = pylsl.resolve_byprop("name", name, 1, 5.0)
+        if found:
+            return found[0]
+    raise AssertionError(f"stream {name} not found in {timeout:g} s")
 
 
 def load(path: Path) -> dict[str, dict]:

@@ -1,0 +1,62 @@
+"""The kiosk window: draws the current screen, turns touches into flow events, ticks the flow,
+and hands every effect to the runtime through ``on_effects``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pyglet
+
+from station import flow as f
+from station.kiosk.layout import Widget, layout
+from station.kiosk.model import KioskModel
+from station.kiosk.render import draw, hit
+
+
+class KioskApp:
+    """One kiosk window (full screen on the station monitor; any size headless in tests)."""
+
+    def __init__(
+        self,
+        flow: f.SessionFlow,
+        model: KioskModel,
+        on_effects: Callable[[list[f.Effect]], None],
+        *,
+        window: pyglet.window.Window | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.flow, self.model, self.on_effects, self.clock = flow, model, on_effects, clock
+        self.window = window or pyglet.window.Window(fullscreen=True, caption="Oasis 减压驿站")
+        self.widgets: list[Widget] = []
+        self.window.push_handlers(on_draw=self.on_draw, on_mouse_press=self.on_mouse_press)
+
+    def on_draw(self) -> None:
+        width, height = self.window.get_framebuffer_size()
+        self.widgets = layout(self.model, self.flow, self.clock(), width, height)
+        draw(self.widgets, height)
+
+    def on_mouse_press(self, x: int, y: int, button: int, modifiers: int) -> None:
+        """A touch (touch screens arrive as mouse presses), in window coordinates from the bottom."""
+        ratio = self.window.get_pixel_ratio()
+        height = self.window.get_framebuffer_size()[1]
+        action = hit(self.widgets, x * ratio, height - y * ratio)
+        if not action:
+            return
+        event = self.model.tap(action, self.flow.screen)
+        if event is not None:
+            self._apply(self.flow.handle(event, self.clock()))
+
+    def tick(self, dt: float = 0.0) -> None:
+        """Advance the flow's clock (scheduled at 10 Hz by ``run``)."""
+        self._apply(self.flow.tick(self.clock()))
+
+    def run(self) -> None:
+        pyglet.clock.schedule_interval(self.tick, 0.1)
+        pyglet.app.run()
+
+    def _apply(self, effects: list[f.Effect]) -> None:
+        if any(isinstance(e, f.ReturnedToIdle) for e in effects):
+            self.model.reset()
+        if effects:
+            self.on_effects(effects)

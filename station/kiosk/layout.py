@@ -1,0 +1,207 @@
+"""Pure layout: what each kiosk screen shows, where, at a given window size. No drawing here, so
+sizes, touch targets and texts are testable without a display.
+
+Units: ``u`` is 1 % of the window height; boxes are in pixels with a top-left origin (the renderer
+flips them for OpenGL). Buttons are at least 10u tall (80 px on an 800-line monitor, ~14 mm on a
+21" touch screen): large touch targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from station.flow import Screen, SessionFlow
+from station.kiosk.model import KioskModel
+from station.kiosk.texts import TEXTS, text
+from station.store.officer_codes import ALPHABET
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float  # top edge, from the top of the window
+    w: float
+    h: float
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x <= px <= self.x + self.w and self.y <= py <= self.y + self.h
+
+
+@dataclass(frozen=True)
+class Widget:
+    kind: str  # "title" | "text" | "button" | "entry"
+    box: Box
+    text: str
+    font_px: float
+    action: str = ""  # buttons: what a tap does (see KioskModel.tap)
+    style: str = "normal"  # "primary" | "selected" | "disabled" | "good" | "degraded" | "bad" | "notice"
+    align: str = "center"  # "left" | "center"
+
+
+class _Grid:
+    """Layout helper bound to one window size."""
+
+    def __init__(self, width: float, height: float, language: str) -> None:
+        self.w, self.h, self.lang = width, height, language
+        self.u = height / 100
+        self.m = max(4 * self.u, width * 0.03)
+        self.items: list[Widget] = []
+
+    def t(self, key: str, **values: object) -> str:
+        return text(key, self.lang, **values)
+
+    def add(
+        self, kind: str, x: float, y: float, w: float, h: float, label: str, font_u: float, **kw: str
+    ) -> None:
+        self.items.append(Widget(kind, Box(x, y * self.u, w, h * self.u), label, font_u * self.u, **kw))
+
+    def title(self, label: str, y: float = 4, h: float = 9, font_u: float = 5.0) -> None:
+        self.add("title", self.m, y, self.w - 2 * self.m, h, label, font_u)
+
+    def line(self, label: str, y: float, h: float = 5, font_u: float = 2.8, **kw: str) -> None:
+        self.add("text", self.m, y, self.w - 2 * self.m, h, label, font_u, **kw)
+
+    def row(self, y: float, h: float, labels: list[tuple[str, str, str]], font_u: float = 3.4,
+            gap_u: float = 1.5, x0: float | None = None, width: float | None = None) -> None:
+        """Buttons side by side: (label, action, style) each."""
+        x0 = self.m if x0 is None else x0
+        width = (self.w - 2 * self.m) if width is None else width
+        gap = gap_u * self.u
+        bw = (width - gap * (len(labels) - 1)) / len(labels)
+        for i, (label, action, style) in enumerate(labels):
+            self.add("button", x0 + i * (bw + gap), y, bw, h, label, font_u, action=action, style=style)
+
+    def footer(self, right: list[tuple[str, str, str]]) -> None:
+        fw = 0.22 * self.w
+        self.add("button", self.m, 86, fw, 10, self.t("language"), 3.4, action="language")
+        for i, (label, action, style) in enumerate(reversed(right)):
+            x = self.w - self.m - (i + 1) * fw - i * 1.5 * self.u
+            self.add("button", x, 86, fw, 10, label, 3.4, action=action, style=style)
+
+
+def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height: int) -> list[Widget]:
+    """The widgets of the current screen."""
+    g = _Grid(width, height, model.language)
+    screen = flow.screen
+    if screen is Screen.IDLE and model.pin_pad:
+        _pin_pad(g, model)
+    elif screen is Screen.IDLE:
+        g.title(g.t("attract_title"), y=26, h=12, font_u=7.0)
+        g.line(g.t("attract_hint"), y=40, h=6, font_u=3.4)
+        g.row(54, 14, [(g.t("begin"), "begin", "primary")], font_u=5.0, x0=0.3 * width, width=0.4 * width)
+        g.footer([(g.t("technician"), "technician", "normal")])
+    elif screen is Screen.CHECK_IN:
+        _check_in(g, model)
+    elif screen is Screen.PROGRAM:
+        g.title(g.t("program_title"))
+        columns = 2
+        for i, p in enumerate(model.programs[:8]):
+            col, r = i % columns, i // columns
+            bw = (width - 2 * g.m - 1.5 * g.u) / columns
+            minutes = g.t("minutes", n=round((p.baseline_s + p.session_s) / 60))
+            label = f"{p.title(model.language)} · {minutes}"
+            g.add("button", g.m + col * (bw + 1.5 * g.u), 16 + r * 16, bw, 13, label, 3.0,
+                  action=f"program:{p.id}")
+        g.footer([(g.t("back"), "stop", "normal")])
+    elif screen in (Screen.PRE_RATING, Screen.POST_RATING):
+        _rating(g, model, post=screen is Screen.POST_RATING)
+    elif screen is Screen.SENSOR_CHECK:
+        _sensor_check(g, model)
+    elif screen in (Screen.BASELINE, Screen.SESSION):
+        _running(g, flow, now)
+    elif screen is Screen.SUMMARY:
+        g.title(g.t("summary_title"))
+        lines = model.summary.get(model.language) or [g.t("summary_none")]
+        for i, line in enumerate(lines[:7]):
+            g.line(line, y=17 + i * 8, h=7, font_u=3.4, align="left")
+        g.row(74, 10, [(g.t("done"), "done", "primary")], x0=0.35 * width, width=0.3 * width)
+        g.footer([])
+    elif screen is Screen.TECHNICIAN:
+        g.title(g.t("technician_title"))
+        _sensor_rows(g, model, with_fixes=False)
+        g.footer([(g.t("exit_technician"), "tech_exit", "primary")])
+    return g.items
+
+
+def _pin_pad(g: _Grid, model: KioskModel) -> None:
+    g.title(g.t("pin_title"))
+    g.add("entry", 0.3 * g.w, 14, 0.4 * g.w, 9, "● " * len(model.pin_entry), 5.0)
+    if model.notice:
+        g.line(g.t(model.notice), y=23.5, h=4, font_u=2.6, style="notice")
+    keys = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]
+    for r, digits in enumerate(keys):
+        g.row(28 + r * 12.5, 11, [(d, f"pin_key:{d}", "normal") for d in digits],
+              font_u=4.5, x0=0.3 * g.w, width=0.4 * g.w)
+    g.row(65.5, 11, [(g.t("delete"), "pin_delete", "normal"), ("0", "pin_key:0", "normal"),
+                     (g.t("confirm"), "pin_ok", "primary")], font_u=3.4, x0=0.3 * g.w, width=0.4 * g.w)
+    g.footer([(g.t("back"), "pin_cancel", "normal")])
+
+
+def _check_in(g: _Grid, model: KioskModel) -> None:
+    g.title(g.t("check_in_title"))
+    g.line(g.t("check_in_hint"), y=12.5, h=4.5, font_u=2.6)
+    shown = model.code_entry[:4] + ("-" + model.code_entry[4:] if len(model.code_entry) > 4 else "")
+    g.add("entry", 0.25 * g.w, 18, 0.5 * g.w, 10, shown or "_", 6.0)
+    if model.notice == "your_new_code":
+        g.line(g.t("your_new_code", code=model.issued_code[:4] + "-" + model.issued_code[4:]),
+               y=29, h=5, font_u=2.8, style="notice")
+    elif model.notice:
+        g.line(g.t(model.notice), y=29, h=5, font_u=2.8, style="notice")
+    columns = 9
+    for r in range(0, len(ALPHABET), columns):
+        keys = ALPHABET[r : r + columns]
+        width = (g.w - 2 * g.m) * len(keys) / columns
+        g.row(35 + (r // columns) * 12, 10.5, [(k, f"key:{k}", "normal") for k in keys], font_u=4.0,
+              width=width)
+    g.row(72, 11, [(g.t("delete"), "delete", "normal"), (g.t("new_code"), "new_code", "normal"),
+                   (g.t("confirm"), "submit_code", "primary")])
+    g.footer([(g.t("back"), "stop", "normal")])
+
+
+def _rating(g: _Grid, model: KioskModel, post: bool) -> None:
+    g.title(g.t("post_rating_title" if post else "pre_rating_title"))
+    g.line(g.t("stress_label"), y=15, font_u=3.0)
+    g.row(21, 12, [(str(n), f"stress:{n}", "selected" if model.stress == n else "normal") for n in range(11)],
+          font_u=3.8, gap_u=1.0)
+    g.line(g.t("mood_label"), y=38, font_u=3.0)
+    g.row(44, 12, [(g.t(f"mood_{n}"), f"mood:{n}", "selected" if model.mood == n else "normal")
+                   for n in range(1, 6)])
+    ready = model.stress is not None and model.mood is not None
+    buttons = [(g.t("skip"), "skip", "normal")] if post else []
+    buttons.append((g.t("next"), "rate", "primary" if ready else "disabled"))
+    g.row(64, 11, buttons, x0=0.3 * g.w, width=0.4 * g.w)
+    g.footer([(g.t("stop" if post else "back"), "stop", "normal")])
+
+
+def _sensor_rows(g: _Grid, model: KioskModel, with_fixes: bool) -> None:
+    if not model.sensors:
+        g.line(g.t("no_streams"), y=20, font_u=3.0, style="bad")
+    for i, s in enumerate(model.sensors[:6]):
+        y = 18 + i * 8.5
+        g.add("text", g.m, y, 0.12 * g.w, 7, s.kind, 3.0, align="left")
+        g.add("text", g.m + 0.13 * g.w, y, 0.14 * g.w, 7, g.t(f"sensor_{s.level}"), 3.0, style=s.level)
+        if with_fixes and s.level != "good" and f"fix_{s.kind}" in TEXTS:
+            g.add("text", g.m + 0.28 * g.w, y, g.w - 2 * g.m - 0.28 * g.w, 7, g.t(f"fix_{s.kind}"), 2.6,
+                  align="left")
+
+
+def _sensor_check(g: _Grid, model: KioskModel) -> None:
+    g.title(g.t("sensor_title"))
+    g.line(g.t("sensor_wait"), y=12.5, h=4.5, font_u=2.6)
+    _sensor_rows(g, model, with_fixes=True)
+    ready = bool(model.sensors) and all(s.level != "bad" for s in model.sensors)
+    g.row(72, 11, [(g.t("start_anyway"), "sensors_ready", "primary" if ready else "disabled")],
+          x0=0.35 * g.w, width=0.3 * g.w)
+    g.footer([(g.t("back"), "stop", "normal")])
+
+
+def _running(g: _Grid, flow: SessionFlow, now: float) -> None:
+    ctx = flow.context
+    heading = "baseline_title" if flow.screen is Screen.BASELINE else "session_title"
+    g.title(g.t(heading), y=24, h=12, font_u=6.0)
+    left = max(0, round(ctx.baseline_s + ctx.session_s - flow.session_clock(now)))
+    g.line(g.t("remaining", m=left // 60, s=left % 60), y=40, h=8, font_u=4.5)
+    if flow.paused:
+        g.line(g.t("paused"), y=52, h=6, font_u=3.4, style="notice")
+    g.row(70, 13, [(g.t("stop"), "stop", "normal")], font_u=4.5, x0=0.35 * g.w, width=0.3 * g.w)
+    g.footer([])

@@ -1,0 +1,81 @@
+"""Draw kiosk widgets with pyglet (a window on the station monitor, or headless EGL in tests), and
+check that every text fits its box."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyglet
+
+from station.kiosk.layout import Widget
+
+FONT = "Noto Sans CJK SC"  # Debian fonts-noto-cjk: Chinese and Latin in one calm, even face
+PAD_PX = 8.0
+BACKGROUND = (22, 50, 63)
+TEXT = (236, 241, 238, 255)
+MUTED = (150, 165, 170, 255)
+FILL = {
+    "normal": (38, 78, 94),
+    "primary": (58, 138, 126),
+    "selected": (206, 160, 90),
+    "disabled": (44, 60, 68),
+}
+TEXT_COLOUR = {
+    "notice": (238, 196, 120, 255),
+    "good": (140, 206, 150, 255),
+    "degraded": (238, 196, 120, 255),
+    "bad": (232, 140, 128, 255),
+    "disabled": MUTED,
+}
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """A text that does not fit its widget's box (width or height), in pixels."""
+
+    text: str
+    needed: tuple[float, float]
+    available: tuple[float, float]
+
+
+def font_available() -> bool:
+    return bool(pyglet.font.have_font(FONT))
+
+
+def draw(widgets: list[Widget], height: int) -> list[Overflow]:
+    """Draw the widgets into the current GL context (origin flipped); returns texts that overflow."""
+    batch = pyglet.graphics.Batch()
+    background, foreground = pyglet.graphics.Group(0), pyglet.graphics.Group(1)
+    keep = []  # shapes and labels live until the batch is drawn
+    overflows = []
+    for wd in widgets:
+        b = wd.box
+        y = height - b.y - b.h
+        if wd.kind in ("button", "entry"):
+            fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else (16, 38, 48)
+            radius = min(14.0, b.h / 4)
+            keep.append(pyglet.shapes.RoundedRectangle(b.x, y, b.w, b.h, radius=radius, color=fill,
+                                                       batch=batch, group=background))
+        colour = TEXT_COLOUR.get(wd.style, TEXT)
+        left = wd.align == "left" and wd.kind != "button"
+        label = pyglet.text.Label(
+            wd.text, font_name=FONT, font_size=wd.font_px * 0.75, color=colour,
+            x=b.x + (PAD_PX if left else b.w / 2), y=y + b.h / 2,
+            anchor_x="left" if left else "center", anchor_y="center", batch=batch, group=foreground,
+        )
+        keep.append(label)
+        available = (b.w - 2 * PAD_PX, b.h)
+        if label.content_width > available[0] or label.content_height > available[1]:
+            overflows.append(Overflow(wd.text, (label.content_width, label.content_height), available))
+    pyglet.gl.glClearColor(*(c / 255 for c in BACKGROUND), 1.0)
+    pyglet.gl.glClear(pyglet.gl.GL_COLOR_BUFFER_BIT)
+    batch.draw()
+    return overflows
+
+
+def hit(widgets: list[Widget], x: float, y_from_top: float) -> str:
+    """The action of the enabled button under a tap ("" if none)."""
+    for wd in widgets:
+        if wd.kind == "button" and wd.style != "disabled" and wd.box.contains(x, y_from_top):
+            return wd.action
+    return ""
