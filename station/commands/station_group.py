@@ -1,4 +1,4 @@
-"""`oasis station check` and `oasis station sessions`."""
+"""`oasis station check`, `oasis station sessions` and `oasis station sync`."""
 
 from __future__ import annotations
 
@@ -19,11 +19,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     sessions.add_argument("--config", help="station.toml to use")
     sessions.add_argument("--limit", type=int, default=50, help="newest N sessions (default 50)")
     sessions.add_argument("--json", action="store_true", help="machine-readable output")
+    from station.sync import cli as sync_cli
+
+    sync = sub.add_parser("sync", help="sync sessions to the admin server; --status shows the backlog (同步)")
+    sync_cli.configure(sync)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.station_command == "check":
         return _check(args)
+    if args.station_command == "sync":
+        from station.sync.cli import run as sync_run
+
+        return sync_run(args)
     return _sessions(args)
 
 
