@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "devices": ("sensors.devices.cli_devices", "list serial ports and guess the biofeedback device on each"),
     "bridge": ("sensors.devices.cli_bridge", "bridge a serial device (cyton, thinkgear, cms50d, gsr) to LSL"),
     "scene": ("scenes.cli", "show a calming scene on a headset, in a window, or render it to images"),
-    "station": ("station.commands.station_group", "station checks, stored sessions and their sync to the admin"),
+    "station": ("station.commands.station_group", "station check, stored sessions, sync to the admin"),
     "report": ("station.commands.report", "draw a session (HR, HRV, alpha, EDA, phases) to PNG or PDF"),
     "replay": ("station.commands.replay", "republish an XDF recording's streams over LSL in real time"),
     "admin": ("admin_web.cli", "admin web server: serve, create-user, migrate (管理后台)"),
