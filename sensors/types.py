@@ -81,7 +81,7 @@ FEATURES: dict[str, Feature] = {
         Feature("coherence", "ratio", "HeartMath-style HRV coherence score"),
         Feature("resp_rate", "breaths/min", "breathing rate"),
         Feature("corrected_share", "%", "share of beats corrected as ectopic or artifact"),
-        Feature("alpha_rel", "ratio", "relative alpha power (8-13 Hz / 1-40 Hz), posterior channels"),
+        Feature("alpha_rel", "ratio", "relative alpha power (8-13 Hz / 1-45 Hz), posterior channels"),
         Feature("alpha_beta", "ratio", "alpha/beta power ratio"),
         Feature("theta_alpha", "ratio", "theta/alpha power ratio"),
         Feature("iaf", "Hz", "individual alpha frequency"),

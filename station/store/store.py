@@ -304,11 +304,12 @@ class SessionStore:
     # -- sync outbox (drained by the sync client) -----------------------------------------------
 
     def pending(self, limit: int) -> list[OutboxItem]:
-        """Up to ``limit`` unsent items, oldest first."""
+        """Up to ``limit`` unsent items: fewest failed attempts first, then oldest, so an item the
+        server keeps refusing sinks behind fresh ones instead of blocking the queue."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, kind, payload, attempts FROM outbox WHERE sent_at IS NULL "
-                "ORDER BY enqueued_at, rowid LIMIT ?",
+                "ORDER BY attempts, enqueued_at, rowid LIMIT ?",
                 (limit,),
             ).fetchall()
         return [OutboxItem(r["id"], r["kind"], json.loads(r["payload"]), r["attempts"]) for r in rows]
@@ -350,13 +351,15 @@ class SessionStore:
         )
 
     def _enqueue_session(self, db: sqlite3.Connection, sid: str) -> None:
-        record = _session_record(self._require_session(db, sid))
+        row = self._require_session(db, sid)
+        record = _session_record(row)
         events = db.execute(
             "SELECT at, kind, detail, lsl_time FROM events WHERE session_uuid = ? ORDER BY id", (sid,)
         ).fetchall()
         payload = {
             "schema": PAYLOAD_SCHEMA,
             **record.to_dict(),
+            "updated_at": row["updated_at"],  # orders replacements on the server (ratings after the end)
             "events": [{"at": e["at"], "kind": e["kind"], "detail": json.loads(e["detail"]),
                         "lsl_time": e["lsl_time"]} for e in events],
         }
