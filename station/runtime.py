@@ -25,6 +25,7 @@ import pylsl
 
 from protocols import engine
 from protocols.model import Protocol
+from sensors.lsl.metadata import describe_channels
 from sensors.lsl.registry import SourceRegistry
 from sensors.pipeline.core import Update
 from sensors.pipeline.runner import PipelineRunner
@@ -73,12 +74,8 @@ class SceneParamsOutlet:
         self.names = names
         info = pylsl.StreamInfo("OasisSceneParams", StreamKind.SCENE_PARAMS.value, len(names),
                                 pylsl.IRREGULAR_RATE, pylsl.cf_float32, f"oasis-sceneparams-{station_id}")
-        channels = info.desc().append_child("channels")
-        for name in names:
-            channel = channels.append_child("channel")
-            channel.append_child_value("label", name)
-            channel.append_child_value("unit", "normalised")
-        self.info = info
+        self.info = describe_channels(info, names, ["normalised"] * len(names), "scene_parameter",
+                                      manufacturer="Oasis")
         self._outlet = pylsl.StreamOutlet(info)
 
     def push(self, params: dict[str, float], t: float) -> None:

@@ -68,6 +68,7 @@ class SignalPusher:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        del self.outlet  # the stream leaves the network now, not whenever this object is collected
 
 
 class Pipeline:

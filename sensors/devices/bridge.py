@@ -20,6 +20,7 @@ import pylsl
 import serial
 
 from sensors.devices.base import Decoded, DeviceSpec, Parser, ParserStats, StreamSpec, one_line_reason
+from sensors.lsl.metadata import describe_channels
 from sensors.types import Level, Verdict
 
 log = logging.getLogger(__name__)
@@ -61,15 +62,7 @@ def make_stream_info(spec: DeviceSpec, stream: StreamSpec, name: str, source_id:
     full_name = f"{name}-{stream.suffix}" if stream.suffix else name
     info = pylsl.StreamInfo(full_name, stream.type, stream.channels, stream.rate, "float32",
                             f"{source_id}:{stream.key}")
-    desc = info.desc()
-    desc.append_child_value("manufacturer", spec.title)
-    channels = desc.append_child("channels")
-    for label, unit in zip(stream.labels, stream.units, strict=True):
-        ch = channels.append_child("channel")
-        ch.append_child_value("label", label)
-        ch.append_child_value("unit", unit)
-        ch.append_child_value("type", stream.type)
-    return info
+    return describe_channels(info, stream.labels, stream.units, stream.type, manufacturer=spec.title)
 
 
 class SerialBridge:

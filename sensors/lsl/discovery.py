@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pylsl
 
 NUMERIC_FORMATS = {"float32", "double64", "int8", "int16", "int32", "int64"}
-_FORMAT_NAMES = {
+FORMAT_NAMES = {
     pylsl.cf_float32: "float32",
     pylsl.cf_double64: "double64",
     pylsl.cf_string: "string",
@@ -56,7 +56,7 @@ def describe(info: pylsl.StreamInfo) -> StreamDescription:
         type=info.type(),
         channel_count=count,
         nominal_srate=float(info.nominal_srate()),
-        channel_format=_FORMAT_NAMES.get(info.channel_format(), "undefined"),
+        channel_format=FORMAT_NAMES.get(info.channel_format(), "undefined"),
         source_id=info.source_id(),
         hostname=info.hostname(),
         uid=info.uid(),

@@ -24,6 +24,7 @@ import pylsl
 from pylsl.util import LostError
 
 from sensors.lsl.inlet import Inlet
+from sensors.lsl.metadata import describe_channels
 from sensors.lsl.registry import SourceRegistry
 from sensors.pipeline.core import EXTRACTORS, FeaturePipeline, Update, UpdateClock
 from sensors.types import FEATURES, Level, StreamKind
@@ -39,15 +40,9 @@ def features_info(name: str, rate_hz: float, source_id: str) -> pylsl.StreamInfo
     info = pylsl.StreamInfo(
         name, StreamKind.FEATURES.value, len(FEATURES), rate_hz, pylsl.cf_double64, source_id
     )
-    channels = info.desc().append_child("channels")
-    for feature in FEATURES.values():
-        channel = channels.append_child("channel")
-        channel.append_child_value("label", feature.name)
-        channel.append_child_value("unit", feature.unit)
-        channel.append_child_value("type", "feature")
-        channel.append_child_value("description", feature.meaning)
-    info.desc().append_child_value("manufacturer", "Oasis")
-    return info
+    features = list(FEATURES.values())
+    return describe_channels(info, [f.name for f in features], [f.unit for f in features], "feature",
+                             manufacturer="Oasis", descriptions=[f.meaning for f in features])
 
 
 def published_values(update: Update) -> list[float]:
@@ -235,7 +230,9 @@ class PipelineRunner:
         return self.clock.dropped
 
     def close(self) -> None:
+        """Stop choosing sources, close the inlets and take the Features stream off the network."""
         self._stop.set()
         if self._selector.is_alive():
             self._selector.join(timeout=10)
         self.registry.close()
+        self.outlet = None  # destroys the liblsl outlet: consumers see the stream go

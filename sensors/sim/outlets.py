@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pylsl
 
+from sensors.lsl.metadata import describe_channels
 from sensors.sim.cardiac import RrGenerator
 from sensors.sim.faults import Fault, FaultInjector
 
@@ -39,16 +40,9 @@ def stream_info(name: str, generator: Generator, source_id: str) -> pylsl.Stream
     info = pylsl.StreamInfo(
         name, str(generator.kind), generator.channel_count, rate, pylsl.cf_float32, source_id
     )
-    desc = info.desc()
-    desc.append_child_value("manufacturer", MANUFACTURER)
-    desc.append_child("acquisition").append_child_value("manufacturer", MANUFACTURER)
-    channels = desc.append_child("channels")
-    for label, unit in zip(generator.labels, generator.units, strict=True):
-        channel = channels.append_child("channel")
-        channel.append_child_value("label", label)
-        channel.append_child_value("unit", unit)
-        channel.append_child_value("type", generator.channel_type)
-    return info
+    info.desc().append_child("acquisition").append_child_value("manufacturer", MANUFACTURER)
+    return describe_channels(info, generator.labels, generator.units, generator.channel_type,
+                             manufacturer=MANUFACTURER)
 
 
 @dataclass

@@ -18,20 +18,11 @@ import numpy as np
 import pylsl
 from pylsl.util import LostError, TimeoutError
 
+from sensors.lsl.discovery import FORMAT_NAMES
 from station.recording.xdf_writer import XdfWriter
 
 log = logging.getLogger(__name__)
 
-# pylsl's channel-format constants -> XDF/LSL format names
-_FORMAT_NAMES = {
-    pylsl.cf_float32: "float32",
-    pylsl.cf_double64: "double64",
-    pylsl.cf_string: "string",
-    pylsl.cf_int32: "int32",
-    pylsl.cf_int16: "int16",
-    pylsl.cf_int8: "int8",
-    pylsl.cf_int64: "int64",
-}
 
 
 @dataclass
@@ -66,7 +57,7 @@ class LslRecorder:
         for info in streams:
             inlet = pylsl.StreamInlet(info, max_buflen=360, recover=True)
             full = inlet.info(timeout=10.0)  # with desc (channel labels, units)
-            fmt = _FORMAT_NAMES[full.channel_format()]
+            fmt = FORMAT_NAMES[full.channel_format()]
             stream_id = self._writer.add_stream(full.as_xml(), fmt, full.channel_count())
             inlet.open_stream(timeout=10.0)
             self._sources.append(_Source(inlet, stream_id, full.name(), pylsl.local_clock()))
