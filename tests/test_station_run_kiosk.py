@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +20,9 @@ from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from sensors.sim.outlets import SimPublisher
 from sensors.sim.state import Scenario
 from sensors.sim.streams import build_generators
-from station.flow import FlowTimeouts, Screen
+from station.flow import FlowTimeouts, HeadsetOff, PauseSession, Screen
 from station.kiosk.layout import layout
-from station.kiosk_runtime import KioskController, SceneSettings, program_for
+from station.kiosk_runtime import KioskController, SceneSettings, program_for, startup_recovery
 from station.kiosk_script import parse_script, run_script, run_until
 from station.store import SessionStatus, SessionStore
 
@@ -202,3 +203,55 @@ def test_cli_marks_a_crashed_session_interrupted_then_runs_a_session(ecg_only, t
         record = store.session(done.group(1))
         assert (record.post_stress, record.post_mood) == (2, 5)
         assert Path(record.xdf_path).stat().st_size > 0
+
+
+def test_headset_off_past_the_grace_time_stops_the_session_aborted(make, tmp_path: Path) -> None:
+    # Nothing on this machine reports headset presence, so the test feeds the flow's own event.
+    timeouts = FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, headset_grace_s=1.0,
+                            pause_limit_s=120.0)
+    controller = make([_protocol(tmp_path, "short", HR_MAPPING)], timeouts)
+    for action in (*CHECK_IN, "program:short", *RATE_BEFORE):
+        controller.tap(action)
+    assert run_until(controller, lambda: controller.screen is Screen.BASELINE, 60.0)
+    controller.handle(HeadsetOff())
+    assert run_until(controller, lambda: controller.screen is Screen.POST_RATING, 60.0)
+    assert any(isinstance(e, PauseSession) for e in controller.effects_seen)
+    assert run_until(controller, lambda: not controller.session_running, 60.0)
+    [outcome] = controller.outcomes
+    assert controller.store.session(outcome.session_uuid).status is SessionStatus.ABORTED
+
+
+def test_sync_thread_sends_the_interrupted_session_to_the_admin_server(make, tmp_path: Path) -> None:
+    from station.commands.station_run import start_sync
+    from station.config import load_config
+    from station.demo_admin import EmbeddedAdmin
+    from station.sync.state import SyncState
+
+    admin = EmbeddedAdmin(tmp_path / "admin.db").start()
+    stop = threading.Event()
+    thread = None
+    try:
+        admin.ensure_admin()
+        config = tmp_path / "station.toml"
+        config.write_text(f'[station]\nid = "test-station"\n[storage]\ndata_dir = "{tmp_path}"\n'
+                          f'[admin]\nurl = "{admin.url}"\n', encoding="utf-8")
+        cfg = load_config(config)
+        controller = make([_protocol(tmp_path, "short", HR_MAPPING)])
+        store = controller.store
+        crashed = store.start_session(store.new_officer(), "short", pre_stress=4, pre_mood=3)
+        assert startup_recovery(store, cfg.retention_days) == ([crashed], 0)
+        thread = start_sync(cfg, store, controller, stop)
+        assert thread is not None
+
+        def synced() -> bool:
+            code = SyncState.load(cfg.data_dir / "sync").pairing_code
+            if code:
+                admin.approve("test-station", code)
+            return admin.session_count() == 1 and store.backlog() == 0
+
+        assert run_until(controller, synced, 90.0)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=60.0)
+        admin.stop()

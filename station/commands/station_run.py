@@ -61,6 +61,33 @@ def run(args: argparse.Namespace) -> int:
     return _Station(cfg, protocols, args.scene, output).serve(steps, windowed)
 
 
+def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Thread | None:
+    """A daemon thread draining the store to the admin server (admin.url, else zeroconf discovery)
+    until ``stop``; None when neither is configured. The controller answers the heartbeat's state."""
+    from station.sync import SyncClient, SyncConfig
+    from station.sync.store_payloads import WireOutbox
+
+    if not cfg.admin_url and not cfg.admin_discover:
+        print("oasis station run: no admin.url and discovery off: sessions stay local", flush=True)
+        return None
+    state_dir = cfg.data_dir / "sync"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    config = SyncConfig(cfg.station_id, cfg.name or cfg.station_id, state_dir,
+                        admin_url=cfg.admin_url or None)
+    client = SyncClient(WireOutbox(store), config, state_provider=controller.heartbeat_state)
+    controller.on_session_stored = client.wake
+
+    def loop() -> None:
+        try:
+            client.run(stop)
+        finally:
+            client.close()
+
+    thread = threading.Thread(target=loop, name="oasis-sync", daemon=True)
+    thread.start()
+    return thread
+
+
 class _Station:
     def __init__(self, cfg, protocols, scene: str, output: str) -> None:
         self.cfg, self.protocols, self.scene, self.output = cfg, protocols, scene, output
@@ -80,7 +107,7 @@ class _Station:
         controller = KioskController.from_config(cfg, registry, self.protocols, store,
                                                  SceneSettings(self.scene, self.output, options))
         stop = threading.Event()
-        sync = self._start_sync(store, controller, stop)
+        sync = start_sync(cfg, store, controller, stop)
         try:
             if steps is not None:
                 return self._scripted(controller, steps)
@@ -102,31 +129,6 @@ class _Station:
                 sync.join(timeout=10.0)
             registry.close()
             store.close()
-
-    def _start_sync(self, store, controller, stop: threading.Event) -> threading.Thread | None:
-        from station.sync import SyncClient, SyncConfig
-        from station.sync.store_payloads import WireOutbox
-
-        cfg = self.cfg
-        if not cfg.admin_url and not cfg.admin_discover:
-            print("oasis station run: no admin.url and discovery off: sessions stay local", flush=True)
-            return None
-        state_dir = cfg.data_dir / "sync"
-        state_dir.mkdir(parents=True, exist_ok=True)
-        config = SyncConfig(cfg.station_id, cfg.name or cfg.station_id, state_dir,
-                            admin_url=cfg.admin_url or None)
-        client = SyncClient(WireOutbox(store), config, state_provider=controller.heartbeat_state)
-        controller.on_session_stored = client.wake
-
-        def loop() -> None:
-            try:
-                client.run(stop)
-            finally:
-                client.close()
-
-        thread = threading.Thread(target=loop, name="oasis-sync", daemon=True)
-        thread.start()
-        return thread
 
     def _scripted(self, controller, steps) -> int:
         from station.kiosk_script import run_script
