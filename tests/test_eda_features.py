@@ -144,3 +144,17 @@ def test_analyze_eda_gives_a_result_or_a_clear_error(signal: np.ndarray, fs: flo
         assert str(exc)
         return
     assert result["scr_count"] >= 0 and result["scr_per_min"] >= 0
+
+
+def test_simulated_officer_scr_rate_is_in_the_simulators_range_and_follows_arousal() -> None:
+    # The simulator draws 1-8 SCRs a minute, more when stressed; its slow tonic drift must not be
+    # counted as responses (a first-order drift filter once made that 30 a minute).
+    from sensors.sim.eda import EdaGenerator
+    from sensors.sim.state import Scenario
+
+    rates = {}
+    for name in ("steady", "stressed"):
+        gen = EdaGenerator(Scenario.named(name, 300, None), seed=3)
+        rates[name] = analyze_eda(gen.next_chunk(int(300 * gen.fs))[:, 0], gen.fs)["scr_per_min"]
+    assert 1.0 <= rates["steady"] <= 8.0 and 1.0 <= rates["stressed"] <= 9.0
+    assert rates["stressed"] > rates["steady"]

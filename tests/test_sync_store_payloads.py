@@ -43,3 +43,26 @@ def test_interrupted_session_is_incomplete_on_the_wire(tmp_path: Path) -> None:
     summary = wire_v1.SessionSummary.model_validate(item.payload)
     assert str(summary.uuid) == sid and summary.status == "incomplete"
     assert summary.data_quality.verdict == "red"  # nothing was summarised: not claimed good
+
+
+def test_updated_at_reaches_the_wire_and_grows_with_post_ratings(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "station.db", station_id="st-1")
+    sid = store.start_session(store.new_officer(), "quick-reset")
+    store.finish_session(sid, SessionStatus.COMPLETED)
+    first = wire_v1.SessionSummary.model_validate(to_wire(store.pending(10)[0]).payload)
+    store.set_post_ratings(sid, stress=2, mood=5)
+    second = wire_v1.SessionSummary.model_validate(to_wire(store.pending(10)[0]).payload)
+    assert first.updated_at is not None and second.updated_at >= first.updated_at
+    assert second.ratings.stress_post == 2
+
+
+def test_an_item_that_keeps_failing_sinks_behind_fresh_ones(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "station.db", station_id="st-1")
+    code = store.new_officer()
+    stuck = store.start_session(code, "quick-reset")
+    store.finish_session(stuck, SessionStatus.COMPLETED)
+    fresh = store.start_session(code, "alpha-relax")
+    store.finish_session(fresh, SessionStatus.COMPLETED)
+    assert [i.id for i in store.pending(1)] == [stuck]
+    store.mark_failed([stuck], "HTTP 422")
+    assert [i.id for i in store.pending(1)] == [fresh]

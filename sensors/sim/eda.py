@@ -56,8 +56,8 @@ class EdaGenerator(SignalGenerator):
         alpha = 1.0 / (TONIC_LAG_S * self.fs)
         self._lag = (np.array([alpha]), np.array([1.0, alpha - 1.0]))
         self._lag_zi = signal.lfiltic(*self._lag, y=[float(tonic_target_us(scenario.arousal(0.0)))])
-        self._drift_ba = signal.butter(1, 0.01, "lowpass", fs=self.fs)
-        self._drift_zi = np.zeros(1)
+        self._drift_ba = signal.butter(2, 0.01, "lowpass", fs=self.fs)
+        self._drift_zi = np.zeros(2)
         self._drift_gain = 0.3 / noise_gain(*self._drift_ba)  # 0.3 µS RMS drift
         self._scrs = EventTrain(
             seeded_rng(seed, "eda.scr"),
