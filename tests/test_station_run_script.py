@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +66,28 @@ def test_cli_reports_a_bad_script_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("oasis station run: bad.json: step 1: wait_for must be a screen")
     assert "Traceback" not in result.stderr
+
+
+def test_headless_without_a_script_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    config = tmp_path / "station.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n',
+                      encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        lines = []
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.append(line)
+            if "no display; headless" in line:
+                break
+        assert any("scene output headless" in line for line in lines), lines
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (tmp_path / "data" / "sessions.db").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 
@@ -88,6 +89,14 @@ def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Threa
     return thread
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so the session and the store are closed properly."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 class _Station:
     def __init__(self, cfg, protocols, scene: str, output: str) -> None:
         self.cfg, self.protocols, self.scene, self.output = cfg, protocols, scene, output
@@ -108,6 +117,7 @@ class _Station:
                                                  SceneSettings(self.scene, self.output, options))
         stop = threading.Event()
         sync = start_sync(cfg, store, controller, stop)
+        signal.signal(signal.SIGTERM, _terminate)  # systemd's stop: end a running session as aborted
         try:
             if steps is not None:
                 return self._scripted(controller, steps)
@@ -115,6 +125,8 @@ class _Station:
                 self._window(controller)
             else:
                 self._headless(controller, stop)
+            return 0
+        except _Terminated:
             return 0
         except KeyboardInterrupt:
             return 130
