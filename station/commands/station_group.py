@@ -1,4 +1,4 @@
-"""`oasis station check`, `oasis station sessions` and `oasis station sync`."""
+"""`oasis station check`, `oasis station sessions`, `oasis station sync` and `oasis station run`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     sync = sub.add_parser("sync", help="sync sessions to the admin server; --status shows the backlog (同步)")
     sync_cli.configure(sync)
+    from station.commands import station_run
+
+    kiosk = sub.add_parser("run", help="the kiosk: window or headless script, sessions, sync (运行)")
+    station_run.configure(kiosk)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
         from station.sync.cli import run as sync_run
 
         return sync_run(args)
+    if args.station_command == "run":
+        from station.commands.station_run import run as station_run
+
+        return station_run(args)
     return _sessions(args)
 
 

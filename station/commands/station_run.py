@@ -1,0 +1,171 @@
+"""`oasis station run`: the kiosk process (window or headless), its sessions, recovery and sync."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+OUTPUTS = ("window", "headless", "xr")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="station.toml to use (default: $OASIS_STATION_CONFIG or /etc/oasis)")
+    parser.add_argument("--output", choices=OUTPUTS,
+                        help="where the scene goes (default: xr with an OpenXR runtime, else window with "
+                             "a display, else headless)")
+    parser.add_argument("--headless-script", metavar="FILE",
+                        help="no window: play a JSON/TOML script of taps and waits, then exit")
+    parser.add_argument("--protocol", action="append", metavar="NAME",
+                        help="offer this protocol (library name or .toml; repeatable; default: the library)")
+    parser.add_argument("--scene", default="lakeside", help="scene to render (default lakeside)")
+
+
+def choose_output(requested: str | None, has_display: bool, has_xr: bool) -> str:
+    """The scene output: the flag, else xr with a headset runtime, else window with a display,
+    else headless."""
+    if requested:
+        return requested
+    if has_xr:
+        return "xr"
+    return "window" if has_display else "headless"
+
+
+def run(args: argparse.Namespace) -> int:
+    from protocols.loader import ProtocolError, find_protocol, library_names
+    from station.config import ConfigError, load_config
+    from station.kiosk_script import ScriptError, load_script
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = load_config(args.config)
+        protocols = [find_protocol(name) for name in (args.protocol or library_names())]
+        steps = load_script(args.headless_script) if args.headless_script else None
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    except (ConfigError, ProtocolError, ScriptError) as exc:
+        print(f"oasis station run: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"oasis station run: cannot create the data directory: {exc.strerror}", file=sys.stderr)
+        return 2
+    from station.checks import check_xr_runtime
+
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    windowed = has_display and steps is None
+    output = choose_output(args.output, has_display, check_xr_runtime().level == "ok")
+    if output == "window" and not has_display:
+        print("oasis station run: --output window needs a display (DISPLAY is not set)", file=sys.stderr)
+        return 2
+    return _Station(cfg, protocols, args.scene, output).serve(steps, windowed)
+
+
+def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Thread | None:
+    """A daemon thread draining the store to the admin server (admin.url, else zeroconf discovery)
+    until ``stop``; None when neither is configured. The controller answers the heartbeat's state."""
+    from station.sync import SyncClient, SyncConfig
+    from station.sync.store_payloads import WireOutbox
+
+    if not cfg.admin_url and not cfg.admin_discover:
+        print("oasis station run: no admin.url and discovery off: sessions stay local", flush=True)
+        return None
+    state_dir = cfg.data_dir / "sync"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    config = SyncConfig(cfg.station_id, cfg.name or cfg.station_id, state_dir,
+                        admin_url=cfg.admin_url or None)
+    client = SyncClient(WireOutbox(store), config, state_provider=controller.heartbeat_state)
+    controller.on_session_stored = client.wake
+
+    def loop() -> None:
+        try:
+            client.run(stop)
+        finally:
+            client.close()
+
+    thread = threading.Thread(target=loop, name="oasis-sync", daemon=True)
+    thread.start()
+    return thread
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so the session and the store are closed properly."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+class _Station:
+    def __init__(self, cfg, protocols, scene: str, output: str) -> None:
+        self.cfg, self.protocols, self.scene, self.output = cfg, protocols, scene, output
+
+    def serve(self, steps, windowed: bool) -> int:
+        from sensors.lsl.registry import SourceRegistry, StreamCatalog
+        from station.kiosk_runtime import KioskController, SceneSettings, startup_recovery
+        from station.store import SessionStore
+
+        cfg = self.cfg
+        store = SessionStore(cfg.database, cfg.station_id)
+        interrupted, purged = startup_recovery(store, cfg.retention_days)
+        print(f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(interrupted)} interrupted "
+              f"session(s) marked, {purged} old recording(s) deleted; scene output {self.output}", flush=True)
+        options = {"width": 640, "height": 360} if self.output == "headless" else {}
+        registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
+        controller = KioskController.from_config(cfg, registry, self.protocols, store,
+                                                 SceneSettings(self.scene, self.output, options))
+        stop = threading.Event()
+        sync = start_sync(cfg, store, controller, stop)
+        signal.signal(signal.SIGTERM, _terminate)  # systemd's stop: end a running session as aborted
+        try:
+            if steps is not None:
+                return self._scripted(controller, steps)
+            if windowed:
+                self._window(controller)
+            else:
+                self._headless(controller, stop)
+            return 0
+        except _Terminated:
+            return 0
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            if controller._runtime is not None:
+                controller._runtime.stop_requested.set()
+            from station.kiosk_script import run_until
+
+            run_until(controller, lambda: not controller.session_running, 60.0)
+            stop.set()
+            if sync is not None:
+                sync.join(timeout=10.0)
+            registry.close()
+            store.close()
+
+    def _scripted(self, controller, steps) -> int:
+        from station.kiosk_script import run_script
+
+        problems = run_script(controller, steps)
+        for outcome in controller.outcomes:
+            print(f"session {outcome.session_uuid} {outcome.status.value} "
+                  f"({outcome.updates} feature updates, usable {outcome.usable_fraction:.0%})", flush=True)
+        for line in controller.model.summary.get("en", []):
+            print(f"  {line}", flush=True)
+        for problem in problems:
+            print(f"oasis station run: {problem}", file=sys.stderr)
+        return 1 if problems else 0
+
+    def _window(self, controller) -> None:
+        import pyglet
+
+        from station.kiosk.app import KioskApp
+
+        app = KioskApp(controller.flow, controller.model, controller.apply)
+        pyglet.clock.schedule_interval(controller.poll, 0.1)
+        app.run()
+
+    def _headless(self, controller, stop: threading.Event) -> None:
+        """No display: no one can touch the kiosk; keep recovery and sync running until stopped."""
+        print("oasis station run: no display; headless (sync only, no sessions without a script)", flush=True)
+        while not stop.wait(0.1):
+            controller.tick()

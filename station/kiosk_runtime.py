@@ -1,0 +1,279 @@
+"""The kiosk controller: owns the session flow (station.flow) and carries out its effects.
+
+    touches / script ─▶ KioskModel.tap ─▶ SessionFlow ─▶ effects ─▶ KioskController.apply
+        StartSession                → SessionRuntime.run on a worker thread
+        EndSession(aborted), Pause  → runtime.stop_requested
+        SavePostRatings             → store.set_post_ratings (once the runtime has stored the session)
+
+The flow's screens follow the protocol's own timeline: a program's ``baseline_s`` is the length of
+its phases up to and including the last ``baseline = true`` phase, ``session_s`` the rest
+(``program_for``). The flow's clock only drives the screens; the protocol engine inside the runtime
+is authoritative for what is stored. When the runtime ends on its own (a safety stop, a pause that
+stopped it) while the flow is still running, the controller feeds the flow a ``Stop`` so the
+officer goes on to the post rating. When the flow's clock reaches the end first (the engine started
+a little later, at the first feature update), the runtime is left to finish its last seconds; post
+ratings and the summary lines wait for its outcome.
+
+The runtime has no pause: ``PauseSession`` (headset off past the grace time) requests a stop, so the
+session is stored as aborted, and the officer is taken to the post rating.
+
+Everything here runs on the caller's thread (the pyglet loop, or a script) except the session
+itself (one worker thread) and the sync client (its own thread, reading ``heartbeat_state``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from protocols.model import Protocol
+from sensors.lsl.registry import SourceRegistry
+from sensors.types import StreamKind
+from station import flow as f
+from station.config import StationConfig, verify_pin
+from station.kiosk.model import KioskModel, Program, SensorStatus
+from station.recording.retention import purge_recordings
+from station.recovery import recover_interrupted
+from station.runtime import SessionOutcome, SessionRuntime, needed_kinds
+from station.scene_process import SceneProcess
+from station.store import SessionStore
+from station.summary import describe_changes
+
+log = logging.getLogger(__name__)
+
+SENSOR_POLL_S = 0.5
+# the sensor rows shown for each kind a protocol needs: heart is ECG, else PPG
+_KINDS = {"heart": (StreamKind.ECG, StreamKind.PPG), "eeg": (StreamKind.EEG,), "eda": (StreamKind.EDA,)}
+_WIRE_LEVEL = {"good": "green", "degraded": "amber", "bad": "red"}
+
+
+def program_for(protocol: Protocol) -> Program:
+    """The program-screen entry of a protocol, with the flow's baseline/session split."""
+    baseline_s, elapsed = 0.0, 0.0
+    for phase in protocol.phases:
+        elapsed += phase.duration_s
+        if phase.baseline:
+            baseline_s = elapsed
+    session_s = max(protocol.duration_s - baseline_s, 1.0)
+    return Program(protocol.id, protocol.name.zh, protocol.name.en, baseline_s, session_s)
+
+
+@dataclass
+class SceneSettings:
+    """How each session's scene is rendered (a new SceneProcess per session)."""
+
+    scene: str = "lakeside"
+    output: str = "headless"  # "headless" | "window" | "xr"
+    options: dict | None = None
+    pace_fps: float | None = 30.0
+
+
+def startup_recovery(store: SessionStore, retention_days: int,
+                     now: datetime | None = None) -> tuple[list[str], int]:
+    """Mark sessions a crash left running as interrupted (repairing their XDF), then purge old
+    recordings. Returns (interrupted UUIDs, recordings removed)."""
+    interrupted = recover_interrupted(store)
+    removed = purge_recordings(store, retention_days, now or datetime.now(UTC))
+    if interrupted:
+        log.warning("marked %d interrupted session(s): %s", len(interrupted), ", ".join(interrupted))
+    return interrupted, len(removed)
+
+
+class KioskController:
+    """One station's kiosk: the flow, the kiosk model and the session runtime, wired together."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        registry: SourceRegistry,
+        protocols: list[Protocol],
+        *,
+        station_id: str,
+        recordings_dir: Path,
+        timeouts: f.FlowTimeouts | None = None,
+        language: str = "zh-CN",
+        pin_hash: str = "",
+        scene: SceneSettings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not protocols:
+            raise ValueError("the kiosk needs at least one protocol")
+        self.store, self.registry, self.station_id = store, registry, station_id
+        self.recordings_dir = recordings_dir
+        self.protocols = {p.id: p for p in protocols}
+        self.scene = scene or SceneSettings()
+        self.clock = clock
+        self.flow = f.SessionFlow(timeouts or f.FlowTimeouts())
+        self.model = KioskModel(
+            programs=[program_for(p) for p in protocols],
+            check_code=store.check_in,
+            new_code=store.new_officer,
+            verify_pin=lambda pin: verify_pin(pin_hash, pin),
+            language=language,
+        )
+        self.outcomes: list[SessionOutcome] = []  # every finished session, oldest first
+        self.effects_seen: list[f.Effect] = []
+        self._runtime: SessionRuntime | None = None
+        self._worker: threading.Thread | None = None
+        self._outcome: SessionOutcome | None = None
+        self._error: BaseException | None = None
+        self._pending_ratings: tuple[int, int] | None = None
+        self._awaiting_outcome = False
+        self._last_sensor_poll = float("-inf")
+        self._wire_sensors: list[dict] = []
+        self.on_session_stored: Callable[[], None] | None = None  # e.g. SyncClient.wake
+
+    @classmethod
+    def from_config(cls, cfg: StationConfig, registry: SourceRegistry, protocols: list[Protocol],
+                    store: SessionStore, scene: SceneSettings | None = None) -> KioskController:
+        return cls(store, registry, protocols, station_id=cfg.station_id, recordings_dir=cfg.recordings_dir,
+                   timeouts=cfg.timeouts, language=cfg.language, pin_hash=cfg.pin_hash, scene=scene)
+
+    # -- input: the same path for the window and for scripts ------------------------------------
+
+    @property
+    def screen(self) -> f.Screen:
+        return self.flow.screen
+
+    @property
+    def session_running(self) -> bool:
+        return self._worker is not None and self._worker.is_alive()
+
+    def tap(self, action: str) -> None:
+        """A tapped widget's action (what KioskApp gets from hit-testing), e.g. "begin", "key:3"."""
+        event = self.model.tap(action, self.flow.screen)
+        if event is not None:
+            self.handle(event)
+
+    def handle(self, event: f.Event) -> None:
+        """Feed one flow event and carry out its effects."""
+        if isinstance(event, f.SensorsReady) and not self._sensors_ok():
+            event = f.Touch()  # a stale or scripted tap while a needed sensor is bad: stay on the screen
+        self.apply(self.flow.handle(event, self.clock()))
+
+    def tick(self, dt: float = 0.0) -> None:
+        """Advance the flow and poll the sensors and the session worker (call at ~10 Hz)."""
+        self.poll()
+        self.apply(self.flow.tick(self.clock()))
+
+    def poll(self, dt: float = 0.0) -> None:
+        """Sensor check and session-worker bookkeeping, without ticking the flow (the window's
+        KioskApp ticks the flow itself)."""
+        checking = self.flow.screen is f.Screen.SENSOR_CHECK
+        if checking and self.clock() - self._last_sensor_poll >= SENSOR_POLL_S:
+            self._last_sensor_poll = self.clock()
+            self._check_sensors()
+        if self._worker is not None and not self._worker.is_alive():
+            self._session_ended()
+
+    # -- effects --------------------------------------------------------------------------------
+
+    def apply(self, effects: list[f.Effect]) -> None:
+        """Carry out the flow's effects (KioskApp's ``on_effects``)."""
+        for effect in effects:
+            self.effects_seen.append(effect)
+            match effect:
+                case f.ReturnedToIdle():
+                    self.model.reset()
+                case f.StartSession():
+                    self._start(effect)
+                case f.EndSession(status="aborted") | f.PauseSession():
+                    if self._runtime is not None:
+                        self._runtime.stop_requested.set()
+                case f.SavePostRatings(stress, mood):
+                    self._pending_ratings = (stress, mood)
+                    self._store_ratings()
+                case _:
+                    log.debug("effect %s", effect)
+
+    def heartbeat_state(self) -> tuple[str, list[dict]]:
+        """For SyncClient's state_provider: the current screen and the last sensor verdicts."""
+        return self.flow.screen.value, list(self._wire_sensors)
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _protocol(self) -> Protocol:
+        return self.protocols[self.flow.context.program]
+
+    def _check_sensors(self) -> None:
+        self.registry.catalog.update()
+        rows = []
+        for need in sorted(needed_kinds(self._protocol())):
+            kinds = _KINDS[need]
+            inlets = [(k, self.registry.get(k)) for k in kinds]
+            present = [(k, i.status().verdict.level.value) for k, i in inlets if i is not None]
+            if present:
+                best = min(present, key=lambda kv: ("good", "degraded", "bad").index(kv[1]))
+                rows.append(SensorStatus(best[0].value, best[1]))
+            else:
+                rows.append(SensorStatus(kinds[0].value, "bad"))
+        self.model.sensors = rows
+        self._wire_sensors = [{"sensor": s.kind.lower(), "level": _WIRE_LEVEL[s.level]} for s in rows]
+        if rows and all(s.level == "good" for s in rows) and not self.session_running:
+            self.handle(f.SensorsReady())
+
+    def _sensors_ok(self) -> bool:
+        return (bool(self.model.sensors) and all(s.level != "bad" for s in self.model.sensors)
+                and not self.session_running)
+
+    def _start(self, effect: f.StartSession) -> None:
+        if self._worker is not None:  # the window's taps skip handle()'s guard: let the last one end
+            self._worker.join(timeout=60.0)
+            self._session_ended(stop_flow=False)
+        protocol = self.protocols[effect.program]
+        settings = self.scene
+        scene = SceneProcess(settings.scene, settings.output, settings.options,
+                             pace_fps=settings.pace_fps).start()
+        runtime = SessionRuntime(self.store, self.registry, protocol, scene, self.recordings_dir,
+                                 self.station_id)
+        self._runtime, self._outcome, self._error = runtime, None, None
+        self._pending_ratings, self._awaiting_outcome = None, True
+        self.model.summary = {}
+
+        def work() -> None:
+            try:
+                self._outcome = runtime.run(effect.officer_code, effect.pre_stress, effect.pre_mood,
+                                            max_seconds=protocol.duration_s + 60.0)
+            except BaseException as exc:  # reported on the controller's thread
+                self._error = exc
+
+        self._worker = threading.Thread(target=work, name="oasis-session", daemon=True)
+        self._worker.start()
+
+    def _session_ended(self, stop_flow: bool = True) -> None:
+        self._worker = None
+        if self._error is not None:
+            log.error("the session failed: %s", self._error)
+        self._awaiting_outcome = False
+        outcome = self._outcome
+        if outcome is not None:
+            self.outcomes.append(outcome)
+            self._fill_summary(outcome.session_uuid, self._runtime.protocol if self._runtime else None)
+            self._store_ratings()
+        if stop_flow and self.flow.screen in f.RUNNING:  # the runtime ended first (safety stop, pause)
+            self.apply(self.flow.handle(f.Stop(), self.clock()))
+        if self.on_session_stored is not None:
+            self.on_session_stored()
+
+    def _store_ratings(self) -> None:
+        if self._pending_ratings is None or self._awaiting_outcome or not self.outcomes:
+            return
+        stress, mood = self._pending_ratings
+        self.store.set_post_ratings(self.outcomes[-1].session_uuid, stress, mood)
+        self._pending_ratings = None
+        if self.on_session_stored is not None:
+            self.on_session_stored()
+
+    def _fill_summary(self, session_uuid: str, protocol: Protocol | None) -> None:
+        record = self.store.session(session_uuid)
+        means = record.phase_summaries if record is not None else {}
+        phases = protocol.phases if protocol is not None else ()
+        baseline = next((p.id for p in phases if p.baseline), "baseline")
+        after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")
+        self.model.summary = {lang: describe_changes(means, lang, before=baseline, after=after)
+                              for lang in ("zh-CN", "en")}
