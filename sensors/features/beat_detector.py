@@ -19,6 +19,7 @@ All steps are chunk-independent, so ``detect(x)`` equals pushing ``x`` in pieces
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections import deque
 
 import numpy as np
@@ -29,7 +30,7 @@ MIN_FS = 50.0
 MAX_FS = 5000.0
 
 
-class RegionBeatDetector:
+class RegionBeatDetector(ABC):
     """Base class; subclasses define the filter, energy, threshold, minimum length and polarity."""
 
     #: seconds: short and long boxcar widths, refractory period, longest region, group-delay frequency
@@ -84,20 +85,24 @@ class RegionBeatDetector:
         return self._n
 
     # -- subclass hooks -------------------------------------------------------------------------
+    @abstractmethod
     def _design_filters(self) -> list[np.ndarray]:
-        raise NotImplementedError
+        """The filter sections that clean the raw signal for this kind of beat."""
 
+    @abstractmethod
     def _energy(self, clean: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The detection energy computed from the cleaned signal."""
 
+    @abstractmethod
     def _threshold(self, long_mean: np.ndarray, energy: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The detection threshold, from the long-term mean of the energy."""
 
     def _long_input(self, short_mean: np.ndarray, energy: np.ndarray) -> np.ndarray:
         return energy
 
+    @abstractmethod
     def _accept(self, length: int) -> bool:
-        raise NotImplementedError
+        """Whether a candidate region ``length`` samples long is a beat."""
 
     def _pick(self, segment: np.ndarray) -> int:
         return int(np.argmax(segment))
