@@ -10,16 +10,12 @@
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -28,6 +24,7 @@ from admin_web.app import create_app
 from admin_web.security import create_user, open_web_session
 from admin_web.web import SESSION_COOKIE
 from station.sync import SQLiteOutbox, SyncClient, SyncConfig
+from tests.admin_support import ServerProcess
 
 REPO = Path(__file__).resolve().parents[1]
 END = date(2026, 6, 30)
@@ -127,37 +124,6 @@ def bench_dashboard(tmp: Path, repeats: int = 25) -> dict[str, dict]:
     return results
 
 
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "station.cli",
-            "admin",
-            "serve",
-            "--db",
-            url,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-zeroconf",
-        ],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("admin server did not start")
-
-
 def _drain(tmp: Path, url: str, engine, station: str, n: int, batch: int) -> float:  # type: ignore[no-untyped-def]
     outbox = SQLiteOutbox(tmp / f"outbox-{station}.sqlite")
     outbox.add_many([("session", r) for r in sample.sessions(station, n, seed=hash(station) % 1000)])
@@ -188,15 +154,13 @@ def bench_sync(tmp: Path) -> dict[str, dict]:
     url_db = f"sqlite:///{tmp / 'sync-admin.sqlite'}"
     engine = db.make_engine(url_db)
     db.migrate(engine)
-    port = 18000 + os.getpid() % 1000
-    server = _serve(url_db, port)
+    server = ServerProcess(url_db).start()
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = server.url
         batched = _drain(tmp, base, engine, "room-batch", 10_000, batch=wire_v1.MAX_BATCH_ITEMS)
         naive = _drain(tmp, base, engine, "room-naive", 600, batch=1)
     finally:
-        server.terminate()
-        server.wait(30)
+        server.stop()
     engine.dispose()
     return {
         "admin.sync_throughput_10k": {

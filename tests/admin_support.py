@@ -130,9 +130,11 @@ def pair(client: httpx.Client | object, engine: Engine, station_id: str, base: s
 class ServerProcess:
     """``oasis admin serve`` in a subprocess on a loopback port; can be killed and started again."""
 
-    def __init__(self, db_url: str, port: int | None = None) -> None:
+    def __init__(self, db_url: str, port: int | None = None, extra_args: tuple[str, ...] = (),
+                 scheme: str = "http", verify: bool | str = True) -> None:
         self.db_url, self.port = db_url, port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_args, self.verify = extra_args, verify
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ServerProcess:
@@ -151,6 +153,7 @@ class ServerProcess:
                 "--port",
                 str(self.port),
                 "--no-zeroconf",
+                *self.extra_args,
             ],
             env=env,
             cwd=REPO,
@@ -161,7 +164,7 @@ class ServerProcess:
         def up() -> bool:
             assert self.proc is not None and self.proc.poll() is None, self.proc.stderr.read().decode()  # type: ignore[union-attr]
             try:
-                return httpx.get(f"{self.url}/login", timeout=2).status_code == 200
+                return httpx.get(f"{self.url}/login", timeout=2, verify=self.verify).status_code == 200
             except httpx.HTTPError:
                 return False
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from admin_support import REPO, free_port, wait_until
+from admin_support import REPO, ServerProcess
 from sqlalchemy import select
 
 from admin_web import db
@@ -88,41 +88,12 @@ def test_serve_over_tls(tmp_path: Path) -> None:
     )
     if made.returncode != 0:
         pytest.skip(f"openssl could not make a test certificate: {made.stderr.decode()[:200]}")
-    url, port = f"sqlite:///{tmp_path / 'admin.sqlite'}", free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "station.cli",
-            "admin",
-            "serve",
-            "--db",
-            url,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--tls-cert",
-            str(cert),
-            "--tls-key",
-            str(key),
-            "--no-zeroconf",
-        ],
-        env=ENV,
-        cwd=REPO,
-        stderr=subprocess.PIPE,
-    )
+    server = ServerProcess(
+        f"sqlite:///{tmp_path / 'admin.sqlite'}", extra_args=("--tls-cert", str(cert), "--tls-key", str(key)),
+        scheme="https", verify=str(cert),
+    ).start()
     try:
-        client = httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=str(cert), timeout=5)
-
-        def up() -> bool:
-            assert server.poll() is None, server.stderr.read().decode()  # type: ignore[union-attr]
-            try:
-                return client.get("/login").status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(up, 60, 0.1, "the HTTPS server")
+        client = httpx.Client(base_url=server.url, verify=str(cert), timeout=5)
         page = client.get("/login")
         assert page.headers["strict-transport-security"].startswith("max-age=")
         assert "secure" in page.headers["set-cookie"].lower()
@@ -130,5 +101,4 @@ def test_serve_over_tls(tmp_path: Path) -> None:
         assert client.post("/api/v1/heartbeat", json={}).status_code == 401
         client.close()
     finally:
-        server.terminate()
-        server.wait(30)
+        server.stop()
