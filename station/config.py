@@ -6,13 +6,19 @@ from __future__ import annotations
 import os
 import socket
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from station.calibration.settings import (
+    CalibrationSettings,
+    EdaCheckSettings,
+    EegReactivitySettings,
+    RestingHeartSettings,
+)
 from station.flow import FlowTimeouts
 
 DEFAULT_FILE = Path(__file__).with_name("station.toml")
@@ -36,6 +42,8 @@ class StationConfig:
     pin_hash: str
     timeouts: FlowTimeouts
     source: Path | None  # the file read, None when only defaults
+    technician_name: str = "technician"
+    calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
 
     @property
     def database(self) -> Path:
@@ -54,10 +62,15 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "station": {"id": str, "name": str, "language": str},
     "storage": {"data_dir": str, "retention_days": int},
     "admin": {"url": str, "discover": bool},
-    "technician": {"pin_hash": str},
+    "technician": {"pin_hash": str, "name": str},
     "kiosk": {
         "interaction_timeout_s": float, "sensor_check_timeout_s": float, "summary_timeout_s": float,
         "headset_grace_s": float, "pause_limit_s": float, "technician_idle_s": float,
+    },
+    "calibration": {
+        "eda_reference_kohm": float, "eda_step_s": float, "eda_gain_tolerance_pct": float,
+        "eeg_eyes_open_s": float, "eeg_eyes_closed_s": float, "resting_hr_s": float,
+        "resonance_program": str,
     },
 }
 
@@ -143,6 +156,29 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         pin_hash=pin_hash,
         timeouts=timeouts,
         source=source,
+        technician_name=_technician_name(v["technician"]["name"]),
+        calibration=_calibration(v["calibration"]),
+    )
+
+
+def _technician_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 64 or any(ord(ch) < 32 for ch in name):
+        raise ConfigError("technician.name must be 1 to 64 characters without control characters")
+    return name
+
+
+def _calibration(c: dict[str, Any]) -> CalibrationSettings:
+    """The [calibration] table as settings; every number must be positive."""
+    for key, value in c.items():
+        if key != "resonance_program" and not value > 0:
+            raise ConfigError(f"calibration.{key} must be positive")
+    return CalibrationSettings(
+        eda=EdaCheckSettings(reference_kohm=c["eda_reference_kohm"], step_s=c["eda_step_s"],
+                             gain_tolerance_pct=c["eda_gain_tolerance_pct"]),
+        eeg=EegReactivitySettings(eyes_open_s=c["eeg_eyes_open_s"], eyes_closed_s=c["eeg_eyes_closed_s"]),
+        heart=RestingHeartSettings(rest_s=c["resting_hr_s"]),
+        resonance_program=c["resonance_program"],
     )
 
 

@@ -35,6 +35,8 @@ from protocols.model import Protocol
 from sensors.lsl.registry import SourceRegistry
 from sensors.types import StreamKind
 from station import flow as f
+from station.calibration.runner import TechnicianDesk
+from station.calibration.settings import CalibrationSettings
 from station.config import StationConfig, verify_pin
 from station.kiosk.model import KioskModel, Program, SensorStatus
 from station.recording.retention import purge_recordings
@@ -100,6 +102,8 @@ class KioskController:
         pin_hash: str = "",
         scene: SceneSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
+        technician: str = "technician",
+        calibration: CalibrationSettings | None = None,
     ) -> None:
         if not protocols:
             raise ValueError("the kiosk needs at least one protocol")
@@ -116,6 +120,9 @@ class KioskController:
             verify_pin=lambda pin: verify_pin(pin_hash, pin),
             language=language,
         )
+        self.technician_desk = TechnicianDesk(registry, store, self.model,
+                                              calibration or CalibrationSettings(), technician, self.handle)
+        self.model.on_technician = self.technician_desk.action
         self.outcomes: list[SessionOutcome] = []  # every finished session, oldest first
         self.effects_seen: list[f.Effect] = []
         self._runtime: SessionRuntime | None = None
@@ -132,7 +139,8 @@ class KioskController:
     def from_config(cls, cfg: StationConfig, registry: SourceRegistry, protocols: list[Protocol],
                     store: SessionStore, scene: SceneSettings | None = None) -> KioskController:
         return cls(store, registry, protocols, station_id=cfg.station_id, recordings_dir=cfg.recordings_dir,
-                   timeouts=cfg.timeouts, language=cfg.language, pin_hash=cfg.pin_hash, scene=scene)
+                   timeouts=cfg.timeouts, language=cfg.language, pin_hash=cfg.pin_hash, scene=scene,
+                   technician=cfg.technician_name, calibration=cfg.calibration)
 
     # -- input: the same path for the window and for scripts ------------------------------------
 
@@ -168,6 +176,8 @@ class KioskController:
         if checking and self.clock() - self._last_sensor_poll >= SENSOR_POLL_S:
             self._last_sensor_poll = self.clock()
             self._check_sensors()
+        if self.flow.screen is f.Screen.TECHNICIAN and not self.session_running:
+            self.technician_desk.poll(self.clock())
         if self._worker is not None and not self._worker.is_alive():
             self._session_ended()
 
@@ -180,6 +190,8 @@ class KioskController:
             match effect:
                 case f.ReturnedToIdle():
                     self.model.reset()
+                case f.TechnicianMode(active=False):
+                    self.technician_desk.leave()
                 case f.StartSession():
                     self._start(effect)
                 case f.EndSession(status="aborted") | f.PauseSession():

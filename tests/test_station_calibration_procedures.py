@@ -6,70 +6,24 @@ resting HR on the simulator's ECG. Step durations are short; polling is bounded 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pylsl
 import pytest
 
 from sensors.lsl.inlet import Inlet, wait_for
-from sensors.lsl.metadata import describe_channels
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from sensors.sim.cardiac import mean_hr_bpm
-from sensors.sim.outlets import SimPublisher
-from sensors.sim.state import Scenario
-from sensors.sim.streams import build_generators
 from sensors.types import StreamKind
-from station.calibration import (
-    EdaCheck,
-    EdaCheckSettings,
-    EegReactivity,
-    EegReactivitySettings,
-    Procedure,
-    RestingHeart,
-    RestingHeartSettings,
-)
+from station.calibration.cardiac import RestingHeart
+from station.calibration.eda import EdaCheck
+from station.calibration.eeg import EegReactivity
+from station.calibration.procedure import Procedure
+from station.calibration.settings import EdaCheckSettings, EegReactivitySettings, RestingHeartSettings
+from tests.calibration_helpers import EDA_LABELS, EDA_UNITS, Feeder, gsr_like, steady_heart
 from tests.lsl_helpers import unique
-
-
-class Feeder:
-    """Pushes ``sample(step, i)`` rows on a real LSL outlet at ``speed`` × the nominal rate; the step
-    is the procedure's current step (what the technician tells the officer to do)."""
-
-    def __init__(self, stream_type: str, labels: list[str], units: list[str], fs: float,
-                 sample: Callable[[int, int], np.ndarray], speed: float = 1.0) -> None:
-        info = pylsl.StreamInfo(unique(stream_type), stream_type, len(labels), fs, pylsl.cf_float32,
-                                unique("cal"))
-        self.outlet = pylsl.StreamOutlet(describe_channels(info, labels, units, stream_type))
-        self.fs, self.sample, self.speed = fs, sample, speed
-        self.step = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        start, sent, counters = pylsl.local_clock(), 0, [0, 0]
-        while not self._stop.wait(0.02):
-            due = int((pylsl.local_clock() - start) * self.fs * self.speed)
-            if due <= sent:
-                continue
-            rows = []
-            for _ in range(due - sent):
-                rows.append(self.sample(self.step, counters[self.step]))
-                counters[self.step] += 1
-            stamps = start + (sent + np.arange(due - sent)) / self.fs
-            self.outlet.push_chunk(np.asarray(rows, dtype=np.float32), stamps.tolist())
-            sent = due
-
-    def __enter__(self) -> Feeder:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -95,19 +49,6 @@ def source(registry: SourceRegistry, kind: StreamKind) -> Callable[[], Inlet | N
     return lambda: registry.get(kind)
 
 
-def gsr_like(resistor_us: float, rng: np.random.Generator) -> Callable[[int, int], np.ndarray]:
-    """Rows (µS, raw reading, device ms) like sensors/devices/gsr.py's stream: open circuit reads at the
-    Grove 'zero' (512) and converts to NaN; then a resistor with ±1 ADC count of noise."""
-    def sample(step: int, i: int) -> np.ndarray:
-        if step == 0:
-            return np.array([np.nan, 512.0, i * 100.0])
-        return np.array([resistor_us + rng.normal(0.0, 0.01), 341.0, i * 100.0])
-    return sample
-
-
-EDA_LABELS, EDA_UNITS = ["eda", "reading", "device_t"], ["microsiemens", "a.u.", "ms"]
-
-
 def wait_visible(registry: SourceRegistry, kind: StreamKind) -> None:
     assert wait_for(lambda: registry.get(kind) is not None, 10.0)
 
@@ -126,7 +67,7 @@ def test_eda_zero_gain_passes_with_the_right_resistor(registry) -> None:
     assert v["expected_us"] == 10.0 and v["reference_us"] == pytest.approx(10.1, abs=0.02)
     assert v["gain_error_pct"] == pytest.approx(1.0, abs=0.3)
     assert 0.005 < v["reference_sd_us"] < 0.02
-    assert result.device == feeder.outlet.get_info().source_id()
+    assert result.device == feeder.source_id
 
 
 def test_eda_wrong_gain_fails_with_its_reason(registry) -> None:
@@ -212,8 +153,7 @@ def test_eeg_without_alpha_gives_no_reactivity(registry) -> None:
 
 def test_resting_hr_on_the_simulated_ecg(registry) -> None:
     arousal = 0.3
-    generators = build_generators(["ecg"], Scenario.fixed(arousal), seed=3)
-    with SimPublisher(generators, unique("cal-sim")):
+    with steady_heart(unique("cal-sim"), arousal):
         wait_visible(registry, StreamKind.ECG)
         check = RestingHeart(registry.heart, RestingHeartSettings(rest_s=10.0))
         run(check, registry, None, 40.0)

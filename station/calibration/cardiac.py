@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,13 +18,9 @@ from sensors.lsl.inlet import Inlet
 from sensors.lsl.registry import kind_of
 from sensors.types import Level, StreamKind
 from station.calibration.procedure import Message, Procedure, Result, Step
+from station.calibration.settings import RestingHeartSettings
 
 MIN_GOOD_SHARE = 0.8
-
-
-@dataclass(frozen=True)
-class RestingHeartSettings:
-    rest_s: float = 60.0
 
 
 class RestingHeart(Procedure):

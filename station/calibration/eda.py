@@ -13,25 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from sensors.lsl.inlet import Inlet
 from station.calibration.procedure import Message, Procedure, Result, Step
-
-
-@dataclass(frozen=True)
-class EdaCheckSettings:
-    reference_kohm: float = 100.0
-    step_s: float = 20.0
-    zero_tolerance_us: float = 0.2  # below the lowest skin conductance levels seen in practice (~0.5 µS)
-    gain_tolerance_pct: float = 10.0
-    noise_share: float = 0.02  # SD of the reference reading, as a share of the expected value
-
-    @property
-    def expected_us(self) -> float:
-        return 1000.0 / self.reference_kohm
+from station.calibration.settings import EdaCheckSettings
 
 
 def conductance_channel(labels: tuple[str, ...], units: tuple[str, ...]) -> int:

@@ -25,17 +25,11 @@ from sensors.features.eeg import POSTERIOR, EEGWindowing, _pick, individual_alph
 from sensors.lsl.inlet import Inlet
 from sensors.types import Level
 from station.calibration.procedure import Message, Procedure, Result, Step
+from station.calibration.settings import EegReactivitySettings
 
 ALPHA = 2  # index of alpha in sensors.features.eeg.BANDS
 GOOD_REACTIVITY, WEAK_REACTIVITY = 1.5, 1.2
 MIN_CLEAN_WINDOWS = 8  # 2 s of 0.25-s hops: fewer clean windows than this is too little EEG
-
-
-@dataclass(frozen=True)
-class EegReactivitySettings:
-    eyes_open_s: float = 60.0
-    eyes_closed_s: float = 60.0
-    settle_s: float = 2.0
 
 
 @dataclass

@@ -29,13 +29,14 @@ class Box:
 
 @dataclass(frozen=True)
 class Widget:
-    kind: str  # "title" | "text" | "button" | "entry"
+    kind: str  # "title" | "text" | "button" | "entry" | "trace" | "bar"
     box: Box
     text: str
     font_px: float
     action: str = ""  # buttons: what a tap does (see KioskModel.tap)
     style: str = "normal"  # "primary" | "selected" | "disabled" | "good" | "degraded" | "bad" | "notice"
     align: str = "center"  # "left" | "center"
+    values: tuple[float, ...] = ()  # "trace": points scaled to 0..1; "bar": (filled share,)
 
 
 class _Grid:
@@ -117,9 +118,9 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
         g.row(74, 10, [(g.t("done"), "done", "primary")], x0=0.35 * width, width=0.3 * width)
         g.footer([])
     elif screen is Screen.TECHNICIAN:
-        g.title(g.t("technician_title"))
-        _sensor_rows(g, model, with_fixes=False)
-        g.footer([(g.t("exit_technician"), "tech_exit", "primary")])
+        from station.kiosk.technician_layout import technician  # it builds on _Grid
+
+        technician(g, model)
     return g.items
 
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from station import flow
 from station.kiosk.texts import LANGUAGES
 from station.store.officer_codes import InvalidOfficerCode
+
+if TYPE_CHECKING:
+    from station.calibration.live import LiveRow
+    from station.calibration.procedure import View
+
+LIVE_ROWS_PER_PAGE = 8
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,14 @@ class KioskModel:
     mood: int | None = None
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
+    # technician mode (station/calibration/runner.py fills these; technician_layout.py shows them)
+    tech_page: str = "home"  # "home" | "live" | "eda" | "eeg" | "hr" | "resonance"
+    live_rows: list[LiveRow] = field(default_factory=list)
+    live_first: int = 0  # index of the first live row shown (paging)
+    calibration: View | None = None
+    calibration_saved: bool = False
+    calibration_facts: dict[str, float] = field(default_factory=dict)  # the instructions' numbers
+    on_technician: Callable[[str, str], None] | None = None  # tech_start/cancel/save/handoff
 
     def reset(self) -> None:
         """Forget the previous officer's entries (on returning to idle)."""
@@ -56,6 +71,7 @@ class KioskModel:
         self.pin_pad = False
         self.stress = self.mood = None
         self.summary = {}
+        self.tech_page, self.live_first = "home", 0
 
     def tap(self, action: str, screen: flow.Screen) -> flow.Event | None:
         """Apply a tapped widget's action; returns the flow event it produces (None: UI-only)."""
@@ -126,4 +142,14 @@ class KioskModel:
             return flow.Done()
         if name == "tech_exit":
             return flow.TechnicianExit()
+        if name == "tech_page":
+            self.tech_page, self.live_first, self.notice, self.code_entry = arg, 0, "", ""
+            return flow.Touch()
+        if name == "tech_live_next":
+            following = self.live_first + LIVE_ROWS_PER_PAGE
+            self.live_first = following if following < len(self.live_rows) else 0
+            return flow.Touch()
+        if name.startswith("tech_") and self.on_technician is not None:
+            self.on_technician(name, arg)
+            return flow.Touch()
         return None

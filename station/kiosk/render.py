@@ -51,6 +51,9 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
     for wd in widgets:
         b = wd.box
         y = height - b.y - b.h
+        if wd.kind in ("trace", "bar"):
+            keep += _series(wd, y, batch, background, foreground)
+            continue
         if wd.kind in ("button", "entry"):
             fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else (16, 38, 48)
             radius = min(14.0, b.h / 4)
@@ -71,6 +74,25 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
     pyglet.gl.glClear(pyglet.gl.GL_COLOR_BUFFER_BIT)
     batch.draw()
     return overflows
+
+
+def _series(wd: Widget, y: float, batch: pyglet.graphics.Batch, back: pyglet.graphics.Group,
+            front: pyglet.graphics.Group) -> list:
+    """A trace (points scaled 0..1, drawn left to right in the box) or a progress bar (filled share)."""
+    b = wd.box
+    shapes: list = [pyglet.shapes.Rectangle(b.x, y, b.w, b.h, color=(16, 38, 48), batch=batch, group=back)]
+    colour = TEXT_COLOUR.get(wd.style, TEXT)
+    if wd.kind == "bar":
+        share = min(1.0, max(0.0, wd.values[0])) if wd.values else 0.0
+        if share > 0:
+            shapes.append(pyglet.shapes.Rectangle(b.x, y, b.w * share, b.h, color=FILL["primary"],
+                                                  batch=batch, group=front))
+    elif len(wd.values) >= 2:
+        step = b.w / (len(wd.values) - 1)
+        inner = b.h - 2 * PAD_PX
+        points = [(b.x + i * step, y + PAD_PX + v * inner) for i, v in enumerate(wd.values)]
+        shapes.append(pyglet.shapes.MultiLine(*points, thickness=1.5, color=colour, batch=batch, group=front))
+    return shapes
 
 
 def hit(widgets: list[Widget], x: float, y_from_top: float) -> str:

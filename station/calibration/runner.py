@@ -1,0 +1,116 @@
+"""Technician mode's controller side: pulls the sensors, runs the chosen calibration, refreshes the
+live sensor rows, stores a result the technician saves, and hands an officer over to the resonance
+assessment. The kiosk controller calls ``action`` (through KioskModel.tap) and ``poll`` (its tick)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sensors.lsl.registry import SourceRegistry
+from sensors.types import StreamKind
+from station import flow as f
+from station.calibration.cardiac import RestingHeart
+from station.calibration.eda import EdaCheck
+from station.calibration.eeg import EegReactivity
+from station.calibration.live import live_rows
+from station.calibration.procedure import Procedure
+from station.calibration.settings import CalibrationSettings
+from station.kiosk.model import KioskModel
+from station.kiosk.texts import text
+from station.store import SessionStore
+from station.store.officer_codes import InvalidOfficerCode
+
+log = logging.getLogger(__name__)
+
+LIVE_EVERY_S = 0.2
+PROCEDURE_PAGES = ("eda", "eeg", "hr")
+
+
+class TechnicianDesk:
+    """The running calibration and the live rows of one kiosk's technician mode."""
+
+    def __init__(self, registry: SourceRegistry, store: SessionStore, model: KioskModel,
+                 settings: CalibrationSettings, technician: str, feed: Callable[[f.Event], None]) -> None:
+        self.registry, self.store, self.model = registry, store, model
+        self.settings, self.technician, self.feed = settings, technician, feed
+        self.procedure: Procedure | None = None
+        self.saved: list[str] = []  # calibration UUIDs stored in this kiosk's lifetime
+        self._last_live = float("-inf")
+        model.calibration_facts = {"kohm": settings.eda.reference_kohm, "open": settings.eeg.eyes_open_s,
+                                   "closed": settings.eeg.eyes_closed_s, "rest": settings.heart.rest_s}
+
+    def procedure_for(self, page: str) -> Procedure:
+        """A fresh procedure for a calibration page ("eda", "eeg" or "hr")."""
+        s, reg = self.settings, self.registry
+        if page == "eda":
+            return EdaCheck(lambda: reg.get(StreamKind.EDA), s.eda)
+        if page == "eeg":
+            return EegReactivity(lambda: reg.get(StreamKind.EEG), s.eeg)
+        if page == "hr":
+            return RestingHeart(reg.heart, s.heart)
+        raise ValueError(f"no calibration on page {page!r}")
+
+    def action(self, name: str, arg: str) -> None:
+        """A technician button (``tech_start``, ``tech_cancel``, ``tech_save``, ``tech_handoff``)."""
+        page = self.model.tech_page
+        if name == "tech_start" and page in PROCEDURE_PAGES:
+            self.procedure = self.procedure_for(page)
+            self.model.calibration, self.model.calibration_saved = self.procedure.view(), False
+        elif name == "tech_cancel":
+            self._stop()
+        elif name == "tech_save":
+            self._save()
+        elif name == "tech_handoff":
+            self._hand_over()
+
+    def poll(self, now: float) -> None:
+        """Pull the inlets, advance the calibration on screen, refresh the live rows (kiosk tick)."""
+        self.registry.catalog.update()
+        model = self.model
+        if self.procedure is not None and self.procedure.name != model.tech_page:
+            self._stop()  # the technician left the calibration's page
+        if self.procedure is not None:
+            self.procedure.poll(now)
+            model.calibration = self.procedure.view()
+        if model.tech_page == "live" and now - self._last_live >= LIVE_EVERY_S:
+            self._last_live = now
+            model.live_rows = live_rows(self.registry)
+
+    def leave(self) -> None:
+        """Technician mode ended: drop the calibration and the live rows."""
+        self._stop()
+        self.model.live_rows = []
+
+    def _stop(self) -> None:
+        self.procedure = None
+        self.model.calibration = None
+        self.model.calibration_saved = False
+
+    def _save(self) -> None:
+        procedure = self.procedure
+        if procedure is None or procedure.result is None or self.model.calibration_saved:
+            return
+        result = procedure.result
+        notes = text(result.reason.key, "en", **result.reason.values)
+        uuid = self.store.add_calibration(self.technician, result.device, result.record(notes))
+        self.saved.append(uuid)
+        self.model.calibration_saved = True
+        log.info("calibration %s stored: %s %s", uuid, result.procedure, "pass" if result.passed else "fail")
+
+    def _hand_over(self) -> None:
+        """The officer whose code was typed continues in the normal flow with the resonance program."""
+        model = self.model
+        program = next((p for p in model.programs if p.id == self.settings.resonance_program), None)
+        if program is None:
+            model.notice = "tech_no_program"
+            return
+        try:
+            code = model.check_code(model.code_entry)
+        except InvalidOfficerCode:
+            model.notice = "invalid_code"
+            return
+        self.leave()
+        for event in (f.TechnicianExit(), f.Begin(), f.CheckedIn(code),
+                      f.ProgramChosen(program.id, program.baseline_s, program.session_s)):
+            self.feed(event)
