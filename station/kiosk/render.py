@@ -90,7 +90,7 @@ def _series(wd: Widget, y: float, batch: pyglet.graphics.Batch, back: pyglet.gra
     elif len(wd.values) >= 2:
         step = b.w / (len(wd.values) - 1)
         inner = b.h - 2 * PAD_PX
-        points = [(b.x + i * step, y + PAD_PX + v * inner) for i, v in enumerate(wd.values)]
+        points = [(b.x + i * step, y + PAD_PX + float(v) * inner) for i, v in enumerate(wd.values)]
         shapes.append(pyglet.shapes.MultiLine(*points, thickness=1.5, color=colour, batch=batch, group=front))
     return shapes
 

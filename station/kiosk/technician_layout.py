@@ -93,7 +93,7 @@ def _live(g: _Grid, model: KioskModel) -> None:
     if not rows:
         g.line(g.t("no_streams"), y=20, font_u=3.0, style="bad")
     width = g.w - 2 * g.m
-    columns = [(0.0, 0.15), (0.16, 0.47), (0.64, 0.1), (0.75, 0.25)]  # label, trace, level, reason
+    columns = [(0.0, 0.14), (0.15, 0.42), (0.58, 0.12), (0.71, 0.29)]  # label, trace, level, reason
     for i, row in enumerate(rows[model.live_first : model.live_first + LIVE_ROWS_PER_PAGE]):
         y = 14 + i * 9
         (lx, lw), (tx, tw), (vx, vw), (rx, rw) = ((g.m + a * width, b * width) for a, b in columns)
