@@ -109,12 +109,12 @@ def _biosppy(shared_data: Path, name: str) -> np.ndarray:
 
 
 def test_eeg_reactivity_and_iaf_on_the_real_biosppy_recordings(registry, shared_data) -> None:
-    """eeg_eo.txt / eeg_ec.txt (125 Hz, one channel, BioSPPy examples) from 80 s on, replayed at 8×:
+    """eeg_eo.txt / eeg_ec.txt (125 Hz, one channel, BioSPPy examples) from 80 s on, replayed at 16×:
     session 1 measured eyes-closed relative alpha 1.61× eyes-open over the whole files, IAF 9.7 Hz."""
     start = 80 * 125
     recordings = [_biosppy(shared_data, "eeg_eo.txt")[start:], _biosppy(shared_data, "eeg_ec.txt")[start:]]
     feeder = Feeder("EEG", ["EEG"], ["microvolts"], 125.0,
-                    lambda step, i: recordings[step][i : i + 1], speed=8.0)
+                    lambda step, i: recordings[step][i : i + 1], speed=16.0)
     with feeder:
         wait_visible(registry, StreamKind.EEG)
         check = EegReactivity(source(registry, StreamKind.EEG),
@@ -140,7 +140,7 @@ def test_eeg_without_alpha_gives_no_reactivity(registry) -> None:
     rng = np.random.default_rng(7)
     noise = [_pink(125 * 60, rng)[:, None] for _ in range(2)]
     feeder = Feeder("EEG", ["O1", "O2"], ["microvolts"] * 2, 125.0,
-                    lambda step, i: np.repeat(noise[step][i], 2) * (1.0, 0.9), speed=8.0)
+                    lambda step, i: np.repeat(noise[step][i], 2) * (1.0, 0.9), speed=16.0)
     with feeder:
         wait_visible(registry, StreamKind.EEG)
         check = EegReactivity(source(registry, StreamKind.EEG),
