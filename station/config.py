@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import tomllib
@@ -171,8 +172,10 @@ def _technician_name(name: str) -> str:
 def _calibration(c: dict[str, Any]) -> CalibrationSettings:
     """The [calibration] table as settings; every number must be positive."""
     for key, value in c.items():
-        if key != "resonance_program" and not value > 0:
-            raise ConfigError(f"calibration.{key} must be positive")
+        if key != "resonance_program" and not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"calibration.{key} must be a positive number")
+    if not 1.0 <= c["eda_reference_kohm"] <= 10_000.0:
+        raise ConfigError("calibration.eda_reference_kohm must be 1 to 10000 kΩ (1000 to 0.1 µS)")
     return CalibrationSettings(
         eda=EdaCheckSettings(reference_kohm=c["eda_reference_kohm"], step_s=c["eda_step_s"],
                              gain_tolerance_pct=c["eda_gain_tolerance_pct"]),
