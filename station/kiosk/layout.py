@@ -174,14 +174,14 @@ def _rating(g: _Grid, model: KioskModel, post: bool) -> None:
     g.footer([(g.t("stop" if post else "back"), "stop", "normal")])
 
 
-def _sensor_rows(g: _Grid, model: KioskModel, with_fixes: bool) -> None:
+def _sensor_rows(g: _Grid, model: KioskModel) -> None:
     if not model.sensors:
         g.line(g.t("no_streams"), y=20, font_u=3.0, style="bad")
     for i, s in enumerate(model.sensors[:6]):
         y = 18 + i * 8.5
         g.add("text", g.m, y, 0.12 * g.w, 7, s.kind, 3.0, align="left")
         g.add("text", g.m + 0.13 * g.w, y, 0.14 * g.w, 7, g.t(f"sensor_{s.level}"), 3.0, style=s.level)
-        if with_fixes and s.level != "good" and f"fix_{s.kind}" in TEXTS:
+        if s.level != "good" and f"fix_{s.kind}" in TEXTS:
             g.add("text", g.m + 0.28 * g.w, y, g.w - 2 * g.m - 0.28 * g.w, 7, g.t(f"fix_{s.kind}"), 2.6,
                   align="left")
 
@@ -189,7 +189,7 @@ def _sensor_rows(g: _Grid, model: KioskModel, with_fixes: bool) -> None:
 def _sensor_check(g: _Grid, model: KioskModel) -> None:
     g.title(g.t("sensor_title"))
     g.line(g.t("sensor_wait"), y=12.5, h=4.5, font_u=2.6)
-    _sensor_rows(g, model, with_fixes=True)
+    _sensor_rows(g, model)
     ready = bool(model.sensors) and all(s.level != "bad" for s in model.sensors)
     g.row(72, 11, [(g.t("start_anyway"), "sensors_ready", "primary" if ready else "disabled")],
           x0=0.35 * g.w, width=0.3 * g.w)
