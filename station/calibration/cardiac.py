@@ -2,8 +2,10 @@
 
 Beats come from the pipeline's own streaming extractor (sensors.features.cardiac.CardiacExtractor on
 the registry's heart source: ECG when present and not bad, else PPG); HR and RMSSD are its
-``window_features`` over the whole rest. Passed when the measurement can be trusted: HR measured,
-at least 80 % of the quality checks good and at most 5 % of beats corrected as ectopic/artifact.
+``window_features`` over the whole rest, leaving out the first beat the fresh detector releases (its
+filters are still settling, and a mistimed first beat would count as a corrected one). Passed when
+the measurement can be trusted: HR measured, at least 80 % of the quality checks good and at most 5 %
+of beats corrected as ectopic/artifact.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class RestingHeart(Procedure):
     def _result(self) -> Result:
         if self.extractor is None:
             return Result(self.name, self.sensor, self.device, False, Message("cal_hr_no_heart"), {})
-        beats = self.extractor.beat_times
+        beats = self.extractor.beat_times[1:]  # the detector's first beat: its filters were still settling
         now = float(beats[-1]) if beats.size else math.nan
         features, quality = window_features(beats, now, self.settings.rest_s)
         good = self.good_share()
