@@ -14,6 +14,10 @@ officer goes on to the post rating. When the flow's clock reaches the end first 
 a little later, at the first feature update), the runtime is left to finish its last seconds; post
 ratings and the summary lines wait for its outcome.
 
+A session starts with the officer's stored resonance rate (``SessionStore.resonance_rate``), so a
+program paced at "resonance" breathes at the rate their last assessment found; an assessment's
+summary says that rate first.
+
 The runtime has no pause: ``PauseSession`` (headset off past the grace time) requests a stop, so the
 session is stored as aborted, and the officer is taken to the post rating.
 
@@ -42,7 +46,7 @@ from station.recovery import recover_interrupted
 from station.runtime import SessionOutcome, SessionRuntime, needed_kinds
 from station.scene_process import SceneProcess
 from station.store import SessionStore
-from station.summary import describe_changes
+from station.summary import describe_changes, describe_resonance
 
 log = logging.getLogger(__name__)
 
@@ -229,8 +233,9 @@ class KioskController:
         settings = self.scene
         scene = SceneProcess(settings.scene, settings.output, settings.options,
                              pace_fps=settings.pace_fps).start()
+        rate = self.store.resonance_rate(effect.officer_code)
         runtime = SessionRuntime(self.store, self.registry, protocol, scene, self.recordings_dir,
-                                 self.station_id)
+                                 self.station_id, resonance_rate=rate)
         self._runtime, self._outcome, self._error = runtime, None, None
         self._pending_ratings, self._awaiting_outcome = None, True
         self.model.summary = {}
@@ -277,3 +282,8 @@ class KioskController:
         after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")
         self.model.summary = {lang: describe_changes(means, lang, before=baseline, after=after)
                               for lang in ("zh-CN", "en")}
+        if protocol is not None and protocol.assessment is not None:
+            result = self.store.resonance_result(session_uuid)
+            rate = result.rate if result is not None else None
+            for lang, lines in self.model.summary.items():
+                lines[:0] = describe_resonance(rate, lang)

@@ -5,6 +5,10 @@
                                     ▼                        ├─▶ SceneParams + Markers outlets
                             Features outlet                  └─▶ session store (events, summaries)
 
+A ``resonance_result`` from the engine (emitted once the last assessed block is measured, so the
+assessment itself is complete) is stored for the officer at once; a stop in the rest phase that
+follows keeps it (see docs/station.md). The officer's stored rate comes back as ``resonance_rate``.
+
 Everything but rendering runs in this process's loop; the renderer is a child process (see
 station/scene_process.py for the measurement behind that). The XDF recorder records the chosen raw
 streams, Features, SceneParams and Markers on its own threads.
@@ -47,10 +51,12 @@ RESOLVE_TIMEOUT_S = 30.0  # generous: on a loaded machine LSL discovery answers 
 
 
 def feedback_metrics(protocol: Protocol) -> set[str]:
-    """The feature names a protocol's mappings and reward read."""
+    """The feature names a protocol's mappings, reward and resonance assessment read."""
     metrics = {m.metric for m in protocol.mappings}
     if protocol.reward is not None:
         metrics.add(protocol.reward.metric)
+    if protocol.assessment is not None:
+        metrics.add(protocol.assessment.metric)
     return metrics
 
 
@@ -181,6 +187,8 @@ class SessionRuntime:
             for event in out.events:
                 markers.push(event.kind, marker_detail(event), event.t)
                 self.store.add_event(sid, event.kind, event.data, lsl_time=event.t)
+                if event.kind == "resonance_result":
+                    self.store.record_resonance(sid, event.data.get("rate"), event.data)
             if not current or out.phase != current[0]:
                 if current and current[0] in phases:
                     self.store.record_phase_summary(sid, current[0], phases[current[0]].summary(now))
