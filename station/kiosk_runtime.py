@@ -131,6 +131,8 @@ class KioskController:
         self._last_sensor_poll = float("-inf")
         self._wire_sensors: list[dict] = []
         self.on_session_stored: Callable[[], None] | None = None  # e.g. SyncClient.wake
+        # set by start_sync: the pairing code while the admin's approval is awaited, else None
+        self.pairing_code_provider: Callable[[], str | None] | None = None
 
     @classmethod
     def from_config(cls, cfg: StationConfig, registry: SourceRegistry, protocols: list[Protocol],
@@ -166,14 +168,16 @@ class KioskController:
         self.apply(self.flow.tick(self.clock()))
 
     def poll(self, dt: float = 0.0) -> None:
-        """Sensor check and session-worker bookkeeping, without ticking the flow (the window's
-        KioskApp ticks the flow itself)."""
+        """Sensor check, session-worker bookkeeping and the pairing code shown on the attract screen,
+        without ticking the flow (the window's KioskApp ticks the flow itself)."""
         checking = self.flow.screen is f.Screen.SENSOR_CHECK
         if checking and self.clock() - self._last_sensor_poll >= SENSOR_POLL_S:
             self._last_sensor_poll = self.clock()
             self._check_sensors()
         if self._worker is not None and not self._worker.is_alive():
             self._session_ended()
+        if self.pairing_code_provider is not None:
+            self.model.pairing_code = self.pairing_code_provider() or ""
 
     # -- effects --------------------------------------------------------------------------------
 

@@ -81,7 +81,8 @@ def scene_settings(scene_cfg, scene: str | None, output: str):
 
 def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Thread | None:
     """A daemon thread draining the store to the admin server (admin.url, else zeroconf discovery)
-    until ``stop``; None when neither is configured. The controller answers the heartbeat's state."""
+    until ``stop``; None when neither is configured. The controller answers the heartbeat's state and
+    shows the pairing code while the admin's approval is awaited."""
     from station.sync import SyncClient, SyncConfig
     from station.sync.store_payloads import WireOutbox
 
@@ -94,6 +95,7 @@ def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Threa
                         admin_url=cfg.admin_url or None)
     client = SyncClient(WireOutbox(store), config, state_provider=controller.heartbeat_state)
     controller.on_session_stored = client.wake
+    controller.pairing_code_provider = client.pending_pairing_code
 
     def loop() -> None:
         try:
