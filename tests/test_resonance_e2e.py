@@ -1,7 +1,8 @@
 """End to end, with real parts: a simulated officer's ECG on real LSL (isolated per run by
 tests/conftest.py), the real pipeline, protocol engine, kiosk flow and SQLite store, and a tiny
 headless scene in its own process. A short resonance assessment stores the officer's rate; the same
-officer's next paced session breathes at it. The protocols are shortened copies of the library's
+officer's next paced session breathes at it; a stop after the result keeps it, a stop before stores
+none. The protocols are shortened copies of the library's
 resonance-assessment and coherent-breathing (HR as the assessed metric: LF power needs minutes)."""
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from protocols.engine import StepOutput
 from protocols.loader import load_protocol
+from protocols.model import Protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from sensors.sim.outlets import SimPublisher
 from sensors.sim.state import Scenario
@@ -19,6 +22,7 @@ from sensors.sim.streams import build_generators
 from station.flow import FlowTimeouts, Screen
 from station.kiosk_runtime import KioskController, SceneSettings
 from station.kiosk_script import run_until
+from station.runtime import SessionRuntime
 from station.store import SessionStatus, SessionStore
 
 ASSESSMENT = """
@@ -103,16 +107,25 @@ max_session_s = 60
 TIMEOUTS = FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, summary_s=120.0)
 
 
-@pytest.fixture
-def controller(tmp_path: Path) -> Iterator[KioskController]:
-    generators = build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), 0)
-    publisher = SimPublisher(generators, "resonance-test")
+@pytest.fixture(scope="module")
+def ecg() -> Iterator[None]:
+    """One simulated officer's ECG on LSL for the whole module."""
+    publisher = SimPublisher(build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), 0),
+                             "resonance-test")
     publisher.start()
-    protocols = []
-    for text in (ASSESSMENT, BREATHING):
-        path = tmp_path / "protocol.toml"
-        path.write_text(text, encoding="utf-8")
-        protocols.append(load_protocol(path))
+    yield
+    publisher.stop()
+
+
+def _load(tmp_path: Path, text: str) -> Protocol:
+    path = tmp_path / "protocol.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_protocol(path)
+
+
+@pytest.fixture
+def controller(tmp_path: Path, ecg) -> Iterator[KioskController]:
+    protocols = [_load(tmp_path, ASSESSMENT), _load(tmp_path, BREATHING)]
     store = SessionStore(tmp_path / "sessions.db", "test-station")
     registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
     kiosk = KioskController(
@@ -126,7 +139,6 @@ def controller(tmp_path: Path) -> Iterator[KioskController]:
     run_until(kiosk, lambda: not kiosk.session_running, 60.0)
     registry.close()
     store.close()
-    publisher.stop()
 
 
 def _session(kiosk: KioskController, code_taps: list[str], program: str) -> str:
@@ -165,3 +177,36 @@ def test_an_assessed_rate_paces_the_officers_next_session(controller: KioskContr
     cue_rates = {e.detail["rate"] for e in events if e.kind == "pacer"}
     assert cue_rates == {rate}
     assert not any("resonance" in line for line in controller.model.summary["en"])
+
+
+def test_a_stop_after_the_result_keeps_it_and_a_stop_before_stores_none(tmp_path: Path, ecg) -> None:
+    protocol = _load(tmp_path, ASSESSMENT)
+    registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
+    try:
+        with SessionStore(tmp_path / "sessions.db", "test-station") as store:
+            officer = store.new_officer()
+
+            def session(stop_in: str) -> str:
+                runtime = SessionRuntime(store, registry, protocol, None, tmp_path / "recordings",
+                                         "test-station")
+
+                def on_output(out: StepOutput) -> None:
+                    if out.phase == stop_in:  # the officer taps stop here
+                        runtime.stop_requested.set()
+
+                runtime.on_output = on_output
+                outcome = runtime.run(officer, 5, 3, max_seconds=90.0)
+                assert outcome.status is SessionStatus.ABORTED
+                return outcome.session_uuid
+
+            after = session("rest")
+            kinds = [e.kind for e in store.events(after)]
+            assert kinds.index("resonance_result") < kinds.index("safety")  # the stop came after it
+            rate = store.resonance_rate(officer)
+            assert rate in (4.5, 5.0) and store.resonance_result(after).rate == rate
+
+            before = session("rate-5-0")  # stopped in the last block: no result, the rate stays
+            assert "resonance_result" not in [e.kind for e in store.events(before)]
+            assert store.resonance_result(before) is None and store.resonance_rate(officer) == rate
+    finally:
+        registry.close()
