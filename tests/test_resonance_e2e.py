@@ -205,7 +205,7 @@ def test_a_stop_after_the_result_keeps_it_and_a_stop_before_stores_none(tmp_path
             rate = store.resonance_rate(officer)
             assert rate in (4.5, 5.0) and store.resonance_result(after).rate == rate
 
-            before = session("rate-5-0")  # stopped in the last block: no result, the rate stays
+            before = session("rate-4-5")  # stopped during the blocks: no result, the rate stays
             assert "resonance_result" not in [e.kind for e in store.events(before)]
             assert store.resonance_result(before) is None and store.resonance_rate(officer) == rate
     finally:
