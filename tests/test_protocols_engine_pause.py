@@ -7,9 +7,12 @@ paused session can be compared bit for bit with the same session unpaused, shift
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from protocols.engine import EngineState, StepOutput, pause, resume, start, step
 from protocols.loader import find_protocol
@@ -169,10 +172,40 @@ def test_a_paused_state_round_trips_through_json_and_resumes_identically() -> No
     pause(state, snaps[k - 1].t + 0.0625)
     copy = EngineState.from_json(state.to_json())
     assert copy.paused and copy.to_json() == state.to_json()
-    for st in (state, copy):
-        resume(st, snaps[k - 1].t + 5.0625)
+    for paused_state in (state, copy):
+        resume(paused_state, snaps[k - 1].t + 5.0625)
     rest = snaps[k:k + 400]
     a = [step(protocol, state, s.t + 5.0, shifted(s, 5.0)) for s in rest]
     b = [step(protocol, copy, s.t + 5.0, shifted(s, 5.0)) for s in rest]
     assert fingerprint(a) == fingerprint(b)
     assert not math.isnan(copy.last_t) and copy.paused_s == 5.0
+
+
+@functools.cache
+def quick_reset_straight() -> tuple[Protocol, list[FeatureSnapshot], list[str]]:
+    protocol = find_protocol("quick-reset")
+    snaps = snapshots(protocol)
+    return protocol, snaps, fingerprint(run_straight(protocol, snaps))
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 2399), st.integers(1, 600)), min_size=1, max_size=4,
+                unique_by=lambda p: p[0]))
+def test_any_pauses_shift_the_rest_of_the_session_by_their_total(pauses: list[tuple[int, int]]) -> None:
+    protocol, snaps, straight = quick_reset_straight()
+    lengths = dict(pauses)  # step index -> whole seconds paused just before it
+    state = start(protocol, snaps[0].t)
+    shift = 0.0
+    rows: list[str] = []
+    for i, s in enumerate(snaps):
+        if i in lengths:
+            t_pause = snaps[i - 1].t + shift + 0.0625
+            pause(state, t_pause)
+            resume(state, t_pause + lengths[i])
+            shift += lengths[i]
+        out = step(protocol, state, s.t + shift, shifted(s, shift))
+        rows += fingerprint([out], back=shift)
+        if out.finished:
+            break
+    assert rows == straight
+    assert state.paused_s == sum(length for i, length in lengths.items() if i < len(rows))
