@@ -25,9 +25,11 @@ from station.flow import FlowTimeouts, PauseSession, ResumeSession, Screen
 from station.kiosk_runtime import KioskController, SceneSettings
 from station.kiosk_script import run_until
 from station.recording.markers import parse_marker
+from station.report import draw_report, load_traces
 from station.runtime import PAUSED_LOOK, SessionRuntime
 from station.scene_process import HEADSET_OFF, HEADSET_ON, SceneProcess
 from station.store import SessionStatus, SessionStore
+from station.summary import paused_spans, phase_means, phases_from_markers
 
 PROTOCOL = """
 id = "pause-test"
@@ -177,6 +179,12 @@ def test_runtime_pause_holds_the_timeline_and_is_recorded(protocol, store, regis
     for name in ("light", "volume", "pacer_visible"):
         assert np.all(held[:, labels.index(name)] == pytest.approx(PAUSED_LOOK[name])), name
 
+    traces = load_traces(outcome.xdf_path)  # the report reads the same pause from the recording
+    assert paused_spans(traces.marker_times, traces.markers, float(traces.times[-1])) == [
+        pytest.approx((t_pause, t_resume))]
+    draw_report(traces, tmp_path / "report.png", "pause")
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
 
 @pytest.fixture
 def kiosk(tmp_path: Path, store, registry, protocol) -> Iterator:
@@ -199,9 +207,18 @@ def kiosk(tmp_path: Path, store, registry, protocol) -> Iterator:
 
 
 def start_session(controller: KioskController) -> SceneProcess:
+    """Check in and start; returns once the engine runs (its first phase event is stored): before
+    that the runtime is still opening the recording, and a stop would overtake the pause."""
     for action in CHECK_IN:
         controller.tap(action)
     assert run_until(controller, lambda: controller.screen is Screen.BASELINE, 60.0)
+    store = controller.store
+
+    def engine_running() -> bool:
+        sessions = store.sessions(limit=1)
+        return bool(sessions) and any(e.kind == "phase" for e in store.events(sessions[0].uuid))
+
+    assert run_until(controller, engine_running, 60.0)
     assert controller._runtime is not None and controller._runtime.scene is not None
     return controller._runtime.scene
 
@@ -250,9 +267,22 @@ def test_headset_off_past_the_pause_limit_aborts_with_the_reason(kiosk) -> None:
     [outcome] = controller.outcomes
     reason = "headset off too long: the officer left"
     assert outcome.status is SessionStatus.ABORTED and outcome.stopped_reason == reason
-    assert outcome.paused_s >= 3.0
+    assert outcome.paused_s == pytest.approx(3.0, abs=0.5)  # the flow times the limit, ticking at 10 Hz
     events = by_kind(controller.store.events(outcome.session_uuid))
     assert [e.detail["reason"] for e in events["stop"]] == [reason]
     assert len(events["pause"]) == 1 and "resume" not in events
     assert controller.store.session(outcome.session_uuid).status is SessionStatus.ABORTED
     assert not math.isnan(outcome.usable_fraction)
+
+
+def test_report_means_leave_paused_spans_out() -> None:
+    times = [1.0, 2.0, 3.0, 5.0, 6.0, 9.0]
+    texts = ["phase:baseline", "pause", "resume", "phase:training", "pause:{\"reason\":\"x\"}", "session_end"]
+    assert paused_spans(times, texts, 20.0) == [(2.0, 3.0), (6.0, 9.0)]
+    assert paused_spans([1.0, 4.0], ["phase:a", "pause"], 10.0) == [(4.0, 10.0)]  # never resumed
+    t = np.arange(0.0, 10.0, 0.5)
+    hr = np.where((t >= 6.0) & (t < 9.0), 150.0, 60.0)  # a paused stretch with odd values
+    phases = phases_from_markers(times, texts, 10.0)
+    means = phase_means(t, {"hr": hr}, phases, paused_spans(times, texts, 10.0))
+    assert means["training"]["hr"] == 60.0
+    assert phase_means(t, {"hr": hr}, phases)["training"]["hr"] > 60.0
