@@ -38,13 +38,35 @@ def phases_from_markers(times: Sequence[float], texts: Sequence[str], end: float
     return phases
 
 
+def paused_spans(times: Sequence[float], texts: Sequence[str], end: float) -> list[tuple[float, float]]:
+    """(start, end) of each pause: a ``pause`` marker closed by ``resume``, by ``session_end`` or
+    by ``end``."""
+    spans: list[tuple[float, float]] = []
+    since: float | None = None
+    for t, text in zip(times, texts, strict=True):
+        kind = parse_marker(text)[0]
+        if kind == "pause" and since is None:
+            since = t
+        elif kind in ("resume", "session_end") and since is not None:
+            spans.append((since, t))
+            since = None
+    if since is not None:
+        spans.append((since, max(end, since)))
+    return spans
+
+
 def phase_means(
-    times: np.ndarray, values: Mapping[str, np.ndarray], phases: Sequence[Phase]
+    times: np.ndarray, values: Mapping[str, np.ndarray], phases: Sequence[Phase],
+    paused: Sequence[tuple[float, float]] = (),
 ) -> dict[str, dict[str, float]]:
-    """Mean of each feature over each phase, NaNs ignored; a feature with no value in a phase is left out."""
+    """Mean of each feature over each phase, NaNs and ``paused`` spans ignored; a feature with no
+    value in a phase is left out."""
     out: dict[str, dict[str, float]] = {}
+    running = np.ones(len(times), dtype=bool)
+    for start, stop in paused:
+        running &= (times < start) | (times >= stop)
     for phase in phases:
-        inside = (times >= phase.start) & (times < phase.end)
+        inside = (times >= phase.start) & (times < phase.end) & running
         means = {}
         for name, series in values.items():
             chunk = series[inside]

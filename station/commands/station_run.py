@@ -150,7 +150,7 @@ class _Station:
             return 130
         finally:
             if controller._runtime is not None:
-                controller._runtime.stop_requested.set()
+                controller._runtime.request_stop("the station is shutting down")
             from station.kiosk_script import run_until
 
             run_until(controller, lambda: not controller.session_running, 60.0)
