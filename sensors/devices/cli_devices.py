@@ -60,4 +60,5 @@ def _verdict(guess: PortGuess, lang: str) -> str:
         return t("guess_unknown", lang, bytes=guess.bytes_heard)
     if guess.code == "unreadable":
         return t("guess_unreadable", lang, reason=guess.verdict.removeprefix("cannot open: "))
-    return t(f"guess_{guess.code}", lang) if guess.code in ("probe", "silent") else guess.verdict
+    translated = ("probe", "probe_daisy", "silent")
+    return t(f"guess_{guess.code}", lang) if guess.code in translated else guess.verdict

@@ -285,8 +285,9 @@ class CytonEmulator:
             uv = self._alternate(uv, counters)
         counts = np.clip(np.round(uv / self.scale), -(2**23), 2**23 - 1).astype(np.int64)
         aux = np.zeros((n, 3), dtype=np.int64)
-        fresh = counters % 10 == 0  # a new accelerometer reading at 25 Hz
-        aux[fresh] = self._accel_counts(self._n + np.flatnonzero(fresh))
+        samples = self._n + np.arange(n)
+        fresh = samples % 10 == 0  # a new accelerometer reading at 25 Hz (its own clock, not the counter's)
+        aux[fresh] = self._accel_counts(samples[fresh])
         self._counter = (self._counter + n) % 256
         self._n += n
         return encode_packets(counters, counts, aux)

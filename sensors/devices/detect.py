@@ -2,7 +2,8 @@
 
 Listening never changes a device's state: the port is opened at each device kind's settings in turn and
 the bytes heard are fed to that kind's parser. ``probe=True`` also sends the Cyton's ``v`` (soft reset,
-answered by a banner) — a command that stops a streaming board, hence opt-in.
+answered by a banner that names a Daisy module when one is fitted) — a command that stops a streaming
+board, hence opt-in.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import serial
 from serial.tools import list_ports
 
 from sensors.devices.base import DeviceSpec, one_line_reason
+from sensors.devices.cyton import has_daisy
 from sensors.devices.registry import DEVICES
 
 
@@ -21,7 +23,8 @@ from sensors.devices.registry import DEVICES
 class PortGuess:
     """What was heard on one port; ``device`` is the best guess or None, ``verdict`` says why.
 
-    ``code`` classifies the verdict for translation: match, probe, silent, unknown or unreadable.
+    ``code`` classifies the verdict for translation: match, probe, probe_daisy, silent, unknown or
+    unreadable.
     """
 
     port: str
@@ -47,7 +50,9 @@ def _listen(port: str, spec: DeviceSpec, seconds: float) -> bytes:
         return bytes(data)
 
 
-def _probe_cyton(port: str, seconds: float) -> bool:
+def read_cyton_banner(port: str, seconds: float = 2.0) -> bytes:
+    """Send the Cyton's ``v`` (soft reset: stops streaming) and return what the board answers, up to its
+    ``$$$`` or ``seconds``; raises pyserial/OS errors when the port cannot be opened."""
     spec = DEVICES["cyton"]
     with serial.Serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
         ser.write(b"v")
@@ -55,7 +60,7 @@ def _probe_cyton(port: str, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and b"$$$" not in reply:
             reply += ser.read(max(1, ser.in_waiting))
-    return b"OpenBCI" in reply
+    return bytes(reply)
 
 
 def _convincing(packets: int, corrupt: int, skipped: int, heard: int) -> bool:
@@ -80,9 +85,11 @@ def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bo
                 guess.device, guess.code = name, "match"
                 guess.verdict = f"{spec.title}: {s.packets} packets, {s.corrupt} corrupt"
                 return guess
-        if probe and _probe_cyton(port, seconds):
-            guess.device, guess.code = "cyton", "probe"
-            guess.verdict = "OpenBCI Cyton (answered 'v' with its banner; now stopped)"
+        banner = read_cyton_banner(port, seconds) if probe else b""
+        if b"OpenBCI" in banner:
+            guess.device, guess.code = "cyton", "probe_daisy" if has_daisy(banner) else "probe"
+            title = "OpenBCI Cyton + Daisy" if has_daisy(banner) else "OpenBCI Cyton"
+            guess.verdict = f"{title} (answered 'v' with its banner; now stopped)"
             return guess
     except (serial.SerialException, OSError, ValueError) as exc:
         guess.code = "unreadable"
