@@ -100,10 +100,13 @@ def decode_packets(raw: np.ndarray) -> CytonPackets:
     return CytonPackets(raw[:, 1].copy(), counts, aux, raw[:, 32].copy())
 
 
-def accel_readings(packets: CytonPackets) -> np.ndarray:
-    """(k, 3) accelerometer readings in g, NaN on packets that carry no new reading."""
-    fresh = (packets.footers == FOOTER_STANDARD) & packets.aux.any(axis=1)
-    return np.where(fresh[:, None], packets.aux * ACCEL_G_PER_COUNT, np.nan)
+def accel_readings(packets: CytonPackets) -> tuple[np.ndarray, np.ndarray]:
+    """(k, 3) accelerometer readings in g, NaN on packets that carry no new reading, and the indices of
+    the packets that do."""
+    fresh = np.flatnonzero((packets.footers == FOOTER_STANDARD) & packets.aux.any(axis=1))
+    accel = np.full((len(packets), 3), np.nan)
+    accel[fresh] = packets.aux[fresh] * ACCEL_G_PER_COUNT
+    return accel, fresh
 
 
 def encode_packets(counters: np.ndarray, counts: np.ndarray, aux: np.ndarray | None = None,
@@ -206,14 +209,15 @@ class CytonParser:
         packets = self.decode(data)
         if not len(packets):
             return {}
-        counts, accel = packets.counts, accel_readings(packets)
+        counts = packets.counts
+        accel, fresh = accel_readings(packets)
         if self.daisy:
             counts, accel = self._pair(packets.counters, counts, accel)
             if not len(counts):
                 return {}
+            fresh = np.flatnonzero(~np.isnan(accel[:, 0]))
         motion = np.full((len(accel), 2), np.nan)
-        fresh = np.isfinite(accel).all(axis=1)
-        if fresh.any():
+        if len(fresh):
             motion[fresh] = self.motion.update(accel[fresh])
         return {"eeg": counts * self.scale, "accel": accel, MOTION_KEY: motion}
 

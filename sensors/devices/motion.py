@@ -9,6 +9,8 @@ re-projects gravity onto the axes and shows at once. The SD of the magnitude alo
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,30 +40,54 @@ class Motion:
 
 
 class MotionDetector:
-    """Streaming head-movement detector: ``update(readings (n, 3) g) -> (n, 2)`` rows of (moving, sd)."""
+    """Streaming head-movement detector: ``update(readings (n, 3) g) -> (n, 2)`` rows of (moving, sd).
+
+    Readings come at 25 Hz, one or two per serial read, so the window's sums are kept running in plain
+    Python (a numpy call per reading would cost more than the sums) and re-added exactly once per window,
+    so rounding cannot accumulate.
+    """
 
     def __init__(self, window: int = WINDOW, threshold_g: float = THRESHOLD_G):
         if window < 2:
             raise ValueError(f"motion window must hold at least 2 readings, got {window}")
         self.window = window
         self.threshold_g = threshold_g
-        self._history = np.zeros((0, 3))
+        self.reset()
 
     def reset(self) -> None:
-        self._history = np.zeros((0, 3))
+        self._readings: deque[tuple[float, float, float]] = deque()
+        self._sum = [0.0, 0.0, 0.0]
+        self._sum_sq = [0.0, 0.0, 0.0]
+        self._since_exact = 0
 
     def update(self, readings: np.ndarray) -> np.ndarray:
         """One (moving, sd) row per reading, each over the ``window`` readings that end with it."""
-        readings = np.asarray(readings, dtype=np.float64).reshape(-1, 3)
-        history = np.vstack([self._history, readings])
-        start = len(self._history)
-        out = np.empty((len(readings), 2))
-        for i in range(len(readings)):
-            end = start + i + 1
-            sd = float(np.sqrt(history[max(0, end - self.window):end].var(axis=0).sum()))
-            out[i] = (float(sd > self.threshold_g), sd)
-        self._history = history[-(self.window - 1):]
+        rows = np.asarray(readings, dtype=np.float64).reshape(-1, 3).tolist()
+        out = np.empty((len(rows), 2))
+        for i, reading in enumerate(rows):
+            sd = self._push(reading)
+            out[i, 0] = sd > self.threshold_g
+            out[i, 1] = sd
         return out
+
+    def _push(self, reading: list[float]) -> float:
+        self._readings.append((reading[0], reading[1], reading[2]))
+        if len(self._readings) > self.window:
+            old = self._readings.popleft()
+            for axis in range(3):
+                self._sum[axis] -= old[axis]
+                self._sum_sq[axis] -= old[axis] * old[axis]
+        for axis in range(3):
+            self._sum[axis] += reading[axis]
+            self._sum_sq[axis] += reading[axis] * reading[axis]
+        self._since_exact += 1
+        if self._since_exact >= self.window:
+            self._sum = [math.fsum(r[axis] for r in self._readings) for axis in range(3)]
+            self._sum_sq = [math.fsum(r[axis] * r[axis] for r in self._readings) for axis in range(3)]
+            self._since_exact = 0
+        n = len(self._readings)
+        var = sum(max(self._sum_sq[a] / n - (self._sum[a] / n) ** 2, 0.0) for a in range(3))
+        return math.sqrt(var)
 
 
 def latest_motion(decoded: Decoded, threshold_g: float = THRESHOLD_G) -> Motion | None:
