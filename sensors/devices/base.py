@@ -120,6 +120,9 @@ class DeviceSpec:
     verdict: Callable[[Decoded], Verdict | None] = field(default=lambda decoded: None)
     # Bytes per packet, for "bytes but no packets" diagnostics.
     packet_size: int = 8
+    # Sent every ``keepalive_s`` seconds while the port is open (devices that stop streaming otherwise).
+    keepalive_commands: bytes = b""
+    keepalive_s: float = 0.0
 
 
 def empty_rows(channels: int) -> np.ndarray:

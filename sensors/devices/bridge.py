@@ -226,7 +226,11 @@ class SerialBridge:
         self._marker(f"disconnected: {reason}")
 
     def _read_loop(self, port: serial.Serial) -> None:
+        keepalive_at = pylsl.local_clock() + self.spec.keepalive_s
         while not self._stop.is_set():
+            if self.spec.keepalive_commands and pylsl.local_clock() >= keepalive_at:
+                port.write(self.spec.keepalive_commands)
+                keepalive_at += self.spec.keepalive_s
             data = port.read(max(1, port.in_waiting))
             if not data:
                 continue

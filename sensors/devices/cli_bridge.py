@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from sensors.devices.base import DeviceSpec
     from sensors.devices.bridge import BridgeStatus
 
-DEVICE_NAMES = ("cyton", "thinkgear", "cms50d", "gsr")
+DEVICE_NAMES = ("cyton", "thinkgear", "cms50d", "cms50d-v7", "gsr")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -15,20 +15,20 @@ from sensors.sim.eda import EdaGenerator
 from sensors.sim.eeg import EegGenerator
 from sensors.sim.state import Scenario
 
-DEVICE_NAMES = ("cyton", "cyton-daisy", "thinkgear", "cms50d", "gsr")
+DEVICE_NAMES = ("cyton", "cyton-daisy", "thinkgear", "cms50d", "cms50d-v7", "gsr")
 
 
 def sim_source(device: str, scenario: Scenario, seed: int = 0) -> SignalSource:
     """The simulator signal a device emulates: 8-ch EEG (Cyton), 16-ch EEG (Cyton + Daisy: two
     simulated 8-channel heads of the same officer), Fp1 at 512 Hz (ThinkGear), PPG at 60 Hz (CMS50D+),
-    EDA in µS (GSR)."""
+    EDA in µS (GSR); the CMS50D+ 4.6 (``cms50d-v7``) like the older one."""
     if device == "cyton":
         return EegGenerator(scenario, seed)
     if device == "cyton-daisy":
         return Stacked([EegGenerator(scenario, seed), EegGenerator(scenario, seed + 1)], DAISY_LABELS)
     if device == "thinkgear":
         return Resampled(EegGenerator(scenario, seed), 512.0, channels=[0])
-    if device == "cms50d":
+    if device in ("cms50d", "cms50d-v7"):
         return Resampled(PpgGenerator(scenario, seed), 60.0)
     if device == "gsr":
         return EdaGenerator(scenario, seed)
