@@ -5,10 +5,12 @@ real pty sending the start, keep-alive and stop commands."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from pathlib import Path
 
 import numpy as np
+import pytest
 from devices_helpers import InletReader, quick_settings, wait_for
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +20,7 @@ from sensors.devices import cms50d_v7 as v7
 from sensors.devices.bridge import SerialBridge
 from sensors.devices.emulator import PtyEmulator
 from sensors.types import Level
+from station.cli import main
 
 # headrotor/art-sensors spO2/stream_data.py: a CMS50D+ answering 7D 81 A1 ... with live data
 CAPTURED = bytes.fromhex("01E085B396C1E1FFFF")
@@ -105,3 +108,18 @@ def test_bridge_starts_keeps_alive_and_stops_the_device_over_a_pty(tmp_path: Pat
         assert wait_for(lambda: not pty.device.streaming)
         assert bytes(pty.commands_received).startswith(v7.START)
         assert bytes(pty.commands_received).endswith(v7.STOP)
+
+
+def test_devices_hears_nothing_but_the_probe_finds_it_and_stops_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with PtyEmulator(v7.Cms50dV7Emulator(), link=tmp_path / "tty") as pty:
+        assert main(["devices", "--only", "--listen", "0.3", "--json", "--port", pty.path]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["code"] == "silent"
+        assert main(["devices", "--only", "--listen", "0.5", "--json", "--probe", "--port", pty.path]) == 0
+        guess = json.loads(capsys.readouterr().out)[0]
+        assert guess["device"] == "cms50d-v7" and guess["code"] == "probe_v7"
+        assert wait_for(lambda: not pty.device.streaming)
+        assert main(["devices", "--only", "--listen", "0.3", "--probe", "--lang", "en",
+                     "--port", pty.path]) == 0
+        assert "Contec CMS50D+ firmware 4.6 (answered the real-time command; now stopped)" in \
+            capsys.readouterr().out
