@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 from sensors.devices import cyton
 from sensors.devices.bridge import SerialBridge
+from sensors.devices.detect import detect_daisy
 from sensors.devices.emulator import PtyEmulator
 from sensors.devices.sim_device import sim_device
 from sensors.devices.sources import SineSource
@@ -216,3 +217,11 @@ def test_sim_cyton_daisy_emulates_16_channels_of_the_simulated_officer() -> None
     eeg = cyton.CytonParser(daisy=True).feed(emulator.packets(501) + b"\xa0")["eeg"]
     assert eeg.shape == (250, 16)
     assert eeg.std(axis=0).min() > 1.0 and eeg.std(axis=0).max() < 200.0  # EEG-like µV on every channel
+
+
+def test_detect_daisy_for_code_that_manages_bridges(tmp_path: Path) -> None:
+    for emulator, want in ((daisy_emulator(), True), (cyton.CytonEmulator(), False)):
+        with PtyEmulator(emulator, link=tmp_path / "tty") as pty:
+            assert detect_daisy(pty.path) == (want, "")
+    daisy, reason = detect_daisy(str(tmp_path / "gone"), seconds=0.2)
+    assert daisy is None and "No such file" in reason

@@ -75,23 +75,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _cyton_spec(args: argparse.Namespace) -> DeviceSpec:
     """The Cyton spec for ``--daisy``: on/off as told, auto from the board's answer to ``v``."""
-    import serial
-
-    from sensors.devices.base import one_line_reason
-    from sensors.devices.cyton import device_spec, has_daisy
-    from sensors.devices.detect import read_cyton_banner
+    from sensors.devices.cyton import device_spec
+    from sensors.devices.detect import detect_daisy
 
     if args.daisy != "auto":
         return device_spec(args.daisy == "on")
-    try:
-        banner = read_cyton_banner(args.port)
-    except (serial.SerialException, OSError, ValueError) as exc:
-        print(t("daisy_unknown", args.lang, reason=one_line_reason(exc)), flush=True)
+    daisy, reason = detect_daisy(args.port)
+    if daisy is None:
+        print(t("daisy_unknown", args.lang, reason=reason), flush=True)
         return device_spec(False)
-    if b"$$$" not in banner:
-        print(t("daisy_unknown", args.lang, reason=f"{len(banner)} bytes, no $$$"), flush=True)
-        return device_spec(False)
-    daisy = has_daisy(banner)
     print(t("daisy_found" if daisy else "daisy_absent", args.lang), flush=True)
     return device_spec(daisy)
 

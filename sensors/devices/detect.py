@@ -64,6 +64,18 @@ def read_cyton_banner(port: str, seconds: float = 2.0) -> bytes:
     return bytes(reply)
 
 
+def detect_daisy(port: str, seconds: float = 2.0) -> tuple[bool | None, str]:
+    """Whether the Cyton on ``port`` has a Daisy module, from its answer to ``v`` (which stops a streaming
+    board); (None, one-line reason) when no complete banner arrives."""
+    try:
+        banner = read_cyton_banner(port, seconds)
+    except (serial.SerialException, OSError, ValueError) as exc:
+        return None, one_line_reason(exc)
+    if b"$$$" not in banner:
+        return None, f"{len(banner)} bytes, no $$$ within {seconds:g} s"
+    return has_daisy(banner), ""
+
+
 def _probe_cms50d_v7(port: str, seconds: float) -> bool:
     """Ask for real-time data as a CMS50D+ 4.6 expects, listen, then send its stop command."""
     spec = DEVICES["cms50d-v7"]
