@@ -113,25 +113,26 @@ def test_fuzz_lost_packets_and_garbage_pair_only_true_partners(stream: tuple[byt
     data, counters, garbage = stream
     bounds = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
     chunks = [data[a:b] for a, b in itertools.pairwise(bounds)]
-    # Which packets survive the garbage is the packet layer's business (tested in test_devices_parsers);
-    # an 8-channel parser fed the same chunks tells; the merge must pair exactly the true partners of those.
+    # Which packets survive the garbage is the packet layer's business (tested in test_devices_parsers;
+    # without a checksum, bytes inside a packet can even pass for one); an 8-channel parser fed the same
+    # chunks tells, and the merge must pair exactly the true partners among those.
     reference = cyton.CytonParser()
-    accepted = [int(i) for chunk in chunks for i in reference.decode(chunk).counts[:, 0] // 8]
+    packets = [reference.decode(chunk) for chunk in chunks]
+    seen = [int(c) for p in packets for c in p.counters]
+    counts = np.vstack([p.counts for p in packets] or [np.zeros((0, 8))])
     if garbage == 0:
-        assert accepted == list(range(len(counters)))
+        assert seen == counters and np.array_equal(counts[:, 0] // 8, np.arange(len(counters)))
     parser = cyton.CytonParser(daisy=True)
     parts = [parser.feed(chunk) for chunk in chunks]
     rows = np.round(np.vstack([p["eeg"] for p in parts if p] or [np.zeros((0, 16))]) / SCALE)
-    seen = [counters[i] for i in accepted]
-    pairs = [accepted[j] for j in range(len(seen) - 1)
-             if seen[j] % 2 == 1 and seen[j + 1] == (seen[j] + 1) % 256]
-    want = np.array([np.arange(8 * i, 8 * i + 16) for i in pairs]).reshape(-1, 16)
+    pairs = [j for j in range(len(seen) - 1) if seen[j] % 2 == 1 and seen[j + 1] == (seen[j] + 1) % 256]
+    want = np.array([np.r_[counts[j], counts[j + 1]] for j in pairs]).reshape(-1, 16)
     np.testing.assert_array_equal(rows, want)
     pending = bool(seen) and seen[-1] % 2 == 1
     stats = parser.stats
-    assert stats.packets == len(accepted) and stats.skipped_bytes == reference.stats.skipped_bytes
+    assert stats.packets == len(seen) and stats.skipped_bytes == reference.stats.skipped_bytes
     assert stats.dropped == reference.stats.dropped and stats.corrupt == reference.stats.corrupt
-    assert stats.unpaired == len(accepted) - 2 * len(pairs) - pending
+    assert stats.unpaired == len(seen) - 2 * len(pairs) - pending
     for part in parts:
         if part:
             assert len(part["accel"]) == len(part["eeg"]) == len(part["motion"])
