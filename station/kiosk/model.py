@@ -49,6 +49,7 @@ class KioskModel:
     mood: int | None = None
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
+    pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited
 
     def reset(self) -> None:
         """Forget the previous officer's entries (on returning to idle)."""
