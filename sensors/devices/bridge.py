@@ -276,9 +276,10 @@ class SerialBridge:
                 if partner is None or len(partner) != len(rows) or not keep.any():
                     continue
                 rows, stamps = rows[keep], partner[keep]
+            elif stream.rate > 0:
+                stamps = self._clock(stream.key, stream.rate, len(rows), now)
             else:
-                k = len(rows)
-                stamps = self._clock(stream.key, stream.rate, k, now) if stream.rate > 0 else np.full(k, now)
+                stamps = np.full(len(rows), now)
             k = len(rows)
             last = self._last_ts.get(stream.key)
             if last is not None and stamps[0] <= last:
