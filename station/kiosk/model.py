@@ -64,6 +64,7 @@ class KioskModel:
     calibration_saved: bool = False
     calibration_facts: dict[str, float] = field(default_factory=dict)  # the instructions' numbers
     on_technician: Callable[[str, str], None] | None = None  # tech_start/cancel/save/handoff
+    pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited
 
     def reset(self) -> None:
         """Forget the previous officer's entries (on returning to idle)."""

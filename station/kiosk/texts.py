@@ -138,6 +138,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "q_no_data": ("没有数据", "no data"),
     "q_waiting": ("等待数据", "waiting for data"),
     "q_gap": ("数据中断", "gap"),
+    "pairing_wait": ("等待管理员批准配对 · 配对码 {code}",
+                     "Waiting for the admin to approve pairing · code {code}"),
 }
 
 
