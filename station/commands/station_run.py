@@ -103,6 +103,7 @@ class _Station:
 
     def serve(self, steps, windowed: bool) -> int:
         from sensors.lsl.registry import SourceRegistry, StreamCatalog
+        from station.bridges import BridgeManager
         from station.kiosk_runtime import KioskController, SceneSettings, startup_recovery
         from station.store import SessionStore
 
@@ -112,13 +113,15 @@ class _Station:
         print(f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(interrupted)} interrupted "
               f"session(s) marked, {purged} old recording(s) deleted; scene output {self.output}", flush=True)
         options = {"width": 640, "height": 360} if self.output == "headless" else {}
+        bridges = BridgeManager(cfg.devices)
         registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
         controller = KioskController.from_config(cfg, registry, self.protocols, store,
-                                                 SceneSettings(self.scene, self.output, options))
+                                                 SceneSettings(self.scene, self.output, options), bridges)
         stop = threading.Event()
         sync = start_sync(cfg, store, controller, stop)
         signal.signal(signal.SIGTERM, _terminate)  # systemd's stop: end a running session as aborted
         try:
+            self._start_bridges(bridges)
             if steps is not None:
                 return self._scripted(controller, steps)
             if windowed:
@@ -137,10 +140,18 @@ class _Station:
 
             run_until(controller, lambda: not controller.session_running, 60.0)
             stop.set()
+            bridges.stop_all()
             if sync is not None:
                 sync.join(timeout=10.0)
             registry.close()
             store.close()
+
+    @staticmethod
+    def _start_bridges(bridges) -> None:
+        bridges.start_autostart()
+        for row in bridges.rows():
+            state = "started" if row.running else "not started (autostart = false)"
+            print(f"oasis station run: device {row.name} ({row.kind}, {row.port}) {state}", flush=True)
 
     def _scripted(self, controller, steps) -> int:
         from station.kiosk_script import run_script
@@ -160,7 +171,7 @@ class _Station:
 
         from station.kiosk.app import KioskApp
 
-        app = KioskApp(controller.flow, controller.model, controller.apply)
+        app = KioskApp(controller.flow, controller.model, controller.apply, on_tap=controller.tap)
         pyglet.clock.schedule_interval(controller.poll, 0.1)
         app.run()
 

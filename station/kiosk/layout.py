@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from station.flow import Screen, SessionFlow
 from station.kiosk.model import KioskModel
+from station.kiosk.technician_devices import layout_devices
 from station.kiosk.texts import TEXTS, text
 from station.store.officer_codes import ALPHABET
 
@@ -116,10 +117,13 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
             g.line(line, y=17 + i * 8, h=7, font_u=3.4, align="left")
         g.row(74, 10, [(g.t("done"), "done", "primary")], x0=0.35 * width, width=0.3 * width)
         g.footer([])
+    elif screen is Screen.TECHNICIAN and model.tech_page == "devices":
+        layout_devices(g, model.bridges)
     elif screen is Screen.TECHNICIAN:
         g.title(g.t("technician_title"))
         _sensor_rows(g, model, with_fixes=False)
-        g.footer([(g.t("exit_technician"), "tech_exit", "primary")])
+        g.footer([(g.t("devices"), "tech_page:devices", "normal"),
+                  (g.t("exit_technician"), "tech_exit", "primary")])
     return g.items
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from station import flow
 from station.kiosk.texts import LANGUAGES
 from station.store.officer_codes import InvalidOfficerCode
+
+if TYPE_CHECKING:
+    from station.bridges import BridgeRow
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class KioskModel:
     mood: int | None = None
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
+    tech_page: str = "home"  # technician mode's page: "home" | "devices"
+    bridges: list[BridgeRow] = field(default_factory=list)  # the station's device bridges
 
     def reset(self) -> None:
         """Forget the previous officer's entries (on returning to idle)."""
@@ -56,6 +62,7 @@ class KioskModel:
         self.pin_pad = False
         self.stress = self.mood = None
         self.summary = {}
+        self.tech_page = "home"
 
     def tap(self, action: str, screen: flow.Screen) -> flow.Event | None:
         """Apply a tapped widget's action; returns the flow event it produces (None: UI-only)."""
@@ -126,4 +133,7 @@ class KioskModel:
             return flow.Done()
         if name == "tech_exit":
             return flow.TechnicianExit()
+        if name == "tech_page" and screen is flow.Screen.TECHNICIAN:
+            self.tech_page = arg
+            return flow.Touch()
         return None
