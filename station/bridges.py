@@ -182,28 +182,28 @@ class BridgeManager:
     def _search(self, slot: _Slot, generation: int) -> None:
         kind = slot.device.kind
         found, tried = None, 0
-        with self._search_lock:
+        try:
+            with self._search_lock:
+                with self._lock:
+                    busy = {s.bridge.port for s in self._slots.values() if s.bridge is not None}
+                for port in self._serial_ports():
+                    if slot.generation != generation:
+                        return
+                    if port in busy:
+                        continue
+                    tried += 1
+                    if guess_port(port, seconds=self._listen_s, probe=kind == "cyton").device == kind:
+                        found = port
+                        break
+        finally:
             with self._lock:
-                busy = {s.bridge.port for s in self._slots.values() if s.bridge is not None}
-            for port in self._serial_ports():
-                if slot.generation != generation:
-                    return
-                if port in busy:
-                    continue
-                tried += 1
-                guess = guess_port(port, seconds=self._listen_s, probe=kind == "cyton")
-                if guess.device == kind:
-                    found = port
-                    break
-        with self._lock:
-            if slot.generation != generation:
-                return
-            slot.searching = False
-            if found is None:
-                slot.failure = ("not_found", {"kind": get(kind).title, "ports": tried})
-                log.warning("bridge %s: no %s found on %d port(s)", slot.device.name, kind, tried)
-                return
-            self._open(slot, found)
+                if slot.generation == generation:
+                    slot.searching = False
+                    if found is not None:
+                        self._open(slot, found)
+                    else:
+                        slot.failure = ("not_found", {"kind": get(kind).title, "ports": tried})
+                        log.warning("bridge %s: no %s found on %d port(s)", slot.device.name, kind, tried)
 
     def _describe(self, slot: _Slot) -> BridgeRow:
         device, bridge = slot.device, slot.bridge

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import termios
 import threading
 from dataclasses import dataclass, field
 
@@ -178,7 +179,8 @@ class SerialBridge:
         while not self._stop.is_set():
             try:
                 port = serial.Serial(self.port, timeout=0.05, **self.serial_kwargs)
-            except (serial.SerialException, OSError, ValueError) as exc:
+            except (serial.SerialException, OSError, ValueError, termios.error) as exc:
+                # termios.error: pyserial's tcsetattr on a port that vanished while it was opened
                 self._set("disconnected" if self._ever_connected else "connecting", one_line_reason(exc))
                 self._stop.wait(self.reconnect_s)
                 continue

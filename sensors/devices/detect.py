@@ -7,6 +7,7 @@ answered by a banner) — a command that stops a streaming board, hence opt-in.
 
 from __future__ import annotations
 
+import termios
 import time
 from dataclasses import dataclass, field
 
@@ -84,7 +85,7 @@ def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bo
             guess.device, guess.code = "cyton", "probe"
             guess.verdict = "OpenBCI Cyton (answered 'v' with its banner; now stopped)"
             return guess
-    except (serial.SerialException, OSError, ValueError) as exc:
+    except (serial.SerialException, OSError, ValueError, termios.error) as exc:  # termios: port vanished
         guess.code = "unreadable"
         guess.verdict = f"cannot open: {one_line_reason(exc)}"
         return guess
