@@ -16,9 +16,18 @@ TEXT_SLACK_PX = 20.0  # the renderer's padding on both sides, and a little more
 CJK_FROM = 0x2E80  # characters from here on are full width
 
 
+def _em(ch: str) -> float:
+    """Width of one character in em, rounded up for Noto Sans CJK SC (measured in the tests)."""
+    if ord(ch) >= CJK_FROM or ch == "…":
+        return 1.0
+    if ch in "MWmw@%&":
+        return 0.9
+    return 0.7 if ch.isupper() else 0.6
+
+
 def text_width(text: str, font_px: float) -> float:
-    """A generous estimate of the drawn width: full-width CJK, 0.62 em for everything else."""
-    return sum(font_px if ord(ch) >= CJK_FROM else 0.62 * font_px for ch in text)
+    """A generous estimate of the drawn width of ``text`` in pixels."""
+    return font_px * sum(_em(ch) for ch in text)
 
 
 def clip(text: str, box_px: float, font_px: float) -> str:
@@ -32,10 +41,9 @@ def clip(text: str, box_px: float, font_px: float) -> str:
 
 
 def short_port(port: str) -> str:
-    """The port as shown: a long /dev/serial/by-id path by its file name."""
+    """The port as shown: by its file name (ttyUSB0, or a /dev/serial/by-id name), "auto: " kept."""
     prefix, _, path = port.rpartition(" ") if port.startswith("auto: ") else ("", "", port)
-    shown = os.path.basename(path) if len(path) > 20 and "/" in path else path
-    return f"{prefix} {shown}".strip()
+    return f"{prefix} {os.path.basename(path) or path}".strip()
 
 
 def layout_devices(g: _Grid, rows: list[BridgeRow]) -> None:
@@ -44,15 +52,15 @@ def layout_devices(g: _Grid, rows: list[BridgeRow]) -> None:
     if not rows:
         g.line(g.t("no_devices"), y=20, font_u=3.0, style="bad")
     content = g.w - 2 * g.m
-    left_w, status_x, status_w = 0.37 * content, g.m + 0.38 * content, 0.41 * content
-    button_x, button_w = g.m + 0.80 * content, 0.20 * content
+    left_w, status_x, status_w = 0.33 * content, g.m + 0.34 * content, 0.47 * content
+    button_x, button_w = g.m + 0.82 * content, 0.18 * content
     for i, row in enumerate(rows[:MAX_DEVICES]):
         y = 15 + i * 11.5
         g.add("text", g.m, y, left_w, 5, clip(row.name, left_w, 2.8 * g.u), 2.8, align="left")
         second = f"{g.t('bridge_kind_' + row.kind)} · {short_port(row.port)}"
-        g.add("text", g.m, y + 5, left_w, 5, clip(second, left_w, 2.2 * g.u), 2.2, align="left")
+        g.add("text", g.m, y + 5, left_w, 5, clip(second, left_w, 2.0 * g.u), 2.0, align="left")
         status = g.t(f"bridge_{row.code}", **row.values)
-        g.add("text", status_x, y, status_w, 10, clip(status, status_w, 2.6 * g.u), 2.6, align="left",
+        g.add("text", status_x, y, status_w, 10, clip(status, status_w, 2.5 * g.u), 2.5, align="left",
               style=row.level)
         verb = "stop" if row.running else "start"
         g.add("button", button_x, y, button_w, 10, g.t(f"bridge_{verb}_button"), 3.4,

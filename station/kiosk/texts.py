@@ -66,12 +66,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "bridge_kind_cms50d": ("指夹血氧仪", "Pulse oximeter"),
     "bridge_kind_thinkgear": ("脑电头带", "EEG headband"),
     "bridge_kind_cyton": ("脑电放大器", "EEG amplifier"),
-    "bridge_kind_gsr": ("皮电传感器", "Skin conductance"),
+    "bridge_kind_gsr": ("皮电传感器", "GSR (EDA)"),
     "bridge_stopped": ("已停止", "Stopped"),
     "bridge_searching": ("正在查找设备…", "Searching the serial ports…"),
     "bridge_not_found": ("在 {ports} 个串口上未找到该设备", "Not found on {ports} serial port(s)"),
-    "bridge_port_missing": ("未找到端口，请检查 USB 连接", "Port not found: check the USB cable"),
-    "bridge_no_permission": ("无权打开端口（dialout 组）", "No permission for the port (dialout)"),
+    "bridge_port_missing": ("未找到端口，请检查 USB 连接", "Port not found (check the cable)"),
+    "bridge_no_permission": ("无权打开端口（dialout 组）", "No permission (dialout group)"),
     "bridge_cannot_open": ("无法打开端口", "Cannot open the port"),
     "bridge_cannot_start": ("无法启动", "Cannot start"),
     "bridge_opening": ("正在打开端口", "Opening the port"),
@@ -81,7 +81,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "bridge_signal": ("信号不佳，请检查佩戴", "{reason}"),
     "bridge_silent": ("{seconds:.0f} 秒无数据", "No data for {seconds:.0f} s"),
     "bridge_garbage": ("数据无法识别（设备类型不符？）", "Data not understood (wrong device?)"),
-    "bridge_unplugged": ("设备已断开，等待重新连接", "Unplugged, waiting for it to return"),
+    "bridge_unplugged": ("设备已断开，等待重新连接", "Unplugged; waiting for it"),
 }
 
 
