@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 RATE_WINDOW_S = 5.0  # the sample rate shown is measured over about this long
 MIN_RATE_SPAN_S = 1.0  # shorter than this, no rate is shown yet
+RATE_STEP_S = 0.25  # the rate's history keeps one (time, count) per this long
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,8 @@ class BridgeManager:
                     if port in busy:
                         continue
                     tried += 1
-                    if guess_port(port, seconds=self._listen_s, probe=kind == "cyton").device == kind:
+                    guess = guess_port(port, seconds=self._listen_s, probe=kind == "cyton", kinds=(kind,))
+                    if guess.device == kind:
                         found = port
                         break
         finally:
@@ -253,9 +255,10 @@ class BridgeManager:
         history = slot.history
         if history and count > history[-1][1]:
             slot.last_new_data = now
-        history.append((now, count))
+        if not history or now - history[-1][0] >= RATE_STEP_S:
+            history.append((now, count))
         while len(history) > 2 and now - history[1][0] >= RATE_WINDOW_S:
             history.popleft()
-        (t0, n0), (t1, n1) = history[0], history[-1]
-        rate = (n1 - n0) / (t1 - t0) if t1 - t0 >= MIN_RATE_SPAN_S else None
+        t0, n0 = history[0]
+        rate = (count - n0) / (now - t0) if now - t0 >= MIN_RATE_SPAN_S else None
         return rate, now - slot.last_new_data

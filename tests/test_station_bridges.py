@@ -168,3 +168,12 @@ def test_unknown_names_are_refused_with_the_configured_ones(manager_for) -> None
     with pytest.raises(KeyError, match="no device named 'eeg'; configured: ox"):
         manager.start("eeg")
     assert manager_for().rows() == []
+
+
+def test_the_search_listens_only_for_the_configured_kind(tmp_path: Path) -> None:
+    from sensors.devices.detect import guess_port
+
+    with PtyEmulator(get("gsr").make_emulator(), link=tmp_path / "tty") as emulator:
+        assert guess_port(emulator.path, seconds=0.5, kinds=("gsr",)).device == "gsr"
+        other = guess_port(emulator.path, seconds=0.5, kinds=("thinkgear",))
+        assert other.device is None and set(other.scores) == {"thinkgear"}

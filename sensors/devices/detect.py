@@ -63,12 +63,16 @@ def _convincing(packets: int, corrupt: int, skipped: int, heard: int) -> bool:
     return packets >= 3 and corrupt * 4 <= packets and skipped * 2 <= heard
 
 
-def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bool = False) -> PortGuess:
-    """Listen on ``port`` at each device kind's serial settings and name the kind whose parser fits."""
+def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bool = False,
+               kinds: tuple[str, ...] | None = None) -> PortGuess:
+    """Listen on ``port`` at each device kind's serial settings and name the kind whose parser fits.
+    ``kinds`` limits the candidates (and the serial settings tried) to those device names."""
     guess = PortGuess(port, description)
     heard_by_settings: dict[object, bytes] = {}
     try:
         for name, spec in DEVICES.items():
+            if kinds is not None and name not in kinds:
+                continue
             if spec.serial not in heard_by_settings:
                 heard_by_settings[spec.serial] = _listen(port, spec, seconds)
             data = heard_by_settings[spec.serial]
@@ -81,7 +85,7 @@ def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bo
                 guess.device, guess.code = name, "match"
                 guess.verdict = f"{spec.title}: {s.packets} packets, {s.corrupt} corrupt"
                 return guess
-        if probe and _probe_cyton(port, seconds):
+        if probe and (kinds is None or "cyton" in kinds) and _probe_cyton(port, seconds):
             guess.device, guess.code = "cyton", "probe"
             guess.verdict = "OpenBCI Cyton (answered 'v' with its banner; now stopped)"
             return guess
