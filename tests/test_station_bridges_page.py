@@ -204,36 +204,54 @@ def found(name: str) -> bool:
     return bool(pylsl.resolve_byprop("name", name, timeout=0.5))
 
 
-def test_technician_stops_and_starts_a_bridge_from_the_kiosk(kiosk) -> None:
+def test_technician_stops_and_starts_a_bridge_from_the_kiosk(kiosk, window) -> None:
+    from station.kiosk.app import KioskApp
+
     controller, manager, name, emulator = kiosk
     manager.start_autostart()
     assert wait_for(lambda: found(name))
     controller.tap(f"bridge_stop:{name}")  # on the attract screen: ignored
     assert manager.rows()[0].running
-    for action in ("technician", "pin_key:2", "pin_key:4", "pin_key:6", "pin_key:8", "pin_ok",
-                   "tech_page:devices"):
+    for action in ("technician", "pin_key:2", "pin_key:4", "pin_key:6", "pin_key:8", "pin_ok"):
         controller.tap(action)
-    assert controller.screen is f.Screen.TECHNICIAN and controller.model.tech_page == "devices"
+    assert controller.screen is f.Screen.TECHNICIAN
+    # from here on, touches on the (headless) kiosk window, routed through the controller
+    app = KioskApp(controller.flow, controller.model, controller.apply, window=window, clock=controller.clock,
+                   on_tap=controller.tap)
+    try:
+        window.switch_to()
+        height = window.get_framebuffer_size()[1]
 
-    def button() -> Widget:
-        widgets = layout(controller.model, controller.flow, controller.clock(), 1280, 800)
-        [b] = [w for w in widgets if w.action.startswith("bridge_")]
-        return b
+        def touch(action: str) -> None:
+            app.on_draw()
+            [target] = [w for w in app.widgets if w.action == action]
+            x, y = target.box.x + target.box.w / 2, target.box.y + target.box.h / 2
+            window.dispatch_event("on_mouse_press", x, height - y, pyglet.window.mouse.LEFT, 0)
+            window.dispatch_events()
 
-    controller.tick()
-    assert wait_for(lambda: controller.tick() or controller.model.bridges[0].level == "good")
-    assert button().action == f"bridge_stop:{name}" and button().text == "Stop"
-    controller.tap(button().action)
-    assert not controller.model.bridges[0].running and controller.model.bridges[0].code == "stopped"
-    assert button().action == f"bridge_start:{name}" and button().text == "Start"
-    assert wait_for(lambda: not found(name))
-    assert emulator.commands_received == bytearray(b"bs") and not emulator.device.streaming  # board told
-    state, sensors = controller.heartbeat_state()
-    assert state == "technician"
-    assert sensors == [{"sensor": f"bridge.{name}", "level": "absent", "reason": "stopped"}]
-    controller.tap(button().action)
-    assert controller.model.bridges[0].running
-    assert wait_for(lambda: found(name))
-    assert wait_for(lambda: controller.heartbeat_state()[1][0]["level"] == "green")
-    controller.tap("tech_exit")
-    assert controller.screen is f.Screen.IDLE and controller.model.tech_page == "home"
+        def button() -> Widget:
+            app.on_draw()
+            [b] = [w for w in app.widgets if w.action.startswith("bridge_")]
+            return b
+
+        touch("tech_page:devices")
+        assert controller.model.tech_page == "devices"
+        assert wait_for(lambda: controller.tick() or controller.model.bridges[0].level == "good")
+        assert button().action == f"bridge_stop:{name}" and button().text == "Stop"
+        touch(f"bridge_stop:{name}")
+        assert not controller.model.bridges[0].running and controller.model.bridges[0].code == "stopped"
+        assert button().action == f"bridge_start:{name}" and button().text == "Start"
+        assert wait_for(lambda: not found(name))
+        assert emulator.commands_received == bytearray(b"bs") and not emulator.device.streaming  # board told
+        state, sensors = controller.heartbeat_state()
+        assert state == "technician"
+        assert sensors == [{"sensor": f"bridge.{name}", "level": "absent", "reason": "stopped"}]
+        touch(f"bridge_start:{name}")
+        assert controller.model.bridges[0].running
+        assert wait_for(lambda: found(name))
+        assert wait_for(lambda: controller.heartbeat_state()[1][0]["level"] == "green")
+        touch("tech_page:home")
+        touch("tech_exit")
+        assert controller.screen is f.Screen.IDLE and controller.model.tech_page == "home"
+    finally:
+        window.remove_handlers(on_draw=app.on_draw, on_mouse_press=app.on_mouse_press)
