@@ -20,6 +20,7 @@ from admin_web import charts, db, rollup
 from admin_web.i18n import LANGS, WEEKDAYS, translator
 from admin_web.security import (
     create_user,
+    hash_password,
     open_web_session,
     same,
     sha256_hex,
@@ -432,11 +433,7 @@ def calibrations_page(request: Request, user: AnyUser) -> HTMLResponse:
 @router.get("/users")
 def users_page(request: Request, user: AdminUser, error: str = "") -> HTMLResponse:
     with engine_of(request).begin() as conn:
-        rows = conn.execute(
-            select(
-                db.users.c.id, db.users.c.name, db.users.c.role, db.users.c.disabled, db.users.c.created_at
-            ).order_by(db.users.c.name)
-        ).all()
+        rows = _user_rows(conn)
         record(conn, user.name, "view", "users")
     return render(request, "users.html", user, rows=rows, error=error)
 
@@ -451,15 +448,7 @@ def add_user(
             record(conn, user.name, "create_user", f"{name} ({role})")
     except ValueError as exc:
         with engine_of(request).connect() as conn:
-            rows = conn.execute(
-                select(
-                    db.users.c.id,
-                    db.users.c.name,
-                    db.users.c.role,
-                    db.users.c.disabled,
-                    db.users.c.created_at,
-                ).order_by(db.users.c.name)
-            ).all()
+            rows = _user_rows(conn)
         return render(request, "users.html", user, status_code=400, rows=rows, error=str(exc))
     return RedirectResponse("/users", status.HTTP_303_SEE_OTHER)
 
@@ -474,6 +463,86 @@ def disable_user(user_id: int, request: Request, user: AdminForm) -> Response:
         conn.execute(delete(db.web_sessions).where(db.web_sessions.c.user_id == user_id))
         record(conn, user.name, "disable_user", str(user_id))
     return RedirectResponse("/users", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/users/{user_id}/enable")
+def enable_user(user_id: int, request: Request, user: AdminForm) -> Response:
+    with engine_of(request).begin() as conn:
+        enabled = conn.execute(update(db.users).where(db.users.c.id == user_id).values(disabled=False))
+        if enabled.rowcount != 1:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such user")
+        record(conn, user.name, "enable_user", str(user_id))
+    return RedirectResponse("/users", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/users/{user_id}/password")
+def reset_password(user_id: int, request: Request, user: AdminForm, password: FormText = "") -> Response:
+    """An admin sets a new password for another user (a forgotten one); their logins end."""
+    if user_id == user.id:
+        raise HTTPException(status.HTTP_409_CONFLICT, "change your own password on the account page")
+    try:
+        new_hash = hash_password(password)
+    except ValueError as exc:
+        with engine_of(request).connect() as conn:
+            rows = _user_rows(conn)
+        return render(request, "users.html", user, status_code=400, rows=rows, error=str(exc))
+    with engine_of(request).begin() as conn:
+        name = conn.execute(select(db.users.c.name).where(db.users.c.id == user_id)).scalar()
+        if name is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such user")
+        conn.execute(update(db.users).where(db.users.c.id == user_id).values(password_hash=new_hash))
+        conn.execute(delete(db.web_sessions).where(db.web_sessions.c.user_id == user_id))
+        record(conn, user.name, "reset_password", name)
+    return RedirectResponse("/users", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/account")
+def account_page(request: Request, user: AnyUser) -> HTMLResponse:
+    return render(request, "account.html", user, error="", changed=False)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request, user: AnyForm, current: FormText = "", password: FormText = "", confirm: FormText = ""
+) -> Response:
+    """Any user changes their own password; their other logins end, this one stays."""
+    limiter = request.app.state.login_limiter
+    key = f"user:{user.name}"
+    error = ""
+    if limiter.blocked(key):
+        error = "err_rate_limited"
+    elif password != confirm:
+        error = "err_password_mismatch"
+    with engine_of(request).begin() as conn:
+        stored = conn.execute(select(db.users.c.password_hash).where(db.users.c.id == user.id)).scalar_one()
+        if not error and not verify_password(stored, current):
+            limiter.fail(key)
+            record(conn, user.name, "change_password_failed", "")
+            error = "err_wrong_password"
+        if not error:
+            try:
+                new_hash = hash_password(password)
+            except ValueError:
+                error = "err_password_short"
+        if not error:
+            conn.execute(update(db.users).where(db.users.c.id == user.id).values(password_hash=new_hash))
+            conn.execute(
+                delete(db.web_sessions).where(
+                    db.web_sessions.c.user_id == user.id,
+                    db.web_sessions.c.id_hash != sha256_hex(request.cookies.get(SESSION_COOKIE, "")),
+                )
+            )
+            record(conn, user.name, "change_password", "")
+    code = status.HTTP_400_BAD_REQUEST if error else status.HTTP_200_OK
+    return render(request, "account.html", user, status_code=code, error=error, changed=not error)
+
+
+def _user_rows(conn: Connection) -> list:
+    return conn.execute(
+        select(
+            db.users.c.id, db.users.c.name, db.users.c.role, db.users.c.disabled, db.users.c.created_at
+        ).order_by(db.users.c.name)
+    ).all()
 
 
 def apply_retention(conn: Connection) -> tuple[int, int]:

@@ -44,6 +44,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/users"): {ADMIN},
     ("POST", "/users"): {ADMIN},
     ("POST", "/users/{user_id}/disable"): {ADMIN},
+    ("POST", "/users/{user_id}/enable"): {ADMIN},
+    ("POST", "/users/{user_id}/password"): {ADMIN},
+    ("GET", "/account"): STAFF,
+    ("POST", "/account/password"): STAFF,
     ("GET", "/settings"): {ADMIN},
     ("POST", "/settings"): {ADMIN},
     ("GET", "/audit"): {ADMIN},
@@ -141,6 +145,8 @@ def _request(client: TestClient, method: str, path: str, template: dict, caller:
         )  # type: ignore[union-attr]
     if path == "/users":
         data.update(name="newtech", role="technician", password=PASSWORD)
+    if path.endswith("/password"):
+        data.update(password=PASSWORD, current=PASSWORD, confirm=PASSWORD)  # unchanged: later callers log in
     if path == "/settings":
         data.update(k_anonymity="5", target_per_day="4.2", retention_days="1095", audit_retention_days="1825")
     return client.post(path, data=data, headers=headers)

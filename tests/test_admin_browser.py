@@ -32,7 +32,8 @@ FLAGS = [
     "--disable-sync",
 ]
 PASSWORD = "browser-test-pw"
-PAGES = ["/dashboard", "/sessions", "/session", "/stations", "/calibrations", "/users", "/settings", "/audit"]
+PAGES = ["/dashboard", "/sessions", "/session", "/stations", "/calibrations", "/users", "/settings", "/audit",
+         "/account"]
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"

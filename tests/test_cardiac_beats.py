@@ -152,3 +152,49 @@ def test_ppg_streaming_equals_offline(shared_data):
     streamed += det.finish()
     np.testing.assert_array_equal(np.asarray(streamed), detect_ppg_beats(x, 1000.0))
     assert 0.8 < det.delay_s < 1.2
+
+
+def _heartpy(index: int):  # type: ignore[no-untyped-def]
+    hp = pytest.importorskip("heartpy")
+    data, timer = hp.load_exampledata(index)
+    if index == 0:
+        return np.asarray(data, float), 100.0
+    if index == 1:
+        return np.asarray(data, float), hp.get_samplerate_mstimer(timer)
+    return np.asarray(data, float), hp.get_samplerate_datetime(timer, timeformat="%Y-%m-%d %H:%M:%S.%f")
+
+
+@pytest.mark.parametrize("index", [0, 2])
+def test_inverted_ppg_is_turned_over(index):
+    """Raw optical sensors give the PPG upside down: after the polarity is learnt (10 s) the peaks
+    match NeuroKit2's on the upright signal, as the upright signal's own peaks do."""
+    nk = pytest.importorskip("neurokit2")
+    data, fs = _heartpy(index)
+    det = PpgBeatDetector(fs)
+    beats = np.asarray(det.push(-data) + det.finish())
+    assert det.polarity.flips == 1 and det.polarity.sign == -1.0
+    theirs = np.asarray(nk.ppg_findpeaks(nk.ppg_clean(data, sampling_rate=fs), sampling_rate=fs)["PPG_Peaks"])
+    settled = round(12 * fs)
+    se, ppv = match(beats[beats > settled], theirs[theirs > settled], round(0.1 * fs))
+    assert se >= 0.97 and ppv >= 0.95, (se, ppv)
+
+
+def test_noisy_upright_ppg_is_not_turned_over():
+    """heartpy's noisy example has artifact blocks skewed both ways: the polarity must hold."""
+    data, fs = _heartpy(1)
+    det = PpgBeatDetector(fs)
+    det.push(data)
+    assert det.polarity.flips == 0
+
+
+def test_inverted_ppg_streaming_equals_offline(shared_data):
+    x = -np.loadtxt(shared_data / "biosppy" / "ppg.txt")
+    det = PpgBeatDetector(1000.0)
+    rng = np.random.default_rng(3)
+    cuts = np.sort(rng.integers(0, x.size, 60))
+    streamed = []
+    for chunk in np.split(x, cuts):
+        streamed += det.push(chunk)
+    streamed += det.finish()
+    np.testing.assert_array_equal(np.asarray(streamed), detect_ppg_beats(x, 1000.0))
+    assert det.polarity.flips == 1

@@ -230,4 +230,32 @@ def test_kiosk_window_turns_touches_into_effects(window) -> None:
         assert model.issued_code == ""  # the previous officer's code is not left on screen
         assert width == 1920
     finally:
-        window.remove_handlers(on_draw=app.on_draw, on_mouse_press=app.on_mouse_press)
+        window.remove_handlers(on_draw=app.on_draw, on_mouse_press=app.on_mouse_press,
+                               on_text=app.on_text, on_key_press=app.on_key_press)
+
+
+def test_scanned_code_checks_the_officer_in(window) -> None:
+    """A barcode scanner is a USB keyboard: it types the code (here with its dash, lower case) and
+    presses Enter. No keyboard exists in headless EGL, so pyglet's own on_text / on_key_press
+    events are dispatched, as the window system would deliver them."""
+    from station.kiosk.app import KioskApp
+
+    model, flow = make_model("en"), f.SessionFlow()
+    app = KioskApp(flow, model, lambda effects: None, window=window, clock=lambda: 0.0)
+    code = new_code()
+    try:
+        app._tap("begin")
+        window.dispatch_event("on_text", f"{code[:4]}-{code[4:]}".lower() + "x")
+        window.dispatch_events()
+        assert model.code_entry == code  # the dash is ignored; the 8th character does not fit
+        window.dispatch_event("on_key_press", pyglet.window.key.BACKSPACE, 0)
+        window.dispatch_event("on_text", code[-1])
+        window.dispatch_event("on_key_press", pyglet.window.key.ENTER, 0)
+        window.dispatch_events()
+        assert flow.screen is f.Screen.PROGRAM and flow.context.officer_code == code
+        window.dispatch_event("on_text", "ACD")  # typing elsewhere does nothing
+        window.dispatch_events()
+        assert flow.screen is f.Screen.PROGRAM
+    finally:
+        window.remove_handlers(on_draw=app.on_draw, on_mouse_press=app.on_mouse_press,
+                               on_text=app.on_text, on_key_press=app.on_key_press)

@@ -107,13 +107,17 @@ class RegionBeatDetector(ABC):
     def _pick(self, segment: np.ndarray) -> int:
         return int(np.argmax(segment))
 
+    def _orient(self, clean: np.ndarray) -> np.ndarray:
+        """The cleaned signal turned so that beats point up (a subclass may learn the polarity)."""
+        return clean
+
     # -- streaming ------------------------------------------------------------------------------
     def push(self, x: np.ndarray) -> list[int]:
         """Feed new samples (1-D); returns beats (absolute sample indices) released by them."""
         x = self._hold.push(np.ravel(np.asarray(x, dtype=float)))
         if x.size == 0:
             return []
-        clean = self._filter.push(x)
+        clean = self._orient(self._filter.push(x))
         energy = self._energy(clean)
         short = self._short.push(energy)
         long_mean = self._long.push(self._long_input(short, energy))

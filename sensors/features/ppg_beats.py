@@ -10,16 +10,78 @@ A causal form of Elgendi et al. 2013 (PLoS ONE 8:e76585), NeuroKit2's default PP
 - the peak is the maximum of the cleaned signal in the block, moved back by the filter's group
   delay at 2 Hz.
 
+Polarity: Elgendi's method needs systolic peaks pointing up, but raw optical sensors (photodiode
+intensity, e.g. a MAX3010x's IR count) give the inverse: more blood, less light. A band-passed PPG
+is positively skewed when upright (sharp systolic peaks over broad troughs: Elgendi 2016's skewness
+quality index), so ``PolarityTracker`` computes the skewness of each 5 s block (at absolute sample
+positions: chunk-independent) and turns the signal over when, of the last six blocks, at least 80 %
+are negatively skewed and their median clearly so. An inverted recording is turned after 10 s; in
+noisy upright recordings single artifact blocks are strongly skewed either way, and do not flip it.
+
 The release delay is fixed: ``PpgBeatDetector(fs).delay_s`` (≈ 1.0 s at any rate).
 """
 
 from __future__ import annotations
+
+import math
+from collections import deque
+from statistics import median
 
 import numpy as np
 from scipy import signal
 
 from sensors.features.beat_detector import RegionBeatDetector
 from sensors.features.streaming import RunningMean
+
+
+class PolarityTracker:
+    """Learns which way a PPG's systolic peaks point from its skewness; see the module docstring."""
+
+    block_s = 5.0
+    pooled_blocks = 6
+    first_decision_blocks = 2
+    flip_below = -0.2  # median block skewness of the oriented signal that turns it over…
+    flip_share = 0.8  # …when at least this share of the pooled blocks is negatively skewed
+
+    def __init__(self, fs: float) -> None:
+        self.block = max(1, round(self.block_s * fs))
+        self.sign = 1.0
+        self.flips = 0
+        self._fill = 0
+        self._sums = np.zeros(4)  # n, sum x, sum x^2, sum x^3 of the current block (raw polarity)
+        self._skews: deque[float] = deque(maxlen=self.pooled_blocks)
+
+    def push(self, clean: np.ndarray) -> np.ndarray:
+        """The chunk turned by the polarity in force at each of its samples."""
+        out = np.empty_like(clean)
+        pos = 0
+        while pos < clean.size:
+            take = min(self.block - self._fill, clean.size - pos)
+            seg = clean[pos : pos + take]
+            out[pos : pos + take] = self.sign * seg
+            self._sums += (take, seg.sum(), np.dot(seg, seg), np.dot(seg * seg, seg))
+            self._fill += take
+            pos += take
+            if self._fill == self.block:
+                self._close_block()
+        return out
+
+    def _close_block(self) -> None:
+        n, s1, s2, s3 = self._sums
+        self._sums, self._fill = np.zeros(4), 0
+        mean = s1 / n
+        var = s2 / n - mean * mean
+        if not (math.isfinite(var) and var > 1e-12 * max(1.0, mean * mean)):
+            return  # a flat or broken block says nothing about polarity
+        self._skews.append((s3 / n - 3 * mean * s2 / n + 2 * mean**3) / var**1.5)
+        # artifact blocks can be strongly skewed either way: turn over only when nearly every block
+        # and their median say so
+        oriented = [self.sign * k for k in self._skews]
+        negative = sum(k < 0 for k in oriented) / len(oriented)
+        if (len(oriented) >= self.first_decision_blocks and negative >= self.flip_share
+                and median(oriented) < self.flip_below):
+            self.sign = -self.sign
+            self.flips += 1
 
 
 class PpgBeatDetector(RegionBeatDetector):
@@ -36,6 +98,10 @@ class PpgBeatDetector(RegionBeatDetector):
     def __init__(self, fs: float) -> None:
         super().__init__(fs)
         self._energy_mean = RunningMean(round(self.mean_window_s * fs))
+        self.polarity = PolarityTracker(fs)
+
+    def _orient(self, clean: np.ndarray) -> np.ndarray:
+        return self.polarity.push(clean)
 
     def _design_filters(self) -> list[np.ndarray]:
         high = min(8.0, 0.45 * self.fs)
