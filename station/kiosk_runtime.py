@@ -216,7 +216,7 @@ class KioskController:
         device bridges (sensor "bridge.NAME"; a stopped bridge is "absent")."""
         bridges = [] if self.bridges is None else [
             {"sensor": f"bridge.{row.name}", "level": _WIRE_LEVEL[row.level] if row.running else "absent",
-             "reason": row.detail}
+             "reason": row.detail[:200]}
             for row in self.bridges.rows()
         ]
         return self.flow.screen.value, [*self._wire_sensors, *bridges]

@@ -17,6 +17,7 @@ pyglet.options["headless"] = True
 
 from devices_helpers import wait_for  # noqa: E402  (pyglet options must be set before windows exist)
 
+from admin_web.wire_v1 import SensorVerdict  # noqa: E402
 from protocols.loader import find_protocol  # noqa: E402
 from sensors.devices.emulator import PtyEmulator  # noqa: E402
 from sensors.devices.registry import get  # noqa: E402
@@ -246,6 +247,7 @@ def test_technician_stops_and_starts_a_bridge_from_the_kiosk(kiosk, window) -> N
         state, sensors = controller.heartbeat_state()
         assert state == "technician"
         assert sensors == [{"sensor": f"bridge.{name}", "level": "absent", "reason": "stopped"}]
+        SensorVerdict.model_validate(sensors[0])  # what the sync client sends to the admin server
         touch(f"bridge_start:{name}")
         assert controller.model.bridges[0].running
         assert wait_for(lambda: found(name))
