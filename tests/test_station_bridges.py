@@ -85,7 +85,8 @@ def test_start_publishes_the_stream_and_stop_removes_it(manager_for, tmp_path: P
         assert row(manager, name).code == "stopped" and not row(manager, name).running
         manager.stop(name)  # stopping a stopped bridge: a no-op
         manager.start(name)  # and it starts again under the same stream name and source id
-        assert wait_for(lambda: found(name), timeout=20)
+        assert InletReader(name).wait_samples(30) >= 30  # the port (8O1 on a pty) opens again
+        assert wait_for(lambda: row(manager, name).level == "good", timeout=20)
 
 
 def test_a_missing_port_gives_a_row_not_an_exception_and_is_picked_up_when_plugged_in(
@@ -177,3 +178,22 @@ def test_the_search_listens_only_for_the_configured_kind(tmp_path: Path) -> None
         assert guess_port(emulator.path, seconds=0.5, kinds=("gsr",)).device == "gsr"
         other = guess_port(emulator.path, seconds=0.5, kinds=("thinkgear",))
         assert other.device is None and set(other.scores) == {"thinkgear"}
+
+
+def test_a_pty_opens_again_with_odd_parity() -> None:
+    # Linux ptys refuse to enable parity when it was set before (tcsetattr: EINVAL): a CMS50D+ (8O1)
+    # emulator could be opened once only, so a restarted bridge or a search before it failed.
+    import tty
+
+    from sensors.devices.serial_port import open_serial
+
+    master, slave = os.openpty()
+    try:
+        tty.setraw(slave)
+        for _ in range(3):
+            port = open_serial(os.ttyname(slave), timeout=0.05, **get("cms50d").serial.as_kwargs())
+            assert port.parity == "O"
+            port.close()
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -21,6 +21,7 @@ import pylsl
 import serial
 
 from sensors.devices.base import Decoded, DeviceSpec, Parser, ParserStats, StreamSpec, one_line_reason
+from sensors.devices.serial_port import open_serial
 from sensors.lsl.metadata import describe_channels
 from sensors.types import Level, Verdict
 
@@ -178,7 +179,7 @@ class SerialBridge:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                port = serial.Serial(self.port, timeout=0.05, **self.serial_kwargs)
+                port = open_serial(self.port, timeout=0.05, **self.serial_kwargs)
             except (serial.SerialException, OSError, ValueError, termios.error) as exc:
                 # termios.error: pyserial's tcsetattr on a port that vanished while it was opened
                 self._set("disconnected" if self._ever_connected else "connecting", one_line_reason(exc))

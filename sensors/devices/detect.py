@@ -16,6 +16,7 @@ from serial.tools import list_ports
 
 from sensors.devices.base import DeviceSpec, one_line_reason
 from sensors.devices.registry import DEVICES
+from sensors.devices.serial_port import open_serial
 
 
 @dataclass
@@ -40,7 +41,7 @@ def list_serial_ports() -> list[tuple[str, str]]:
 
 
 def _listen(port: str, spec: DeviceSpec, seconds: float) -> bytes:
-    with serial.Serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
+    with open_serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
         data = bytearray()
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -50,7 +51,7 @@ def _listen(port: str, spec: DeviceSpec, seconds: float) -> bytes:
 
 def _probe_cyton(port: str, seconds: float) -> bool:
     spec = DEVICES["cyton"]
-    with serial.Serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
+    with open_serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
         ser.write(b"v")
         reply = bytearray()
         deadline = time.monotonic() + seconds
