@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import pylsl
 import pytest
 from devices_helpers import NOT_SYNC, InletReader, wait_for
+from station_bridges_helpers import Watch
 
 from sensors.devices.emulator import PtyEmulator
 from sensors.devices.registry import get
@@ -21,10 +21,6 @@ from station.config import DeviceConfig
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
-
-
-def found(name: str, wait: float = 0.5) -> bool:
-    return bool(pylsl.resolve_byprop("name", name, timeout=wait))
 
 
 class GarbageDevice:
@@ -69,7 +65,7 @@ def test_start_publishes_the_stream_and_stop_removes_it(manager_for, tmp_path: P
         assert row(manager, name) == BridgeRow(name, "cms50d", emulator.path, False, "bad", "stopped",
                                                "stopped", {})
         manager.start(name)
-        reader = InletReader(name)
+        reader, watch = InletReader(name), Watch(name)
         assert reader.info.type() == "PPG" and reader.info.source_id() == f"oasis-bridge-{name}:ppg"
         assert reader.wait_samples(60) >= 60
         assert wait_for(lambda: row(manager, name).code == "streaming", timeout=20)
@@ -80,12 +76,14 @@ def test_start_publishes_the_stream_and_stop_removes_it(manager_for, tmp_path: P
         manager.start(name)  # already running: a no-op, the same bridge keeps streaming
         before = reader.pull()
         assert reader.wait_samples(before + 30) >= before + 30
+        assert not watch.ended()
         manager.stop(name)
-        assert wait_for(lambda: not found(name), timeout=20)
+        assert wait_for(watch.ended, timeout=20)  # the outlet is gone
         assert row(manager, name).code == "stopped" and not row(manager, name).running
         manager.stop(name)  # stopping a stopped bridge: a no-op
-        manager.start(name)  # and it starts again under the same stream name and source id
-        assert InletReader(name).wait_samples(30) >= 30  # the port (8O1 on a pty) opens again
+        received = reader.pull()
+        manager.start(name)  # it starts again under the same source id: the first inlet recovers
+        assert reader.wait_samples(received + 30) >= received + 30  # and the port (8O1 on a pty) reopens
         assert wait_for(lambda: row(manager, name).level == "good", timeout=20)
 
 
@@ -161,7 +159,6 @@ def test_stop_during_a_search_cancels_it(manager_for, tmp_path: Path) -> None:
         assert wait_for(lambda: not any(t.name == f"bridge-search-{name}" for t in threading.enumerate()),
                         timeout=30)
         assert row(manager, name).code == "stopped"  # the search ended but opened nothing
-        assert not found(name, wait=1.0)
 
 
 def test_unknown_names_are_refused_with_the_configured_ones(manager_for) -> None:

@@ -11,9 +11,9 @@ import sys
 import uuid
 from pathlib import Path
 
-import pylsl
 import pytest
 from devices_helpers import wait_for
+from station_bridges_helpers import Watch, found
 
 from sensors.devices.emulator import PtyEmulator
 from sensors.devices.registry import get
@@ -58,10 +58,6 @@ def test_a_bad_devices_entry_is_one_line_for_the_cli(tmp_path: Path,
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def found(name: str) -> bool:
-    return bool(pylsl.resolve_byprop("name", name, timeout=0.5))
-
-
 def test_station_run_starts_the_bridges_and_stops_them_on_sigterm(tmp_path: Path) -> None:
     name = f"eeg-{uuid.uuid4().hex[:6]}"
     with PtyEmulator(get("cyton").make_emulator(), link=tmp_path / "ttyCyton") as emulator:
@@ -78,8 +74,8 @@ def test_station_run_starts_the_bridges_and_stops_them_on_sigterm(tmp_path: Path
         try:
             assert wait_for(lambda: found(name) or process.poll() is not None, timeout=60)
             assert process.poll() is None, process.communicate()
+            watch = Watch(name)
             assert wait_for(lambda: emulator.device.streaming, timeout=20)
-            assert not found("spare")
             process.send_signal(signal.SIGTERM)
             out, err = process.communicate(timeout=60)
         finally:
@@ -91,4 +87,4 @@ def test_station_run_starts_the_bridges_and_stops_them_on_sigterm(tmp_path: Path
         assert f"device spare (gsr, {tmp_path / 'gone'}) not started (autostart = false)" in out
         # the board was told to stop ('s' after 'b') before the process ended
         assert emulator.commands_received == bytearray(b"bs") and not emulator.device.streaming
-        assert not found(name)
+        assert wait_for(watch.ended)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pyglet
-import pylsl
 import pytest
 
 pyglet.options["headless"] = True
 
 from devices_helpers import wait_for  # noqa: E402  (pyglet options must be set before windows exist)
+from station_bridges_helpers import Watch, found  # noqa: E402
 
 from admin_web.wire_v1 import SensorVerdict  # noqa: E402
 from protocols.loader import find_protocol  # noqa: E402
@@ -201,18 +201,15 @@ def kiosk(tmp_path: Path) -> Iterator[tuple[KioskController, BridgeManager, str,
         emulator.stop()
 
 
-def found(name: str) -> bool:
-    return bool(pylsl.resolve_byprop("name", name, timeout=0.5))
-
-
 def test_technician_stops_and_starts_a_bridge_from_the_kiosk(kiosk, window) -> None:
     from station.kiosk.app import KioskApp
 
     controller, manager, name, emulator = kiosk
     manager.start_autostart()
     assert wait_for(lambda: found(name))
+    watch = Watch(name)
     controller.tap(f"bridge_stop:{name}")  # on the attract screen: ignored
-    assert manager.rows()[0].running
+    assert manager.rows()[0].running and not watch.ended()
     for action in ("technician", "pin_key:2", "pin_key:4", "pin_key:6", "pin_key:8", "pin_ok"):
         controller.tap(action)
     assert controller.screen is f.Screen.TECHNICIAN
@@ -242,7 +239,7 @@ def test_technician_stops_and_starts_a_bridge_from_the_kiosk(kiosk, window) -> N
         touch(f"bridge_stop:{name}")
         assert not controller.model.bridges[0].running and controller.model.bridges[0].code == "stopped"
         assert button().action == f"bridge_start:{name}" and button().text == "Start"
-        assert wait_for(lambda: not found(name))
+        assert wait_for(watch.ended)
         assert emulator.commands_received == bytearray(b"bs") and not emulator.device.streaming  # board told
         state, sensors = controller.heartbeat_state()
         assert state == "technician"
