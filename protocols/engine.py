@@ -5,6 +5,11 @@ randomness, no hidden caches. ``step`` advances the state it is given and return
 the same protocol, initial state and inputs give the same outputs bit for bit, so a recorded
 feature stream replays exactly, and ``copy.deepcopy(state)`` or ``EngineState.from_json`` branches
 or resumes a session.
+
+``pause`` and ``resume`` stop and restart the session's timeline (the headset taken off): on
+resume every absolute time in the state moves later by the paused duration, so phases, pacer,
+baseline, reward adaptation, safety timers and assessment blocks carry on as if the pause had not
+happened. A paused state is not stepped.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ class Event:
 
     t: float
     kind: str  # phase, pacer, baseline, mapping, reward, safety, alert_technician,
-    #            assessment_block, resonance_result, session_end
+    #            assessment_block, resonance_result, session_end, pause, resume
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -120,6 +125,12 @@ class EngineState:
     block: BlockState | None = None
     blocks: list[dict[str, Any]] = field(default_factory=list)  # finished assessment blocks
     resonance: dict[str, Any] | None = None
+    paused_at: float = math.nan  # LSL time the current pause began; NaN while running
+    paused_s: float = 0.0  # total paused seconds so far (excluded from the timeline)
+
+    @property
+    def paused(self) -> bool:
+        return not math.isnan(self.paused_at)
 
     def to_json(self) -> str:
         """The state as JSON (floats round-trip exactly)."""
@@ -581,6 +592,36 @@ def _adapt_threshold(
     return min(limits[1], max(limits[0], threshold + harder * error * max_step))
 
 
+def pause(state: EngineState, t: float) -> Event:
+    """Stop the session's timeline at LSL time ``t``; returns the ``pause`` event."""
+    if state.paused:
+        raise ValueError("the session is already paused")
+    if not math.isnan(state.last_t) and t < state.last_t:
+        raise ValueError(f"pause at {t} is before the last step at {state.last_t}")
+    state.paused_at = t
+    return Event(t, "pause", {"elapsed": t - state.t_start})
+
+
+def resume(state: EngineState, t: float) -> Event:
+    """Restart the timeline at LSL time ``t``: every absolute time moves later by the paused
+    duration, so nothing counts the pause. Returns the ``resume`` event."""
+    if not state.paused:
+        raise ValueError("the session is not paused")
+    shift = max(0.0, t - state.paused_at)
+    state.t_start += shift
+    state.last_t += shift  # NaN (never stepped) stays NaN
+    state.hr_above_since += shift
+    state.hr_rise_since += shift
+    state.hr_minima = [[second + shift, hr] for second, hr in state.hr_minima]
+    for ms in state.mappings:
+        ms.resume_t += shift
+    if state.reward is not None:
+        state.reward.since += shift
+    state.paused_at = math.nan
+    state.paused_s += shift
+    return Event(t, "resume", {"paused_s": shift, "elapsed": t - state.t_start})
+
+
 def step(
     protocol: Protocol,
     state: EngineState,
@@ -589,6 +630,8 @@ def step(
     stop_requested: bool = False,
 ) -> StepOutput:
     """Advance ``state`` to LSL time ``t`` with the newest feature snapshot; return parameters and events."""
+    if state.paused:
+        raise ValueError("the session is paused: resume it before stepping")
     w = _Step(protocol, state, t, snapshot)
     w.advance_phase()
     w.check_safety(stop_requested)

@@ -35,6 +35,12 @@ class SceneOutput(ABC):
         """New target parameters (eased over the following frames)."""
         self.player.set_params(params, time.monotonic())
 
+    @property
+    def headset_worn(self) -> bool | None:
+        """Whether the officer wears the headset now; None where the output cannot tell (headless,
+        window)."""
+        return None
+
     @abstractmethod
     def close(self) -> None:
         """Release the output; safe to call more than once."""

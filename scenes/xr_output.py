@@ -8,6 +8,11 @@ the OpenGL binding XR_MNDX_egl_enable with pyglet's headless EGL context (no X s
 Whatever the runtime does — the session ends, the runtime dies or restarts, the headset is taken
 off or missing — the output tears everything down to a clean state and, unless it was asked to
 exit, reconnects later. ``frame()`` never raises for runtime trouble.
+
+``headset_worn`` follows the session state: worn while the session is VISIBLE or FOCUSED, not
+worn in any other state, without a session or without a headset. Where the runtime offers
+XR_EXT_user_presence and the system senses presence, its events refine that (a VISIBLE session
+with nobody in the headset is not worn).
 """
 
 from __future__ import annotations
@@ -63,6 +68,17 @@ LIFECYCLE_ACTIONS = {
 }
 
 
+# Session states in which the runtime shows our frames to the user: the headset is on.
+WORN_STATES = ("VISIBLE", "FOCUSED")
+USER_PRESENCE = "XR_EXT_user_presence"
+
+
+def worn(status: str, state_name: str, user_present: bool | None) -> bool:
+    """Whether the headset is worn: a session shown to the user (``WORN_STATES``), and, when the
+    runtime reports user presence (``user_present`` not None), the user present."""
+    return status == Status.SESSION and state_name in WORN_STATES and user_present is not False
+
+
 def lifecycle_action(state_name: str) -> str:
     """The action for a session state name (``LIFECYCLE_ACTIONS``); unknown states wait."""
     return LIFECYCLE_ACTIONS.get(state_name, "wait")
@@ -103,6 +119,7 @@ class XrOutput(SceneOutput):
         self.frames_submitted = 0
         self.system_name = ""
         self.capture_next = False
+        self.user_present: bool | None = None  # from XR_EXT_user_presence, where the system senses it
         self.last_capture: list[np.ndarray] = []
         self._exit_requested = False
         self._running = False
@@ -120,6 +137,7 @@ class XrOutput(SceneOutput):
         self.swapchains: list[_Swapchain] = []
         self._binding = None
         self._fbo = None
+        self.user_present = None
 
     def _connect(self) -> None:
         """Create instance, system, session, space and swapchains (raises on failure)."""
@@ -131,6 +149,8 @@ class XrOutput(SceneOutput):
         missing = [e for e in wanted if e not in available]
         if missing:
             raise RuntimeError(f"OpenXR runtime lacks {', '.join(missing)}")
+        if USER_PRESENCE in available:
+            wanted.append(USER_PRESENCE)
         self.instance = xr.create_instance(
             xr.InstanceCreateInfo(
                 application_info=xr.ApplicationInfo(
@@ -146,8 +166,10 @@ class XrOutput(SceneOutput):
         except xr.FormFactorUnavailableError:
             self.status = Status.NO_HEADSET
             raise
-        props = xr.get_system_properties(self.instance, self.system_id)
+        props, senses_presence = self._system_properties(USER_PRESENCE in wanted)
         self.system_name = props.system_name.decode(errors="replace")
+        log.info("OpenXR system %s; user presence %s", self.system_name,
+                 "sensed" if senses_presence else "not sensed")
         # The runtime must be asked for its OpenGL requirements before a session is created.
         requirements_fn = ctypes.cast(
             xr.get_instance_proc_addr(self.instance, "xrGetOpenGLGraphicsRequirementsKHR"),
@@ -185,6 +207,25 @@ class XrOutput(SceneOutput):
         self.status = Status.SESSION
         self.session_state_name = "IDLE"
         log.info("OpenXR session created on %s", self.system_name)
+
+    def _system_properties(self, ask_presence: bool):
+        """xrGetSystemProperties, chained with XrSystemUserPresencePropertiesEXT when asked;
+        returns (properties, whether the system senses user presence)."""
+        import xr
+
+        if not ask_presence:
+            return xr.get_system_properties(self.instance, self.system_id), False
+        presence = xr.SystemUserPresencePropertiesEXT()
+        props = xr.SystemProperties(next=ctypes.cast(ctypes.pointer(presence), ctypes.c_void_p))
+        result = xr.check_result(xr.raw_functions.xrGetSystemProperties(
+            self.instance, self.system_id, ctypes.byref(props)))
+        if result.is_exception():
+            raise result
+        return props, bool(presence.supports_user_presence)
+
+    @property
+    def headset_worn(self) -> bool:
+        return worn(self.status, self.session_state_name, self.user_present)
 
     def _create_swapchains(self) -> None:
         import xr
@@ -266,6 +307,10 @@ class XrOutput(SceneOutput):
                 self._on_state(xr.SessionState(changed.state).name)
                 if self.instance is None:
                     return
+            elif kind == xr.StructureType.EVENT_DATA_USER_PRESENCE_CHANGED_EXT:
+                pointer = ctypes.POINTER(xr.EventDataUserPresenceChangedEXT)
+                self.user_present = bool(ctypes.cast(ctypes.byref(event), pointer).contents.is_user_present)
+                log.info("OpenXR user %s", "present" if self.user_present else "absent")
 
     def _on_state(self, name: str) -> None:
         import xr

@@ -6,7 +6,7 @@ profile="${1:-runtime}"
 
 runtime=(python3 python3-venv python3-pip libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 libglu1-mesa
          fontconfig fonts-noto-cjk libasound2 xvfb xauth)
-test_extra=(chromium postgresql debootstrap)
+test_extra=(chromium postgresql debootstrap xdotool)
 
 want=("${runtime[@]}")
 [ "$profile" = test ] && want+=("${test_extra[@]}")

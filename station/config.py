@@ -28,6 +28,22 @@ class ConfigError(ValueError):
     """The configuration file is unreadable or has a bad value; the message says which and why."""
 
 
+SCENE_OUTPUTS = ("auto", "xr", "window", "headless")
+MAX_IMAGE_PX = 8192
+MAX_PACE_FPS = 240.0
+
+
+@dataclass(frozen=True)
+class SceneConfig:
+    """The [scene] table: what the headset shows and where it is rendered."""
+
+    name: str = "lakeside"
+    output: str = "auto"  # "auto" | "xr" | "window" | "headless"
+    headless_width: int = 640
+    headless_height: int = 360
+    pace_fps: float = 30.0  # 0: unpaced (as fast as the output allows)
+
+
 @dataclass(frozen=True)
 class DeviceConfig:
     """One ``[[devices]]`` entry: a serial device the station bridges to LSL (station/bridges.py)."""
@@ -51,6 +67,7 @@ class StationConfig:
     timeouts: FlowTimeouts
     source: Path | None  # the file read, None when only defaults
     devices: tuple[DeviceConfig, ...] = ()  # [[devices]]: serial devices the station bridges to LSL
+    scene: SceneConfig = SceneConfig()
 
     @property
     def database(self) -> Path:
@@ -70,6 +87,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "storage": {"data_dir": str, "retention_days": int},
     "admin": {"url": str, "discover": bool},
     "technician": {"pin_hash": str},
+    "scene": {"name": str, "output": str, "headless_width": int, "headless_height": int, "pace_fps": float},
     "kiosk": {
         "interaction_timeout_s": float, "sensor_check_timeout_s": float, "summary_timeout_s": float,
         "headset_grace_s": float, "pause_limit_s": float, "technician_idle_s": float,
@@ -161,6 +179,7 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         timeouts=timeouts,
         source=source,
         devices=parse_devices(v.get("devices", []), source),
+        scene=scene_config(v["scene"]),
     )
 
 
@@ -207,6 +226,23 @@ def _device(entry: dict[str, Any], where: str) -> DeviceConfig:
     if not isinstance(autostart, bool):
         raise ConfigError(f"{where} ({name}): autostart must be true or false, got {autostart!r}")
     return DeviceConfig(name, kind, port, autostart)
+
+
+def scene_config(table: dict[str, Any]) -> SceneConfig:
+    """Validate the merged [scene] table (types are already checked)."""
+    from scenes.catalog import SCENES
+
+    if table["name"] not in SCENES:
+        raise ConfigError(f"scene.name must be one of {', '.join(SCENES)}, got {table['name']!r}")
+    if table["output"] not in SCENE_OUTPUTS:
+        raise ConfigError(f"scene.output must be one of {', '.join(SCENE_OUTPUTS)}, got {table['output']!r}")
+    for key in ("headless_width", "headless_height"):
+        if not 16 <= table[key] <= MAX_IMAGE_PX:
+            raise ConfigError(f"scene.{key} must be 16 to {MAX_IMAGE_PX} pixels, got {table[key]}")
+    if not 0 <= table["pace_fps"] <= MAX_PACE_FPS:
+        raise ConfigError(f"scene.pace_fps must be 0 (unpaced) to {MAX_PACE_FPS:g}, got {table['pace_fps']}")
+    return SceneConfig(table["name"], table["output"], table["headless_width"], table["headless_height"],
+                       float(table["pace_fps"]))
 
 
 def hash_pin(pin: str) -> str:

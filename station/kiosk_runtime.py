@@ -2,7 +2,8 @@
 
     touches / script ─▶ KioskModel.tap ─▶ SessionFlow ─▶ effects ─▶ KioskController.apply
         StartSession                → SessionRuntime.run on a worker thread
-        EndSession(aborted), Pause  → runtime.stop_requested
+        EndSession(aborted)         → runtime.request_stop(reason)
+        PauseSession, ResumeSession → runtime.pause(reason), runtime.resume()
         SavePostRatings             → store.set_post_ratings (once the runtime has stored the session)
 
 The flow's screens follow the protocol's own timeline: a program's ``baseline_s`` is the length of
@@ -14,8 +15,16 @@ officer goes on to the post rating. When the flow's clock reaches the end first 
 a little later, at the first feature update), the runtime is left to finish its last seconds; post
 ratings and the summary lines wait for its outcome.
 
-The runtime has no pause: ``PauseSession`` (headset off past the grace time) requests a stop, so the
-session is stored as aborted, and the officer is taken to the post rating.
+A session starts with the officer's stored resonance rate (``SessionStore.resonance_rate``), so a
+program paced at "resonance" breathes at the rate their last assessment found; an assessment's
+summary says that rate first.
+
+Headset events: while the flow is running, ``poll`` reads the scene process's headset report
+(``SceneProcess.headset_worn``: the XR output knows it, headless and window outputs do not) and
+feeds the flow a ``HeadsetOff`` / ``HeadsetOn`` on each change. Off for longer than the grace time,
+the flow pauses the session (the runtime's timeline stands still, the recording goes on); on again
+resumes it; paused past ``pause_limit_s`` the flow aborts it and the runtime stores it aborted with
+the flow's reason.
 
 Everything here runs on the caller's thread (the pyglet loop, or a script) except the session
 itself (one worker thread) and the sync client (its own thread, reading ``heartbeat_state``).
@@ -44,7 +53,7 @@ from station.recovery import recover_interrupted
 from station.runtime import SessionOutcome, SessionRuntime, needed_kinds
 from station.scene_process import SceneProcess
 from station.store import SessionStore
-from station.summary import describe_changes
+from station.summary import describe_changes, describe_resonance
 
 if TYPE_CHECKING:
     from station.bridges import BridgeManager
@@ -132,9 +141,12 @@ class KioskController:
         self._awaiting_outcome = False
         self._last_sensor_poll = float("-inf")
         self._wire_sensors: list[dict] = []
+        self._headset_worn: bool | None = None  # the last headset report fed to the flow
         self.on_session_stored: Callable[[], None] | None = None  # e.g. SyncClient.wake
         self.bridges = bridges  # the station's serial-device bridges (technician's devices page)
         self._last_bridge_poll = float("-inf")
+        # set by start_sync: the pairing code while the admin's approval is awaited, else None
+        self.pairing_code_provider: Callable[[], str | None] | None = None
 
     @classmethod
     def from_config(cls, cfg: StationConfig, registry: SourceRegistry, protocols: list[Protocol],
@@ -179,8 +191,8 @@ class KioskController:
         self.apply(self.flow.tick(self.clock()))
 
     def poll(self, dt: float = 0.0) -> None:
-        """Sensor check and session-worker bookkeeping, without ticking the flow (the window's
-        KioskApp ticks the flow itself)."""
+        """Sensor check, session-worker bookkeeping and the pairing code shown on the attract screen,
+        without ticking the flow (the window's KioskApp ticks the flow itself)."""
         checking = self.flow.screen is f.Screen.SENSOR_CHECK
         if checking and self.clock() - self._last_sensor_poll >= SENSOR_POLL_S:
             self._last_sensor_poll = self.clock()
@@ -188,8 +200,11 @@ class KioskController:
         technician = self.flow.screen is f.Screen.TECHNICIAN
         if technician and self.clock() - self._last_bridge_poll >= SENSOR_POLL_S:
             self._poll_bridges()
+        self._poll_headset()
         if self._worker is not None and not self._worker.is_alive():
             self._session_ended()
+        if self.pairing_code_provider is not None:
+            self.model.pairing_code = self.pairing_code_provider() or ""
 
     # -- effects --------------------------------------------------------------------------------
 
@@ -202,9 +217,15 @@ class KioskController:
                     self.model.reset()
                 case f.StartSession():
                     self._start(effect)
-                case f.EndSession(status="aborted") | f.PauseSession():
+                case f.EndSession(status="aborted", reason=reason):
                     if self._runtime is not None:
-                        self._runtime.stop_requested.set()
+                        self._runtime.request_stop(reason)
+                case f.PauseSession(reason):
+                    if self._runtime is not None:
+                        self._runtime.pause(reason)
+                case f.ResumeSession():
+                    if self._runtime is not None:
+                        self._runtime.resume()
                 case f.SavePostRatings(stress, mood):
                     self._pending_ratings = (stress, mood)
                     self._store_ratings()
@@ -225,6 +246,17 @@ class KioskController:
 
     def _protocol(self) -> Protocol:
         return self.protocols[self.flow.context.program]
+
+    def _poll_headset(self) -> None:
+        """Feed the flow HeadsetOff / HeadsetOn when the scene's headset report changes."""
+        runtime = self._runtime
+        if self.flow.screen not in f.RUNNING or runtime is None or runtime.scene is None:
+            return
+        worn = runtime.scene.headset_worn
+        if worn is None or worn == self._headset_worn:
+            return
+        self._headset_worn = worn
+        self.handle(f.HeadsetOn() if worn else f.HeadsetOff())
 
     def _check_sensors(self) -> None:
         self.registry.catalog.update()
@@ -260,10 +292,12 @@ class KioskController:
         settings = self.scene
         scene = SceneProcess(settings.scene, settings.output, settings.options,
                              pace_fps=settings.pace_fps).start()
+        rate = self.store.resonance_rate(effect.officer_code)
         runtime = SessionRuntime(self.store, self.registry, protocol, scene, self.recordings_dir,
-                                 self.station_id)
+                                 self.station_id, resonance_rate=rate)
         self._runtime, self._outcome, self._error = runtime, None, None
         self._pending_ratings, self._awaiting_outcome = None, True
+        self._headset_worn = None
         self.model.summary = {}
 
         def work() -> None:
@@ -308,3 +342,8 @@ class KioskController:
         after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")
         self.model.summary = {lang: describe_changes(means, lang, before=baseline, after=after)
                               for lang in ("zh-CN", "en")}
+        if protocol is not None and protocol.assessment is not None:
+            result = self.store.resonance_result(session_uuid)
+            rate = result.rate if result is not None else None
+            for lang, lines in self.model.summary.items():
+                lines[:0] = describe_resonance(rate, lang)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from station.recording.markers import parse_marker
-from station.summary import Phase, describe_changes, phase_means, phases_from_markers
+from station.summary import Phase, describe_changes, paused_spans, phase_means, phases_from_markers
 
 
 class ReportError(ValueError):
@@ -95,7 +95,8 @@ def draw_report(traces: SessionTraces, out: str | Path, title: str, language: st
         plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "Noto Serif CJK SC", "DejaVu Sans"]
     t0 = traces.phases[0].start if traces.phases else float(traces.times[0])
     minutes = (traces.times - t0) / 60.0
-    means = phase_means(traces.times, traces.features, traces.phases)
+    paused = paused_spans(traces.marker_times, traces.markers, float(traces.times[-1]))
+    means = phase_means(traces.times, traces.features, traces.phases, paused)
     after = next((p for p in ("session", "training") if p in means), "session")
     lines = describe_changes(means, language, after=after)
     fig, axes = plt.subplots(len(PANELS) + 1, 1, figsize=(10, 12), sharex=False,
@@ -103,6 +104,8 @@ def draw_report(traces: SessionTraces, out: str | Path, title: str, language: st
     for ax, (panel, left, right) in zip(axes, PANELS, strict=False):
         for i, phase in enumerate(traces.phases):
             ax.axvspan((phase.start - t0) / 60, (phase.end - t0) / 60, color=_PHASE_COLOURS[i % 5], lw=0)
+        for start, stop in paused:  # greyed out: left out of the means
+            ax.axvspan((start - t0) / 60, (stop - t0) / 60, color="#d0d0d0", alpha=0.7, lw=0)
         for t, text in zip(traces.marker_times, traces.markers, strict=True):
             if parse_marker(text)[0] in ANNOTATED_EVENTS:
                 ax.axvline((t - t0) / 60, color="#b04040", lw=0.8, ls="--")

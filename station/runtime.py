@@ -5,9 +5,19 @@
                                     ▼                        ├─▶ SceneParams + Markers outlets
                             Features outlet                  └─▶ session store (events, summaries)
 
+A ``resonance_result`` from the engine (emitted once the last assessed block is measured, so the
+assessment itself is complete) is stored for the officer at once; a stop in the rest phase that
+follows keeps it (see docs/station.md). The officer's stored rate comes back as ``resonance_rate``.
+
 Everything but rendering runs in this process's loop; the renderer is a child process (see
 station/scene_process.py for the measurement behind that). The XDF recorder records the chosen raw
 streams, Features, SceneParams and Markers on its own threads.
+
+``pause(reason)`` / ``resume()`` (thread-safe, taken up at the loop's next turn) stop the session's
+timeline: the pipeline and the recording go on, the engine is not stepped (``engine.pause`` /
+``engine.resume`` shift its clock), the scene eases to a dim, quiet, still look without the pacer,
+and "pause"/"resume" markers and store events record it. Phase durations and the ``max_seconds``
+guard leave paused time out.
 """
 
 from __future__ import annotations
@@ -44,13 +54,19 @@ EEG_METRICS = {"alpha_rel", "alpha_beta", "theta_alpha", "iaf", "faa"}
 EDA_METRICS = {"scl", "scr_rate"}
 SUMMARY_METRICS = ("hr", "rmssd", "coherence", "alpha_rel", "scl")
 RESOLVE_TIMEOUT_S = 30.0  # generous: on a loaded machine LSL discovery answers slowly
+# The paused look, over the protocol's neutral snapshot: dim light, quiet sound, still water, no
+# pacer (the scene eases there over its usual easing time, and back on resume).
+PAUSED_LOOK = {"calm": 1.0, "light": 0.2, "volume": 0.15, "motion": 0.1, "particles": 0.1,
+               "pacer_visible": 0.0}
 
 
 def feedback_metrics(protocol: Protocol) -> set[str]:
-    """The feature names a protocol's mappings and reward read."""
+    """The feature names a protocol's mappings, reward and resonance assessment read."""
     metrics = {m.metric for m in protocol.mappings}
     if protocol.reward is not None:
         metrics.add(protocol.reward.metric)
+    if protocol.assessment is not None:
+        metrics.add(protocol.assessment.metric)
     return metrics
 
 
@@ -82,11 +98,47 @@ class SceneParamsOutlet:
         self._outlet.push_sample([float(params.get(n, math.nan)) for n in self.names], t)
 
 
+def paused_params(neutral: dict[str, float], last: dict[str, float]) -> dict[str, float]:
+    """The scene snapshot while paused: ``neutral`` with ``PAUSED_LOOK`` over it; the pacer keeps
+    its last phase so that it does not jump as it fades."""
+    params = dict(neutral)
+    params.update({name: value for name, value in PAUSED_LOOK.items() if name in params})
+    if "pacer_phase" in last:
+        params["pacer_phase"] = last["pacer_phase"]
+    return params
+
+
+@dataclass
+class PauseClock:
+    """Paused time on one clock: the current pause, if any, and the total of the finished ones."""
+
+    since: float | None = None
+    total: float = 0.0
+
+    def begin(self, t: float) -> None:
+        if self.since is None:
+            self.since = t
+
+    def end(self, t: float) -> float:
+        """Close the current pause at ``t``; returns its length (0 when not paused)."""
+        if self.since is None:
+            return 0.0
+        length = max(0.0, t - self.since)
+        self.total += length
+        self.since = None
+        return length
+
+    def so_far(self, t: float) -> float:
+        """Paused seconds up to ``t``, the current pause included."""
+        return self.total + (max(0.0, t - self.since) if self.since is not None else 0.0)
+
+
 @dataclass
 class _PhaseStats:
     started: float
     sums: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    paused: PauseClock = field(default_factory=PauseClock)
 
     def add(self, snapshot: FeatureSnapshot) -> None:
         for name in SUMMARY_METRICS:
@@ -97,7 +149,7 @@ class _PhaseStats:
 
     def summary(self, ended: float) -> dict[str, float]:
         out = {name: self.sums[name] / self.counts[name] for name in self.sums}
-        out["duration_s"] = max(0.0, ended - self.started)
+        out["duration_s"] = max(0.0, ended - self.started - self.paused.so_far(ended))
         return out
 
 
@@ -114,6 +166,7 @@ class SessionOutcome:
     usable_fraction: float
     scene_stats: dict = field(default_factory=dict)
     last_params: dict[str, float] = field(default_factory=dict)
+    paused_s: float = 0.0  # seconds the session spent paused
 
 
 class _Runner(PipelineRunner):
@@ -148,6 +201,32 @@ class SessionRuntime:
         self.resonance_rate = resonance_rate
         self.on_output = on_output
         self.stop_requested = threading.Event()
+        self.stop_reason: str | None = None
+        self._lock = threading.Lock()
+        self._pause_wanted: str | None = None  # the reason, while a pause is asked for
+        self._paused = False
+
+    @property
+    def paused(self) -> bool:
+        """The session is paused now (the loop has taken up the request)."""
+        return self._paused
+
+    def pause(self, reason: str) -> None:
+        """Ask the running session to pause (thread-safe; taken up at the loop's next turn)."""
+        with self._lock:
+            self._pause_wanted = reason or "paused"
+
+    def resume(self) -> None:
+        """Ask a paused session to go on (thread-safe)."""
+        with self._lock:
+            self._pause_wanted = None
+
+    def request_stop(self, reason: str) -> None:
+        """End the session early as aborted, saying why (thread-safe); a pause ends with it."""
+        with self._lock:
+            if self.stop_reason is None:
+                self.stop_reason = reason
+        self.stop_requested.set()
 
     def run(self, officer_code: str, pre_stress: int | None, pre_mood: int | None,
             max_seconds: float | None = None) -> SessionOutcome:
@@ -167,10 +246,51 @@ class SessionRuntime:
         tally = {"updates": 0, "usable": 0}
         metrics = sorted(feedback_metrics(self.protocol)) or ["hr"]
         last: list[engine.StepOutput] = []
+        paused = PauseClock()
+        neutral = engine.neutral_snapshot(self.protocol)
+        look: list[dict[str, float]] = []  # the paused scene snapshot, while paused
+        stop_noted: list[str] = []
+
+        def record(kind: str, data: dict, t: float) -> None:
+            markers.push(kind, marker_detail(engine.Event(t, kind, data)), t)
+            self.store.add_event(sid, kind, data, lsl_time=t)
+
+        def sync_pause(now: float) -> None:
+            """Take up pause, resume and stop requests from other threads."""
+            with self._lock:
+                wanted, stop_reason = self._pause_wanted, self.stop_reason
+            if stop_reason is not None and not stop_noted:
+                stop_noted.append(stop_reason)
+                record("stop", {"reason": stop_reason}, now)
+            stopping = self.stop_requested.is_set()
+            state = engine_state[0] if engine_state else None
+            if paused.since is None and wanted is not None and not stopping:
+                t = max(now, state.last_t) if state is not None and math.isfinite(state.last_t) else now
+                data = dict(engine.pause(state, t).data) if state is not None else {}
+                paused.begin(t)
+                if current:
+                    phases[current[0]].paused.begin(t)
+                look[:] = [paused_params(neutral, last[0].params if last else neutral)]
+                if self.scene is not None:
+                    self.scene.set_params(look[0])
+                record("pause", {"reason": wanted, **data}, t)
+                self._paused = True
+            elif paused.since is not None and (wanted is None or stopping):
+                data = dict(engine.resume(state, now).data) if state is not None and state.paused else {}
+                length = paused.end(now)
+                if current:
+                    phases[current[0]].paused.end(now)
+                look.clear()
+                if not stopping:  # a stop ends the pause without a resume
+                    record("resume", {"paused_s": length, **data}, now)
+                self._paused = False
 
         def on_update(update: Update) -> None:
             snapshot = update.snapshot
             now = pylsl.local_clock()
+            if look:  # paused: the pipeline and the recording go on, the timeline does not
+                params_outlet.push(look[0], now)
+                return
             if not engine_state:
                 engine_state.append(engine.start(self.protocol, now, self.resonance_rate))
             out = engine.step(self.protocol, engine_state[0], now, snapshot, self.stop_requested.is_set())
@@ -181,6 +301,8 @@ class SessionRuntime:
             for event in out.events:
                 markers.push(event.kind, marker_detail(event), event.t)
                 self.store.add_event(sid, event.kind, event.data, lsl_time=event.t)
+                if event.kind == "resonance_result":
+                    self.store.record_resonance(sid, event.data.get("rate"), event.data)
             if not current or out.phase != current[0]:
                 if current and current[0] in phases:
                     self.store.record_phase_summary(sid, current[0], phases[current[0]].summary(now))
@@ -200,12 +322,15 @@ class SessionRuntime:
             runner.start()
             started = time.monotonic()
             while not (last and (last[0].finished or last[0].stopped)):
-                if max_seconds is not None and time.monotonic() - started > max_seconds:
-                    self.stop_requested.set()
+                now = pylsl.local_clock()
+                if max_seconds is not None and time.monotonic() - started - paused.so_far(now) > max_seconds:
+                    self.request_stop(f"ran past the {max_seconds:g} s limit")
+                sync_pause(now)
                 runner.step()
                 time.sleep(max(0.0, min(runner.clock.next_due - pylsl.local_clock(), 0.025)))
         finally:
             ended = pylsl.local_clock()
+            self._paused = False
             if current and current[0] in phases:
                 self.store.record_phase_summary(sid, current[0], phases[current[0]].summary(ended))
             usable = tally["usable"] / tally["updates"] if tally["updates"] else 0.0
@@ -220,8 +345,10 @@ class SessionRuntime:
         self.store.finish_session(sid, status)
         return SessionOutcome(
             session_uuid=sid, status=status, xdf_path=xdf_path, updates=runner.updates,
-            dropped_updates=runner.dropped, stopped_reason=out.stopped if out else "no features",
+            dropped_updates=runner.dropped,
+            stopped_reason=self.stop_reason or (out.stopped if out else "no features"),
             usable_fraction=usable, scene_stats=scene_stats, last_params=dict(out.params) if out else {},
+            paused_s=paused.so_far(ended),
         )
 
     def _start_recorder(self, path: Path, markers: MarkerOutlet,

@@ -6,6 +6,9 @@ of the render process (GIL contention) and 7-10 % worse with it in another proce
 snapshot into a shared array (a few doubles, under the array's lock); the child copies it once per
 frame and lets the ScenePlayer ease towards it. Nothing the parent does can stall a frame for longer
 than that copy.
+
+The child also reports whether the headset is worn (``SceneOutput.headset_worn``) through a shared
+byte, written whenever it changes: -1 unknown (headless and window outputs), 0 off, 1 on.
 """
 
 from __future__ import annotations
@@ -18,6 +21,12 @@ from typing import Any
 import numpy as np
 
 _SPAWN = mp.get_context("spawn")  # a fresh interpreter: no liblsl threads or GL state inherited
+HEADSET_UNKNOWN, HEADSET_OFF, HEADSET_ON = -1, 0, 1
+
+
+def headset_code(worn: bool | None) -> int:
+    """The shared byte for ``SceneOutput.headset_worn``."""
+    return HEADSET_UNKNOWN if worn is None else HEADSET_ON if worn else HEADSET_OFF
 
 
 class SceneProcess:
@@ -39,11 +48,12 @@ class SceneProcess:
         self._values = _SPAWN.Array("d", [self.spec.params[n].default for n in self.names], lock=True)
         self._stop = _SPAWN.Event()
         self.frames = _SPAWN.Value("q", 0, lock=False)
+        self.headset = _SPAWN.Value("b", HEADSET_UNKNOWN, lock=False)  # written by the child only
         self._results = _SPAWN.Queue()
         self._process = _SPAWN.Process(
             target=_render_main,
             args=(scene, output, options or {}, self.names, self._values, self._stop, self.frames,
-                  self._results, pace_fps, str(save_dir) if save_dir else None, save_every_s),
+                  self._results, self.headset, pace_fps, str(save_dir) if save_dir else None, save_every_s),
             name=f"scene-{scene}",
             daemon=True,
         )
@@ -60,6 +70,12 @@ class SceneProcess:
             for index, name in enumerate(self.names):
                 if name in clamped:
                     self._values[index] = clamped[name]
+
+    @property
+    def headset_worn(self) -> bool | None:
+        """The child's last report: worn, not worn, or None (unknown, or the child has ended)."""
+        code = self.headset.value if self._process.is_alive() else HEADSET_UNKNOWN
+        return None if code == HEADSET_UNKNOWN else code == HEADSET_ON
 
     @property
     def alive(self) -> bool:
@@ -81,8 +97,8 @@ class SceneProcess:
         return self.stats
 
 
-def _render_main(scene, output, options, names, values, stop, frames, results, pace_fps, save_dir,
-                 save_every_s) -> None:
+def _render_main(scene, output, options, names, values, stop, frames, results, headset, pace_fps,
+                 save_dir, save_every_s) -> None:
     """Child process: render frames until told to stop; report frame statistics."""
     from scenes.catalog import get_scene
     from scenes.images import write_png
@@ -93,13 +109,18 @@ def _render_main(scene, output, options, names, values, stop, frames, results, p
     saved: list[str] = []
     next_save = time.monotonic()
     next_frame = time.monotonic()
+    reported = HEADSET_UNKNOWN
     try:
         while not stop.is_set():
             with values.get_lock():
                 snapshot = dict(zip(names, values[:], strict=True))
             started = time.perf_counter()
             out.set_params(snapshot)
-            if not out.frame():
+            running = out.frame()
+            worn = headset_code(out.headset_worn)
+            if worn != reported:  # written on change only
+                headset.value = reported = worn
+            if not running:
                 break
             frame_ms.append((time.perf_counter() - started) * 1000.0)
             frames.value += 1

@@ -1,5 +1,6 @@
 """Session summary: phases from the Markers stream, per-phase means of the features, and what
-changed from baseline to session in plain words (zh-CN and English). The report draws these
+changed from baseline to session in plain words (zh-CN and English), and a resonance assessment's
+result. The report draws these
 numbers and the summary screen shows them, so both say the same thing."""
 
 from __future__ import annotations
@@ -37,13 +38,35 @@ def phases_from_markers(times: Sequence[float], texts: Sequence[str], end: float
     return phases
 
 
+def paused_spans(times: Sequence[float], texts: Sequence[str], end: float) -> list[tuple[float, float]]:
+    """(start, end) of each pause: a ``pause`` marker closed by ``resume``, by ``session_end`` or
+    by ``end``."""
+    spans: list[tuple[float, float]] = []
+    since: float | None = None
+    for t, text in zip(times, texts, strict=True):
+        kind = parse_marker(text)[0]
+        if kind == "pause" and since is None:
+            since = t
+        elif kind in ("resume", "session_end") and since is not None:
+            spans.append((since, t))
+            since = None
+    if since is not None:
+        spans.append((since, max(end, since)))
+    return spans
+
+
 def phase_means(
-    times: np.ndarray, values: Mapping[str, np.ndarray], phases: Sequence[Phase]
+    times: np.ndarray, values: Mapping[str, np.ndarray], phases: Sequence[Phase],
+    paused: Sequence[tuple[float, float]] = (),
 ) -> dict[str, dict[str, float]]:
-    """Mean of each feature over each phase, NaNs ignored; a feature with no value in a phase is left out."""
+    """Mean of each feature over each phase, NaNs and ``paused`` spans ignored; a feature with no
+    value in a phase is left out."""
     out: dict[str, dict[str, float]] = {}
+    running = np.ones(len(times), dtype=bool)
+    for start, stop in paused:
+        running &= (times < start) | (times >= stop)
     for phase in phases:
-        inside = (times >= phase.start) & (times < phase.end)
+        inside = (times >= phase.start) & (times < phase.end) & running
         means = {}
         for name, series in values.items():
             chunk = series[inside]
@@ -86,3 +109,17 @@ def describe_changes(
         else:
             lines.append(f"{en} {'rose' if y > x else 'fell'} from {fx} to {fy} {en_unit}".rstrip())
     return lines
+
+
+def describe_resonance(rate: float | None, language: str = "zh-CN") -> list[str]:
+    """A resonance assessment's result in plain words: the rate and what it is used for, or that
+    none could be measured this time."""
+    if rate is None:
+        if language == "zh-CN":
+            return ["这次未能测出您的共振呼吸频率", "请下次再测；练习仍使用原来的节奏"]
+        return ["Your resonance breathing rate could not be measured", "Please try again another time; "
+                "practice keeps its usual pace"]
+    if language == "zh-CN":
+        return [f"您的共振呼吸频率：每分钟 {rate:g} 次", "以后的共振呼吸练习将按这个节奏进行"]
+    return [f"Your resonance breathing rate: {rate:g} breaths a minute",
+            "Coherent-breathing sessions will now follow this pace"]

@@ -20,7 +20,7 @@ from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from sensors.sim.outlets import SimPublisher
 from sensors.sim.state import Scenario
 from sensors.sim.streams import build_generators
-from station.flow import FlowTimeouts, HeadsetOff, PauseSession, Screen
+from station.flow import FlowTimeouts, Screen
 from station.kiosk.layout import layout
 from station.kiosk_runtime import KioskController, SceneSettings, program_for, startup_recovery
 from station.kiosk_script import parse_script, run_script, run_until
@@ -203,22 +203,6 @@ def test_cli_marks_a_crashed_session_interrupted_then_runs_a_session(ecg_only, t
         record = store.session(done.group(1))
         assert (record.post_stress, record.post_mood) == (2, 5)
         assert Path(record.xdf_path).stat().st_size > 0
-
-
-def test_headset_off_past_the_grace_time_stops_the_session_aborted(make, tmp_path: Path) -> None:
-    # Nothing on this machine reports headset presence, so the test feeds the flow's own event.
-    timeouts = FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, headset_grace_s=1.0,
-                            pause_limit_s=120.0)
-    controller = make([_protocol(tmp_path, "short", HR_MAPPING)], timeouts)
-    for action in (*CHECK_IN, "program:short", *RATE_BEFORE):
-        controller.tap(action)
-    assert run_until(controller, lambda: controller.screen is Screen.BASELINE, 60.0)
-    controller.handle(HeadsetOff())
-    assert run_until(controller, lambda: controller.screen is Screen.POST_RATING, 60.0)
-    assert any(isinstance(e, PauseSession) for e in controller.effects_seen)
-    assert run_until(controller, lambda: not controller.session_running, 60.0)
-    [outcome] = controller.outcomes
-    assert controller.store.session(outcome.session_uuid).status is SessionStatus.ABORTED
 
 
 def test_sync_thread_sends_the_interrupted_session_to_the_admin_server(make, tmp_path: Path) -> None:

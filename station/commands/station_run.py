@@ -9,25 +9,25 @@ import signal
 import sys
 import threading
 
-OUTPUTS = ("window", "headless", "xr")
+OUTPUTS = ("auto", "window", "headless", "xr")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="station.toml to use (default: $OASIS_STATION_CONFIG or /etc/oasis)")
     parser.add_argument("--output", choices=OUTPUTS,
-                        help="where the scene goes (default: xr with an OpenXR runtime, else window with "
-                             "a display, else headless)")
+                        help="where the scene goes (default: scene.output of the config; auto: xr with an "
+                             "OpenXR runtime, else window with a display, else headless)")
     parser.add_argument("--headless-script", metavar="FILE",
                         help="no window: play a JSON/TOML script of taps and waits, then exit")
     parser.add_argument("--protocol", action="append", metavar="NAME",
                         help="offer this protocol (library name or .toml; repeatable; default: the library)")
-    parser.add_argument("--scene", default="lakeside", help="scene to render (default lakeside)")
+    parser.add_argument("--scene", help="scene to render (default: scene.name of the config, lakeside)")
 
 
 def choose_output(requested: str | None, has_display: bool, has_xr: bool) -> str:
-    """The scene output: the flag, else xr with a headset runtime, else window with a display,
-    else headless."""
-    if requested:
+    """The scene output: the requested one, else ("auto" or None) xr with a headset runtime, else
+    window with a display, else headless."""
+    if requested and requested != "auto":
         return requested
     if has_xr:
         return "xr"
@@ -55,16 +55,34 @@ def run(args: argparse.Namespace) -> int:
 
     has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     windowed = has_display and steps is None
-    output = choose_output(args.output, has_display, check_xr_runtime().level == "ok")
+    output = choose_output(args.output or cfg.scene.output, has_display, check_xr_runtime().level == "ok")
     if output == "window" and not has_display:
         print("oasis station run: --output window needs a display (DISPLAY is not set)", file=sys.stderr)
         return 2
-    return _Station(cfg, protocols, args.scene, output).serve(steps, windowed)
+    try:
+        settings = scene_settings(cfg.scene, args.scene, output)
+    except ValueError as exc:
+        print(f"oasis station run: {exc}", file=sys.stderr)
+        return 2
+    return _Station(cfg, protocols, settings).serve(steps, windowed)
+
+
+def scene_settings(scene_cfg, scene: str | None, output: str):
+    """The kiosk's SceneSettings from the [scene] table, the --scene flag and the chosen output;
+    a ValueError names the known scenes when the flag's is unknown."""
+    from scenes.catalog import get_scene
+    from station.kiosk_runtime import SceneSettings
+
+    name = get_scene(scene or scene_cfg.name).name
+    headless = output == "headless"
+    options = {"width": scene_cfg.headless_width, "height": scene_cfg.headless_height} if headless else {}
+    return SceneSettings(name, output, options, scene_cfg.pace_fps or None)
 
 
 def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Thread | None:
     """A daemon thread draining the store to the admin server (admin.url, else zeroconf discovery)
-    until ``stop``; None when neither is configured. The controller answers the heartbeat's state."""
+    until ``stop``; None when neither is configured. The controller answers the heartbeat's state and
+    shows the pairing code while the admin's approval is awaited."""
     from station.sync import SyncClient, SyncConfig
     from station.sync.store_payloads import WireOutbox
 
@@ -77,6 +95,7 @@ def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Threa
                         admin_url=cfg.admin_url or None)
     client = SyncClient(WireOutbox(store), config, state_provider=controller.heartbeat_state)
     controller.on_session_stored = client.wake
+    controller.pairing_code_provider = client.pending_pairing_code
 
     def loop() -> None:
         try:
@@ -98,25 +117,25 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 class _Station:
-    def __init__(self, cfg, protocols, scene: str, output: str) -> None:
-        self.cfg, self.protocols, self.scene, self.output = cfg, protocols, scene, output
+    def __init__(self, cfg, protocols, scene) -> None:
+        self.cfg, self.protocols, self.scene = cfg, protocols, scene
 
     def serve(self, steps, windowed: bool) -> int:
         from sensors.lsl.registry import SourceRegistry, StreamCatalog
         from station.bridges import BridgeManager
-        from station.kiosk_runtime import KioskController, SceneSettings, startup_recovery
+        from station.kiosk_runtime import KioskController, startup_recovery
         from station.store import SessionStore
 
         cfg = self.cfg
         store = SessionStore(cfg.database, cfg.station_id)
         interrupted, purged = startup_recovery(store, cfg.retention_days)
         print(f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(interrupted)} interrupted "
-              f"session(s) marked, {purged} old recording(s) deleted; scene output {self.output}", flush=True)
-        options = {"width": 640, "height": 360} if self.output == "headless" else {}
+              f"session(s) marked, {purged} old recording(s) deleted; scene {self.scene.scene}, "
+              f"scene output {self.scene.output}", flush=True)
         bridges = BridgeManager(cfg.devices)
         registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
-        controller = KioskController.from_config(cfg, registry, self.protocols, store,
-                                                 SceneSettings(self.scene, self.output, options), bridges)
+        controller = KioskController.from_config(cfg, registry, self.protocols, store, self.scene,
+                                                 bridges)
         stop = threading.Event()
         sync = start_sync(cfg, store, controller, stop)
         signal.signal(signal.SIGTERM, _terminate)  # systemd's stop: end a running session as aborted
@@ -135,7 +154,7 @@ class _Station:
             return 130
         finally:
             if controller._runtime is not None:
-                controller._runtime.stop_requested.set()
+                controller._runtime.request_stop("the station is shutting down")
             from station.kiosk_script import run_until
 
             run_until(controller, lambda: not controller.session_running, 60.0)

@@ -90,6 +90,8 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
         g.title(g.t("attract_title"), y=26, h=12, font_u=7.0)
         g.line(g.t("attract_hint"), y=40, h=6, font_u=3.4)
         g.row(54, 14, [(g.t("begin"), "begin", "primary")], font_u=5.0, x0=0.3 * width, width=0.4 * width)
+        if model.pairing_code:
+            g.line(g.t("pairing_wait", code=model.pairing_code), y=76, h=5, font_u=2.4, style="notice")
         g.footer([(g.t("technician"), "technician", "normal")])
     elif screen is Screen.CHECK_IN:
         _check_in(g, model)

@@ -55,6 +55,7 @@ class KioskModel:
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
     tech_page: str = "home"  # technician mode's page: "home" | "devices"
     bridges: list[BridgeRow] = field(default_factory=list)  # the station's device bridges
+    pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited
 
     def reset(self) -> None:
         """Forget the previous officer's entries (on returning to idle)."""

@@ -56,6 +56,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "technician_title": ("技术员模式", "Technician mode"),
     "exit_technician": ("退出技术员模式", "Exit technician"),
     "no_streams": ("未发现传感器数据流", "No sensor streams found"),
+    "pairing_wait": ("等待管理员批准配对 · 配对码 {code}",
+                     "Waiting for the admin to approve pairing · code {code}"),
     # device bridges (technician mode → devices; station/kiosk/technician_devices.py)
     "devices": ("设备", "Devices"),
     "devices_title": ("串口设备", "Serial devices"),

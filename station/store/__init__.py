@@ -1,6 +1,10 @@
-"""Session store: SQLite (WAL) with migrations, officers, sessions, events, calibrations, sync outbox."""
+"""Session store: SQLite (WAL) with migrations, officers, sessions, events, calibrations, resonance
+results, sync outbox."""
 
-from station.store.models import OutboxItem, SessionEvent, SessionRecord, SessionStatus
+from station.store.models import OutboxItem, ResonanceResult, SessionEvent, SessionRecord, SessionStatus
 from station.store.store import SessionStore, StoreError
 
-__all__ = ["OutboxItem", "SessionEvent", "SessionRecord", "SessionStatus", "SessionStore", "StoreError"]
+__all__ = [
+    "OutboxItem", "ResonanceResult", "SessionEvent", "SessionRecord", "SessionStatus", "SessionStore",
+    "StoreError",
+]

@@ -63,6 +63,18 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX outbox_pending ON outbox(sent_at, enqueued_at)",
     ],
+    # 2: each officer's resonance-assessment results (health data: stays on the station, never synced)
+    [
+        """CREATE TABLE resonance_results (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            officer_code TEXT NOT NULL REFERENCES officers(code),
+            session_uuid TEXT NOT NULL UNIQUE REFERENCES sessions(uuid),
+            rate REAL CHECK (rate IS NULL OR rate BETWEEN 3.0 AND 8.0),
+            measured_at TEXT NOT NULL,
+            details TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX resonance_officer ON resonance_results(officer_code, id)",
+    ],
 ]
 
 

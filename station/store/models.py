@@ -61,3 +61,15 @@ class SessionRecord:
         out = dict(self.__dict__)
         out["status"] = self.status.value
         return out
+
+
+@dataclass(frozen=True)
+class ResonanceResult:
+    """One resonance assessment of an officer: the best breathing rate (None when the blocks were
+    not usable) and the engine's details (per-block amplitudes, method, metric, reason)."""
+
+    officer_code: str
+    session_uuid: str
+    rate: float | None  # breaths/min
+    measured_at: str
+    details: dict[str, Any] = field(default_factory=dict)

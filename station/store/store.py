@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from protocols.engine import RESONANCE_RANGE
 from station.store import officer_codes
 from station.store.migrations import migrate
-from station.store.models import OutboxItem, SessionEvent, SessionRecord, SessionStatus
+from station.store.models import OutboxItem, ResonanceResult, SessionEvent, SessionRecord, SessionStatus
 
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 # Chosen by measurement (bench/bench_station.py, docs/station.md): FULL costs ~0.4 ms
@@ -47,7 +48,7 @@ def _check_rating(name: str, value: int | None, low: int, high: int) -> None:
 
 
 class SessionStore:
-    """Sessions, officers, events, calibrations and the sync outbox of one station."""
+    """Sessions, officers, events, calibrations, resonance results and the sync outbox of one station."""
 
     def __init__(
         self,
@@ -258,6 +259,54 @@ class SessionStore:
             ).fetchall()
         return [SessionEvent(r["at"], r["kind"], json.loads(r["detail"]), r["lsl_time"]) for r in rows]
 
+    # -- resonance assessments (health data: kept on the station, never queued for sync) ---------
+
+    def record_resonance(self, session_uuid: str, rate: float | None, details: dict[str, Any]) -> None:
+        """Store the resonance assessment measured in a session, for that session's officer.
+
+        ``rate`` is None when the assessment found no usable rate (kept as history, never used for
+        pacing). A session has one result: a second call for it replaces the first.
+        """
+        low, high = RESONANCE_RANGE
+        if rate is not None and not (isinstance(rate, int | float) and low <= rate <= high):
+            raise StoreError(f"a resonance rate is {low:g} to {high:g} breaths/min, got {rate!r}")
+        body = json.dumps(details, allow_nan=False)
+        now = self._now()
+        with self._transaction() as db:
+            row = self._require_session(db, session_uuid)
+            db.execute(
+                "INSERT INTO resonance_results (officer_code, session_uuid, rate, measured_at, details) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(session_uuid) DO UPDATE SET rate = excluded.rate, "
+                "measured_at = excluded.measured_at, details = excluded.details",
+                (row["officer_code"], session_uuid, None if rate is None else float(rate), now, body),
+            )
+
+    def resonance_rate(self, officer_code: str) -> float | None:
+        """The officer's current resonance rate: the latest result that found one (None if none)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT rate FROM resonance_results WHERE officer_code = ? AND rate IS NOT NULL "
+                "ORDER BY id DESC LIMIT 1",
+                (officer_code,),
+            ).fetchone()
+        return None if row is None else float(row["rate"])
+
+    def resonance_history(self, officer_code: str) -> list[ResonanceResult]:
+        """Every resonance assessment of the officer, oldest first (including those without a rate)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM resonance_results WHERE officer_code = ? ORDER BY id", (officer_code,)
+            ).fetchall()
+        return [_resonance_result(r) for r in rows]
+
+    def resonance_result(self, session_uuid: str) -> ResonanceResult | None:
+        """The resonance assessment measured in a session, if any."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT * FROM resonance_results WHERE session_uuid = ?", (session_uuid,)
+            ).fetchone()
+        return None if row is None else _resonance_result(row)
+
     # -- recordings retention -------------------------------------------------------------------
 
     def recordings_started_before(self, cutoff: datetime) -> list[SessionRecord]:
@@ -373,6 +422,16 @@ class SessionStore:
             "enqueued_at = excluded.enqueued_at",
             (item_id, kind, json.dumps(payload, allow_nan=False), self._now()),
         )
+
+
+def _resonance_result(row: sqlite3.Row) -> ResonanceResult:
+    return ResonanceResult(
+        officer_code=row["officer_code"],
+        session_uuid=row["session_uuid"],
+        rate=row["rate"],
+        measured_at=row["measured_at"],
+        details=json.loads(row["details"]),
+    )
 
 
 def _session_record(row: sqlite3.Row) -> SessionRecord:

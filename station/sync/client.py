@@ -237,6 +237,11 @@ class SyncClient:
             self._save()
         self._next_heartbeat = time.monotonic() + self.config.heartbeat_every_s
 
+    def pending_pairing_code(self) -> str | None:
+        """The pairing code while the station waits for the admin's approval, else None."""
+        state = self.state
+        return state.pairing_code if state.pairing == "pending" else None
+
     def wake(self) -> None:
         """Cut the current wait short (the station calls this when it queues a new session)."""
         self._wake.set()

@@ -29,6 +29,9 @@ _STATUS = {
 _LEVEL = {"good": "green", "degraded": "amber", "bad": "red"} | {c: c for c in ("green", "amber", "red")}
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]")
 Item = TypeVar("Item")
+# event detail keys never sent: an officer's resonance assessment (rate, per-block amplitudes) and
+# the pacer rate chosen from it
+PRIVATE_DETAIL_KEYS = frozenset({"rate", "pacer_rate", "blocks", "amplitude", "valid_share", "breaths"})
 
 
 def _token(value: object, fallback: str = "unknown") -> str:
@@ -86,6 +89,14 @@ def _seconds_between(start: str, at: str | None) -> float:
     return min(86_400.0, max(0.0, delta))
 
 
+def _event_detail(detail: object) -> str:
+    """An event's detail as wire text, without the officer's breathing data (health data stays on
+    the station: a resonance result's rate and blocks, the pacer rate that follows from it)."""
+    if isinstance(detail, dict):
+        detail = {k: v for k, v in detail.items() if k not in PRIVATE_DETAIL_KEYS}
+    return json.dumps(detail, ensure_ascii=False)[:500] if detail else ""
+
+
 def session_to_wire(payload: dict[str, Any]) -> dict[str, Any]:
     """A store session payload as a ``wire_v1.SessionSummary`` dict."""
     started = _time(payload["started_at"])
@@ -106,7 +117,7 @@ def session_to_wire(payload: dict[str, Any]) -> dict[str, Any]:
         {
             "t_s": _seconds_between(started, e.get("at")),
             "kind": _token(e.get("kind")),
-            "detail": json.dumps(e["detail"], ensure_ascii=False)[:500] if e.get("detail") else "",
+            "detail": _event_detail(e.get("detail")),
         }
         for e in payload.get("events", [])[: wire_v1.MAX_EVENTS]
     ]

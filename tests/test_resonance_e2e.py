@@ -1,0 +1,212 @@
+"""End to end, with real parts: a simulated officer's ECG on real LSL (isolated per run by
+tests/conftest.py), the real pipeline, protocol engine, kiosk flow and SQLite store, and a tiny
+headless scene in its own process. A short resonance assessment stores the officer's rate; the same
+officer's next paced session breathes at it; a stop after the result keeps it, a stop before stores
+none. The protocols are shortened copies of the library's
+resonance-assessment and coherent-breathing (HR as the assessed metric: LF power needs minutes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from protocols.engine import StepOutput
+from protocols.loader import load_protocol
+from protocols.model import Protocol
+from sensors.lsl.registry import SourceRegistry, StreamCatalog
+from sensors.sim.outlets import SimPublisher
+from sensors.sim.state import Scenario
+from sensors.sim.streams import build_generators
+from station.flow import FlowTimeouts, Screen
+from station.kiosk_runtime import KioskController, SceneSettings
+from station.kiosk_script import run_until
+from station.runtime import SessionRuntime
+from station.store import SessionStatus, SessionStore
+
+ASSESSMENT = """
+id = "assess-short"
+duration_s = 20
+[name]
+zh-CN = "共振测定（短）"
+en = "Resonance (short)"
+[description]
+zh-CN = "测试"
+en = "Test"
+[[phases]]
+id = "practice"
+duration_s = 4
+feedback = false
+instructions = { zh-CN = "练习。", en = "Practice." }
+pacer = { rate = 6.5, inhale = 4, exhale = 6 }
+[[phases]]
+id = "rate-4-5"
+duration_s = 6
+feedback = false
+assess_rate = true
+instructions = { zh-CN = "每分钟4.5次。", en = "4.5 a minute." }
+pacer = { rate = 4.5, inhale = 4, exhale = 6 }
+[[phases]]
+id = "rate-5-0"
+duration_s = 6
+feedback = false
+assess_rate = true
+instructions = { zh-CN = "每分钟5次。", en = "5 a minute." }
+pacer = { rate = 5.0, inhale = 4, exhale = 6 }
+[[phases]]
+id = "rest"
+duration_s = 4
+feedback = false
+instructions = { zh-CN = "休息。", en = "Rest." }
+[assessment]
+metric = "hr"
+method = "lf_power"
+settle_s = 1
+min_valid_share = 0.5
+[safety]
+max_session_s = 60
+"""
+BREATHING = """
+id = "breathe-short"
+duration_s = 12
+[name]
+zh-CN = "共振呼吸（短）"
+en = "Coherent (short)"
+[description]
+zh-CN = "测试"
+en = "Test"
+[[phases]]
+id = "settle"
+duration_s = 3
+feedback = false
+instructions = { zh-CN = "坐好。", en = "Sit." }
+pacer = { rate = "resonance", inhale = 4, exhale = 6, fallback_rate = 6.0 }
+[[phases]]
+id = "baseline"
+duration_s = 4
+baseline = true
+instructions = { zh-CN = "呼吸。", en = "Breathe." }
+pacer = { rate = "resonance", inhale = 4, exhale = 6, fallback_rate = 6.0 }
+[[phases]]
+id = "training"
+duration_s = 5
+instructions = { zh-CN = "保持。", en = "Keep on." }
+pacer = { rate = "resonance", inhale = 4, exhale = 6, fallback_rate = 6.0 }
+[[mappings]]
+target = "motion"
+metric = "hr"
+normalise = "zscore"
+curve = "linear"
+input = [-2.0, 1.0]
+output = [0.1, 0.5]
+direction = "up"
+[safety]
+max_session_s = 60
+"""
+TIMEOUTS = FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, summary_s=120.0)
+
+
+@pytest.fixture(scope="module")
+def ecg() -> Iterator[None]:
+    """One simulated officer's ECG on LSL for the whole module."""
+    publisher = SimPublisher(build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), 0),
+                             "resonance-test")
+    publisher.start()
+    yield
+    publisher.stop()
+
+
+def _load(tmp_path: Path, text: str) -> Protocol:
+    path = tmp_path / "protocol.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_protocol(path)
+
+
+@pytest.fixture
+def controller(tmp_path: Path, ecg) -> Iterator[KioskController]:
+    protocols = [_load(tmp_path, ASSESSMENT), _load(tmp_path, BREATHING)]
+    store = SessionStore(tmp_path / "sessions.db", "test-station")
+    registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
+    kiosk = KioskController(
+        store, registry, protocols, station_id="test-station", recordings_dir=tmp_path / "recordings",
+        timeouts=TIMEOUTS, language="en",
+        scene=SceneSettings("lakeside", "headless", {"width": 64, "height": 36}, 10.0),
+    )
+    yield kiosk
+    if kiosk._runtime is not None:
+        kiosk._runtime.stop_requested.set()
+    run_until(kiosk, lambda: not kiosk.session_running, 60.0)
+    registry.close()
+    store.close()
+
+
+def _session(kiosk: KioskController, code_taps: list[str], program: str) -> str:
+    """One officer's session through the kiosk's taps, from idle to the summary; returns its UUID."""
+    for action in ("begin", *code_taps, "submit_code", f"program:{program}", "stress:5", "mood:3", "rate"):
+        kiosk.tap(action)
+        kiosk.tick()
+    assert run_until(kiosk, lambda: kiosk.screen is Screen.POST_RATING, 150.0), kiosk.screen
+    for action in ("stress:2", "mood:4", "rate"):
+        kiosk.tap(action)
+    assert run_until(kiosk, lambda: not kiosk.session_running and kiosk.model.summary, 90.0)
+    assert kiosk.screen is Screen.SUMMARY
+    return kiosk.outcomes[-1].session_uuid
+
+
+def test_an_assessed_rate_paces_the_officers_next_session(controller: KioskController) -> None:
+    store = controller.store
+    first = _session(controller, ["new_code"], "assess-short")
+    assert store.session(first).status is SessionStatus.COMPLETED
+    code = store.session(first).officer_code
+    [event] = [e for e in store.events(first) if e.kind == "resonance_result"]
+    rate = event.detail["rate"]
+    assert rate in (4.5, 5.0), event.detail
+    assert store.resonance_rate(code) == rate
+    assert store.resonance_result(first).details["blocks"] == event.detail["blocks"]
+    assert controller.model.summary["en"][0] == f"Your resonance breathing rate: {rate:g} breaths a minute"
+    assert controller.model.summary["zh-CN"][0] == f"您的共振呼吸频率：每分钟 {rate:g} 次"
+
+    controller.tap("done")
+    assert controller.screen is Screen.IDLE
+    second = _session(controller, [f"key:{c}" for c in code], "breathe-short")
+    assert store.session(second).officer_code == code
+    events = store.events(second)
+    phase_rates = {e.detail["id"]: e.detail["pacer_rate"] for e in events if e.kind == "phase"}
+    assert phase_rates == {"settle": rate, "baseline": rate, "training": rate}
+    cue_rates = {e.detail["rate"] for e in events if e.kind == "pacer"}
+    assert cue_rates == {rate}
+    assert not any("resonance" in line for line in controller.model.summary["en"])
+
+
+def test_a_stop_after_the_result_keeps_it_and_a_stop_before_stores_none(tmp_path: Path, ecg) -> None:
+    protocol = _load(tmp_path, ASSESSMENT)
+    registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
+    try:
+        with SessionStore(tmp_path / "sessions.db", "test-station") as store:
+            officer = store.new_officer()
+
+            def session(stop_in: str) -> str:
+                runtime = SessionRuntime(store, registry, protocol, None, tmp_path / "recordings",
+                                         "test-station")
+
+                def on_output(out: StepOutput) -> None:
+                    if out.phase == stop_in:  # the officer taps stop here
+                        runtime.stop_requested.set()
+
+                runtime.on_output = on_output
+                outcome = runtime.run(officer, 5, 3, max_seconds=90.0)
+                assert outcome.status is SessionStatus.ABORTED
+                return outcome.session_uuid
+
+            after = session("rest")
+            kinds = [e.kind for e in store.events(after)]
+            assert kinds.index("resonance_result") < kinds.index("safety")  # the stop came after it
+            rate = store.resonance_rate(officer)
+            assert rate in (4.5, 5.0) and store.resonance_result(after).rate == rate
+
+            before = session("rate-4-5")  # stopped during the blocks: no result, the rate stays
+            assert "resonance_result" not in [e.kind for e in store.events(before)]
+            assert store.resonance_result(before) is None and store.resonance_rate(officer) == rate
+    finally:
+        registry.close()
