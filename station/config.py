@@ -19,7 +19,7 @@ from station.flow import FlowTimeouts
 DEFAULT_FILE = Path(__file__).with_name("station.toml")
 SYSTEM_FILE = Path("/etc/oasis/station.toml")
 LANGUAGES = ("zh-CN", "en")
-DEVICE_KINDS = ("cms50d", "thinkgear", "cyton", "gsr")
+DEVICE_KINDS = ("cms50d", "cms50d-v7", "thinkgear", "cyton", "gsr")
 MAX_DEVICES = 6  # the technician's devices page shows six rows
 DEVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
 

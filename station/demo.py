@@ -138,7 +138,8 @@ class _Demo:
         outcome = runtime.run(code, pre_stress=6, pre_mood=2, max_seconds=protocol.duration_s + 60.0)
         store.set_post_ratings(outcome.session_uuid, stress=3, mood=4)
         _say("练习后压力 3/10", "stress after 3/10, mood 4/5")
-        report = self._report(outcome)
+        record = store.session(outcome.session_uuid)
+        report = self._report(outcome, record.phase_summaries if record else None)
         synced = self._sync(store, admin)
         self._print_result(outcome, report, admin, password, synced)
         return 0 if outcome.status.value == "completed" and synced else 1
@@ -166,16 +167,19 @@ class _Demo:
         _say("传感器检查完成" if ok else "传感器未就绪", "sensor check passed" if ok else "sensors not ready")
         return ok
 
-    def _report(self, outcome) -> Path | None:
+    def _report(self, outcome, stored: dict | None) -> Path | None:
         from station.report import ReportError, draw_report, load_traces
 
         out = self.data_dir / "reports" / f"{outcome.session_uuid}.png"
         out.parent.mkdir(exist_ok=True)
         try:
-            draw_report(load_traces(outcome.xdf_path), out, f"Oasis demo {outcome.session_uuid[:8]}")
+            lines = draw_report(load_traces(outcome.xdf_path), out, f"Oasis demo {outcome.session_uuid[:8]}",
+                                stored=stored)
         except ReportError as exc:
             print(f"  report not drawn: {exc}", flush=True)
             return None
+        for line in lines:
+            print(f"  {line}", flush=True)
         return out
 
     def _sync(self, store, admin, timeout: float = 60.0) -> bool:

@@ -53,7 +53,7 @@ from station.recovery import recover_interrupted
 from station.runtime import SessionOutcome, SessionRuntime, needed_kinds
 from station.scene_process import SceneProcess
 from station.store import SessionStore
-from station.summary import describe_changes, describe_resonance
+from station.summary import describe_changes, describe_resonance, describe_time_in_target
 
 if TYPE_CHECKING:
     from station.bridges import BridgeManager
@@ -341,7 +341,7 @@ class KioskController:
         baseline = next((p.id for p in phases if p.baseline), "baseline")
         after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")
         self.model.summary = {lang: describe_changes(means, lang, before=baseline, after=after)
-                              for lang in ("zh-CN", "en")}
+                              + describe_time_in_target(means, lang) for lang in ("zh-CN", "en")}
         if protocol is not None and protocol.assessment is not None:
             result = self.store.resonance_result(session_uuid)
             rate = result.rate if result is not None else None

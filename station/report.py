@@ -3,13 +3,21 @@ with matplotlib from a recording's Features and Markers streams."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from station.recording.markers import parse_marker
-from station.summary import Phase, describe_changes, paused_spans, phase_means, phases_from_markers
+from station.summary import (
+    Phase,
+    describe_changes,
+    describe_time_in_target,
+    paused_spans,
+    phase_means,
+    phases_from_markers,
+)
 
 
 class ReportError(ValueError):
@@ -81,8 +89,11 @@ ANNOTATED_EVENTS = {
 }
 
 
-def draw_report(traces: SessionTraces, out: str | Path, title: str, language: str = "en") -> list[str]:
-    """Draw the report to ``out`` (.png or .pdf); returns the summary lines printed on it."""
+def draw_report(traces: SessionTraces, out: str | Path, title: str, language: str = "en",
+                stored: Mapping[str, Mapping[str, float]] | None = None) -> list[str]:
+    """Draw the report to ``out`` (.png or .pdf); returns the summary lines printed on it.
+    ``stored``: the session's stored phase summaries, for the time in the target state (the
+    recording's markers give only the announced reward changes, not the engine's every step)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -98,7 +109,7 @@ def draw_report(traces: SessionTraces, out: str | Path, title: str, language: st
     paused = paused_spans(traces.marker_times, traces.markers, float(traces.times[-1]))
     means = phase_means(traces.times, traces.features, traces.phases, paused)
     after = next((p for p in ("session", "training") if p in means), "session")
-    lines = describe_changes(means, language, after=after)
+    lines = describe_changes(means, language, after=after) + describe_time_in_target(stored or {}, language)
     fig, axes = plt.subplots(len(PANELS) + 1, 1, figsize=(10, 12), sharex=False,
                              gridspec_kw={"height_ratios": [3] * len(PANELS) + [2]})
     for ax, (panel, left, right) in zip(axes, PANELS, strict=False):

@@ -53,6 +53,7 @@ HEART_METRICS = {
 EEG_METRICS = {"alpha_rel", "alpha_beta", "theta_alpha", "iaf", "faa"}
 EDA_METRICS = {"scl", "scr_rate"}
 SUMMARY_METRICS = ("hr", "rmssd", "coherence", "alpha_rel", "scl")
+MAX_STEP_S = 0.5  # the longest gap between engine steps counted as feedback time
 RESOLVE_TIMEOUT_S = 30.0  # generous: on a loaded machine LSL discovery answers slowly
 # The paused look, over the protocol's neutral snapshot: dim light, quiet sound, still water, no
 # pacer (the scene eases there over its usual easing time, and back on resume).
@@ -139,6 +140,8 @@ class _PhaseStats:
     sums: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     paused: PauseClock = field(default_factory=PauseClock)
+    target_s: float = 0.0  # seconds the reward was on (the officer in the target state)
+    feedback_s: float = 0.0  # seconds the reward was running
 
     def add(self, snapshot: FeatureSnapshot) -> None:
         for name in SUMMARY_METRICS:
@@ -147,9 +150,17 @@ class _PhaseStats:
                 self.sums[name] = self.sums.get(name, 0.0) + value
                 self.counts[name] = self.counts.get(name, 0) + 1
 
+    def add_reward(self, rewarded: bool | None, dt: float) -> None:
+        """Count ``dt`` seconds of feedback time, and of time in the target state when rewarded."""
+        if rewarded is not None:
+            self.feedback_s += dt
+            self.target_s += dt if rewarded else 0.0
+
     def summary(self, ended: float) -> dict[str, float]:
         out = {name: self.sums[name] / self.counts[name] for name in self.sums}
         out["duration_s"] = max(0.0, ended - self.started - self.paused.so_far(ended))
+        if self.feedback_s > 0:
+            out["target_s"], out["feedback_s"] = self.target_s, self.feedback_s
         return out
 
 
@@ -244,6 +255,7 @@ class SessionRuntime:
         phases: dict[str, _PhaseStats] = {}
         current: list[str] = []
         tally = {"updates": 0, "usable": 0}
+        stepped: list[float] = []  # LSL time of the last engine step
         metrics = sorted(feedback_metrics(self.protocol)) or ["hr"]
         last: list[engine.StepOutput] = []
         paused = PauseClock()
@@ -281,6 +293,7 @@ class SessionRuntime:
                 if current:
                     phases[current[0]].paused.end(now)
                 look.clear()
+                stepped.clear()  # the pause is not feedback time
                 if not stopping:  # a stop ends the pause without a resume
                     record("resume", {"paused_s": length, **data}, now)
                 self._paused = False
@@ -309,6 +322,9 @@ class SessionRuntime:
                 current[:] = [out.phase]
                 phases.setdefault(out.phase, _PhaseStats(now))
             phases[out.phase].add(snapshot)
+            # engine steps come every 0.1 s; a longer gap (a stall) counts as one step
+            phases[out.phase].add_reward(out.rewarded, min(now - (stepped or [now])[0], MAX_STEP_S))
+            stepped[:] = [now]
             tally["updates"] += 1
             if all(snapshot.verdict(m).level is not Level.BAD for m in metrics):
                 tally["usable"] += 1

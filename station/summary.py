@@ -123,3 +123,21 @@ def describe_resonance(rate: float | None, language: str = "zh-CN") -> list[str]
         return [f"您的共振呼吸频率：每分钟 {rate:g} 次", "以后的共振呼吸练习将按这个节奏进行"]
     return [f"Your resonance breathing rate: {rate:g} breaths a minute",
             "Coherent-breathing sessions will now follow this pace"]
+
+
+def describe_time_in_target(means: Mapping[str, Mapping[str, float]], language: str = "zh-CN") -> list[str]:
+    """How long the officer was in the target state (the reward on), summed over the phases that
+    gave feedback, e.g. "In the target state: 6 min 20 s (65 % of the feedback time)"; nothing when
+    no phase ran a reward."""
+    target = sum(m.get("target_s", 0.0) for m in means.values())
+    feedback = sum(m.get("feedback_s", 0.0) for m in means.values())
+    if not (math.isfinite(target) and math.isfinite(feedback) and feedback >= 1.0):
+        return []
+    share = round(100 * min(target / feedback, 1.0))
+    minutes, seconds = divmod(round(target), 60)
+    if language == "zh-CN":
+        span = f"{minutes} 分 {seconds} 秒" if minutes else f"{seconds} 秒"
+        return [f"处于目标放松状态：{span}（占反馈时间的 {share}%）"]
+    span = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+    return [f"In the target state: {span} ({share} % of the feedback time)"]
+

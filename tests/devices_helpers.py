@@ -15,8 +15,9 @@ from sensors.devices.base import Decoded
 from sensors.devices.registry import get
 from sensors.devices.sources import SineSource
 
-DEVICES = ("cyton", "thinkgear", "cms50d", "gsr")
-PRIMARY = {"cyton": "eeg", "thinkgear": "eeg", "cms50d": "ppg", "gsr": "eda"}
+DEVICES = ("cyton", "thinkgear", "cms50d", "gsr", "cms50d-v7")
+PRIMARY = {"cyton": "eeg", "thinkgear": "eeg", "cms50d": "ppg", "gsr": "eda", "cms50d-v7": "ppg"}
+CONFIRMED_BY_NEXT = ("cms50d", "cms50d-v7")  # a packet waits for the next one's sync byte
 # Bytes that can never start a packet: garbage made of the others cannot fake one.
 NOT_SYNC = {
     "cyton": bytes(b for b in range(256) if b != 0xA0),

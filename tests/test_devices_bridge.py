@@ -23,6 +23,7 @@ EXPECTED = {  # primary stream: LSL type, channel count, first label and unit, p
     "cyton": ("EEG", 8, ("Fp1", "microvolts"), (-40.0, 40.0)),
     "thinkgear": ("EEG", 1, ("Fp1", "microvolts"), (-40.0, 40.0)),
     "cms50d": ("PPG", 1, ("pleth", "a.u."), (0.0, 127.0)),
+    "cms50d-v7": ("PPG", 1, ("pleth", "a.u."), (0.0, 127.0)),
     "gsr": ("EDA", 3, ("eda", "microsiemens"), (2.0, 12.0)),
 }
 

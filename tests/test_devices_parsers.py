@@ -1,4 +1,4 @@
-"""Properties every device parser shares, checked on the four protocols: chunking anywhere gives the same
+"""Properties every device parser shares, checked on the five protocols: chunking anywhere gives the same
 result, garbage and lost bytes are survived with resynchronisation, fuzzed input never raises."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from devices_helpers import (
     BULK_FUZZ_EXAMPLES,
+    CONFIRMED_BY_NEXT,
     DEVICES,
     NOT_SYNC,
     PRIMARY,
@@ -36,7 +37,7 @@ def decode_whole(device: str, data: bytes) -> tuple[dict[str, np.ndarray], dict[
 def test_split_at_every_offset_gives_the_same_result(device: str) -> None:
     data = b"".join(packet_list(device, 12))
     whole, whole_stats = decode_whole(device, data)
-    assert len(whole[PRIMARY[device]]) == (11 if device == "cms50d" else 12)
+    assert len(whole[PRIMARY[device]]) == (11 if device in CONFIRMED_BY_NEXT else 12)
     for k in range(len(data) + 1):
         parser = get(device).make_parser()
         parts = [parser.feed(data[:k]), parser.feed(data[k:])]
@@ -51,7 +52,7 @@ def test_all_packets_decoded_in_order(device: str) -> None:
     out = concat([parser.feed(p) for p in packets])
     rows = out[PRIMARY[device]]
     # CMS50D+ confirms a packet by the next sync byte: the last one waits for its successor.
-    expected = 29 if device == "cms50d" else 30
+    expected = 29 if device in CONFIRMED_BY_NEXT else 30
     assert len(rows) == expected
     assert parser.stats.corrupt == 0 and parser.stats.skipped_bytes == 0 and parser.stats.dropped == 0
 
@@ -96,7 +97,7 @@ def test_resynchronises_after_any_garbage_within_a_packet_length(device: str, ga
     clean, _ = decode_whole(device, b"".join(packets))
     dirty, _ = decode_whole(device, b"".join(packets[:at]) + garbage + b"".join(packets[at:]))
     tail = 40 - at - 2  # the packets from the second one after the garbage on are all recovered
-    ours = clean[key][len(clean[key]) - (tail - (1 if device == "cms50d" else 0)):]
+    ours = clean[key][len(clean[key]) - (tail - (1 if device in CONFIRMED_BY_NEXT else 0)):]
     np.testing.assert_array_equal(dirty[key][len(dirty[key]) - len(ours):], ours)
 
 
@@ -115,7 +116,7 @@ def test_lost_byte_costs_at_most_the_damaged_packet_and_its_neighbour(device: st
     dirty, stats = decode_whole(device, broken)
     assert len(clean[key]) - 2 <= len(dirty[key]) <= len(clean[key])
     tail = 62 - which - 2
-    ours = clean[key][len(clean[key]) - (tail - (1 if device == "cms50d" else 0)):]
+    ours = clean[key][len(clean[key]) - (tail - (1 if device in CONFIRMED_BY_NEXT else 0)):]
     np.testing.assert_array_equal(dirty[key][len(dirty[key]) - len(ours):], ours)
     assert stats["skipped_bytes"] > 0 or stats["corrupt"] > 0 or stats["dropped"] > 0 or device == "gsr"
 

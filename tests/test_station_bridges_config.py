@@ -71,7 +71,7 @@ ENTRY = '[[devices]]\nname = "ox"\nkind = "cms50d"\nport = "/dev/ttyUSB0"\n'
         (ENTRY.replace('"ox"', '"a-very-long-device-name"'), "must be 1 to 16 letters"),
         (ENTRY.replace('"ox"', '"-ox"'), "starting with a letter or digit"),
         (ENTRY.replace("cms50d", "muse"),
-         r"\(ox\): kind must be one of cms50d, thinkgear, cyton, gsr, got 'muse'"),
+         r"\(ox\): kind must be one of cms50d, cms50d-v7, thinkgear, cyton, gsr, got 'muse'"),
         (ENTRY.replace('"/dev/ttyUSB0"', '" "'), r'port must be a device path or "auto"'),
         (ENTRY + 'autostart = "yes"\n', "autostart must be true or false, got 'yes'"),
         (ENTRY + ENTRY.replace("ttyUSB0", "ttyUSB1"), r"\[\[devices\]\] name 'ox' is used twice"),

@@ -82,7 +82,8 @@ def test_clip_and_short_port() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_usual_rows_are_shown_whole_on_the_smallest_monitor(language: str) -> None:
-    usual = [BridgeRow("oximeter", DEVICE_KINDS[i % 4], "auto: /dev/ttyUSB0", True, LEVEL.get(code, "bad"),
+    kinds = DEVICE_KINDS
+    usual = [BridgeRow("oximeter", kinds[i % len(kinds)], "auto: /dev/ttyUSB0", True, LEVEL.get(code, "bad"),
                        "", code, {"rate": 250.0, "gaps": 3, "seconds": 12.0, "kind": "OpenBCI Cyton",
                                   "ports": 4, "reason": "finger out of the oximeter"})
              for i, code in enumerate(c for c in _ENGLISH if c not in ("cannot_open", "cannot_start"))]

@@ -4,6 +4,7 @@ recorder, the report, and sync to the embedded admin server. Everything it leave
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -31,6 +32,13 @@ def test_demo_runs_a_complete_session_and_syncs_it(tmp_path: Path) -> None:
     status, xdf_path = db.execute("SELECT status, xdf_path FROM sessions WHERE uuid = ?", (uuid,)).fetchone()
     assert status == "completed"
     assert db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0] == 0
+    stored = db.execute("SELECT phase_summaries FROM sessions WHERE uuid = ?", (uuid,)).fetchone()[0]
+    summaries = json.loads(stored)
+    training = summaries["training"]  # the phase with the reward: time in the target state counted
+    assert 0 <= training["target_s"] <= training["feedback_s"] <= training["duration_s"] + 0.5
+    assert training["feedback_s"] > 0.5 * training["duration_s"]
+    assert "target_s" not in summaries["baseline"]
+    assert re.search(r"In the target state: .* \(\d+ % of the feedback time\)", out), out
     admin = sqlite3.connect(tmp_path / "admin.db")
     assert admin.execute("SELECT COUNT(*) FROM sessions WHERE uuid = ?", (uuid,)).fetchone()[0] == 1
 

@@ -27,6 +27,7 @@ class ParserStats:
     corrupt: int = 0
     dropped: int = 0
     skipped_bytes: int = 0
+    unpaired: int = 0  # Cyton + Daisy: packets whose partner was lost, not published
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -34,6 +35,7 @@ class ParserStats:
             "corrupt": self.corrupt,
             "dropped": self.dropped,
             "skipped_bytes": self.skipped_bytes,
+            "unpaired": self.unpaired,
         }
 
 
@@ -85,6 +87,8 @@ class StreamSpec:
     """One LSL outlet a bridge publishes from the parser's output key ``key``.
 
     ``rate`` is the nominal rate in Hz; 0 means irregular (every row gets its arrival time).
+    ``aligned_to`` names the stream whose rows this one's match one to one (a NaN row: no reading there);
+    such a stream publishes its finite rows with the timestamps of their partners.
     """
 
     key: str
@@ -93,6 +97,7 @@ class StreamSpec:
     labels: tuple[str, ...]
     units: tuple[str, ...]
     rate: float
+    aligned_to: str = ""
 
     @property
     def channels(self) -> int:
@@ -115,6 +120,9 @@ class DeviceSpec:
     verdict: Callable[[Decoded], Verdict | None] = field(default=lambda decoded: None)
     # Bytes per packet, for "bytes but no packets" diagnostics.
     packet_size: int = 8
+    # Sent every ``keepalive_s`` seconds while the port is open (devices that stop streaming otherwise).
+    keepalive_commands: bytes = b""
+    keepalive_s: float = 0.0
 
 
 def empty_rows(channels: int) -> np.ndarray:

@@ -6,6 +6,8 @@ cable is pulled out and put back; the bridge retries the port every ``reconnect_
 the hole as a :class:`Gap` (also pushed as a marker on the ``<name>-Events`` stream). Timestamps of
 regular streams continue at the nominal rate from chunk to chunk, held at or before the LSL clock at
 receipt and slowly pulled towards it (device clock drift); irregular streams get their arrival time.
+A stream aligned to another (the Cyton's accelerometer, one reading per ten EEG samples) takes the
+timestamps of the samples its readings came with.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pylsl
 import serial
 
 from sensors.devices.base import Decoded, DeviceSpec, Parser, ParserStats, StreamSpec, one_line_reason
+from sensors.devices.motion import Motion, latest_motion
 from sensors.devices.serial_port import open_serial
 from sensors.lsl.metadata import describe_channels
 from sensors.types import Level, Verdict
@@ -57,6 +60,7 @@ class BridgeStatus:
     reconnects: int = 0
     error: str = ""
     samples: dict[str, int] = field(default_factory=dict)
+    motion: Motion | None = None  # head movement, for devices with an accelerometer (Cyton)
 
 
 def make_stream_info(spec: DeviceSpec, stream: StreamSpec, name: str, source_id: str) -> pylsl.StreamInfo:
@@ -94,6 +98,7 @@ class SerialBridge:
         self._state = "connecting"
         self._error = ""
         self._device_verdict: Verdict | None = None
+        self._motion: Motion | None = None
         self._bytes = 0
         self._bytes_since_packet = 0
         self._packets_seen = 0
@@ -147,7 +152,7 @@ class SerialBridge:
                 device=self.spec.name, port=self.port, state=state, verdict=self._verdict(state, now),
                 bytes_received=self._bytes, stats=ParserStats(**self.parser.stats.as_dict()),
                 gaps=tuple(self._gaps), reconnects=self._reconnects, error=self._error,
-                samples=dict(self._samples),
+                samples=dict(self._samples), motion=self._motion,
             )
 
     def _verdict(self, state: str, now: float) -> Verdict:
@@ -224,7 +229,11 @@ class SerialBridge:
         self._marker(f"disconnected: {reason}")
 
     def _read_loop(self, port: serial.Serial) -> None:
+        keepalive_at = pylsl.local_clock() + self.spec.keepalive_s
         while not self._stop.is_set():
+            if self.spec.keepalive_commands and pylsl.local_clock() >= keepalive_at:
+                port.write(self.spec.keepalive_commands)
+                keepalive_at += self.spec.keepalive_s
             data = port.read(max(1, port.in_waiting))
             if not data:
                 continue
@@ -245,9 +254,12 @@ class SerialBridge:
 
     def _publish(self, decoded: Decoded, now: float) -> None:
         verdict = self.spec.verdict(decoded)
+        motion = latest_motion(decoded)
         with self._lock:
             if verdict is not None:
                 self._device_verdict = verdict
+            if motion is not None:
+                self._motion = motion
             if self._lost_at is not None:
                 gap = Gap(self._lost_at, now)
                 self._gaps.append(gap)
@@ -258,19 +270,27 @@ class SerialBridge:
         if gap is not None:
             log.warning("%s: data back after a gap of %.2f s", self.spec.name, gap.duration)
             self._marker(f"reconnected: gap {gap.duration:.3f} s")
-        for key, rows in decoded.items():
-            entry = self._outlets.get(key)
-            if entry is None:
-                continue
-            stream, outlet = entry
+        published: dict[str, np.ndarray] = {}
+        entries = [(self._outlets[key], rows) for key, rows in decoded.items() if key in self._outlets]
+        for (stream, outlet), rows in sorted(entries, key=lambda entry: bool(entry[0][0].aligned_to)):
+            if stream.aligned_to:
+                partner = published.get(stream.aligned_to)
+                keep = np.isfinite(rows).all(axis=1)
+                if partner is None or len(partner) != len(rows) or not keep.any():
+                    continue
+                rows, stamps = rows[keep], partner[keep]
+            elif stream.rate > 0:
+                stamps = self._clock(stream.key, stream.rate, len(rows), now)
+            else:
+                stamps = np.full(len(rows), now)
             k = len(rows)
-            stamps = self._clock(key, stream.rate, k, now) if stream.rate > 0 else np.full(k, now)
-            last = self._last_ts.get(key)
+            last = self._last_ts.get(stream.key)
             if last is not None and stamps[0] <= last:
                 stamps = np.maximum(stamps, last + 1e-6 * np.arange(1, k + 1))
-            self._last_ts[key] = float(stamps[-1])
+            self._last_ts[stream.key] = float(stamps[-1])
+            published[stream.key] = stamps
             outlet.push_chunk(np.ascontiguousarray(rows, dtype=np.float32), stamps.tolist())
-            self._samples[key] = self._samples.get(key, 0) + k
+            self._samples[stream.key] = self._samples.get(stream.key, 0) + k
 
     def _clock(self, key: str, rate: float, k: int, now: float) -> np.ndarray:
         """Timestamps of k regular samples that arrived at ``now``: they continue the previous chunk at

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 from sensors.devices.cli_text import add_lang_option, t
 
 if TYPE_CHECKING:
+    from sensors.devices.base import DeviceSpec
     from sensors.devices.bridge import BridgeStatus
 
-DEVICE_NAMES = ("cyton", "thinkgear", "cms50d", "gsr")
+DEVICE_NAMES = ("cyton", "thinkgear", "cms50d", "cms50d-v7", "gsr")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +27,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gsr-key", default="gsr", help="key holding the reading in key=value lines")
     parser.add_argument("--gsr-calibration", default="grove",
                         help="profile name in sensors/devices/gsr_calibration.toml (default grove)")
+    parser.add_argument("--daisy", default="auto", choices=("auto", "on", "off"),
+                        help="cyton: a Daisy module (16 channels at 125 Hz); auto asks the board ('v') and "
+                             "reads its banner (default auto)")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("--status-every", type=float, default=2.0, metavar="SECONDS",
                         help="print the bridge status this often (default 2)")
@@ -39,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from sensors.devices.registry import get
 
     spec = get(args.device)
+    if args.device == "cyton":
+        spec = _cyton_spec(args)
     parser = None
     if args.device == "gsr":
         try:
@@ -65,6 +71,21 @@ def run(args: argparse.Namespace) -> int:
         bridge.stop()
     print(t("stopped", args.lang), flush=True)
     return 0
+
+
+def _cyton_spec(args: argparse.Namespace) -> DeviceSpec:
+    """The Cyton spec for ``--daisy``: on/off as told, auto from the board's answer to ``v``."""
+    from sensors.devices.cyton import device_spec
+    from sensors.devices.detect import detect_daisy
+
+    if args.daisy != "auto":
+        return device_spec(args.daisy == "on")
+    daisy, reason = detect_daisy(args.port)
+    if daisy is None:
+        print(t("daisy_unknown", args.lang, reason=reason), flush=True)
+        return device_spec(False)
+    print(t("daisy_found" if daisy else "daisy_absent", args.lang), flush=True)
+    return device_spec(daisy)
 
 
 def _print_status(status: BridgeStatus, args: argparse.Namespace) -> None:

@@ -21,7 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", type=float, default=1.0, metavar="SECONDS",
                         help="listening time per serial setting (default 1.0)")
     parser.add_argument("--probe", action="store_true",
-                        help="also send commands that change a device's state (Cyton 'v' soft reset)")
+                        help="also send commands that change a device's state (Cyton 'v' soft reset, "
+                             "CMS50D+ 4.6 real-time start/stop)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     add_lang_option(parser)
 
@@ -60,4 +61,5 @@ def _verdict(guess: PortGuess, lang: str) -> str:
         return t("guess_unknown", lang, bytes=guess.bytes_heard)
     if guess.code == "unreadable":
         return t("guess_unreadable", lang, reason=guess.verdict.removeprefix("cannot open: "))
-    return t(f"guess_{guess.code}", lang) if guess.code in ("probe", "silent") else guess.verdict
+    translated = ("probe", "probe_daisy", "probe_v7", "silent")
+    return t(f"guess_{guess.code}", lang) if guess.code in translated else guess.verdict

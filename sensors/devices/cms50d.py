@@ -152,6 +152,10 @@ class Cms50dEmulator:
         return b""  # live mode streams without being asked
 
     def packets(self, n: int) -> bytes:
+        return encode_packets(self.fields(n))
+
+    def fields(self, n: int) -> dict[str, np.ndarray]:
+        """The next ``n`` packets' :data:`FIELDS`."""
         x = np.asarray(self.source.next_chunk(n), dtype=np.float64)[:, 0]
         self._lo = min(self._lo, float(x.min()))
         self._hi = max(self._hi, float(x.max()))
@@ -170,14 +174,13 @@ class Cms50dEmulator:
             pulse[i] = self._pulse
         self._n += n
         out = n if not self.finger_out else 0
-        fields = {
+        return {
             "signal_strength": np.full(n, 8 if out else 0), "finger_out": np.full(n, int(self.finger_out)),
             "spo2_dropping": np.zeros(n), "beep": beep if out else np.zeros(n),
             "waveform": wave if out else np.zeros(n), "bar_graph": wave // 16 if out else np.zeros(n),
             "probe_error": np.zeros(n), "searching": np.full(n, int(out and self._pulse == 0)),
             "pulse_rate": pulse if out else np.zeros(n), "spo2": np.full(n, self.spo2 if out else 127),
         }
-        return encode_packets(fields)
 
 
 SPEC = DeviceSpec(

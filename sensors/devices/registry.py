@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sensors.devices import cms50d, cyton, gsr, thinkgear
+from sensors.devices import cms50d, cms50d_v7, cyton, gsr, thinkgear
 from sensors.devices.base import DeviceSpec
 
 DEVICES: dict[str, DeviceSpec] = {
-    spec.name: spec for spec in (cyton.SPEC, thinkgear.SPEC, cms50d.SPEC, gsr.SPEC)
+    spec.name: spec for spec in (cyton.SPEC, thinkgear.SPEC, cms50d.SPEC, gsr.SPEC, cms50d_v7.SPEC)
 }
 
 

@@ -5,45 +5,55 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from sensors.devices.base import EmulatedDevice
+from sensors.devices.base import DeviceSpec, EmulatedDevice
+from sensors.devices.cyton import DAISY_LABELS, device_spec
 from sensors.devices.emulator import PtyEmulator
 from sensors.devices.registry import get
-from sensors.devices.sources import Resampled, SignalSource
+from sensors.devices.sources import Resampled, SignalSource, Stacked
 from sensors.sim.cardiac import PpgGenerator
 from sensors.sim.eda import EdaGenerator
 from sensors.sim.eeg import EegGenerator
 from sensors.sim.state import Scenario
 
-DEVICE_NAMES = ("cyton", "thinkgear", "cms50d", "gsr")
+DEVICE_NAMES = ("cyton", "cyton-daisy", "thinkgear", "cms50d", "cms50d-v7", "gsr")
 
 
 def sim_source(device: str, scenario: Scenario, seed: int = 0) -> SignalSource:
-    """The simulator signal a device emulates: 8-ch EEG (Cyton), Fp1 at 512 Hz (ThinkGear),
-    PPG at 60 Hz (CMS50D+), EDA in µS (GSR)."""
+    """The simulator signal a device emulates: 8-ch EEG (Cyton), 16-ch EEG (Cyton + Daisy: two
+    simulated 8-channel heads of the same officer), Fp1 at 512 Hz (ThinkGear), PPG at 60 Hz (CMS50D+),
+    EDA in µS (GSR); the CMS50D+ 4.6 (``cms50d-v7``) like the older one."""
     if device == "cyton":
         return EegGenerator(scenario, seed)
+    if device == "cyton-daisy":
+        return Stacked([EegGenerator(scenario, seed), EegGenerator(scenario, seed + 1)], DAISY_LABELS)
     if device == "thinkgear":
         return Resampled(EegGenerator(scenario, seed), 512.0, channels=[0])
-    if device == "cms50d":
+    if device in ("cms50d", "cms50d-v7"):
         return Resampled(PpgGenerator(scenario, seed), 60.0)
     if device == "gsr":
         return EdaGenerator(scenario, seed)
     raise KeyError(f"unknown device {device!r}; known: {', '.join(DEVICE_NAMES)}")
 
 
+def device_kind(device: str) -> DeviceSpec:
+    """The spec behind an emulated device name (``cyton-daisy`` is the Cyton with a Daisy module)."""
+    return device_spec(daisy=True) if device == "cyton-daisy" else get(device)
+
+
 def sim_device(device: str, scenario: Scenario, seed: int = 0) -> EmulatedDevice:
     """An emulated ``device`` driven by the simulated officer."""
-    return get(device).make_emulator(sim_source(device, scenario, seed))
+    return device_kind(device).make_emulator(sim_source(device, scenario, seed))
 
 
 def run_emulated_device(device: str, scenario: Scenario, seed: int, duration: float | None,
                         link: str | None) -> int:
     """Run the emulator until Ctrl-C or ``duration``; print its port path first."""
-    spec = get(device)
+    spec = device_kind(device)
     emulator = PtyEmulator(sim_device(device, scenario, seed), link=Path(link) if link else None).start()
     print(f"oasis sim: emulating {spec.title} on {emulator.path}  (模拟串口设备 / emulated serial device)",
           flush=True)
-    print(f"  open it with: oasis bridge {device} --port {emulator.path}", flush=True)
+    bridge_args = "cyton --daisy on" if device == "cyton-daisy" else device
+    print(f"  open it with: oasis bridge {bridge_args} --port {emulator.path}", flush=True)
     started = time.monotonic()
     try:
         while duration is None or time.monotonic() - started < duration:

@@ -77,3 +77,18 @@ class Resampled:
         self._buf_start += drop
         self._n += n
         return out
+
+
+class Stacked:
+    """Several sources at one rate side by side, e.g. two 8-channel EEG simulators as a Cyton + Daisy."""
+
+    def __init__(self, sources: Sequence[SignalSource], labels: Sequence[str] | None = None):
+        rates = {s.fs for s in sources}
+        if len(rates) != 1:
+            raise ValueError(f"stacked sources must share one rate, got {sorted(rates)}")
+        self.sources = list(sources)
+        self.fs = rates.pop()
+        self.labels = list(labels) if labels is not None else [lab for s in sources for lab in s.labels]
+
+    def next_chunk(self, n: int) -> np.ndarray:
+        return np.hstack([np.asarray(s.next_chunk(n), dtype=np.float64) for s in self.sources])

@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same signals)")
     parser.add_argument(
         "--device",
-        choices=("cyton", "thinkgear", "cms50d", "gsr"),
+        choices=("cyton", "cyton-daisy", "thinkgear", "cms50d", "cms50d-v7", "gsr"),
         help="instead of LSL streams, emulate this serial device on a pty (prints its path)",
     )
     parser.add_argument("--device-link", metavar="PATH", help="with --device: a stable symlink to the pty")

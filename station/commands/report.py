@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     target = Path(args.session)
     title = f"Oasis session {target.name}"
+    stored = None
     if target.suffix.lower() == ".xdf":
         if not target.is_file():
             return _fail(f"no such file {target}")
@@ -44,9 +45,10 @@ def run(args: argparse.Namespace) -> int:
         if record.recording_deleted_at or not record.xdf_path:
             return _fail(f"session {record.uuid} has no recording (deleted after retention, or none made)")
         xdf = Path(record.xdf_path)
+        stored = record.phase_summaries
         title = f"{record.program} · {record.started_at[:16].replace('T', ' ')} UTC · {record.status.value}"
     try:
-        lines = draw_report(load_traces(xdf), args.out, title, args.language)
+        lines = draw_report(load_traces(xdf), args.out, title, args.language, stored)
     except ReportError as exc:
         return _fail(str(exc))
     print(f"wrote {args.out}")

@@ -66,6 +66,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "bridge_start_button": ("启动", "Start"),
     "bridge_stop_button": ("停止", "Stop"),
     "bridge_kind_cms50d": ("指夹血氧仪", "Pulse oximeter"),
+    "bridge_kind_cms50d-v7": ("指夹血氧仪", "Pulse oximeter"),
     "bridge_kind_thinkgear": ("脑电头带", "EEG headband"),
     "bridge_kind_cyton": ("脑电放大器", "EEG amplifier"),
     "bridge_kind_gsr": ("皮电传感器", "GSR (EDA)"),
