@@ -5,7 +5,8 @@ Nothing here raises into the kiosk once the manager exists: a port that is missi
 stays silent or sends bytes no parser understands shows up in that device's :class:`BridgeRow` in
 plain words. A missing port is retried by the bridge itself (every 0.5 s), so a sensor plugged in
 after the start is picked up without a tap. ``port = "auto"`` searches for the device on a
-background thread with detect.py's listening (one port at a time, skipping ports other bridges hold).
+background thread with detect.py's listening (one port at a time, skipping ports other bridges hold;
+a device that streams only when asked is also probed).
 
 The LSL stream is named after the device and keeps the source id ``oasis-bridge-NAME`` across stops
 and starts, so LSL inlets (the pipeline's, LabRecorder's) reconnect when the technician restarts it.
@@ -182,6 +183,7 @@ class BridgeManager:
 
     def _search(self, slot: _Slot, generation: int) -> None:
         kind = slot.device.kind
+        probe = bool(get(kind).start_commands)  # silent until asked (Cyton, CMS50D+ V7): probe it
         found, tried = None, 0
         try:
             with self._search_lock:
@@ -193,7 +195,7 @@ class BridgeManager:
                     if port in busy:
                         continue
                     tried += 1
-                    guess = guess_port(port, seconds=self._listen_s, probe=kind == "cyton", kinds=(kind,))
+                    guess = guess_port(port, seconds=self._listen_s, probe=probe, kinds=(kind,))
                     if guess.device == kind:
                         found = port
                         break

@@ -148,6 +148,18 @@ def test_auto_finds_the_device_on_a_free_port_and_skips_busy_ones(manager_for, t
         assert nothing.detail == "no OpenBCI Cyton found on 1 serial port(s)"  # the two others are busy
 
 
+@pytest.mark.parametrize("kind", ["cyton", "cms50d-v7"])
+def test_auto_probes_a_device_that_streams_only_when_asked(manager_for, tmp_path: Path, kind: str) -> None:
+    name = unique("asked")
+    with PtyEmulator(get(kind).make_emulator(), link=tmp_path / "tty") as emulator:
+        assert not emulator.device.streaming
+        manager = manager_for(DeviceConfig(name, kind, "auto"), serial_ports=lambda: [emulator.path],
+                              listen_s=0.3)
+        manager.start(name)
+        assert wait_for(lambda: row(manager, name).level == "good", timeout=30)
+        assert row(manager, name).port == f"auto: {emulator.path}"
+
+
 def test_stop_during_a_search_cancels_it(manager_for, tmp_path: Path) -> None:
     name = unique("auto")
     with PtyEmulator(get("gsr").make_emulator(), link=tmp_path / "tty") as emulator:
