@@ -99,6 +99,28 @@ def check_technician(cfg: StationConfig) -> Check:
     return Check("technician PIN", "warn", "not set: technician mode is disabled (see technician.pin_hash)")
 
 
+def check_devices(cfg: StationConfig) -> list[Check]:
+    """One line per [[devices]] entry (none without any): its kind and whether its port exists.
+    Nothing is opened: listening on a port would disturb a running bridge."""
+    from sensors.devices.detect import list_serial_ports
+
+    checks = []
+    for d in cfg.devices:
+        start = "autostart" if d.autostart else "started by the technician"
+        if d.port == "auto":
+            ports = [path for path, _ in list_serial_ports()]
+            level = "ok" if ports else "warn"
+            found = f"{len(ports)} serial port(s) to search: {', '.join(ports)}" if ports else \
+                "no serial ports found to search"
+            checks.append(Check(f"device {d.name}", level, f"{d.kind}, port auto: {found}; {start}"))
+        elif Path(d.port).exists():
+            checks.append(Check(f"device {d.name}", "ok", f"{d.kind} on {d.port} (port present); {start}"))
+        else:
+            checks.append(Check(f"device {d.name}", "warn", f"{d.kind}: port {d.port} not found "
+                                                           "(plugged in? see ls /dev/serial/by-id)"))
+    return checks
+
+
 def run_checks(config: str | None, sensor_wait_s: float = 2.0) -> list[Check]:
     """Every check, in order; later checks need a readable config and are skipped without one."""
     first, cfg = check_config(config)
@@ -107,4 +129,5 @@ def run_checks(config: str | None, sensor_wait_s: float = 2.0) -> list[Check]:
     checks = [first, check_data_dir(cfg)]
     if checks[-1].level != "fail":
         checks.append(check_store(cfg))
-    return [*checks, check_sensors(sensor_wait_s), check_display(), check_xr_runtime(), check_technician(cfg)]
+    return [*checks, *check_devices(cfg), check_sensors(sensor_wait_s), check_display(), check_xr_runtime(),
+            check_technician(cfg)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import socket
 import tomllib
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from station.flow import FlowTimeouts
 DEFAULT_FILE = Path(__file__).with_name("station.toml")
 SYSTEM_FILE = Path("/etc/oasis/station.toml")
 LANGUAGES = ("zh-CN", "en")
+DEVICE_KINDS = ("cms50d", "cms50d-v7", "thinkgear", "cyton", "gsr")
+MAX_DEVICES = 6  # the technician's devices page shows six rows
+DEVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$")
 
 
 class ConfigError(ValueError):
@@ -48,6 +52,16 @@ class SceneConfig:
 
 
 @dataclass(frozen=True)
+class DeviceConfig:
+    """One ``[[devices]]`` entry: a serial device the station bridges to LSL (station/bridges.py)."""
+
+    name: str  # also the LSL stream name
+    kind: str  # one of DEVICE_KINDS
+    port: str  # a device path, or "auto" to find the device by listening on the serial ports
+    autostart: bool = True
+
+
+@dataclass(frozen=True)
 class StationConfig:
     station_id: str
     name: str
@@ -61,6 +75,7 @@ class StationConfig:
     source: Path | None  # the file read, None when only defaults
     technician_name: str = "technician"
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
+    devices: tuple[DeviceConfig, ...] = ()  # [[devices]]: serial devices the station bridges to LSL
     scene: SceneConfig = SceneConfig()
 
     @property
@@ -108,7 +123,9 @@ def _merged(path: Path | None) -> dict[str, dict[str, Any]]:
     values = _read(DEFAULT_FILE)
     if path is None:
         return values
-    for table, keys in _read(path).items():
+    user = _read(path)
+    values["devices"] = user.pop("devices", [])
+    for table, keys in user.items():
         if table not in _SCHEMA:
             raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(_SCHEMA)})")
         if not isinstance(keys, dict):
@@ -177,6 +194,7 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         source=source,
         technician_name=_technician_name(v["technician"]["name"]),
         calibration=_calibration(v["calibration"]),
+        devices=parse_devices(v.get("devices", []), source),
         scene=scene_config(v["scene"]),
     )
 
@@ -202,6 +220,49 @@ def _calibration(c: dict[str, Any]) -> CalibrationSettings:
         heart=RestingHeartSettings(rest_s=c["resting_hr_s"]),
         resonance_program=c["resonance_program"],
     )
+def parse_devices(entries: object, source: Path | None = None) -> tuple[DeviceConfig, ...]:
+    """Validate the ``[[devices]]`` array of tables; a ConfigError names the entry and the key."""
+    where = f"{source}: " if source else ""
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(f"{where}devices must be an array of tables, written [[devices]]")
+    if len(entries) > MAX_DEVICES:
+        raise ConfigError(f"{where}at most {MAX_DEVICES} [[devices]] entries, got {len(entries)}")
+    devices: list[DeviceConfig] = []
+    for number, entry in enumerate(entries, start=1):
+        devices.append(_device(entry, f"{where}[[devices]] entry {number}"))
+    names = [d.name for d in devices]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"{where}[[devices]] name {name!r} is used twice")
+    for i, a in enumerate(devices):
+        for b in devices[i + 1 :]:
+            if a.port == b.port and a.port != "auto":
+                raise ConfigError(f"{where}[[devices]] {a.name!r} and {b.name!r} both use port {a.port}")
+    return tuple(devices)
+
+
+def _device(entry: dict[str, Any], where: str) -> DeviceConfig:
+    known = ("name", "kind", "port", "autostart")
+    for key in entry:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(known)})")
+    for key in ("name", "kind", "port"):
+        if key not in entry:
+            raise ConfigError(f"{where}: missing key {key!r}")
+        if not isinstance(entry[key], str):
+            raise ConfigError(f"{where}: {key} must be a string, got {entry[key]!r}")
+    name, kind, port = entry["name"], entry["kind"], entry["port"]
+    if not DEVICE_NAME.match(name):
+        raise ConfigError(f"{where}: name {name!r} must be 1 to 16 letters, digits, '.', '_' or '-' "
+                          "(starting with a letter or digit)")
+    if kind not in DEVICE_KINDS:
+        raise ConfigError(f"{where} ({name}): kind must be one of {', '.join(DEVICE_KINDS)}, got {kind!r}")
+    if not port.strip():
+        raise ConfigError(f"{where} ({name}): port must be a device path or \"auto\"")
+    autostart = entry.get("autostart", True)
+    if not isinstance(autostart, bool):
+        raise ConfigError(f"{where} ({name}): autostart must be true or false, got {autostart!r}")
+    return DeviceConfig(name, kind, port, autostart)
 
 
 def scene_config(table: dict[str, Any]) -> SceneConfig:

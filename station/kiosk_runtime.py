@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from protocols.model import Protocol
 from sensors.lsl.registry import SourceRegistry
@@ -48,12 +49,16 @@ from station.calibration.runner import TechnicianDesk
 from station.calibration.settings import CalibrationSettings
 from station.config import StationConfig, verify_pin
 from station.kiosk.model import KioskModel, Program, SensorStatus
+from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.recovery import recover_interrupted
 from station.runtime import SessionOutcome, SessionRuntime, needed_kinds
 from station.scene_process import SceneProcess
 from station.store import SessionStore
 from station.summary import describe_changes, describe_resonance, describe_time_in_target
+
+if TYPE_CHECKING:
+    from station.bridges import BridgeManager
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +118,7 @@ class KioskController:
         clock: Callable[[], float] = time.monotonic,
         technician: str = "technician",
         calibration: CalibrationSettings | None = None,
+        bridges: BridgeManager | None = None,
     ) -> None:
         if not protocols:
             raise ValueError("the kiosk needs at least one protocol")
@@ -144,15 +150,18 @@ class KioskController:
         self._wire_sensors: list[dict] = []
         self._headset_worn: bool | None = None  # the last headset report fed to the flow
         self.on_session_stored: Callable[[], None] | None = None  # e.g. SyncClient.wake
+        self.bridges = bridges  # the station's serial-device bridges (technician's devices page)
+        self._last_bridge_poll = float("-inf")
         # set by start_sync: the pairing code while the admin's approval is awaited, else None
         self.pairing_code_provider: Callable[[], str | None] | None = None
 
     @classmethod
     def from_config(cls, cfg: StationConfig, registry: SourceRegistry, protocols: list[Protocol],
-                    store: SessionStore, scene: SceneSettings | None = None) -> KioskController:
+                    store: SessionStore, scene: SceneSettings | None = None,
+                    bridges: BridgeManager | None = None) -> KioskController:
         return cls(store, registry, protocols, station_id=cfg.station_id, recordings_dir=cfg.recordings_dir,
                    timeouts=cfg.timeouts, language=cfg.language, pin_hash=cfg.pin_hash, scene=scene,
-                   technician=cfg.technician_name, calibration=cfg.calibration)
+                   technician=cfg.technician_name, calibration=cfg.calibration, bridges=bridges)
 
     # -- input: the same path for the window and for scripts ------------------------------------
 
@@ -165,7 +174,14 @@ class KioskController:
         return self._worker is not None and self._worker.is_alive()
 
     def tap(self, action: str) -> None:
-        """A tapped widget's action (what KioskApp gets from hit-testing), e.g. "begin", "key:3"."""
+        """A tapped widget's action (what KioskApp gets from hit-testing), e.g. "begin", "key:3".
+        "bridge_start:NAME" / "bridge_stop:NAME" act on the bridges, in technician mode only."""
+        if action.startswith("bridge_"):
+            technician = self.flow.screen is f.Screen.TECHNICIAN
+            if technician and self.bridges is not None and handle_bridge_action(self.bridges, action):
+                self._poll_bridges()
+                self.handle(f.Touch())
+            return
         event = self.model.tap(action, self.flow.screen)
         if event is not None:
             self.handle(event)
@@ -188,8 +204,11 @@ class KioskController:
         if checking and self.clock() - self._last_sensor_poll >= SENSOR_POLL_S:
             self._last_sensor_poll = self.clock()
             self._check_sensors()
-        if self.flow.screen is f.Screen.TECHNICIAN and not self.session_running:
+        technician = self.flow.screen is f.Screen.TECHNICIAN
+        if technician and not self.session_running:
             self.technician_desk.poll(self.clock())
+        if technician and self.clock() - self._last_bridge_poll >= SENSOR_POLL_S:
+            self._poll_bridges()
         self._poll_headset()
         if self._worker is not None and not self._worker.is_alive():
             self._session_ended()
@@ -225,8 +244,14 @@ class KioskController:
                     log.debug("effect %s", effect)
 
     def heartbeat_state(self) -> tuple[str, list[dict]]:
-        """For SyncClient's state_provider: the current screen and the last sensor verdicts."""
-        return self.flow.screen.value, list(self._wire_sensors)
+        """For SyncClient's state_provider: the current screen, the last sensor verdicts and the
+        device bridges (sensor "bridge.NAME"; a stopped bridge is "absent")."""
+        bridges = [] if self.bridges is None else [
+            {"sensor": f"bridge.{row.name}", "level": _WIRE_LEVEL[row.level] if row.running else "absent",
+             "reason": row.detail[:200]}
+            for row in self.bridges.rows()
+        ]
+        return self.flow.screen.value, [*self._wire_sensors, *bridges]
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -260,6 +285,11 @@ class KioskController:
         self._wire_sensors = [{"sensor": s.kind.lower(), "level": _WIRE_LEVEL[s.level]} for s in rows]
         if rows and all(s.level == "good" for s in rows) and not self.session_running:
             self.handle(f.SensorsReady())
+
+    def _poll_bridges(self) -> None:
+        self._last_bridge_poll = self.clock()
+        if self.bridges is not None:
+            self.model.bridges = self.bridges.rows()
 
     def _sensors_ok(self) -> bool:
         return (bool(self.model.sensors) and all(s.level != "bad" for s in self.model.sensors)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import termios
 import threading
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ import serial
 
 from sensors.devices.base import Decoded, DeviceSpec, Parser, ParserStats, StreamSpec, one_line_reason
 from sensors.devices.motion import Motion, latest_motion
+from sensors.devices.serial_port import open_serial
 from sensors.lsl.metadata import describe_channels
 from sensors.types import Level, Verdict
 
@@ -182,8 +184,9 @@ class SerialBridge:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                port = serial.Serial(self.port, timeout=0.05, **self.serial_kwargs)
-            except (serial.SerialException, OSError, ValueError) as exc:
+                port = open_serial(self.port, timeout=0.05, **self.serial_kwargs)
+            except (serial.SerialException, OSError, ValueError, termios.error) as exc:
+                # termios.error: pyserial's tcsetattr on a port that vanished while it was opened
                 self._set("disconnected" if self._ever_connected else "connecting", one_line_reason(exc))
                 self._stop.wait(self.reconnect_s)
                 continue

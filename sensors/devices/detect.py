@@ -9,6 +9,7 @@ that oximeter too is silent until asked.
 
 from __future__ import annotations
 
+import termios
 import time
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from serial.tools import list_ports
 from sensors.devices.base import DeviceSpec, one_line_reason
 from sensors.devices.cyton import has_daisy
 from sensors.devices.registry import DEVICES
+from sensors.devices.serial_port import open_serial
 
 
 @dataclass
@@ -43,7 +45,7 @@ def list_serial_ports() -> list[tuple[str, str]]:
 
 
 def _listen(port: str, spec: DeviceSpec, seconds: float) -> bytes:
-    with serial.Serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
+    with open_serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
         data = bytearray()
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -55,7 +57,7 @@ def read_cyton_banner(port: str, seconds: float = 2.0) -> bytes:
     """Send the Cyton's ``v`` (soft reset: stops streaming) and return what the board answers, up to its
     ``$$$`` or ``seconds``; raises pyserial/OS errors when the port cannot be opened."""
     spec = DEVICES["cyton"]
-    with serial.Serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
+    with open_serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
         ser.write(b"v")
         reply = bytearray()
         deadline = time.monotonic() + seconds
@@ -79,7 +81,7 @@ def detect_daisy(port: str, seconds: float = 2.0) -> tuple[bool | None, str]:
 def _probe_cms50d_v7(port: str, seconds: float) -> bool:
     """Ask for real-time data as a CMS50D+ 4.6 expects, listen, then send its stop command."""
     spec = DEVICES["cms50d-v7"]
-    with serial.Serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
+    with open_serial(port, timeout=0.05, **spec.serial.as_kwargs()) as ser:
         ser.write(spec.start_commands)
         data = bytearray()
         deadline = time.monotonic() + seconds
@@ -97,12 +99,16 @@ def _convincing(packets: int, corrupt: int, skipped: int, heard: int) -> bool:
     return packets >= 3 and corrupt * 4 <= packets and skipped * 2 <= heard
 
 
-def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bool = False) -> PortGuess:
-    """Listen on ``port`` at each device kind's serial settings and name the kind whose parser fits."""
+def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bool = False,
+               kinds: tuple[str, ...] | None = None) -> PortGuess:
+    """Listen on ``port`` at each device kind's serial settings and name the kind whose parser fits.
+    ``kinds`` limits the candidates (and the serial settings tried) to those device names."""
     guess = PortGuess(port, description)
     heard_by_settings: dict[object, bytes] = {}
     try:
         for name, spec in DEVICES.items():
+            if kinds is not None and name not in kinds:
+                continue
             if spec.serial not in heard_by_settings:
                 heard_by_settings[spec.serial] = _listen(port, spec, seconds)
             data = heard_by_settings[spec.serial]
@@ -115,17 +121,17 @@ def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bo
                 guess.device, guess.code = name, "match"
                 guess.verdict = f"{spec.title}: {s.packets} packets, {s.corrupt} corrupt"
                 return guess
-        banner = read_cyton_banner(port, seconds) if probe else b""
+        banner = read_cyton_banner(port, seconds) if probe and (kinds is None or "cyton" in kinds) else b""
         if b"OpenBCI" in banner:
             guess.device, guess.code = "cyton", "probe_daisy" if has_daisy(banner) else "probe"
             title = "OpenBCI Cyton + Daisy" if has_daisy(banner) else "OpenBCI Cyton"
             guess.verdict = f"{title} (answered 'v' with its banner; now stopped)"
             return guess
-        if probe and _probe_cms50d_v7(port, seconds):
+        if probe and (kinds is None or "cms50d-v7" in kinds) and _probe_cms50d_v7(port, seconds):
             guess.device, guess.code = "cms50d-v7", "probe_v7"
             guess.verdict = "Contec CMS50D+ firmware 4.6 (answered the real-time command; now stopped)"
             return guess
-    except (serial.SerialException, OSError, ValueError) as exc:
+    except (serial.SerialException, OSError, ValueError, termios.error) as exc:  # termios: port vanished
         guess.code = "unreadable"
         guess.verdict = f"cannot open: {one_line_reason(exc)}"
         return guess

@@ -122,6 +122,7 @@ class _Station:
 
     def serve(self, steps, windowed: bool) -> int:
         from sensors.lsl.registry import SourceRegistry, StreamCatalog
+        from station.bridges import BridgeManager
         from station.kiosk_runtime import KioskController, startup_recovery
         from station.store import SessionStore
 
@@ -131,12 +132,15 @@ class _Station:
         print(f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(interrupted)} interrupted "
               f"session(s) marked, {purged} old recording(s) deleted; scene {self.scene.scene}, "
               f"scene output {self.scene.output}", flush=True)
+        bridges = BridgeManager(cfg.devices)
         registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
-        controller = KioskController.from_config(cfg, registry, self.protocols, store, self.scene)
+        controller = KioskController.from_config(cfg, registry, self.protocols, store, self.scene,
+                                                 bridges)
         stop = threading.Event()
         sync = start_sync(cfg, store, controller, stop)
         signal.signal(signal.SIGTERM, _terminate)  # systemd's stop: end a running session as aborted
         try:
+            self._start_bridges(bridges)
             if steps is not None:
                 return self._scripted(controller, steps)
             if windowed:
@@ -155,10 +159,18 @@ class _Station:
 
             run_until(controller, lambda: not controller.session_running, 60.0)
             stop.set()
+            bridges.stop_all()
             if sync is not None:
                 sync.join(timeout=10.0)
             registry.close()
             store.close()
+
+    @staticmethod
+    def _start_bridges(bridges) -> None:
+        bridges.start_autostart()
+        for row in bridges.rows():
+            state = "started" if row.running else "not started (autostart = false)"
+            print(f"oasis station run: device {row.name} ({row.kind}, {row.port}) {state}", flush=True)
 
     def _scripted(self, controller, steps) -> int:
         from station.kiosk_script import run_script
@@ -178,7 +190,7 @@ class _Station:
 
         from station.kiosk.app import KioskApp
 
-        app = KioskApp(controller.flow, controller.model, controller.apply)
+        app = KioskApp(controller.flow, controller.model, controller.apply, on_tap=controller.tap)
         pyglet.clock.schedule_interval(controller.poll, 0.1)
         app.run()
 

@@ -30,8 +30,10 @@ class KioskApp:
         *,
         window: pyglet.window.Window | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_tap: Callable[[str], None] | None = None,
     ) -> None:
         self.flow, self.model, self.on_effects, self.clock = flow, model, on_effects, clock
+        self.on_tap = on_tap  # e.g. KioskController.tap: touches take the controller's path
         self.window = window or pyglet.window.Window(fullscreen=True, caption="Oasis 减压驿站")
         self.widgets: list[Widget] = []
         self.window.push_handlers(on_draw=self.on_draw, on_mouse_press=self.on_mouse_press,
@@ -51,6 +53,9 @@ class KioskApp:
             self._tap(action)
 
     def _tap(self, action: str) -> None:
+        if self.on_tap is not None:
+            self.on_tap(action)
+            return
         event = self.model.tap(action, self.flow.screen)
         if event is not None:
             self._apply(self.flow.handle(event, self.clock()))

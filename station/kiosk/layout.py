@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from station.flow import Screen, SessionFlow
 from station.kiosk.model import KioskModel
+from station.kiosk.technician_devices import layout_devices
 from station.kiosk.texts import TEXTS, text
 from station.store.officer_codes import ALPHABET
 
@@ -119,6 +120,8 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
             g.line(line, y=17 + i * 8, h=7, font_u=3.4, align="left")
         g.row(74, 10, [(g.t("done"), "done", "primary")], x0=0.35 * width, width=0.3 * width)
         g.footer([])
+    elif screen is Screen.TECHNICIAN and model.tech_page == "devices":
+        layout_devices(g, model.bridges)
     elif screen is Screen.TECHNICIAN:
         from station.kiosk.technician_layout import technician  # it builds on _Grid
 

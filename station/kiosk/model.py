@@ -12,6 +12,7 @@ from station.kiosk.texts import LANGUAGES
 from station.store.officer_codes import InvalidOfficerCode
 
 if TYPE_CHECKING:
+    from station.bridges import BridgeRow
     from station.calibration.live import LiveRow
     from station.calibration.procedure import View
 
@@ -57,7 +58,8 @@ class KioskModel:
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
     # technician mode (station/calibration/runner.py fills these; technician_layout.py shows them)
-    tech_page: str = "home"  # "home" | "live" | "eda" | "eeg" | "hr" | "resonance"
+    tech_page: str = "home"  # "home" | "live" | "eda" | "eeg" | "hr" | "resonance" | "devices"
+    bridges: list[BridgeRow] = field(default_factory=list)  # the station's device bridges
     live_rows: list[LiveRow] = field(default_factory=list)
     live_first: int = 0  # index of the first live row shown (paging)
     calibration: View | None = None

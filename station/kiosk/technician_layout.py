@@ -79,7 +79,8 @@ def _home(g: _Grid) -> None:
         col, row = i % 2, i // 2
         g.add("button", g.m + col * (half + 1.5 * g.u), 17 + row * 16, half, 13, g.t(key), 3.4,
               action=f"tech_page:{page}")
-    g.row(49, 13, [(g.t("tech_resonance"), "tech_page:resonance", "normal")])
+    g.row(49, 13, [(g.t("tech_resonance"), "tech_page:resonance", "normal"),
+                   (g.t("devices"), "tech_page:devices", "normal")])
     g.footer([(g.t("exit_technician"), "tech_exit", "primary")])
 
 
