@@ -145,7 +145,7 @@ class KioskModel:
             return flow.Done()
         if name == "tech_exit":
             return flow.TechnicianExit()
-        if name == "tech_page":
+        if name == "tech_page" and screen is flow.Screen.TECHNICIAN:
             self.tech_page, self.live_first, self.notice, self.code_entry = arg, 0, "", ""
             return flow.Touch()
         if name == "tech_live_next":
