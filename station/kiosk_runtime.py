@@ -150,6 +150,7 @@ class KioskController:
         self._wire_sensors: list[dict] = []
         self._headset_worn: bool | None = None  # the last headset report fed to the flow
         self.on_session_stored: Callable[[], None] | None = None  # e.g. SyncClient.wake
+        self.leave_requested = False  # the technician chose "leave the kiosk": the program should exit
         self.bridges = bridges  # the station's serial-device bridges (technician's devices page)
         self._last_bridge_poll = float("-inf")
         # set by start_sync: the pairing code while the admin's approval is awaited, else None
@@ -176,6 +177,12 @@ class KioskController:
     def tap(self, action: str) -> None:
         """A tapped widget's action (what KioskApp gets from hit-testing), e.g. "begin", "key:3".
         "bridge_start:NAME" / "bridge_stop:NAME" act on the bridges, in technician mode only."""
+        if action == "tech_leave":
+            if self.flow.screen is f.Screen.TECHNICIAN:
+                log.warning("the technician left the kiosk")
+                self.leave_requested = True
+                self.handle(f.TechnicianExit())
+            return
         if action.startswith("bridge_"):
             technician = self.flow.screen is f.Screen.TECHNICIAN
             if technician and self.bridges is not None and handle_bridge_action(self.bridges, action):

@@ -100,6 +100,8 @@ def run_script(controller: KioskController, steps: list[Step], settle_s: float =
     """Play the steps; returns the problems (a wait that timed out), empty when all went as written."""
     problems = []
     for i, step in enumerate(steps):
+        if controller.leave_requested:  # the technician left the kiosk: the rest is not played
+            break
         controller.tick()
         if step.tap is not None:
             controller.tap(step.tap)

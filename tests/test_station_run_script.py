@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -91,3 +92,23 @@ def test_headless_without_a_script_stops_cleanly_on_sigterm(tmp_path: Path) -> N
             proc.kill()
             proc.wait()
     assert (tmp_path / "data" / "sessions.db").exists()
+
+
+def test_the_technician_leaves_the_kiosk_and_the_program_exits(tmp_path: Path) -> None:
+    """PIN, "leave the kiosk", confirm: `oasis station run` exits 0 and plays no further step."""
+    from station.config import hash_pin
+
+    config = tmp_path / "station.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n'
+                      f'[technician]\npin_hash = "{hash_pin("2468")}"\n', encoding="utf-8")
+    steps = [{"tap": "technician"}, *({"tap": f"pin_key:{d}"} for d in "2468"), {"tap": "pin_ok"},
+             {"tap": "tech_page:leave"}, {"tap": "tech_leave"}, {"wait_for": "check_in", "timeout_s": 30}]
+    script = tmp_path / "leave.json"
+    script.write_text(json.dumps({"steps": steps}), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run(
+        [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config),
+         "--headless-script", str(script)], capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "the technician left the kiosk" in result.stdout

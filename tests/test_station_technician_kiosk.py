@@ -169,3 +169,16 @@ def test_technician_idle_timeout_drops_the_calibration(kiosk: KioskController) -
     now[0] += 601.0
     kiosk.tick()
     assert kiosk.screen is Screen.IDLE and kiosk.technician_desk.procedure is None
+
+
+def test_leaving_the_kiosk_is_confirmed_and_technician_only(kiosk: KioskController) -> None:
+    kiosk.tap("tech_leave")  # on the attract screen: nothing
+    assert not kiosk.leave_requested
+    login(kiosk)
+    kiosk.tap("tech_page:leave")
+    assert kiosk.model.tech_page == "leave" and not kiosk.leave_requested  # asked once more first
+    kiosk.tap("tech_page:home")
+    assert kiosk.screen is Screen.TECHNICIAN and not kiosk.leave_requested
+    kiosk.tap("tech_page:leave")
+    kiosk.tap("tech_leave")
+    assert kiosk.leave_requested and kiosk.screen is Screen.IDLE  # technician mode closed behind it

@@ -79,6 +79,7 @@ def page_state(name: str, language: str) -> KioskModel:
         "eeg_error": ("eeg", view("failed", procedure="eeg",
                                   error=Message("cal_error_signal", {"reason": "O1: " + WORST_REASON}))),
         "resonance": ("resonance", None),
+        "leave": ("leave", None),
     }
     model.tech_page, model.calibration = states[name]
     if name == "live":
@@ -91,7 +92,7 @@ def page_state(name: str, language: str) -> KioskModel:
 
 
 PAGES = ["home", "live", "live_empty", "eda_intro", "eeg_intro", "hr_intro", "eda_running", "eda_passed",
-         "eeg_failed", "hr_failed", "eeg_error", "resonance"]
+         "eeg_failed", "hr_failed", "eeg_error", "resonance", "leave"]
 
 
 @pytest.fixture(scope="module")

@@ -176,6 +176,8 @@ class _Station:
         from station.kiosk_script import run_script
 
         problems = run_script(controller, steps)
+        if controller.leave_requested:
+            print("oasis station run: the technician left the kiosk", flush=True)
         for outcome in controller.outcomes:
             print(f"session {outcome.session_uuid} {outcome.status.value} "
                   f"({outcome.updates} feature updates, usable {outcome.usable_fraction:.0%})", flush=True)
@@ -191,11 +193,17 @@ class _Station:
         from station.kiosk.app import KioskApp
 
         app = KioskApp(controller.flow, controller.model, controller.apply, on_tap=controller.tap)
-        pyglet.clock.schedule_interval(controller.poll, 0.1)
+
+        def poll(dt: float) -> None:
+            controller.poll(dt)
+            if controller.leave_requested:
+                pyglet.app.exit()
+
+        pyglet.clock.schedule_interval(poll, 0.1)
         app.run()
 
     def _headless(self, controller, stop: threading.Event) -> None:
         """No display: no one can touch the kiosk; keep recovery and sync running until stopped."""
         print("oasis station run: no display; headless (sync only, no sessions without a script)", flush=True)
-        while not stop.wait(0.1):
+        while not stop.wait(0.1) and not controller.leave_requested:
             controller.tick()

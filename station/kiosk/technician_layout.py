@@ -40,6 +40,8 @@ def technician(g: _Grid, model: KioskModel) -> None:
         _calibration(g, model, page)
     elif page == "resonance":
         _resonance(g, model)
+    elif page == "leave":
+        _leave(g)
     else:
         _home(g)
 
@@ -81,7 +83,18 @@ def _home(g: _Grid) -> None:
               action=f"tech_page:{page}")
     g.row(49, 13, [(g.t("tech_resonance"), "tech_page:resonance", "normal"),
                    (g.t("devices"), "tech_page:devices", "normal")])
-    g.footer([(g.t("exit_technician"), "tech_exit", "primary")])
+    g.footer([(g.t("leave_kiosk"), "tech_page:leave", "normal"),
+              (g.t("exit_technician"), "tech_exit", "primary")])
+
+
+def _leave(g: _Grid) -> None:
+    """Leaving the kiosk program (maintenance, the desktop): asked once more, it cannot be undone
+    from the screen."""
+    g.title(g.t("leave_kiosk_title"))
+    g.line(g.t("leave_kiosk_hint"), y=20, h=6, font_u=3.0)
+    g.row(40, 13, [(g.t("back"), "tech_page:home", "normal"),
+                   (g.t("leave_kiosk_confirm"), "tech_leave", "primary")], x0=0.2 * g.w, width=0.6 * g.w)
+    g.footer([])
 
 
 def _live(g: _Grid, model: KioskModel) -> None:

@@ -167,6 +167,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "bridge_silent": ("{seconds:.0f} 秒无数据", "No data for {seconds:.0f} s"),
     "bridge_garbage": ("数据无法识别（设备类型不符？）", "Data not understood (wrong device?)"),
     "bridge_unplugged": ("设备已断开，等待重新连接", "Unplugged; waiting for it"),
+    "leave_kiosk": ("退出信息亭", "Leave the kiosk"),
+    "leave_kiosk_title": ("退出信息亭程序？", "Leave the kiosk program?"),
+    "leave_kiosk_hint": ("放松站将停止服务，直到重新启动程序或重启电脑。",
+                         "The station stops serving officers until the program or the computer restarts."),
+    "leave_kiosk_confirm": ("确定退出", "Leave now"),
 }
 
 
