@@ -17,13 +17,14 @@ from sensors.lsl.registry import SourceRegistry, StreamCatalog  # noqa: E402
 from station import flow as f  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.model import KioskModel, Program  # noqa: E402
-from station.kiosk.render import draw, font_available  # noqa: E402
+from station.kiosk.render import draw  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402
 from station.kiosk_runtime import KioskController  # noqa: E402
 from station.kiosk_script import run_until  # noqa: E402
 from station.store import SessionStore  # noqa: E402
 from station.store.officer_codes import new_code, normalise  # noqa: E402
 from station.summary import describe_changes, describe_resonance  # noqa: E402
+from tests.kiosk_render import kiosk_window  # noqa: E402
 
 PAIRING = {"zh-CN": "等待管理员批准配对 · 配对码 {code}",
            "en": "Waiting for the admin to approve pairing · code {code}"}
@@ -81,11 +82,7 @@ def test_the_attract_screen_shows_the_pairing_code_until_the_admin_approves(tmp_
 
 @pytest.fixture(scope="module")
 def window():
-    if not font_available():
-        pytest.fail("font Noto Sans CJK SC missing: apt-get install fonts-noto-cjk (install-system-deps.sh)")
-    win = pyglet.window.Window(1920, 1080, visible=False)
-    yield win
-    win.close()
+    yield from kiosk_window()
 
 
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])

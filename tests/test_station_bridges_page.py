@@ -27,11 +27,12 @@ from station.bridges import _ENGLISH, BridgeManager, BridgeRow  # noqa: E402
 from station.config import DEVICE_KINDS, DeviceConfig, hash_pin  # noqa: E402
 from station.kiosk.layout import Widget, layout  # noqa: E402
 from station.kiosk.model import KioskModel  # noqa: E402
-from station.kiosk.render import draw, font_available, hit  # noqa: E402
+from station.kiosk.render import hit  # noqa: E402
 from station.kiosk.technician_devices import clip, handle_bridge_action, short_port  # noqa: E402
 from station.kiosk.texts import LANGUAGES, TEXTS  # noqa: E402
 from station.kiosk_runtime import KioskController  # noqa: E402
 from station.store import SessionStore  # noqa: E402
+from tests.kiosk_render import kiosk_window, render  # noqa: E402
 
 # the longest values each state's text can carry
 VALUES: dict[str, dict[str, object]] = {
@@ -95,21 +96,8 @@ def test_usual_rows_are_shown_whole_on_the_smallest_monitor(language: str) -> No
 
 @pytest.fixture(scope="module")
 def window():
-    if not font_available():
-        pytest.fail("font Noto Sans CJK SC missing: apt-get install fonts-noto-cjk (install-system-deps.sh)")
-    win = pyglet.window.Window(1920, 1080, visible=False)
-    yield win
-    win.close()
+    yield from kiosk_window()
 
-
-def render(window, widgets: list[Widget], width: int, height: int) -> tuple[list, np.ndarray]:
-    window.switch_to()
-    pyglet.gl.glViewport(0, 0, width, height)
-    window.projection = pyglet.math.Mat4.orthogonal_projection(0, width, 0, height, -255, 255)
-    problems = draw(widgets, height)
-    buffer = pyglet.image.get_buffer_manager().get_color_buffer().get_image_data()
-    pixels = np.frombuffer(buffer.get_data("RGBA", buffer.width * 4), np.uint8).reshape(buffer.height, -1, 4)
-    return problems, pixels[:height, :width]
 
 
 def devices_page(rows: list[BridgeRow], language: str) -> tuple[KioskModel, f.SessionFlow]:

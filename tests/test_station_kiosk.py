@@ -12,10 +12,11 @@ pyglet.options["headless"] = True
 from station import flow as f  # noqa: E402  (pyglet options must be set before windows exist)
 from station.kiosk.layout import Widget, layout  # noqa: E402
 from station.kiosk.model import KioskModel, Program, SensorStatus  # noqa: E402
-from station.kiosk.render import draw, font_available, hit  # noqa: E402
+from station.kiosk.render import hit  # noqa: E402
 from station.kiosk.texts import LANGUAGES, TEXTS  # noqa: E402
 from station.store.officer_codes import InvalidOfficerCode, new_code, normalise  # noqa: E402
 from station.summary import describe_changes  # noqa: E402
+from tests.kiosk_render import kiosk_window, render  # noqa: E402
 
 PROGRAMS = [
     Program("lake-alpha", "湖面静心（脑波）", "Still lake (EEG alpha)", 120, 600),
@@ -76,21 +77,8 @@ SCREENS = ["idle", "pin_pad", "check_in", "program", "pre_rating", "sensor_check
 
 @pytest.fixture(scope="module")
 def window():
-    if not font_available():
-        pytest.fail("font Noto Sans CJK SC missing: apt-get install fonts-noto-cjk (install-system-deps.sh)")
-    win = pyglet.window.Window(1920, 1080, visible=False)
-    yield win
-    win.close()
+    yield from kiosk_window()
 
-
-def render(window, widgets: list[Widget], width: int, height: int) -> tuple[list, np.ndarray]:
-    window.switch_to()
-    pyglet.gl.glViewport(0, 0, width, height)
-    window.projection = pyglet.math.Mat4.orthogonal_projection(0, width, 0, height, -255, 255)
-    problems = draw(widgets, height)
-    buffer = pyglet.image.get_buffer_manager().get_color_buffer().get_image_data()
-    pixels = np.frombuffer(buffer.get_data("RGBA", buffer.width * 4), np.uint8).reshape(buffer.height, -1, 4)
-    return problems, pixels[:height, :width]
 
 
 SIZES = [

@@ -24,11 +24,11 @@ from station.calibration.runner import TechnicianDesk  # noqa: E402
 from station.calibration.settings import CalibrationSettings  # noqa: E402
 from station.kiosk.layout import Widget, layout  # noqa: E402
 from station.kiosk.model import KioskModel  # noqa: E402
-from station.kiosk.render import draw, font_available  # noqa: E402
 from station.kiosk.technician_layout import fit, quality_reason  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402
 from station.store import SessionStore  # noqa: E402
 from station.store.officer_codes import new_code, normalise  # noqa: E402
+from tests.kiosk_render import kiosk_window, render  # noqa: E402
 from tests.lsl_helpers import unique  # noqa: E402
 
 SIZES = [(1024, 768), (1280, 800), (1920, 1080)]
@@ -97,21 +97,8 @@ PAGES = ["home", "live", "live_empty", "eda_intro", "eeg_intro", "hr_intro", "ed
 
 @pytest.fixture(scope="module")
 def window():
-    if not font_available():
-        pytest.fail("font Noto Sans CJK SC missing: apt-get install fonts-noto-cjk (install-system-deps.sh)")
-    win = pyglet.window.Window(1920, 1080, visible=False)
-    yield win
-    win.close()
+    yield from kiosk_window()
 
-
-def render(window, widgets: list[Widget], width: int, height: int) -> tuple[list, np.ndarray]:
-    window.switch_to()
-    pyglet.gl.glViewport(0, 0, width, height)
-    window.projection = pyglet.math.Mat4.orthogonal_projection(0, width, 0, height, -255, 255)
-    problems = draw(widgets, height)
-    buffer = pyglet.image.get_buffer_manager().get_color_buffer().get_image_data()
-    pixels = np.frombuffer(buffer.get_data("RGBA", buffer.width * 4), np.uint8).reshape(buffer.height, -1, 4)
-    return problems, pixels[:height, :width][::-1]  # rows from the top, like the layout's boxes
 
 
 def check_buttons(widgets: list[Widget], width: int, height: int) -> None:
