@@ -39,6 +39,19 @@ class ParserStats:
         }
 
 
+class BufferedParser:
+    """What the byte parsers share: their statistics and the bytes of a packet not yet complete."""
+
+    def __init__(self) -> None:
+        self.stats = ParserStats()
+        self._buf = bytearray()
+
+    def reset(self) -> None:
+        """Forget a partial packet (the port was reopened); its bytes count as skipped."""
+        self.stats.skipped_bytes += len(self._buf)
+        self._buf.clear()
+
+
 class Parser(Protocol):
     """An incremental protocol parser: never raises on bad bytes."""
 

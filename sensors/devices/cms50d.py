@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensors.devices.base import Decoded, DeviceSpec, ParserStats, SerialSettings, StreamSpec
+from sensors.devices.base import BufferedParser, Decoded, DeviceSpec, SerialSettings, StreamSpec
 from sensors.devices.sources import SignalSource, SineSource
 from sensors.types import Level, Verdict
 
@@ -61,16 +61,8 @@ def encode_packets(fields: dict[str, np.ndarray]) -> bytes:
     return out.tobytes()
 
 
-class Cms50dParser:
+class Cms50dParser(BufferedParser):
     """Incremental CMS50D+ live-mode parser (vectorised over the high-bit sync bytes)."""
-
-    def __init__(self) -> None:
-        self.stats = ParserStats()
-        self._buf = bytearray()
-
-    def reset(self) -> None:
-        self.stats.skipped_bytes += len(self._buf)
-        self._buf.clear()
 
     def decode(self, data: bytes) -> np.ndarray:
         """Consume ``data``; return the whole packets it completes as a (k, 5) uint8 array."""

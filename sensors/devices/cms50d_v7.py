@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensors.devices.base import Decoded, DeviceSpec, ParserStats, SerialSettings
+from sensors.devices.base import BufferedParser, Decoded, DeviceSpec, SerialSettings
 from sensors.devices.cms50d import SPEC as LEGACY_SPEC
 from sensors.devices.cms50d import Cms50dEmulator, verdict
 from sensors.devices.sources import SignalSource
@@ -95,16 +95,8 @@ def encode_packets(fields: dict[str, np.ndarray]) -> bytes:
     return out.tobytes()
 
 
-class Cms50dV7Parser:
+class Cms50dV7Parser(BufferedParser):
     """Incremental V7.0 parser (vectorised over the type bytes, which alone have bit 7 clear)."""
-
-    def __init__(self) -> None:
-        self.stats = ParserStats()
-        self._buf = bytearray()
-
-    def reset(self) -> None:
-        self.stats.skipped_bytes += len(self._buf)
-        self._buf.clear()
 
     def decode(self, data: bytes) -> np.ndarray:
         """Consume ``data``; return the real-time packages it completes as a (k, 9) uint8 array."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sensors.devices.base import Decoded, DeviceSpec, ParserStats, SerialSettings, StreamSpec
+from sensors.devices.base import BufferedParser, Decoded, DeviceSpec, SerialSettings, StreamSpec
 from sensors.devices.sources import SignalSource, SineSource
 
 MAX_LINE = 128
@@ -109,7 +109,7 @@ def encode_line(value: float, fmt: str = "value", t: float | None = None, key: s
     return (text + "\r\n").encode("ascii")
 
 
-class GsrParser:
+class GsrParser(BufferedParser):
     """Incremental line parser: readings (and the sketch's t) as µS rows."""
 
     def __init__(self, fmt: str = "auto", key: str = "gsr", calibration: GsrCalibration | None = None):
@@ -118,13 +118,11 @@ class GsrParser:
         self.fmt = fmt
         self.key = key
         self.calibration = calibration or load_calibration()
-        self.stats = ParserStats()
-        self._buf = bytearray()
+        super().__init__()
         self._discarding = False  # inside an over-long line: drop until its newline
 
     def reset(self) -> None:
-        self.stats.skipped_bytes += len(self._buf)
-        self._buf.clear()
+        super().reset()
         self._discarding = False
 
     def decode(self, data: bytes) -> list[tuple[float, float]]:

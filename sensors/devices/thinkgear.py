@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sensors.devices.base import Decoded, DeviceSpec, ParserStats, SerialSettings, StreamSpec
+from sensors.devices.base import BufferedParser, Decoded, DeviceSpec, SerialSettings, StreamSpec
 from sensors.devices.sources import SignalSource, SineSource
 from sensors.types import Level, Verdict
 
@@ -97,16 +97,8 @@ def parse_rows(payload: bytes) -> tuple[list[Row], bool]:
     return rows, True
 
 
-class ThinkGearParser:
+class ThinkGearParser(BufferedParser):
     """Incremental ThinkGear parser: checksummed packets, resync on the next SYNC SYNC after any error."""
-
-    def __init__(self) -> None:
-        self.stats = ParserStats()
-        self._buf = bytearray()
-
-    def reset(self) -> None:
-        self.stats.skipped_bytes += len(self._buf)
-        self._buf.clear()
 
     def _payloads(self, data: bytes) -> list[bytes]:
         """Consume ``data``; return the payloads of the packets whose checksum is right."""
