@@ -24,7 +24,7 @@ demo: system-deps $(STAMP)
 	$(VENV)/bin/oasis demo
 
 test: system-deps-test $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 bench: system-deps $(STAMP)
 	$(PY) -m bench
