@@ -8,6 +8,10 @@ after the start is picked up without a tap. ``port = "auto"`` searches for the d
 background thread with detect.py's listening (one port at a time, skipping ports other bridges hold;
 a device that streams only when asked is also probed).
 
+A GSR device's applied calibration profile (station/calibration/eda_profile.py, stored by the kiosk
+after the technician's EDA check) is read when its bridge starts; ``apply_profile(name)`` re-reads it
+and restarts a running bridge so the new calibration takes effect at once.
+
 The LSL stream is named after the device and keeps the source id ``oasis-bridge-NAME`` across stops
 and starts, so LSL inlets (the pipeline's, LabRecorder's) reconnect when the technician restarts it.
 """
@@ -22,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sensors.devices.base import one_line_reason
 from sensors.devices.bridge import BridgeStatus, SerialBridge
@@ -29,6 +34,9 @@ from sensors.devices.detect import guess_port, list_serial_ports
 from sensors.devices.registry import get
 from sensors.types import Level
 from station.config import DeviceConfig
+
+if TYPE_CHECKING:
+    from station.calibration.eda_profile import DeviceProfile
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,8 @@ class BridgeRow:
     detail: str
     code: str = ""
     values: Mapping[str, object] = field(default_factory=dict)
+    # devices with calibration profiles (GSR): {} = factory values, else {"date": "YYYY-MM-DD", "gain": g}
+    profile: Mapping[str, object] | None = None
 
 
 _ENGLISH = {
@@ -71,10 +81,16 @@ _ENGLISH = {
 }
 
 
-def _row(device: DeviceConfig, port: str, running: bool, level: Level, code: str,
-         **values: object) -> BridgeRow:
+PROFILED_KINDS = ("gsr",)  # kinds whose parser takes a per-unit calibration profile
+
+
+def _row(slot: _Slot, port: str, running: bool, level: Level, code: str, **values: object) -> BridgeRow:
+    device, profile = slot.device, slot.profile
+    shown = None
+    if device.kind in PROFILED_KINDS:
+        shown = {} if profile is None else {"date": profile.applied_at[:10], "gain": profile.gain}
     return BridgeRow(device.name, device.kind, port, running, level.value, _ENGLISH[code].format(**values),
-                     code, values)
+                     code, values, shown)
 
 
 class _Slot:
@@ -88,6 +104,7 @@ class _Slot:
         self.failure: tuple[str, dict[str, object]] | None = None
         self.history: deque[tuple[float, int]] = deque()  # (monotonic time, samples published)
         self.last_new_data = 0.0
+        self.profile: DeviceProfile | None = None
 
     @property
     def running(self) -> bool:
@@ -99,8 +116,12 @@ class BridgeManager:
     ``stop_all()`` and ``rows()``; safe to call from the kiosk and the sync threads."""
 
     def __init__(self, devices: list[DeviceConfig] | tuple[DeviceConfig, ...], *,
-                 serial_ports: Callable[[], list[str]] | None = None, listen_s: float = 1.0) -> None:
+                 serial_ports: Callable[[], list[str]] | None = None, listen_s: float = 1.0,
+                 profiles: Callable[[str], DeviceProfile | None] | None = None) -> None:
         self._slots = {d.name: _Slot(d) for d in devices}
+        self._profiles = profiles
+        for slot in self._slots.values():
+            slot.profile = self._profile(slot.device)
         self._serial_ports = serial_ports or (lambda: [path for path, _ in list_serial_ports()])
         self._listen_s = listen_s
         self._lock = threading.Lock()
@@ -141,6 +162,17 @@ class BridgeManager:
             bridge.stop()
             log.info("bridge %s stopped", name)
 
+    def apply_profile(self, name: str) -> None:
+        """Re-read the device's calibration profile; a running bridge restarts to use it."""
+        slot = self._slot(name)
+        with self._lock:
+            slot.profile = self._profile(slot.device)
+            running = slot.running
+        if running:
+            self.stop(name)
+            self.start(name)
+        log.info("bridge %s: calibration profile %s", name, "applied" if slot.profile else "cleared")
+
     def start_autostart(self) -> None:
         """Start every device configured with ``autostart = true``."""
         for name, slot in self._slots.items():
@@ -166,10 +198,18 @@ class BridgeManager:
             known = ", ".join(self._slots) or "none"
             raise KeyError(f"no device named {name!r}; configured: {known}") from None
 
+    def _profile(self, device: DeviceConfig) -> DeviceProfile | None:
+        if self._profiles is None or device.kind not in PROFILED_KINDS:
+            return None
+        profile = self._profiles(device.name)
+        return profile if profile is not None and profile.kind == device.kind else None
+
     def _open(self, slot: _Slot, port: str) -> None:
         """Start a SerialBridge on ``port`` (called with the lock held)."""
         device = slot.device
-        bridge = SerialBridge(get(device.kind), port, name=device.name,
+        spec = get(device.kind)
+        parser = spec.make_parser(calibration=slot.profile.calibration) if slot.profile else None
+        bridge = SerialBridge(spec, port, name=device.name, parser=parser,
                               source_id=f"oasis-bridge-{device.name}")
         try:
             bridge.start()
@@ -213,39 +253,39 @@ class BridgeManager:
         device, bridge = slot.device, slot.bridge
         if bridge is None:
             if slot.searching:
-                return _row(device, device.port, True, Level.DEGRADED, "searching")
+                return _row(slot, device.port, True, Level.DEGRADED, "searching")
             if slot.failure is not None:
                 code, values = slot.failure
-                return _row(device, device.port, False, Level.BAD, code, **values)
-            return _row(device, device.port, False, Level.BAD, "stopped")
+                return _row(slot, device.port, False, Level.BAD, code, **values)
+            return _row(slot, device.port, False, Level.BAD, "stopped")
         status = bridge.status()
         port = bridge.port if device.port != "auto" else f"auto: {bridge.port}"
         rate, silent_s = self._measure(slot, status)
         if status.state == "streaming":
             if status.verdict.level != Level.GOOD:
-                return _row(device, port, True, status.verdict.level, "signal", reason=status.verdict.reason)
+                return _row(slot, port, True, status.verdict.level, "signal", reason=status.verdict.reason)
             if rate is None:
-                return _row(device, port, True, Level.GOOD, "receiving")
-            return _row(device, port, True, Level.GOOD, "streaming", rate=rate, gaps=len(status.gaps))
-        return self._trouble(device, port, status, silent_s)
+                return _row(slot, port, True, Level.GOOD, "receiving")
+            return _row(slot, port, True, Level.GOOD, "streaming", rate=rate, gaps=len(status.gaps))
+        return self._trouble(slot, port, status, silent_s)
 
     @staticmethod
-    def _trouble(device: DeviceConfig, port: str, status: BridgeStatus, silent_s: float) -> BridgeRow:
+    def _trouble(slot: _Slot, port: str, status: BridgeStatus, silent_s: float) -> BridgeRow:
         if status.state == "connecting":
             if not os.path.exists(status.port):
-                return _row(device, port, True, Level.BAD, "port_missing")
+                return _row(slot, port, True, Level.BAD, "port_missing")
             if not status.error:
-                return _row(device, port, True, Level.DEGRADED, "opening")
+                return _row(slot, port, True, Level.DEGRADED, "opening")
             if "ermission" in status.error or f"[Errno {errno.EACCES}]" in status.error:
-                return _row(device, port, True, Level.BAD, "no_permission")
-            return _row(device, port, True, Level.BAD, "cannot_open", reason=status.error)
+                return _row(slot, port, True, Level.BAD, "no_permission")
+            return _row(slot, port, True, Level.BAD, "cannot_open", reason=status.error)
         if status.state == "disconnected":
-            return _row(device, port, True, Level.BAD, "unplugged")
+            return _row(slot, port, True, Level.BAD, "unplugged")
         if status.state == "no-packets":
-            return _row(device, port, True, Level.BAD, "garbage")
+            return _row(slot, port, True, Level.BAD, "garbage")
         if status.state == "waiting":
-            return _row(device, port, True, Level.DEGRADED, "waiting")
-        return _row(device, port, True, Level.BAD, "silent", seconds=silent_s)
+            return _row(slot, port, True, Level.DEGRADED, "waiting")
+        return _row(slot, port, True, Level.BAD, "silent", seconds=silent_s)
 
     @staticmethod
     def _measure(slot: _Slot, status: BridgeStatus) -> tuple[float | None, float]:

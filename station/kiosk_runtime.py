@@ -136,7 +136,8 @@ class KioskController:
             language=language,
         )
         self.technician_desk = TechnicianDesk(registry, store, self.model,
-                                              calibration or CalibrationSettings(), technician, self.handle)
+                                              calibration or CalibrationSettings(), technician, self.handle,
+                                              bridges)
         self.model.on_technician = self.technician_desk.action
         self.outcomes: list[SessionOutcome] = []  # every finished session, oldest first
         self.effects_seen: list[f.Effect] = []

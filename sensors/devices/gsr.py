@@ -35,13 +35,15 @@ CALIBRATION_FILE = Path(__file__).with_name("gsr_calibration.toml")
 
 @dataclass(frozen=True)
 class GsrCalibration:
-    """Reading -> µS: ``grove`` (Seeed's formula; ``zero`` = open-electrode reading) or ``linear``."""
+    """Reading -> µS: ``grove`` (Seeed's formula; ``zero`` = open-electrode reading; times ``gain``, a
+    unit's measured correction) or ``linear`` (``scale`` * reading + ``offset``)."""
 
     model: str = "grove"
     zero: float = 512.0
     adc_max: float = 1023.0
     scale: float = 1.0
     offset: float = 0.0
+    gain: float = 1.0
 
     def to_microsiemens(self, reading: np.ndarray) -> np.ndarray:
         x = np.asarray(reading, dtype=np.float64)
@@ -49,7 +51,7 @@ class GsrCalibration:
             return self.scale * x + self.offset
         with np.errstate(divide="ignore", invalid="ignore"):
             ohm = (self.adc_max + 1 + 2 * x) * 10000.0 / (self.zero - x)
-            us = 1e6 / ohm
+            us = self.gain * 1e6 / ohm
         return np.where((x >= 0) & (x < self.zero), us, np.nan)
 
     def to_reading(self, microsiemens: np.ndarray) -> np.ndarray:
@@ -57,7 +59,7 @@ class GsrCalibration:
         g = np.asarray(microsiemens, dtype=np.float64)
         if self.model == "linear":
             return (g - self.offset) / self.scale
-        ohm = 1e6 / np.maximum(g, 1e-9)
+        ohm = 1e6 * self.gain / np.maximum(g, 1e-9)
         # ohm * (zero - x) = (adc_max + 1 + 2x) * 1e4  ->  x = (ohm*zero - (adc_max+1)*1e4) / (ohm + 2e4)
         return (ohm * self.zero - (self.adc_max + 1) * 1e4) / (ohm + 2e4)
 

@@ -4,7 +4,8 @@ Our line-based GSR device (sensors/devices/gsr.py) publishes conductance in µS 
 raw ADC ``reading`` and the sketch's clock. With the Grove formula an open circuit reads at (or above)
 the profile's ``zero`` reading, which converts to NaN (infinite resistance): in the open step a
 non-finite conductance therefore counts as 0 µS, and the mean raw reading is reported so the
-technician can compare it with the profile's ``zero`` in gsr_calibration.toml.
+technician can compare it with the profile's ``zero`` in gsr_calibration.toml; the mean raw reading of
+the reference step is reported too, so the check can be applied back to the unit (eda_profile.py).
 
 Gain error = (reference − zero offset) / expected − 1, expected = 1000 / kΩ µS (100 kΩ = 10 µS).
 """
@@ -45,7 +46,7 @@ class EdaCheck(Procedure):
         super().__init__(source, steps)
         self._channel, self._reading = 0, None
         self._data: list[list[np.ndarray]] = [[], []]
-        self._raw: list[np.ndarray] = []
+        self._raw: list[list[np.ndarray]] = [[], []]
 
     def _attach(self, inlet: Inlet) -> None:
         d = inlet.description
@@ -57,17 +58,17 @@ class EdaCheck(Procedure):
 
     def _take(self, step: int, data: np.ndarray, times: np.ndarray) -> None:
         us = data[:, self._channel]
+        kept = np.ones(len(us), dtype=bool) if step == 0 else np.isfinite(us)  # step 1: the resistor's rows
         if step == 0:
             self._data[0].append(np.where(np.isfinite(us), us, 0.0))  # open circuit: no conductance
-            if self._reading is not None:
-                self._raw.append(data[:, self._reading])
         else:
-            self._data[1].append(us[np.isfinite(us)])
+            self._data[1].append(us[kept])
+        if self._reading is not None:
+            self._raw[step].append(data[kept, self._reading])
 
     def _reset_step(self, step: int) -> None:
         self._data[step] = []
-        if step == 0:
-            self._raw = []
+        self._raw[step] = []
 
     def _live(self) -> Message | None:
         chunks = self._data[self.step]
@@ -85,8 +86,9 @@ class EdaCheck(Procedure):
             "expected_us": s.expected_us,
             "reference_kohm": s.reference_kohm,
         }
-        if self._raw:
-            values["zero_reading"] = float(np.nanmean(np.concatenate(self._raw)))
+        for key, raw in zip(("zero_reading", "reference_reading"), self._raw, strict=True):
+            if raw:
+                values[key] = float(np.nanmean(np.concatenate(raw)))
         measured = values["reference_us"] - values["zero_us"]
         values["gain_error_pct"] = 100.0 * (measured / s.expected_us - 1.0)
         passed, reason = self._verdict(values)

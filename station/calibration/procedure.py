@@ -7,7 +7,8 @@ that stalls does not fake a finished step). Every ``QUALITY_EVERY_S`` the signal
 
 * the stream must be delivering (not waiting, stalled, lost or rejected);
 * for steps with ``check_channels``, at most half the procedure's channels may be *bad*
-  (sensors.quality: flatline, clipping, mains, impossible values, electrode off…).
+  (sensors.quality: flatline, clipping, mains, impossible values, electrode off…), judged on the
+  step's own samples only (the previous step's, e.g. open electrodes, are not held against it).
 
 Bad signal for more than ``max_bad_share`` of a step's duration (wall-clock time) **restarts the
 step** with its data discarded (the technician fixes the sensor meanwhile; the screen says why);
@@ -30,6 +31,8 @@ from sensors.lsl.inlet import Inlet
 from sensors.types import Level, Verdict
 
 QUALITY_EVERY_S = 0.5
+QUALITY_WINDOW_S = 2.0  # channels are judged on the step's last (at most) this many seconds
+MIN_QUALITY_S = 0.5  # a step with less data than this is judged on the stream's delivery only
 FIND_GRACE_S = 5.0
 _NOT_DELIVERING = ("connecting", "waiting", "stalled", "lost", "rejected")
 
@@ -203,9 +206,10 @@ class Procedure(ABC):
         if status.state in _NOT_DELIVERING:
             reason = status.verdict.reason if status.verdict.level is Level.BAD else "waiting for data"
             return Verdict(Level.BAD, reason)
-        if not self.steps[self.step].check_channels:
+        window = min(QUALITY_WINDOW_S, self._collected())
+        if not self.steps[self.step].check_channels or window < MIN_QUALITY_S:
             return Verdict.good()
-        verdicts = inlet.channel_verdicts(2.0)
+        verdicts = inlet.channel_verdicts(window)
         labels = inlet.description.labels
         mine = [(ch, verdicts[ch]) for ch in self._channels() if ch < len(verdicts)]
         bad = [(ch, v) for ch, v in mine if v.level is Level.BAD]

@@ -1,17 +1,22 @@
 """Technician mode's controller side: pulls the sensors, runs the chosen calibration, refreshes the
-live sensor rows, stores a result the technician saves, and hands an officer over to the resonance
+live sensor rows, stores a result the technician saves (or applies to the bridged GSR device it
+measured, see eda_profile.py), and hands an officer over to the resonance
 assessment. The kiosk controller calls ``action`` (through KioskModel.tap) and ``poll`` (its tick)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import asdict, replace
+from typing import TYPE_CHECKING
 
+from sensors.devices.gsr import load_calibration
 from sensors.lsl.registry import SourceRegistry
 from sensors.types import StreamKind
 from station import flow as f
 from station.calibration.cardiac import RestingHeart
 from station.calibration.eda import EdaCheck
+from station.calibration.eda_profile import ApplyOffer, ProfileRefused, bridge_for, correct_calibration
 from station.calibration.eeg import EegReactivity
 from station.calibration.live import live_rows
 from station.calibration.procedure import Procedure
@@ -20,6 +25,9 @@ from station.kiosk.model import KioskModel
 from station.kiosk.texts import text
 from station.store import SessionStore
 from station.store.officer_codes import InvalidOfficerCode
+
+if TYPE_CHECKING:
+    from station.bridges import BridgeManager
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +39,9 @@ class TechnicianDesk:
     """The running calibration and the live rows of one kiosk's technician mode."""
 
     def __init__(self, registry: SourceRegistry, store: SessionStore, model: KioskModel,
-                 settings: CalibrationSettings, technician: str, feed: Callable[[f.Event], None]) -> None:
-        self.registry, self.store, self.model = registry, store, model
+                 settings: CalibrationSettings, technician: str, feed: Callable[[f.Event], None],
+                 bridges: BridgeManager | None = None) -> None:
+        self.registry, self.store, self.model, self.bridges = registry, store, model, bridges
         self.settings, self.technician, self.feed = settings, technician, feed
         self.procedure: Procedure | None = None
         self.saved: list[str] = []  # calibration UUIDs stored in this kiosk's lifetime
@@ -52,15 +61,19 @@ class TechnicianDesk:
         raise ValueError(f"no calibration on page {page!r}")
 
     def action(self, name: str, arg: str) -> None:
-        """A technician button (``tech_start``, ``tech_cancel``, ``tech_save``, ``tech_handoff``)."""
+        """A technician button (``tech_start``, ``tech_cancel``, ``tech_save``, ``tech_apply``,
+        ``tech_handoff``)."""
         page = self.model.tech_page
         if name == "tech_start" and page in PROCEDURE_PAGES:
             self.procedure = self.procedure_for(page)
             self.model.calibration, self.model.calibration_saved = self.procedure.view(), False
+            self.model.calibration_apply = None
         elif name == "tech_cancel":
             self._stop()
         elif name == "tech_save":
             self._save()
+        elif name == "tech_apply":
+            self._apply()
         elif name == "tech_handoff":
             self._hand_over()
 
@@ -73,6 +86,8 @@ class TechnicianDesk:
         if self.procedure is not None:
             self.procedure.poll(now)
             model.calibration = self.procedure.view()
+            if model.calibration.result is not None and model.calibration_apply is None:
+                model.calibration_apply = self._offer()
         if model.tech_page == "live" and now - self._last_live >= LIVE_EVERY_S:
             self._last_live = now
             model.live_rows = live_rows(self.registry)
@@ -86,17 +101,55 @@ class TechnicianDesk:
         self.procedure = None
         self.model.calibration = None
         self.model.calibration_saved = False
+        self.model.calibration_apply = None
 
-    def _save(self) -> None:
+    def _offer(self) -> ApplyOffer | None:
+        """For a finished EDA check of a GSR device this station bridges: its corrected calibration."""
+        result = self.procedure.result if self.procedure is not None else None
+        if result is None or result.procedure != "eda" or self.bridges is None:
+            return None
+        gsr = [row.name for row in self.bridges.rows() if row.kind == "gsr"]
+        device = bridge_for(result.device, gsr)
+        if device is None:
+            return None
+        v = result.values
+        try:
+            calibration = correct_calibration(load_calibration(), v.get("zero_reading", float("nan")),
+                                              v.get("reference_reading", float("nan")), v["expected_us"])
+        except ProfileRefused as refused:
+            return ApplyOffer(device, None, refused.message)
+        return ApplyOffer(device, calibration)
+
+    def _save(self, offer: ApplyOffer | None = None) -> None:
+        """Store the result; with an offer, apply its calibration to the device in the same step."""
         procedure = self.procedure
         if procedure is None or procedure.result is None or self.model.calibration_saved:
             return
         result = procedure.result
         notes = text(result.reason.key, "en", **result.reason.values)
-        uuid = self.store.add_calibration(self.technician, result.device, result.record(notes))
+        record = result.record(notes)
+        profile = None
+        if self.model.calibration_apply is not None:
+            record["correction_applied"] = 1.0 if offer is not None else 0.0
+        if offer is not None and offer.calibration is not None:
+            c = offer.calibration
+            record["notes"] += f" Applied to {offer.device}: zero {c.zero:.0f}, gain ×{offer.gain:.3f}."
+            record.update(profile_zero=c.zero, profile_gain=offer.gain)
+            profile = (offer.device, "gsr", asdict(c))
+        uuid = self.store.add_calibration(self.technician, result.device, record, profile)
         self.saved.append(uuid)
         self.model.calibration_saved = True
         log.info("calibration %s stored: %s %s", uuid, result.procedure, "pass" if result.passed else "fail")
+
+    def _apply(self) -> None:
+        """Store the result with its correction and restart the device's bridge with it."""
+        offer = self.model.calibration_apply
+        if offer is None or offer.calibration is None or offer.applied or self.model.calibration_saved:
+            return
+        self._save(offer)
+        self.model.calibration_apply = replace(offer, applied=True)
+        if self.bridges is not None:
+            self.bridges.apply_profile(offer.device)
 
     def _hand_over(self) -> None:
         """The officer whose code was typed continues in the normal flow with the resonance program."""

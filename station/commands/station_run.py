@@ -123,6 +123,7 @@ class _Station:
     def serve(self, steps, windowed: bool) -> int:
         from sensors.lsl.registry import SourceRegistry, StreamCatalog
         from station.bridges import BridgeManager
+        from station.calibration.eda_profile import profile_lookup
         from station.kiosk_runtime import KioskController, startup_recovery
         from station.store import SessionStore
 
@@ -132,7 +133,7 @@ class _Station:
         print(f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(interrupted)} interrupted "
               f"session(s) marked, {purged} old recording(s) deleted; scene {self.scene.scene}, "
               f"scene output {self.scene.output}", flush=True)
-        bridges = BridgeManager(cfg.devices)
+        bridges = BridgeManager(cfg.devices, profiles=profile_lookup(store.device_profile))
         registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
         controller = KioskController.from_config(cfg, registry, self.protocols, store, self.scene,
                                                  bridges)

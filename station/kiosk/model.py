@@ -13,6 +13,7 @@ from station.store.officer_codes import InvalidOfficerCode
 
 if TYPE_CHECKING:
     from station.bridges import BridgeRow
+    from station.calibration.eda_profile import ApplyOffer
     from station.calibration.live import LiveRow
     from station.calibration.procedure import View
 
@@ -64,6 +65,7 @@ class KioskModel:
     live_first: int = 0  # index of the first live row shown (paging)
     calibration: View | None = None
     calibration_saved: bool = False
+    calibration_apply: ApplyOffer | None = None  # an EDA result's correction for its bridged device
     calibration_facts: dict[str, float] = field(default_factory=dict)  # the instructions' numbers
     on_technician: Callable[[str, str], None] | None = None  # tech_start/cancel/save/handoff
     pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited

@@ -13,6 +13,7 @@ from station.kiosk.texts import text
 from station.store.officer_codes import ALPHABET
 
 if TYPE_CHECKING:
+    from station.calibration.eda_profile import ApplyOffer
     from station.calibration.procedure import Message, View
 
 HOME_BUTTONS = (("tech_live", "live"), ("tech_eda", "eda"), ("tech_eeg", "eeg"), ("tech_hr", "hr"))
@@ -144,13 +145,32 @@ def _calibration(g: _Grid, model: KioskModel, page: str) -> None:
             g.line(g.t(key, **values), y=35, h=6, font_u=2.6, style="disabled")
         saved = model.calibration_saved
         save = (g.t("tech_saved" if saved else "tech_save"), "tech_save", "disabled" if saved else "primary")
-        g.row(72, 11, [save, (g.t("tech_repeat"), "tech_start", "normal")], x0=0.25 * g.w, width=0.5 * g.w)
+        buttons = [save, (g.t("tech_repeat"), "tech_start", "normal")]
+        if _apply_line(g, model.calibration_apply) and not saved:
+            buttons.insert(1, (g.t("tech_apply"), "tech_apply", "primary"))
+        x0, width = (0.25, 0.5) if len(buttons) == 2 else (0.1, 0.8)
+        g.row(72, 11, buttons, x0=x0 * g.w, width=width * g.w)
     else:
         g.line(g.t("tech_not_finished"), y=15, h=9, font_u=5.5, style="bad")
         if view.error is not None:
             g.line(fit(_say(g, view.error), g.w - 2 * g.m - 16, 3.0 * g.u), y=26, h=7, font_u=3.0)
         g.row(72, 11, [(g.t("tech_repeat"), "tech_start", "primary")], x0=0.35 * g.w, width=0.3 * g.w)
     g.footer([(g.t("back"), "tech_page:home", "normal")])
+
+
+def _apply_line(g: _Grid, offer: ApplyOffer | None) -> bool:
+    """The line about applying an EDA result to its bridged device; True when it can be applied."""
+    if offer is None:
+        return False
+    if offer.calibration is None:
+        reason = g.t("tech_apply_refused", device=offer.device) + _say(g, offer.refused)
+        g.line(fit(reason, g.w - 2 * g.m - 16, 2.6 * g.u), y=44, h=6, font_u=2.6, style="notice")
+        return False
+    key = "tech_applied" if offer.applied else "tech_apply_offer"
+    label = g.t(key, device=offer.device, zero=offer.calibration.zero, gain=offer.gain)
+    g.line(fit(label, g.w - 2 * g.m - 16, 2.6 * g.u), y=44, h=6, font_u=2.6,
+           style="good" if offer.applied else "normal")
+    return not offer.applied
 
 
 def _running(g: _Grid, view: View, facts: dict[str, float]) -> None:

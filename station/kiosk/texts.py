@@ -172,6 +172,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "leave_kiosk_hint": ("放松站将停止服务，直到重新启动程序或重启电脑。",
                          "The station stops serving officers until the program or the computer restarts."),
     "leave_kiosk_confirm": ("确定退出", "Leave now"),
+    "tech_apply": ("应用到此设备", "Apply to this device"),
+    "tech_applied": ("已应用到 {device}（×{gain:.2f}），设备已重启",
+                     "Applied to {device} (×{gain:.2f}); restarted"),
+    "tech_apply_offer": ("可校正 {device}：零点 {zero:.0f}，增益 ×{gain:.2f}",
+                         "Correction for {device}: zero {zero:.0f}, gain ×{gain:.2f}"),
+    "tech_apply_refused": ("无法校正 {device}：", "Cannot correct {device}: "),
+    "cal_profile_not_measured": ("缺少原始读数", "the raw readings are missing"),
+    "cal_profile_out_of_range": ("读数超出 0–{max:.0f} 范围", "a reading is outside 0–{max:.0f}"),
+    "cal_profile_no_span": ("开路与参考读数只差 {counts:.0f}",
+                            "open and reference differ by {counts:.0f} only"),
+    "cal_profile_gain_absurd": ("增益 ×{gain:.2f} 超出 {low}–{high}，请检查设备",
+                                "gain ×{gain:.2f} is outside {low}–{high}: check the unit"),
+    "bridge_profile_factory": ("出厂值", "Factory values"),
+    "bridge_profile_calibrated": ("已校准 {date}（×{gain:.2f}）", "Calibrated {date} (×{gain:.2f})"),
 }
 
 

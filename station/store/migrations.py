@@ -75,6 +75,16 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX resonance_officer ON resonance_results(officer_code, id)",
     ],
+    # 3: each bridged device's applied calibration (station/calibration/eda_profile.py), one per device
+    [
+        """CREATE TABLE device_profiles (
+            device TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            calibration TEXT NOT NULL,
+            applied_at TEXT NOT NULL,
+            calibration_uuid TEXT NOT NULL REFERENCES calibrations(uuid)
+        )""",
+    ],
 ]
 
 

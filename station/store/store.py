@@ -28,6 +28,7 @@ SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 # survives a power cut, not only a crash of the process.
 DEFAULT_SYNCHRONOUS = "FULL"
 PAYLOAD_SCHEMA = "oasis.station.v1"
+DeviceProfileRow = tuple[str, str, dict[str, Any]]  # (device name, kind, calibration fields)
 
 
 class StoreError(ValueError):
@@ -330,8 +331,11 @@ class SessionStore:
 
     # -- calibrations ---------------------------------------------------------------------------
 
-    def add_calibration(self, technician: str, device: str, results: dict[str, Any]) -> str:
-        """Store a technician's calibration result and queue it for sync; returns its UUID."""
+    def add_calibration(self, technician: str, device: str, results: dict[str, Any],
+                        profile: DeviceProfileRow | None = None) -> str:
+        """Store a technician's calibration result and queue it for sync; returns its UUID. With
+        ``profile`` (bridged device name, kind, calibration dict) the result is also applied to that
+        device, in the same transaction (it replaces the device's earlier profile)."""
         cid = str(uuidlib.uuid4())
         now = self._now()
         body = json.dumps(results, allow_nan=False)
@@ -340,10 +344,20 @@ class SessionStore:
                 "INSERT INTO calibrations VALUES (?, ?, ?, ?, ?, ?)",
                 (cid, self.station_id, technician, device, now, body),
             )
+            if profile is not None:
+                name, kind, calibration = profile
+                db.execute("INSERT OR REPLACE INTO device_profiles VALUES (?, ?, ?, ?, ?)",
+                           (name, kind, json.dumps(calibration, allow_nan=False), now, cid))
             payload = {"schema": PAYLOAD_SCHEMA, "uuid": cid, "station_id": self.station_id,
                        "technician": technician, "device": device, "at": now, "results": results}
             self._enqueue(db, cid, "calibration", payload)
         return cid
+
+    def device_profile(self, device: str) -> dict[str, Any] | None:
+        """The calibration applied to the bridged device ``device`` (its [[devices]] name), or None."""
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM device_profiles WHERE device = ?", (device,)).fetchone()
+        return None if row is None else {**dict(row), "calibration": json.loads(row["calibration"])}
 
     def calibrations(self) -> list[dict[str, Any]]:
         with self._lock:
