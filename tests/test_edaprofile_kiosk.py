@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from devices_helpers import wait_for
+from devices_helpers import InletReader, wait_for
 
 from admin_web import wire_v1
 from protocols.loader import find_protocol
@@ -20,7 +20,7 @@ from sensors.devices.gsr import GsrCalibration, GsrEmulator
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from sensors.types import StreamKind
 from station.bridges import BridgeManager
-from station.calibration.eda_profile import profile_lookup
+from station.calibration.eda_profile import DeviceProfile, profile_lookup
 from station.calibration.settings import CalibrationSettings, EdaCheckSettings
 from station.config import DeviceConfig, hash_pin
 from station.flow import FlowTimeouts, Screen
@@ -157,3 +157,25 @@ def test_apply_the_check_restarts_the_bridge_and_the_next_check_passes(station) 
     kiosk.tap("tech_exit")
     assert kiosk.screen is Screen.IDLE
 
+
+
+def test_a_stored_profile_is_used_when_the_bridge_starts(tmp_path: Path) -> None:
+    electrodes, name = Electrodes(), unique("skin")
+    electrodes.us = REFERENCE_US
+    profile = DeviceProfile(name, "gsr", TRUE_UNIT, "2026-11-23T10:00:00Z", "c0ffee")
+    stale = DeviceProfile("moved", "cms50d", TRUE_UNIT, "2026-11-23T10:00:00Z", "c0ffee")  # kind changed
+    profiles = {name: profile, "moved": stale}
+    with PtyEmulator(GsrEmulator(electrodes, calibration=TRUE_UNIT), link=tmp_path / "tty") as emulator:
+        devices = [DeviceConfig(name, "gsr", emulator.path),
+                   DeviceConfig("moved", "gsr", "auto", autostart=False),
+                   DeviceConfig("ox", "cms50d", "auto", autostart=False)]
+        manager = BridgeManager(devices, profiles=profiles.get)
+        try:
+            assert [r.profile for r in manager.rows()] == [{"date": "2026-11-23", "gain": 0.9}, {}, None]
+            manager.start(name)
+            reader = InletReader(name)
+            assert reader.wait_samples(20) >= 20
+            us = np.asarray(reader.samples)[:, 0]
+            assert np.mean(us) == pytest.approx(REFERENCE_US, rel=0.02)  # the unit's own calibration
+        finally:
+            manager.stop_all()
