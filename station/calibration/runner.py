@@ -46,6 +46,7 @@ class TechnicianDesk:
         self.procedure: Procedure | None = None
         self.saved: list[str] = []  # calibration UUIDs stored in this kiosk's lifetime
         self._last_live = float("-inf")
+        self._offered: Procedure | None = None  # the procedure whose result got its apply offer
         model.calibration_facts = {"kohm": settings.eda.reference_kohm, "open": settings.eeg.eyes_open_s,
                                    "closed": settings.eeg.eyes_closed_s, "rest": settings.heart.rest_s}
 
@@ -86,7 +87,8 @@ class TechnicianDesk:
         if self.procedure is not None:
             self.procedure.poll(now)
             model.calibration = self.procedure.view()
-            if model.calibration.result is not None and model.calibration_apply is None:
+            if model.calibration.result is not None and self._offered is not self.procedure:
+                self._offered = self.procedure  # judged once per result
                 model.calibration_apply = self._offer()
         if model.tech_page == "live" and now - self._last_live >= LIVE_EVERY_S:
             self._last_live = now
