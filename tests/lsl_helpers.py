@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pylsl
@@ -89,3 +91,18 @@ class Pusher:
         self._stop.set()
         self._thread.join(timeout=5)
         del self.outlet
+
+
+@contextmanager
+def simulated_ecg(name: str) -> Iterator[None]:
+    """A relaxing simulated officer's ECG (breathing 6/min) published on LSL while the block runs."""
+    from sensors.sim.outlets import SimPublisher
+    from sensors.sim.state import Scenario
+    from sensors.sim.streams import build_generators
+
+    publisher = SimPublisher(build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), 0), name)
+    publisher.start()
+    try:
+        yield
+    finally:
+        publisher.stop()

@@ -16,14 +16,12 @@ from protocols.engine import StepOutput
 from protocols.loader import load_protocol
 from protocols.model import Protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
-from sensors.sim.outlets import SimPublisher
-from sensors.sim.state import Scenario
-from sensors.sim.streams import build_generators
 from station.flow import FlowTimeouts, Screen
 from station.kiosk_runtime import KioskController, SceneSettings
 from station.kiosk_script import run_until
 from station.runtime import SessionRuntime
 from station.store import SessionStatus, SessionStore
+from tests.lsl_helpers import simulated_ecg
 
 ASSESSMENT = """
 id = "assess-short"
@@ -110,11 +108,8 @@ TIMEOUTS = FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, summary_s=120.
 @pytest.fixture(scope="module")
 def ecg() -> Iterator[None]:
     """One simulated officer's ECG on LSL for the whole module."""
-    publisher = SimPublisher(build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), 0),
-                             "resonance-test")
-    publisher.start()
-    yield
-    publisher.stop()
+    with simulated_ecg("resonance-test"):
+        yield
 
 
 def _load(tmp_path: Path, text: str) -> Protocol:

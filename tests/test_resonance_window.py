@@ -138,9 +138,7 @@ max_session_s = 60
 
 
 def test_the_station_command_shows_the_scene_in_a_window(display: str, tmp_path: Path) -> None:
-    from sensors.sim.outlets import SimPublisher
-    from sensors.sim.state import Scenario
-    from sensors.sim.streams import build_generators
+    from tests.lsl_helpers import simulated_ecg
 
     protocol = tmp_path / "window-short.toml"
     protocol.write_text(SHORT, encoding="utf-8")
@@ -152,30 +150,27 @@ def test_the_station_command_shows_the_scene_in_a_window(display: str, tmp_path:
     script.write_text(json.dumps({"steps": [*({"tap": a} for a in taps),
                                             {"wait_for": "post_rating", "timeout_s": 150},
                                             *({"tap": a} for a in ("stress:3", "mood:4", "rate"))]}))
-    ecg = build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), 0)
-    publisher = SimPublisher(ecg, "window-test")
-    publisher.start()
-    stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"  # files: a full pipe cannot block it
-    with stdout.open("w") as out_file, stderr.open("w") as err_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config), "--output",
-             "window", "--protocol", str(protocol), "--headless-script", str(script)],
-            stdout=out_file, stderr=err_file, env=window_env(display), cwd=REPO,
-        )
-    scene_windows: set[str] = set()
-    try:
-        deadline = time.monotonic() + 240
-        while proc.poll() is None and time.monotonic() < deadline:
-            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Lakeside at dusk"],
-                                   env=window_env(display), capture_output=True, text=True, timeout=30)
-            scene_windows |= set(found.stdout.split())
-            time.sleep(0.3)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        publisher.stop()
+    with simulated_ecg("window-test"):
+        stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"  # files: a full pipe never blocks
+        with stdout.open("w") as out_file, stderr.open("w") as err_file:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config), "--output",
+                 "window", "--protocol", str(protocol), "--headless-script", str(script)],
+                stdout=out_file, stderr=err_file, env=window_env(display), cwd=REPO,
+            )
+        scene_windows: set[str] = set()
+        try:
+            deadline = time.monotonic() + 240
+            while proc.poll() is None and time.monotonic() < deadline:
+                found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Lakeside at dusk"],
+                                       env=window_env(display), capture_output=True, text=True, timeout=30)
+                scene_windows |= set(found.stdout.split())
+                time.sleep(0.3)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     out, err = stdout.read_text(), stderr.read_text()
     assert proc.returncode == 0, out[-2000:] + err[-3000:]
     assert "scene lakeside, scene output window" in out

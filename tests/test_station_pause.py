@@ -18,9 +18,6 @@ import pyxdf
 
 from protocols.loader import load_protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
-from sensors.sim.outlets import SimPublisher
-from sensors.sim.state import Scenario
-from sensors.sim.streams import build_generators
 from station.flow import FlowTimeouts, PauseSession, ResumeSession, Screen
 from station.kiosk_runtime import KioskController, SceneSettings
 from station.kiosk_script import run_until
@@ -30,6 +27,7 @@ from station.runtime import PAUSED_LOOK, SessionRuntime
 from station.scene_process import HEADSET_OFF, HEADSET_ON, SceneProcess
 from station.store import SessionStatus, SessionStore
 from station.summary import paused_spans, phase_means, phases_from_markers
+from tests.lsl_helpers import simulated_ecg
 
 PROTOCOL = """
 id = "pause-test"
@@ -78,11 +76,8 @@ CHECK_IN = ["begin", "new_code", "submit_code", "program:pause-test", "stress:6"
 @pytest.fixture(scope="module")
 def ecg() -> Iterator[None]:
     """One simulated officer's ECG on LSL for the whole module."""
-    generators = build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), 0)
-    publisher = SimPublisher(generators, "pause-test")
-    publisher.start()
-    yield
-    publisher.stop()
+    with simulated_ecg("pause-test"):
+        yield
 
 
 @pytest.fixture

@@ -17,14 +17,12 @@ import pytest
 
 from protocols.loader import load_protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
-from sensors.sim.outlets import SimPublisher
-from sensors.sim.state import Scenario
-from sensors.sim.streams import build_generators
 from station.flow import FlowTimeouts, Screen
 from station.kiosk.layout import layout
 from station.kiosk_runtime import KioskController, SceneSettings, program_for, startup_recovery
 from station.kiosk_script import parse_script, run_script, run_until
 from station.store import SessionStatus, SessionStore
+from tests.lsl_helpers import simulated_ecg
 
 SHORT = """
 id = "{id}"
@@ -83,11 +81,8 @@ def _protocol(tmp_path: Path, pid: str, mappings: str):
 @pytest.fixture(scope="module")
 def ecg_only() -> Iterator[None]:
     """One simulated officer's ECG on LSL for the whole module (no EDA: the missing-sensor case)."""
-    generators = build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), 0)
-    publisher = SimPublisher(generators, "kiosk-test")
-    publisher.start()
-    yield
-    publisher.stop()
+    with simulated_ecg("kiosk-test"):
+        yield
 
 
 @pytest.fixture
