@@ -9,8 +9,10 @@ from pylsl.util import LostError
 
 
 def found(name: str) -> bool:
-    """True once the stream named ``name`` answers a resolve (poll it with wait_for)."""
-    return bool(pylsl.resolve_byprop("name", name, timeout=0.5))
+    """True once the stream named ``name`` answers a resolve (poll it with wait_for). The resolve
+    returns as soon as the stream answers; its timeout must outlast liblsl's first query waves:
+    repeated 0.5-s resolves missed a live outlet for up to 15 s here, 3-s ones found it in 0.5 s."""
+    return bool(pylsl.resolve_byprop("name", name, timeout=3.0))
 
 
 class Watch:
