@@ -15,7 +15,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from admin_web import db, rollup, wire_v1
+from admin_web import db, rollup
+from wire import v1 as wire_v1
 from admin_web.security import new_token, sha256_hex, utcnow
 
 router = APIRouter(prefix=wire_v1.API_PREFIX, tags=["station"])

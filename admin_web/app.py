@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin_web import api, db, web, wire_v1
+from admin_web import api, db, web
+from wire import v1 as wire_v1
 from admin_web.i18n import translator
 from admin_web.security import RateLimiter
 from admin_web.stats import DashboardCache

@@ -12,7 +12,7 @@ from typing import Any
 
 from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, ServiceStateChange, Zeroconf
 
-from admin_web.wire_v1 import ADMIN_SERVICE, API_PREFIX, STATION_SERVICE
+from wire.v1 import ADMIN_SERVICE, API_PREFIX, STATION_SERVICE
 
 
 def _text(props: dict[bytes, bytes | None], key: str) -> str:

@@ -19,7 +19,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from admin_web import api, db, sample, stats, wire_v1
+from admin_web import api, db, sample, stats
+from wire import v1 as wire_v1
 from admin_web.app import create_app
 from admin_web.security import create_user, open_web_session
 from admin_web.web import SESSION_COOKIE

@@ -1,7 +1,7 @@
 """Cardiac benchmarks: beat accuracy on MIT-BIH record 100, agreement with NeuroKit2, the cost of an
 incremental HRV update against recomputing with NeuroKit2, and the streaming detector's CPU cost.
 
-Run with ``python -m bench cardiac``; needs ../shared/data and neurokit2 (dev extra).
+Run with ``python -m bench cardiac``; reads tests/data and needs neurokit2 (dev extra).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sensors.features.hrv import hrv_time
 from sensors.features.ibi import correct_ibi
 from sensors.types import StreamKind
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 README_RMSSD, README_SDNN = 25.96, 25.37
 UPDATE_HZ = 10.0
 

@@ -93,7 +93,7 @@ class _Demo:
         return [publisher.stop, emulator.stop, bridge.stop]
 
     def _start_admin(self):
-        from station.demo_admin import EmbeddedAdmin
+        from station.sync.embedded_admin import EmbeddedAdmin
 
         admin = EmbeddedAdmin(self.data_dir / "admin.db").start()
         password = admin.ensure_admin()

@@ -17,12 +17,10 @@ from station.lsl_session import isolate_lsl
 
 isolate_lsl("oasis-test")
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+RECORDINGS = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """../shared/data: real recordings for tests (see its README)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"shared data not found at {SHARED_DATA}; tests expect ../shared beside the repo")
-    return SHARED_DATA
+def recordings() -> Path:
+    """tests/data: real recordings for tests (provenance and licences in its README)."""
+    return RECORDINGS

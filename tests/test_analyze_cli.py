@@ -30,27 +30,27 @@ def analyze(capsys, *args: str) -> tuple[int, dict | None, str]:
 
 
 @pytest.fixture(scope="module")
-def record_100_5min(shared_data, tmp_path_factory) -> Path:
-    d = np.load(shared_data / "ecg_mitdb_100.npz")
+def record_100_5min(recordings, tmp_path_factory) -> Path:
+    d = np.load(recordings / "ecg_mitdb_100.npz")
     path = tmp_path_factory.mktemp("npz") / "rec100.npz"
     np.savez(path, ecg_mV=d["ecg_mV"][: int(300 * d["fs"])], fs=d["fs"], r_peaks=d["r_peaks"][:10])
     return path
 
 
-def test_biosppy_text_with_header_rate(capsys, shared_data):
-    rc, report, _ = analyze(capsys, shared_data / "biosppy" / "ecg.txt", "--kind", "ecg", "--json")
+def test_biosppy_text_with_header_rate(capsys, recordings):
+    rc, report, _ = analyze(capsys, recordings / "biosppy" / "ecg.txt", "--kind", "ecg", "--json")
     assert rc == 0
     assert set(report) == {"fs", "beats", "ibi_ms", "corrected", "hrv"}
     assert set(report["hrv"]) == HRV_KEYS
     assert report["fs"] == 1000.0  # from "# Sampling Rate (Hz):= 1000.00"
-    x = np.loadtxt(shared_data / "biosppy" / "ecg.txt")
+    x = np.loadtxt(recordings / "biosppy" / "ecg.txt")
     assert report["beats"] == detect_ecg_beats(x, 1000.0).tolist()
     assert report["ibi_ms"] == pytest.approx(np.diff(report["beats"]).tolist())
     assert report["hrv"]["lf"] is None  # 15 s is too short for LF: null, not NaN
 
 
-def test_summary_without_json_is_bilingual_text(capsys, shared_data):
-    assert main(["analyze", str(shared_data / "biosppy" / "resp.txt"), "--kind", "resp"]) == 0
+def test_summary_without_json_is_bilingual_text(capsys, recordings):
+    assert main(["analyze", str(recordings / "biosppy" / "resp.txt"), "--kind", "resp"]) == 0
     out = capsys.readouterr().out
     assert (
         out.startswith("RESP\n") and "呼吸频率 breathing rate (/min): 2" in out and "呼吸 breaths: 20" in out
@@ -60,7 +60,7 @@ def test_summary_without_json_is_bilingual_text(capsys, shared_data):
 def test_npz_picks_the_ecg_array_and_its_rate(capsys, record_100_5min):
     rc, report, _ = analyze(capsys, record_100_5min, "--kind", "ecg")
     assert rc == 0 and report["fs"] == 360.0
-    assert report["hrv"]["rmssd"] == pytest.approx(25.96, rel=0.02)  # ../shared/data/README.md
+    assert report["hrv"]["rmssd"] == pytest.approx(25.96, rel=0.02)  # tests/data/README.md
     assert report["hrv"]["sdnn"] == pytest.approx(25.37, rel=0.02)
     assert 0 < report["hrv"]["coherence"] < 10 and report["hrv"]["lf"] > 0
     assert report["corrected"] >= 8  # the 4 atrial premature beats, two intervals each
@@ -74,8 +74,8 @@ def test_window_adds_per_window_features(capsys, record_100_5min):
     assert 60 < last["features"]["hr"] < 90
 
 
-def test_csv_named_columns_time_column_and_comments(capsys, tmp_path, shared_data):
-    resp = np.loadtxt(shared_data / "biosppy" / "resp.txt")[::20]  # 50 Hz
+def test_csv_named_columns_time_column_and_comments(capsys, tmp_path, recordings):
+    resp = np.loadtxt(recordings / "biosppy" / "resp.txt")[::20]  # 50 Hz
     t = np.arange(resp.size) / 50.0
     path = tmp_path / "session.csv"
     lines = ["# exported by a logger", "time,ECG,RESP"]
@@ -90,20 +90,20 @@ def test_csv_named_columns_time_column_and_comments(capsys, tmp_path, shared_dat
     assert 8 < report["resp_rate"] < 30 and len(report["breaths"]) >= 10
 
 
-def test_npy_needs_a_rate(capsys, tmp_path, shared_data):
+def test_npy_needs_a_rate(capsys, tmp_path, recordings):
     path = tmp_path / "ppg.npy"
-    np.save(path, np.loadtxt(shared_data / "biosppy" / "ppg.txt"))
+    np.save(path, np.loadtxt(recordings / "biosppy" / "ppg.txt"))
     rc, _, err = analyze(capsys, path, "--kind", "ppg")
     assert rc == 2 and err.strip() == "oasis analyze: error: no sampling rate in ppg.npy: give --fs HZ"
     rc, report, _ = analyze(capsys, path, "--kind", "ppg", "--fs", "1000")
     assert rc == 0 and len(report["beats"]) >= 15
 
 
-def test_edf_channel_by_name(capsys, tmp_path, shared_data):
+def test_edf_channel_by_name(capsys, tmp_path, recordings):
     mne = pytest.importorskip("mne")
     pytest.importorskip("edfio")
-    ecg = np.loadtxt(shared_data / "biosppy" / "ecg.txt")[::4]  # 250 Hz
-    ppg = np.loadtxt(shared_data / "biosppy" / "ppg.txt")[::4][: ecg.size]
+    ecg = np.loadtxt(recordings / "biosppy" / "ecg.txt")[::4]  # 250 Hz
+    ppg = np.loadtxt(recordings / "biosppy" / "ppg.txt")[::4][: ecg.size]
     info = mne.create_info(["ECG", "PPG"], 250.0, ["ecg", "misc"])
     raw = mne.io.RawArray(np.vstack([ecg - ecg.mean(), ppg - ppg.mean()]) * 1e-6, info, verbose="error")
     path = tmp_path / "rec.edf"
@@ -143,9 +143,9 @@ def write_xdf(path: Path, streams: list[tuple[str, str, float, np.ndarray, list[
     path.write_bytes(b"".join(out))
 
 
-def test_xdf_stream_by_type_and_by_name(capsys, tmp_path, shared_data):
-    ecg = np.loadtxt(shared_data / "biosppy" / "ecg.txt")[::2]  # 500 Hz
-    eda = np.loadtxt(shared_data / "biosppy" / "eda.txt")[::100]
+def test_xdf_stream_by_type_and_by_name(capsys, tmp_path, recordings):
+    ecg = np.loadtxt(recordings / "biosppy" / "ecg.txt")[::2]  # 500 Hz
+    eda = np.loadtxt(recordings / "biosppy" / "eda.txt")[::100]
     path = tmp_path / "session.xdf"
     write_xdf(
         path, [("Strap", "ECG", 500.0, ecg[:, None], ["ECG1"]), ("GSR", "EDA", 10.0, eda[:, None], ["EDA"])]
@@ -217,7 +217,7 @@ def test_user_mistakes_give_one_line_and_status_2(capsys, tmp_path, make, args, 
     assert err.count("\n") == 1 and err.startswith("oasis analyze: error: ") and message in err, err
 
 
-def test_plot_and_progress_bar_through_the_real_command(tmp_path, shared_data):
+def test_plot_and_progress_bar_through_the_real_command(tmp_path, recordings):
     """The whole 30 min record 100 through `python -m station.cli`: progress on stderr, JSON on stdout."""
     png = tmp_path / "out.png"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -227,7 +227,7 @@ def test_plot_and_progress_bar_through_the_real_command(tmp_path, shared_data):
             "-m",
             "station.cli",
             "analyze",
-            str(shared_data / "ecg_mitdb_100.npz"),
+            str(recordings / "ecg_mitdb_100.npz"),
             "--kind",
             "ecg",
             "--key",

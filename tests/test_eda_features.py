@@ -52,11 +52,11 @@ def test_responses_below_the_minimum_amplitude_are_ignored() -> None:
     assert analyze_eda(x, FS, min_amplitude=0.001)["scr_count"] == 2
 
 
-def test_biosppy_eda(shared_data) -> None:
+def test_biosppy_eda(recordings) -> None:
     """BioSPPy eda.txt (1000 Hz, 12-bit BITalino ADC, 150 s): converted with the BITalino EDA transfer
     function µS = ADC / 2^12 · 3.3 V / 0.132, the trace shows responses starting near 54, 64, 72, 103,
     112 and 131 s on a declining ~15 µS level."""
-    adc = np.loadtxt(shared_data / "biosppy" / "eda.txt")
+    adc = np.loadtxt(recordings / "biosppy" / "eda.txt")
     microsiemens = adc / 4096 * 3.3 / 0.132
     result = analyze_eda(microsiemens, 1000.0)
     assert result["scl_mean"] == pytest.approx(microsiemens.mean(), rel=0.01)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from devices_helpers import InletReader, wait_for
 
-from admin_web import wire_v1
+from wire import v1 as wire_v1
 from protocols.loader import find_protocol
 from sensors.devices.emulator import PtyEmulator
 from sensors.devices.gsr import GsrCalibration, GsrEmulator

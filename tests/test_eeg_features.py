@@ -32,14 +32,14 @@ def synthetic_eeg(seconds: float, alpha_hz: float = 10.0, seed: int = 0, channel
     return background + 10.0 * np.sin(2 * np.pi * alpha_hz * t)[:, None]
 
 
-def load(shared_data, name: str) -> np.ndarray:
-    return np.loadtxt(shared_data / "biosppy" / f"{name}.txt")[:, None]
+def load(recordings, name: str) -> np.ndarray:
+    return np.loadtxt(recordings / "biosppy" / f"{name}.txt")[:, None]
 
 
-def test_relative_alpha_eyes_closed_vs_open(shared_data) -> None:
+def test_relative_alpha_eyes_closed_vs_open(recordings) -> None:
     """BioSPPy eeg_ec.txt / eeg_eo.txt (125 Hz, 1 channel): relative alpha ≥ 1.5× higher eyes closed."""
-    closed = analyze_eeg(load(shared_data, "eeg_ec"), 125.0, ["EEG"])
-    opened = analyze_eeg(load(shared_data, "eeg_eo"), 125.0, ["EEG"])
+    closed = analyze_eeg(load(recordings, "eeg_ec"), 125.0, ["EEG"])
+    opened = analyze_eeg(load(recordings, "eeg_eo"), 125.0, ["EEG"])
     assert closed["alpha_rel"]["EEG"] >= 1.5 * opened["alpha_rel"]["EEG"]
     assert 8.0 <= closed["iaf"] <= 12.0
     assert set(closed["bands"]["EEG"]) == {"delta", "theta", "alpha", "beta", "gamma"}

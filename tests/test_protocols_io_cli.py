@@ -144,9 +144,9 @@ def test_xdf_features_stream_is_read_with_labels_and_quality(tmp_path: Path) -> 
     assert any("warmth" in o.inactive for o in outputs if 151 <= o.elapsed < 159)
 
 
-def test_xdf_without_features_stream_is_a_clear_error(tmp_path: Path, shared_data: Path) -> None:
+def test_xdf_without_features_stream_is_a_clear_error(tmp_path: Path, recordings: Path) -> None:
     with pytest.raises(FeatureFileError, match=r"minimal\.xdf: no stream of type Features"):
-        read_features(shared_data / "xdf" / "minimal.xdf")
+        read_features(recordings / "xdf" / "minimal.xdf")
     broken = tmp_path / "broken.xdf"
     broken.write_bytes(b"XDF:\x01\x02")
     with pytest.raises(FeatureFileError, match=r"broken\.xdf"):

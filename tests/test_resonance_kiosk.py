@@ -1,5 +1,5 @@
 """The kiosk's new lines: the pairing code on the attract screen while the real embedded admin server
-(station/demo_admin.py, uvicorn on loopback) has not yet approved the station, gone once it has;
+(station/sync/embedded_admin.py, uvicorn on loopback) has not yet approved the station, gone once it has;
 and both it and the resonance summary rendered headless (pyglet on Mesa EGL) without overflowing."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _texts(controller: KioskController) -> list[str]:
 def test_the_attract_screen_shows_the_pairing_code_until_the_admin_approves(tmp_path: Path) -> None:
     from station.commands.station_run import start_sync
     from station.config import load_config
-    from station.demo_admin import EmbeddedAdmin
+    from station.sync.embedded_admin import EmbeddedAdmin
     from station.sync.state import SyncState
 
     admin = EmbeddedAdmin(tmp_path / "admin.db").start()

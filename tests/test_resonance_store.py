@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from admin_web import wire_v1
+from wire import v1 as wire_v1
 from station.store import SessionStatus, SessionStore, StoreError
 from station.store.migrations import MIGRATIONS
 from station.summary import describe_resonance

@@ -17,7 +17,7 @@ pyglet.options["headless"] = True
 from devices_helpers import wait_for  # noqa: E402  (pyglet options must be set before windows exist)
 from station_bridges_helpers import Watch, found  # noqa: E402
 
-from admin_web.wire_v1 import SensorVerdict  # noqa: E402
+from wire.v1 import SensorVerdict  # noqa: E402
 from protocols.loader import find_protocol  # noqa: E402
 from sensors.devices.emulator import PtyEmulator  # noqa: E402
 from sensors.devices.registry import get  # noqa: E402

@@ -104,15 +104,15 @@ def test_missing_stream_fails_after_the_grace_time(registry) -> None:
     assert check.state == "failed" and check.error.key == "cal_error_missing"
 
 
-def _biosppy(shared_data: Path, name: str) -> np.ndarray:
-    return np.loadtxt(shared_data / "biosppy" / name)
+def _biosppy(recordings: Path, name: str) -> np.ndarray:
+    return np.loadtxt(recordings / "biosppy" / name)
 
 
-def test_eeg_reactivity_and_iaf_on_the_real_biosppy_recordings(registry, shared_data) -> None:
+def test_eeg_reactivity_and_iaf_on_the_real_biosppy_recordings(registry, recordings) -> None:
     """eeg_eo.txt / eeg_ec.txt (125 Hz, one channel, BioSPPy examples) from 80 s on, replayed at 16×:
     session 1 measured eyes-closed relative alpha 1.61× eyes-open over the whole files, IAF 9.7 Hz."""
     start = 80 * 125
-    recordings = [_biosppy(shared_data, "eeg_eo.txt")[start:], _biosppy(shared_data, "eeg_ec.txt")[start:]]
+    recordings = [_biosppy(recordings, "eeg_eo.txt")[start:], _biosppy(recordings, "eeg_ec.txt")[start:]]
     feeder = Feeder("EEG", ["EEG"], ["microvolts"], 125.0,
                     lambda step, i: recordings[step][i : i + 1], speed=16.0)
     with feeder:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from admin_web import wire_v1
+from wire import v1 as wire_v1
 from protocols.loader import find_protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from station.calibration.settings import CalibrationSettings, EdaCheckSettings, RestingHeartSettings

@@ -43,9 +43,9 @@ def info_to_xml(node: dict | str | None, tag: str = "info") -> str:
 
 @pytest.mark.parametrize("name", ["minimal.xdf", "clock_resets.xdf", "empty_streams.xdf"])
 def test_shared_examples_written_again_read_back_identical(
-    shared_data: Path, tmp_path: Path, name: str
+    recordings: Path, tmp_path: Path, name: str
 ) -> None:
-    original = load(shared_data / "xdf" / name)
+    original = load(recordings / "xdf" / name)
     out = tmp_path / name
     with XdfWriter(out, fsync=False) as w:
         for s in original.values():

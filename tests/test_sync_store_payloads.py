@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from admin_web import wire_v1
+from wire import v1 as wire_v1
 from station.store import SessionStatus, SessionStore
 from station.sync.store_payloads import to_wire
 

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from admin_web import wire_v1
+from wire import v1 as wire_v1
 from station.sync.outbox import Outbox, OutboxItem
 from station.sync.state import SyncState
 from station.sync.store_payloads import to_wire

@@ -10,7 +10,7 @@ import threading
 
 from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, ServiceStateChange, Zeroconf
 
-from admin_web.wire_v1 import ADMIN_SERVICE, STATION_SERVICE
+from wire.v1 import ADMIN_SERVICE, STATION_SERVICE
 
 
 def _zeroconf(interfaces: list[str] | None) -> Zeroconf:

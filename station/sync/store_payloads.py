@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from admin_web import wire_v1
+from wire import v1 as wire_v1
 from station.store.models import OutboxItem
 
 STORE_SCHEMA = "oasis.station.v1"
