@@ -16,8 +16,8 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from admin_web import db, rollup
-from wire import v1 as wire_v1
 from admin_web.security import new_token, sha256_hex, utcnow
+from wire import v1 as wire_v1
 
 router = APIRouter(prefix=wire_v1.API_PREFIX, tags=["station"])
 _bearer = HTTPBearer(auto_error=False, description="the station token received at pairing")

@@ -18,10 +18,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin_web import api, db, web
-from wire import v1 as wire_v1
 from admin_web.i18n import translator
 from admin_web.security import RateLimiter
 from admin_web.stats import DashboardCache
+from wire import v1 as wire_v1
 
 HERE = Path(__file__).resolve().parent
 RETENTION_EVERY_S = 3600.0

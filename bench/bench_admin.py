@@ -20,12 +20,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from admin_web import api, db, sample, stats
-from wire import v1 as wire_v1
 from admin_web.app import create_app
 from admin_web.security import create_user, open_web_session
 from admin_web.web import SESSION_COOKIE
 from station.sync import SQLiteOutbox, SyncClient, SyncConfig
 from tests.admin_support import ServerProcess
+from wire import v1 as wire_v1
 
 REPO = Path(__file__).resolve().parents[1]
 END = date(2026, 6, 30)

@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, inspect, select, text, update
 
 from admin_web import db, rollup, sample, stats
-from wire import v1 as wire_v1
 from admin_web.app import create_app
 from admin_web.security import sha256_hex, utcnow
 from admin_web.web import apply_retention
+from wire import v1 as wire_v1
 
 
 @pytest.fixture(scope="module")

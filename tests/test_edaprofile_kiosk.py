@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from devices_helpers import InletReader, wait_for
 
-from wire import v1 as wire_v1
 from protocols.loader import find_protocol
 from sensors.devices.emulator import PtyEmulator
 from sensors.devices.gsr import GsrCalibration, GsrEmulator
@@ -30,6 +29,7 @@ from station.kiosk_script import run_until
 from station.store import SessionStore
 from station.sync.store_payloads import to_wire
 from tests.lsl_helpers import unique
+from wire import v1 as wire_v1
 
 PIN = "1357"
 TRUE_UNIT = GsrCalibration(zero=560.0, gain=0.9)  # what the emulated device really is

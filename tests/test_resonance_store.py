@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wire import v1 as wire_v1
 from station.store import SessionStatus, SessionStore, StoreError
 from station.store.migrations import MIGRATIONS
 from station.summary import describe_resonance
 from station.sync.store_payloads import to_wire
+from wire import v1 as wire_v1
 
 DETAILS = {"rate": 5.5, "method": "lf_power", "metric": "lf", "reason": "",
            "blocks": [{"phase": "rate-6-0", "rate": 6.0, "amplitude": 812.0, "valid_share": 0.9,

@@ -17,7 +17,6 @@ pyglet.options["headless"] = True
 from devices_helpers import wait_for  # noqa: E402  (pyglet options must be set before windows exist)
 from station_bridges_helpers import Watch, found  # noqa: E402
 
-from wire.v1 import SensorVerdict  # noqa: E402
 from protocols.loader import find_protocol  # noqa: E402
 from sensors.devices.emulator import PtyEmulator  # noqa: E402
 from sensors.devices.registry import get  # noqa: E402
@@ -33,6 +32,7 @@ from station.kiosk.texts import LANGUAGES, TEXTS  # noqa: E402
 from station.kiosk_runtime import KioskController  # noqa: E402
 from station.store import SessionStore  # noqa: E402
 from tests.kiosk_render import kiosk_window, render  # noqa: E402
+from wire.v1 import SensorVerdict  # noqa: E402
 
 # the longest values each state's text can carry
 VALUES: dict[str, dict[str, object]] = {

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wire import v1 as wire_v1
 from protocols.loader import find_protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from station.calibration.settings import CalibrationSettings, EdaCheckSettings, RestingHeartSettings
@@ -24,6 +23,7 @@ from station.store import SessionStore
 from station.sync.store_payloads import to_wire
 from tests.calibration_helpers import EDA_LABELS, EDA_UNITS, Feeder, gsr_like, steady_heart
 from tests.lsl_helpers import unique
+from wire import v1 as wire_v1
 
 PIN = "2468"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wire import v1 as wire_v1
 from station.store import SessionStatus, SessionStore
 from station.sync.store_payloads import to_wire
+from wire import v1 as wire_v1
 
 
 def test_session_and_calibration_payloads_validate(tmp_path: Path) -> None:

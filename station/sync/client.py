@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from wire import v1 as wire_v1
 from station.sync.outbox import Outbox, OutboxItem
 from station.sync.state import SyncState
 from station.sync.store_payloads import to_wire
+from wire import v1 as wire_v1
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from wire import v1 as wire_v1
 from station.store.models import OutboxItem
+from wire import v1 as wire_v1
 
 STORE_SCHEMA = "oasis.station.v1"
 _STATUS = {
