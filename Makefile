@@ -31,6 +31,8 @@ bench: system-deps $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # End-to-end OpenXR tests against Monado (simulated HMD) in a cached Debian trixie chroot
 # (outside the repo: /var/cache/oasis-xr, override with OASIS_XR_CACHE). Needs root.

@@ -122,7 +122,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "new_password": ("新密码（至少 8 位）", "New password (8+ characters)"),
     "confirm_password": ("再次输入新密码", "New password again"),
     "password_changed": (
-        "密码已修改，其他设备上的登录已退出。", "Password changed; your other logins were ended."
+        "密码已修改，其他设备上的登录已退出。",
+        "Password changed; your other logins were ended.",
     ),
     "err_password_mismatch": ("两次输入的新密码不一致。", "The two new passwords differ."),
     "err_wrong_password": ("当前密码不正确。", "The current password is wrong."),

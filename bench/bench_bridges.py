@@ -116,7 +116,11 @@ def run() -> dict[str, dict]:
     return {
         "bridges.start_to_first_sample": {"value": first, "unit": "s", "peer": peer, "ratio": first / peer},
         "bridges.stop": {"value": stop * 1000, "unit": "ms", "peer": None, "ratio": None},
-        "bridges.auto_search_4_ports": {"value": search, "unit": "s", "peer": full_guess,
-                                        "ratio": search / full_guess},
+        "bridges.auto_search_4_ports": {
+            "value": search,
+            "unit": "s",
+            "peer": full_guess,
+            "ratio": search / full_guess,
+        },
         "bridges.rows_4_devices": {"value": rows * 1e6, "unit": "us", "peer": None, "ratio": None},
     }

@@ -37,7 +37,7 @@ def _emulated_bytes(device: str) -> bytes:
 def _naive_cyton_packet(packet: bytearray) -> tuple[list[float], tuple[int, int, int]]:
     channels = []
     for c in range(8):
-        raw = packet[2 + 3 * c:5 + 3 * c]
+        raw = packet[2 + 3 * c : 5 + 3 * c]
         pad = b"\xff" if raw[0] & 0x80 else b"\x00"
         channels.append(struct.unpack(">i", pad + raw)[0] * 0.02235)
     return channels, struct.unpack(">hhh", packet[26:32])
@@ -125,7 +125,7 @@ class NaiveThinkGear:
             if code >= 0x80:
                 n = p[i]
                 i += 1
-            value = p[i:i + n]
+            value = p[i : i + n]
             i += n
             if code == 0x80 and n == 2:
                 self.values.append(struct.unpack(">h", value)[0])
@@ -181,10 +181,22 @@ class NaiveLines:
                 self.line += ch
 
 
-PEERS = {"cyton": NaiveCyton, "cyton_daisy": NaiveCytonDaisy, "thinkgear": NaiveThinkGear,
-         "cms50d": NaiveCms50d, "cms50d-v7": NaiveCms50dV7, "gsr": NaiveLines}
-PRIMARY = {"cyton": "eeg", "cyton_daisy": "eeg", "thinkgear": "eeg", "cms50d": "ppg", "cms50d-v7": "ppg",
-           "gsr": "eda"}
+PEERS = {
+    "cyton": NaiveCyton,
+    "cyton_daisy": NaiveCytonDaisy,
+    "thinkgear": NaiveThinkGear,
+    "cms50d": NaiveCms50d,
+    "cms50d-v7": NaiveCms50dV7,
+    "gsr": NaiveLines,
+}
+PRIMARY = {
+    "cyton": "eeg",
+    "cyton_daisy": "eeg",
+    "thinkgear": "eeg",
+    "cms50d": "ppg",
+    "cms50d-v7": "ppg",
+    "gsr": "eda",
+}
 
 
 def _time_ours(device: str, data: bytes, chunk: int) -> tuple[float, int]:
@@ -192,7 +204,7 @@ def _time_ours(device: str, data: bytes, chunk: int) -> tuple[float, int]:
     started = time.perf_counter()
     n = 0
     for i in range(0, len(data), chunk):
-        out = parser.feed(data[i:i + chunk])
+        out = parser.feed(data[i : i + chunk])
         if PRIMARY[device] in out:
             n += len(out[PRIMARY[device]])
     return time.perf_counter() - started, n
@@ -202,10 +214,16 @@ def _time_peer(device: str, data: bytes, chunk: int) -> tuple[float, int]:
     peer = PEERS[device]()
     started = time.perf_counter()
     for i in range(0, len(data), chunk):
-        peer.feed(data[i:i + chunk])
+        peer.feed(data[i : i + chunk])
     elapsed = time.perf_counter() - started
-    decoded = {"cyton": "samples", "cyton_daisy": "samples", "thinkgear": "values", "cms50d": "points",
-               "cms50d-v7": "points", "gsr": "values"}[device]
+    decoded = {
+        "cyton": "samples",
+        "cyton_daisy": "samples",
+        "thinkgear": "values",
+        "cms50d": "points",
+        "cms50d-v7": "points",
+        "gsr": "values",
+    }[device]
     return elapsed, len(getattr(peer, decoded))
 
 
@@ -221,11 +239,18 @@ def run() -> dict[str, dict]:
                 raise AssertionError(f"{device}: ours decoded {ours_n}, peer {peer_n}")
             label = device.replace("-", "_")
             results[f"devices.{label}_parse_{chunk}B"] = {
-                "value": mb / ours_s, "unit": "MB/s", "peer": mb / peer_s, "ratio": peer_s / ours_s}
+                "value": mb / ours_s,
+                "unit": "MB/s",
+                "peer": mb / peer_s,
+                "ratio": peer_s / ours_s,
+            }
             if chunk == CHUNKS[0]:
                 results[f"devices.{label}_packets_{chunk}B"] = {
-                    "value": ours_n / ours_s, "unit": "packets/s", "peer": peer_n / peer_s,
-                    "ratio": peer_s / ours_s}
+                    "value": ours_n / ours_s,
+                    "unit": "packets/s",
+                    "peer": peer_n / peer_s,
+                    "ratio": peer_s / ours_s,
+                }
     return results
 
 

@@ -75,11 +75,17 @@ def run() -> dict[str, dict]:
     peer = _time_writes(RollBuffer(capacity, CHANNELS), chunks, window=2 * RATE)
     return {
         "lsl.ring_write_and_view_us_per_chunk": {
-            "value": ours, "unit": "us", "peer": peer, "ratio": ours / peer,
+            "value": ours,
+            "unit": "us",
+            "peer": peer,
+            "ratio": ours / peer,
             "note": f"{CHANNELS} ch, {SECONDS:.0f} s @ {RATE} Hz, {CHUNK}-sample chunks; peer np.roll",
         },
         "lsl.inlet_pull_throughput": {
-            "value": _pull_throughput(), "unit": "samples/s", "peer": None, "ratio": None,
+            "value": _pull_throughput(),
+            "unit": "samples/s",
+            "peer": None,
+            "ratio": None,
             "note": f"{CHANNELS}-ch float32 real outlet on loopback",
         },
     }

@@ -68,8 +68,14 @@ def band_power_update(fs: float = 250.0, channels: int = 8) -> dict[str, dict]:
         zi = signal.sosfilt_zi(sos)[:, :, None] * window[0][None, None, :]
         filtered, _ = signal.sosfilt(sos, window, axis=0, zi=zi)
         psd, freqs = psd_array_welch(
-            filtered.T, fs, fmin=1.0, fmax=45.0, n_fft=core.n_fft, n_per_seg=core.segment,
-            n_overlap=core.segment - core.hop, verbose=False,
+            filtered.T,
+            fs,
+            fmin=1.0,
+            fmax=45.0,
+            n_fft=core.n_fft,
+            n_per_seg=core.segment,
+            n_overlap=core.segment - core.hop,
+            verbose=False,
         )
         return np.stack([psd[:, (freqs >= lo) & (freqs < hi)].sum(axis=1) for lo, hi in masks], axis=1)
 
@@ -92,10 +98,15 @@ def band_power_update(fs: float = 250.0, channels: int = 8) -> dict[str, dict]:
     tag = f"{channels}ch_{fs:g}Hz"
     return {
         f"pipeline.eeg_band_update_{tag}_vs_mne_window": {
-            "value": ours * 1e3, "unit": "ms", "peer": timings["mne"] * 1e3, "ratio": ours / timings["mne"],
+            "value": ours * 1e3,
+            "unit": "ms",
+            "peer": timings["mne"] * 1e3,
+            "ratio": ours / timings["mne"],
         },
         f"pipeline.eeg_band_update_{tag}_vs_scipy_welch": {
-            "value": ours * 1e3, "unit": "ms", "peer": timings["scipy"] * 1e3,
+            "value": ours * 1e3,
+            "unit": "ms",
+            "peer": timings["scipy"] * 1e3,
             "ratio": ours / timings["scipy"],
         },
     }
@@ -126,8 +137,14 @@ def capacity() -> dict[str, dict]:
         if realtime_factor(channels) > 0.8:  # leave 20 % of the core for pulling and publishing
             break
         best, channels = channels, channels * 2
-    return {"pipeline.eeg_1000Hz_max_channels_one_core": {"value": best, "unit": "channels", "peer": None,
-                                                         "ratio": None}}
+    return {
+        "pipeline.eeg_1000Hz_max_channels_one_core": {
+            "value": best,
+            "unit": "channels",
+            "peer": None,
+            "ratio": None,
+        }
+    }
 
 
 # -- LSL figures (worker subprocess, private LSL session) --------------------------------------
@@ -140,15 +157,30 @@ class _Pushers:
         self.pylsl = pylsl
         self.streams = []
         for kind, channels, rate in streams:
-            info = pylsl.StreamInfo(f"bench-{kind}", kind, channels, rate, pylsl.cf_float32,
-                                    f"bench-{kind}-{uuid.uuid4().hex[:6]}")
+            info = pylsl.StreamInfo(
+                f"bench-{kind}",
+                kind,
+                channels,
+                rate,
+                pylsl.cf_float32,
+                f"bench-{kind}-{uuid.uuid4().hex[:6]}",
+            )
             chans = info.desc().append_child("channels")
             for i in range(channels):
-                chans.append_child("channel").append_child_value("label", ["O1", "O2", "F3", "F4"][i]
-                                                                 if i < 4 else f"C{i}")
+                chans.append_child("channel").append_child_value(
+                    "label", ["O1", "O2", "F3", "F4"][i] if i < 4 else f"C{i}"
+                )
             signal = _eeg(rate, channels, 120) if kind == "EEG" else 5 + 0.01 * _eeg(rate, channels, 120)
-            self.streams.append({"kind": kind, "rate": rate, "outlet": pylsl.StreamOutlet(info),
-                                 "signal": signal, "sent": 0, "times": []})
+            self.streams.append(
+                {
+                    "kind": kind,
+                    "rate": rate,
+                    "outlet": pylsl.StreamOutlet(info),
+                    "signal": signal,
+                    "sent": 0,
+                    "times": [],
+                }
+            )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -179,10 +211,23 @@ class _Pushers:
 
 def _pipeline(duration: float, name: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "station.cli", "pipeline", "--duration", str(duration), "--name", name,
-         "--rate", str(RATE_HZ)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "station.cli",
+            "pipeline",
+            "--duration",
+            str(duration),
+            "--name",
+            name,
+            "--rate",
+            str(RATE_HZ),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -231,11 +276,18 @@ def _worker() -> None:
 
 def lsl_figures() -> dict[str, dict]:
     cfg = Path(tempfile.mkdtemp(prefix="oasis-bench-lsl-")) / "lsl_api.cfg"
-    cfg.write_text(f"[lab]\nSessionID = oasis-bench-{uuid.uuid4().hex[:12]}\n\n[multicast]\n"
-                   "ResolveScope = machine\n\n[log]\nlevel = -2\n")
+    cfg.write_text(
+        f"[lab]\nSessionID = oasis-bench-{uuid.uuid4().hex[:12]}\n\n[multicast]\n"
+        "ResolveScope = machine\n\n[log]\nlevel = -2\n"
+    )
     out = subprocess.run(
-        [sys.executable, "-m", "bench.bench_pipeline", "--worker"], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "LSLAPICFG": str(cfg), "PYTHONPATH": str(ROOT)}, timeout=300, check=True,
+        [sys.executable, "-m", "bench.bench_pipeline", "--worker"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LSLAPICFG": str(cfg), "PYTHONPATH": str(ROOT)},
+        timeout=300,
+        check=True,
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     print(f"   latency run: {result['latency']['summary']}", flush=True)
@@ -252,10 +304,16 @@ def lsl_figures() -> dict[str, dict]:
         rows[f"pipeline.latency_{label}_p99"] = {"value": p99, "unit": "ms", "peer": None, "ratio": None}
     rows["pipeline.latency_all_p99_beyond_period"] = {
         "value": rows["pipeline.latency_all_p99"]["value"] - period_ms,
-        "unit": "ms", "peer": None, "ratio": None,
+        "unit": "ms",
+        "peer": None,
+        "ratio": None,
     }
-    rows["pipeline.cpu_8ch_250Hz"] = {"value": result["cpu"]["cpu_percent"], "unit": "% core", "peer": None,
-                                      "ratio": None}
+    rows["pipeline.cpu_8ch_250Hz"] = {
+        "value": result["cpu"]["cpu_percent"],
+        "unit": "% core",
+        "peer": None,
+        "ratio": None,
+    }
     return rows
 
 

@@ -148,10 +148,16 @@ def frame_time_under_load(out, rounds: int = 4) -> dict[str, tuple[float, float]
     workers = {}
     stop_thread, stop_process = threading.Event(), ctx.Event()
     for mode, (event_type, stop, start) in {
-        "thread": (threading.Event, stop_thread, lambda a, t: threading.Thread(
-            target=feature_loop, args=(a, stop_thread, t), daemon=True)),
-        "process": (ctx.Event, stop_process, lambda a, t: ctx.Process(
-            target=feature_loop, args=(a, stop_process, t), daemon=True)),
+        "thread": (
+            threading.Event,
+            stop_thread,
+            lambda a, t: threading.Thread(target=feature_loop, args=(a, stop_thread, t), daemon=True),
+        ),
+        "process": (
+            ctx.Event,
+            stop_process,
+            lambda a, t: ctx.Process(target=feature_loop, args=(a, stop_process, t), daemon=True),
+        ),
     }.items():
         active, ticks = event_type(), ctx.Value("i", 0)
         worker = start(active, ticks)

@@ -71,7 +71,7 @@ def _ours_xdf(path: Path, stamps: np.ndarray, values: np.ndarray) -> None:
     with XdfWriter(path, fsync=False) as w:
         sid = w.add_stream(HEADER, "float32", CHANNELS)
         for start in range(0, len(stamps), CHUNK):
-            w.write_samples(sid, stamps[start:start + CHUNK], values[start:start + CHUNK])
+            w.write_samples(sid, stamps[start : start + CHUNK], values[start : start + CHUNK])
             if start % 250 == 0:  # the recorder flushes every 0.5-1 s of data
                 w.flush()
 
@@ -91,7 +91,9 @@ def bench_xdf(directory: Path) -> dict[str, dict]:
             raise AssertionError(f"{name} writer's file does not read back")
     return {
         "station.xdf_write_samples_per_s": {
-            "value": rates["ours"], "unit": "samples/s", "peer": rates["naive"],
+            "value": rates["ours"],
+            "unit": "samples/s",
+            "peer": rates["naive"],
             "ratio": rates["ours"] / rates["naive"],
         }
     }

@@ -61,8 +61,9 @@ def bench_live_page() -> dict[str, dict]:
     from station.kiosk.render import draw
 
     model = KioskModel([], check_code=str, new_code=str, verify_pin=lambda pin: False, tech_page="live")
-    model.live_rows = [LiveRow("EEG", f"ch{i}", trace_points(x), "good", "")
-                       for i, x in enumerate(_channels())]
+    model.live_rows = [
+        LiveRow("EEG", f"ch{i}", trace_points(x), "good", "") for i, x in enumerate(_channels())
+    ]
     flow = f.SessionFlow()
     flow.handle(f.TechnicianLogin(True), 0.0)
     width, height = 1280, 800
@@ -83,8 +84,10 @@ def bench_live_page() -> dict[str, dict]:
                 b, y = w.box, height - w.box.y - w.box.h
                 step = b.w / (len(w.values) - 1)
                 points = [(b.x + i * step, y + 8 + v * (b.h - 16)) for i, v in enumerate(w.values)]
-                keep += [pyglet.shapes.Line(*p, *q, thickness=1.5, batch=batch)
-                         for p, q in itertools.pairwise(points)]
+                keep += [
+                    pyglet.shapes.Line(*p, *q, thickness=1.5, batch=batch)
+                    for p, q in itertools.pairwise(points)
+                ]
             draw([w for w in widgets if w.kind != "trace"], height)
             batch.draw()
             pyglet.gl.glFinish()
@@ -94,8 +97,9 @@ def bench_live_page() -> dict[str, dict]:
         mine, theirs = _median_ms(ours, 15), _median_ms(peer, 15)
     finally:
         window.close()
-    return {"technician.live_page_draw_ms": {"value": mine, "unit": "ms", "peer": theirs,
-                                             "ratio": mine / theirs}}
+    return {
+        "technician.live_page_draw_ms": {"value": mine, "unit": "ms", "peer": theirs, "ratio": mine / theirs}
+    }
 
 
 def run() -> dict[str, dict]:

@@ -44,8 +44,12 @@ def projection_from_tangents(
 def projection_from_fovf(fov, near: float = 0.05, far: float = 500.0) -> np.ndarray:
     """The projection for an OpenXR XrFovf (angles in radians)."""
     return projection_from_tangents(
-        math.tan(fov.angle_left), math.tan(fov.angle_right), math.tan(fov.angle_up), math.tan(fov.angle_down),
-        near, far,
+        math.tan(fov.angle_left),
+        math.tan(fov.angle_right),
+        math.tan(fov.angle_up),
+        math.tan(fov.angle_down),
+        near,
+        far,
     )
 
 

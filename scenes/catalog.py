@@ -49,19 +49,31 @@ SCENES: dict[str, SceneSpec] = {
     s.name: s
     for s in [
         SceneSpec(
-            "lakeside", "黄昏湖畔", "Lakeside at dusk", "lakeside.glsl",
+            "lakeside",
+            "黄昏湖畔",
+            "Lakeside at dusk",
+            "lakeside.glsl",
             _schema(ParamSpec("sun_height", 0.0, 1.0, 0.35, "sun elevation: 0 on the horizon, 1 afternoon")),
-            "sun_height", (1.0, 0.35, 0.6),
+            "sun_height",
+            (1.0, 0.35, 0.6),
         ),
         SceneSpec(
-            "forest", "林间空地", "Forest glade", "forest.glsl",
+            "forest",
+            "林间空地",
+            "Forest glade",
+            "forest.glsl",
             _schema(ParamSpec("shafts", 0.0, 1.0, 0.5, "strength of the light shafts through the canopy")),
-            "shafts", (0.15, 1.0, 0.6),
+            "shafts",
+            (0.15, 1.0, 0.6),
         ),
         SceneSpec(
-            "night", "星空", "Night sky", "night.glsl",
+            "night",
+            "星空",
+            "Night sky",
+            "night.glsl",
             _schema(ParamSpec("aurora", 0.0, 1.0, 0.5, "brightness of the aurora curtains")),
-            "aurora", (0.35, 0.4, 1.0),
+            "aurora",
+            (0.35, 0.4, 1.0),
         ),
     ]
 }

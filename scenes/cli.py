@@ -15,22 +15,32 @@ OUTPUTS = ("headless", "window", "xr")
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `oasis scene`."""
     parser.add_argument("name", help=f"scene: {', '.join(SCENES)}")
-    parser.add_argument("--output", choices=OUTPUTS, default="headless",
-                        help="where to show it (default headless)")
-    parser.add_argument("--params", help='parameter values as JSON, e.g. \'{"warmth": 0.8}\', or @FILE')
+    parser.add_argument(
+        "--output", choices=OUTPUTS, default="headless", help="where to show it (default headless)"
+    )
+    parser.add_argument("--params", help="parameter values as JSON, e.g. '{\"warmth\": 0.8}', or @FILE")
     parser.add_argument("--frames", type=int, help="stop after N frames (headless default 1)")
     parser.add_argument("--save", type=Path, help="write frames as PNG into DIR")
     parser.add_argument("--sweep", metavar="PARAM", help="render a strip across PARAM's range (headless)")
     parser.add_argument("--steps", type=int, default=7, help="frames in a --sweep strip (default 7)")
     parser.add_argument("--size", help="image or window size WxH (default 320x240 headless, 1280x720 window)")
     parser.add_argument("--stereo", action="store_true", help="headless: both eyes side by side")
-    parser.add_argument("--mode", choices=("desk", "mirror"), default="desk",
-                        help="window: desk (one eye, mouse-look) or mirror (both eyes)")
-    parser.add_argument("--panel", choices=("zh-CN", "en"),
-                        help="show the instruction panel in this language")
+    parser.add_argument(
+        "--mode",
+        choices=("desk", "mirror"),
+        default="desk",
+        help="window: desk (one eye, mouse-look) or mirror (both eyes)",
+    )
+    parser.add_argument(
+        "--panel", choices=("zh-CN", "en"), help="show the instruction panel in this language"
+    )
     parser.add_argument("--audio", action="store_true", help="play the ambient sound")
-    parser.add_argument("--render-scale", type=float, default=1.0,
-                        help="xr: swapchain size as a fraction of the runtime's recommendation")
+    parser.add_argument(
+        "--render-scale",
+        type=float,
+        default=1.0,
+        help="xr: swapchain size as a fraction of the runtime's recommendation",
+    )
     parser.add_argument("--describe", action="store_true", help="print the scene's parameter schema as JSON")
 
 
@@ -76,13 +86,15 @@ def parse_size(text: str) -> tuple[int, int]:
 def describe(spec: SceneSpec) -> str:
     return json.dumps(
         {
-            "name": spec.name, "title": {"zh-CN": spec.title_zh, "en": spec.title_en},
+            "name": spec.name,
+            "title": {"zh-CN": spec.title_zh, "en": spec.title_en},
             "params": {
                 p.name: {"low": p.low, "high": p.high, "default": p.default, "meaning": p.meaning}
                 for p in spec.params.values()
             },
         },
-        ensure_ascii=False, indent=2,
+        ensure_ascii=False,
+        indent=2,
     )
 
 
@@ -126,8 +138,9 @@ def _headless(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float
     from scenes.output import HeadlessOutput
 
     width, height = parse_size(args.size or "320x240")
-    out = HeadlessOutput(spec, width, height, stereo=args.stereo, params=params,
-                         panel_language=args.panel, audio=args.audio)
+    out = HeadlessOutput(
+        spec, width, height, stereo=args.stereo, params=params, panel_language=args.panel, audio=args.audio
+    )
     frames = args.frames or 1
     started = time.perf_counter()
     try:

@@ -96,8 +96,15 @@ class InstructionPanel:
         step = height / (len(lines) + 1)
         labels = [
             pyglet.text.Label(
-                text, font_name=FONT, font_size=size, x=width // 2, y=int(height - step * (i + 1)),
-                anchor_x="center", anchor_y="center", color=(255, 255, 255, 255), batch=batch,
+                text,
+                font_name=FONT,
+                font_size=size,
+                x=width // 2,
+                y=int(height - step * (i + 1)),
+                anchor_x="center",
+                anchor_y="center",
+                color=(255, 255, 255, 255),
+                batch=batch,
             )
             for i, (text, size) in enumerate(lines)
         ]

@@ -40,8 +40,11 @@ class WindowOutput(SceneOutput):
         from scenes.player import ScenePlayer
 
         self.window = pyglet.window.Window(
-            width, height, caption=f"Oasis — {spec.title_zh} {spec.title_en}",
-            fullscreen=fullscreen, vsync=True,
+            width,
+            height,
+            caption=f"Oasis — {spec.title_zh} {spec.title_en}",
+            fullscreen=fullscreen,
+            vsync=True,
         )
         self.mode, self.fov = mode, vertical_fov_deg
         self.yaw = self.pitch = 0.0

@@ -168,8 +168,11 @@ class XrOutput(SceneOutput):
             raise
         props, senses_presence = self._system_properties(USER_PRESENCE in wanted)
         self.system_name = props.system_name.decode(errors="replace")
-        log.info("OpenXR system %s; user presence %s", self.system_name,
-                 "sensed" if senses_presence else "not sensed")
+        log.info(
+            "OpenXR system %s; user presence %s",
+            self.system_name,
+            "sensed" if senses_presence else "not sensed",
+        )
         # The runtime must be asked for its OpenGL requirements before a session is created.
         requirements_fn = ctypes.cast(
             xr.get_instance_proc_addr(self.instance, "xrGetOpenGLGraphicsRequirementsKHR"),
@@ -185,8 +188,11 @@ class XrOutput(SceneOutput):
         binding = xr.GraphicsBindingEGLMNDX()
         # pyglet keeps its EGL handles as plain integers; pyopenxr wants its own pointer types.
         field_types = dict(xr.GraphicsBindingEGLMNDX._fields_)
-        for field, handle in (("display", context.display_connection), ("config", context.config._egl_config),
-                              ("context", context.egl_context)):
+        for field, handle in (
+            ("display", context.display_connection),
+            ("config", context.config._egl_config),
+            ("context", context.egl_context),
+        ):
             setattr(binding, field, ctypes.cast(ctypes.c_void_p(handle), field_types[field]))
         binding.get_proc_address = ctypes.cast(egl.eglGetProcAddress, xr.PFN_xrEglGetProcAddressMNDX)
         self._binding = binding  # kept alive for the session's lifetime
@@ -217,8 +223,9 @@ class XrOutput(SceneOutput):
             return xr.get_system_properties(self.instance, self.system_id), False
         presence = xr.SystemUserPresencePropertiesEXT()
         props = xr.SystemProperties(next=ctypes.cast(ctypes.pointer(presence), ctypes.c_void_p))
-        result = xr.check_result(xr.raw_functions.xrGetSystemProperties(
-            self.instance, self.system_id, ctypes.byref(props)))
+        result = xr.check_result(
+            xr.raw_functions.xrGetSystemProperties(self.instance, self.system_id, ctypes.byref(props))
+        )
         if result.is_exception():
             raise result
         return props, bool(presence.supports_user_presence)
@@ -240,15 +247,23 @@ class XrOutput(SceneOutput):
         )
         usage = xr.SwapchainUsageFlags.COLOR_ATTACHMENT_BIT | xr.SwapchainUsageFlags.SAMPLED_BIT
         for view in views:
-            width = max(16, min(int(view.recommended_image_rect_width * self.render_scale),
-                                view.max_image_rect_width))
-            height = max(16, min(int(view.recommended_image_rect_height * self.render_scale),
-                                 view.max_image_rect_height))
+            width = max(
+                16, min(int(view.recommended_image_rect_width * self.render_scale), view.max_image_rect_width)
+            )
+            height = max(
+                16,
+                min(int(view.recommended_image_rect_height * self.render_scale), view.max_image_rect_height),
+            )
             handle = xr.create_swapchain(
                 self.session,
                 xr.SwapchainCreateInfo(
                     usage_flags=usage,
-                    format=fmt, sample_count=1, width=width, height=height, face_count=1, array_size=1,
+                    format=fmt,
+                    sample_count=1,
+                    width=width,
+                    height=height,
+                    face_count=1,
+                    array_size=1,
                     mip_count=1,
                 ),
             )
@@ -268,8 +283,11 @@ class XrOutput(SceneOutput):
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
             gl.glDeleteFramebuffers(1, ctypes.byref(self._fbo))
         steps = [(xr.destroy_swapchain, s.handle) for s in self.swapchains]
-        steps += [(xr.destroy_space, self.space), (xr.destroy_session, self.session),
-                  (xr.destroy_instance, self.instance)]
+        steps += [
+            (xr.destroy_space, self.space),
+            (xr.destroy_session, self.session),
+            (xr.destroy_instance, self.instance),
+        ]
         for destroy, handle in steps:
             if handle is None:
                 continue
@@ -371,8 +389,12 @@ class XrOutput(SceneOutput):
                     waiting = self.status == Status.NO_HEADSET
                     self._teardown()
                     self.status = Status.NO_HEADSET if waiting else Status.CONNECTING
-                    log.info("OpenXR not available (%s: %s); retrying in %.0f s",
-                             type(exc).__name__, exc, RECONNECT_INTERVAL_S)
+                    log.info(
+                        "OpenXR not available (%s: %s); retrying in %.0f s",
+                        type(exc).__name__,
+                        exc,
+                        RECONNECT_INTERVAL_S,
+                    )
                     self._next_attempt = now + RECONNECT_INTERVAL_S
                     return True
             self._poll_events()

@@ -89,8 +89,17 @@ def _row(slot: _Slot, port: str, running: bool, level: Level, code: str, **value
     shown = None
     if device.kind in PROFILED_KINDS:
         shown = {} if profile is None else {"date": profile.applied_at[:10], "gain": profile.gain}
-    return BridgeRow(device.name, device.kind, port, running, level.value, _ENGLISH[code].format(**values),
-                     code, values, shown)
+    return BridgeRow(
+        device.name,
+        device.kind,
+        port,
+        running,
+        level.value,
+        _ENGLISH[code].format(**values),
+        code,
+        values,
+        shown,
+    )
 
 
 class _Slot:
@@ -115,9 +124,14 @@ class BridgeManager:
     """Owns the station's device bridges: ``start(name)``, ``stop(name)``, ``start_autostart()``,
     ``stop_all()`` and ``rows()``; safe to call from the kiosk and the sync threads."""
 
-    def __init__(self, devices: list[DeviceConfig] | tuple[DeviceConfig, ...], *,
-                 serial_ports: Callable[[], list[str]] | None = None, listen_s: float = 1.0,
-                 profiles: Callable[[str], DeviceProfile | None] | None = None) -> None:
+    def __init__(
+        self,
+        devices: list[DeviceConfig] | tuple[DeviceConfig, ...],
+        *,
+        serial_ports: Callable[[], list[str]] | None = None,
+        listen_s: float = 1.0,
+        profiles: Callable[[str], DeviceProfile | None] | None = None,
+    ) -> None:
         self._slots = {d.name: _Slot(d) for d in devices}
         self._profiles = profiles
         for slot in self._slots.values():
@@ -147,8 +161,9 @@ class BridgeManager:
                 return
             slot.searching = True
             generation = slot.generation
-        threading.Thread(target=self._search, args=(slot, generation), name=f"bridge-search-{name}",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._search, args=(slot, generation), name=f"bridge-search-{name}", daemon=True
+        ).start()
 
     def stop(self, name: str) -> None:
         """Stop the named bridge: its LSL streams end and the port is closed (a no-op when stopped)."""
@@ -209,8 +224,9 @@ class BridgeManager:
         device = slot.device
         spec = get(device.kind)
         parser = spec.make_parser(calibration=slot.profile.calibration) if slot.profile else None
-        bridge = SerialBridge(spec, port, name=device.name, parser=parser,
-                              source_id=f"oasis-bridge-{device.name}")
+        bridge = SerialBridge(
+            spec, port, name=device.name, parser=parser, source_id=f"oasis-bridge-{device.name}"
+        )
         try:
             bridge.start()
         except Exception as exc:  # liblsl or the OS refused: the kiosk must go on, the row says why

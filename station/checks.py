@@ -110,14 +110,22 @@ def check_devices(cfg: StationConfig) -> list[Check]:
         if d.port == "auto":
             ports = [path for path, _ in list_serial_ports()]
             level = "ok" if ports else "warn"
-            found = f"{len(ports)} serial port(s) to search: {', '.join(ports)}" if ports else \
-                "no serial ports found to search"
+            found = (
+                f"{len(ports)} serial port(s) to search: {', '.join(ports)}"
+                if ports
+                else "no serial ports found to search"
+            )
             checks.append(Check(f"device {d.name}", level, f"{d.kind}, port auto: {found}; {start}"))
         elif Path(d.port).exists():
             checks.append(Check(f"device {d.name}", "ok", f"{d.kind} on {d.port} (port present); {start}"))
         else:
-            checks.append(Check(f"device {d.name}", "warn", f"{d.kind}: port {d.port} not found "
-                                                           "(plugged in? see ls /dev/serial/by-id)"))
+            checks.append(
+                Check(
+                    f"device {d.name}",
+                    "warn",
+                    f"{d.kind}: port {d.port} not found (plugged in? see ls /dev/serial/by-id)",
+                )
+            )
     return checks
 
 
@@ -129,5 +137,11 @@ def run_checks(config: str | None, sensor_wait_s: float = 2.0) -> list[Check]:
     checks = [first, check_data_dir(cfg)]
     if checks[-1].level != "fail":
         checks.append(check_store(cfg))
-    return [*checks, *check_devices(cfg), check_sensors(sensor_wait_s), check_display(), check_xr_runtime(),
-            check_technician(cfg)]
+    return [
+        *checks,
+        *check_devices(cfg),
+        check_sensors(sensor_wait_s),
+        check_display(),
+        check_xr_runtime(),
+        check_technician(cfg),
+    ]

@@ -19,8 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
     "analyze": ("sensors.analyze.cli", "analyse a recorded ECG/PPG/EEG/EDA/RESP file offline (JSON, --plot)"),
     "devices": ("sensors.devices.cli_devices", "list serial ports and guess the biofeedback device on each"),
-    "bridge": ("sensors.devices.cli_bridge",
-               "bridge a serial device (cyton, thinkgear, cms50d, cms50d-v7, gsr) to LSL"),
+    "bridge": (
+        "sensors.devices.cli_bridge",
+        "bridge a serial device (cyton, thinkgear, cms50d, cms50d-v7, gsr) to LSL",
+    ),
     "scene": ("scenes.cli", "show a calming scene on a headset, in a window, or render it to images"),
     "station": ("station.commands.station_group", "station check, stored sessions, sync to the admin"),
     "report": ("station.commands.report", "draw a session (HR, HRV, alpha, EDA, phases) to PNG or PDF"),

@@ -98,12 +98,20 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "technician": {"pin_hash": str, "name": str},
     "scene": {"name": str, "output": str, "headless_width": int, "headless_height": int, "pace_fps": float},
     "kiosk": {
-        "interaction_timeout_s": float, "sensor_check_timeout_s": float, "summary_timeout_s": float,
-        "headset_grace_s": float, "pause_limit_s": float, "technician_idle_s": float,
+        "interaction_timeout_s": float,
+        "sensor_check_timeout_s": float,
+        "summary_timeout_s": float,
+        "headset_grace_s": float,
+        "pause_limit_s": float,
+        "technician_idle_s": float,
     },
     "calibration": {
-        "eda_reference_kohm": float, "eda_step_s": float, "eda_gain_tolerance_pct": float,
-        "eeg_eyes_open_s": float, "eeg_eyes_closed_s": float, "resting_hr_s": float,
+        "eda_reference_kohm": float,
+        "eda_step_s": float,
+        "eda_gain_tolerance_pct": float,
+        "eeg_eyes_open_s": float,
+        "eeg_eyes_closed_s": float,
+        "resting_hr_s": float,
         "resonance_program": str,
     },
 }
@@ -177,9 +185,12 @@ def load_config(path: str | Path | None = None) -> StationConfig:
     if pin_hash and not pin_hash.startswith("$argon2"):
         raise ConfigError("technician.pin_hash must be an argon2 hash (see station.toml for how to make one)")
     timeouts = FlowTimeouts(
-        interaction_s=kiosk["interaction_timeout_s"], sensor_check_s=kiosk["sensor_check_timeout_s"],
-        summary_s=kiosk["summary_timeout_s"], headset_grace_s=kiosk["headset_grace_s"],
-        pause_limit_s=kiosk["pause_limit_s"], technician_idle_s=kiosk["technician_idle_s"],
+        interaction_s=kiosk["interaction_timeout_s"],
+        sensor_check_s=kiosk["sensor_check_timeout_s"],
+        summary_s=kiosk["summary_timeout_s"],
+        headset_grace_s=kiosk["headset_grace_s"],
+        pause_limit_s=kiosk["pause_limit_s"],
+        technician_idle_s=kiosk["technician_idle_s"],
     )
     return StationConfig(
         station_id=st["id"] or f"station-{socket.gethostname()}",
@@ -214,12 +225,17 @@ def _calibration(c: dict[str, Any]) -> CalibrationSettings:
     if not 1.0 <= c["eda_reference_kohm"] <= 10_000.0:
         raise ConfigError("calibration.eda_reference_kohm must be 1 to 10000 kΩ (1000 to 0.1 µS)")
     return CalibrationSettings(
-        eda=EdaCheckSettings(reference_kohm=c["eda_reference_kohm"], step_s=c["eda_step_s"],
-                             gain_tolerance_pct=c["eda_gain_tolerance_pct"]),
+        eda=EdaCheckSettings(
+            reference_kohm=c["eda_reference_kohm"],
+            step_s=c["eda_step_s"],
+            gain_tolerance_pct=c["eda_gain_tolerance_pct"],
+        ),
         eeg=EegReactivitySettings(eyes_open_s=c["eeg_eyes_open_s"], eyes_closed_s=c["eeg_eyes_closed_s"]),
         heart=RestingHeartSettings(rest_s=c["resting_hr_s"]),
         resonance_program=c["resonance_program"],
     )
+
+
 def parse_devices(entries: object, source: Path | None = None) -> tuple[DeviceConfig, ...]:
     """Validate the ``[[devices]]`` array of tables; a ConfigError names the entry and the key."""
     where = f"{source}: " if source else ""
@@ -253,12 +269,14 @@ def _device(entry: dict[str, Any], where: str) -> DeviceConfig:
             raise ConfigError(f"{where}: {key} must be a string, got {entry[key]!r}")
     name, kind, port = entry["name"], entry["kind"], entry["port"]
     if not DEVICE_NAME.match(name):
-        raise ConfigError(f"{where}: name {name!r} must be 1 to 16 letters, digits, '.', '_' or '-' "
-                          "(starting with a letter or digit)")
+        raise ConfigError(
+            f"{where}: name {name!r} must be 1 to 16 letters, digits, '.', '_' or '-' "
+            "(starting with a letter or digit)"
+        )
     if kind not in DEVICE_KINDS:
         raise ConfigError(f"{where} ({name}): kind must be one of {', '.join(DEVICE_KINDS)}, got {kind!r}")
     if not port.strip():
-        raise ConfigError(f"{where} ({name}): port must be a device path or \"auto\"")
+        raise ConfigError(f'{where} ({name}): port must be a device path or "auto"')
     autostart = entry.get("autostart", True)
     if not isinstance(autostart, bool):
         raise ConfigError(f"{where} ({name}): autostart must be true or false, got {autostart!r}")
@@ -278,8 +296,13 @@ def scene_config(table: dict[str, Any]) -> SceneConfig:
             raise ConfigError(f"scene.{key} must be 16 to {MAX_IMAGE_PX} pixels, got {table[key]}")
     if not 0 <= table["pace_fps"] <= MAX_PACE_FPS:
         raise ConfigError(f"scene.pace_fps must be 0 (unpaced) to {MAX_PACE_FPS:g}, got {table['pace_fps']}")
-    return SceneConfig(table["name"], table["output"], table["headless_width"], table["headless_height"],
-                       float(table["pace_fps"]))
+    return SceneConfig(
+        table["name"],
+        table["output"],
+        table["headless_width"],
+        table["headless_height"],
+        float(table["pace_fps"]),
+    )
 
 
 def hash_pin(pin: str) -> str:

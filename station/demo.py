@@ -20,12 +20,21 @@ STATION_ID = "demo-station"
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", default="var/demo", help="where the demo keeps its data")
-    parser.add_argument("--scenario", default="relaxing", choices=["relaxing", "stressed", "steady"],
-                        help="the simulated officer (default relaxing)")
+    parser.add_argument(
+        "--scenario",
+        default="relaxing",
+        choices=["relaxing", "stressed", "steady"],
+        help="the simulated officer (default relaxing)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="simulator seed")
     parser.add_argument("--scene", default="lakeside", help="scene to render (default lakeside)")
-    parser.add_argument("--serve", type=float, default=0.0, metavar="S",
-                        help="keep the admin server up S seconds after the session (0: exit at once)")
+    parser.add_argument(
+        "--serve",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="keep the admin server up S seconds after the session (0: exit at once)",
+    )
 
 
 def _say(zh: str, en: str) -> None:
@@ -59,8 +68,11 @@ class _Demo:
 
         protocol = load_protocol(Path(__file__).with_name("demo_protocol.toml"))
         scenario = Scenario.named(self.args.scenario, protocol.duration_s + 30.0, 6.0)
-        print(f"oasis demo: {protocol.name.zh} / {protocol.name.en}, {protocol.duration_s:g} s, "
-              f"data in {self.data_dir}", flush=True)
+        print(
+            f"oasis demo: {protocol.name.zh} / {protocol.name.en}, {protocol.duration_s:g} s, "
+            f"data in {self.data_dir}",
+            flush=True,
+        )
         sensors = self._start_sensors(scenario)
         admin = None
         try:
@@ -88,8 +100,10 @@ class _Demo:
         publisher.start()
         emulator = PtyEmulator(sim_device("cms50d", scenario, self.args.seed)).start()
         bridge = SerialBridge(get("cms50d"), emulator.path).start()
-        _say("模拟传感器已启动",
-             f"simulated sensors: LSL EEG/ECG/EDA/RESP/RR + CMS50D+ on serial {emulator.path}")
+        _say(
+            "模拟传感器已启动",
+            f"simulated sensors: LSL EEG/ECG/EDA/RESP/RR + CMS50D+ on serial {emulator.path}",
+        )
         return [publisher.stop, emulator.stop, bridge.stop]
 
     def _start_admin(self):
@@ -121,20 +135,30 @@ class _Demo:
             return 1
         frames_dir = self.data_dir / "frames"
         frames_dir.mkdir(exist_ok=True)
-        scene = SceneProcess(self.args.scene, "headless", {"width": 320, "height": 180, "stereo": True},
-                             pace_fps=15.0, save_dir=frames_dir, save_every_s=15.0).start()
+        scene = SceneProcess(
+            self.args.scene,
+            "headless",
+            {"width": 320, "height": 180, "stereo": True},
+            pace_fps=15.0,
+            save_dir=frames_dir,
+            save_every_s=15.0,
+        ).start()
         last_phase: list[str] = []
 
         def show(out) -> None:
             if not last_phase or out.phase != last_phase[0]:
                 last_phase[:] = [out.phase]
                 p = out.params
-                print(f"  [{out.elapsed:5.1f} s] phase {out.phase:<9} warmth {p['warmth']:.2f} "
-                      f"motion {p['motion']:.2f} fog {p['fog']:.2f}", flush=True)
+                print(
+                    f"  [{out.elapsed:5.1f} s] phase {out.phase:<9} warmth {p['warmth']:.2f} "
+                    f"motion {p['motion']:.2f} fog {p['fog']:.2f}",
+                    flush=True,
+                )
 
         _say("开始会话（基线 → 训练 → 放松）", "session running (baseline → training → cooldown)")
-        runtime = SessionRuntime(store, registry, protocol, scene, self.data_dir / "recordings", STATION_ID,
-                                 on_output=show)
+        runtime = SessionRuntime(
+            store, registry, protocol, scene, self.data_dir / "recordings", STATION_ID, on_output=show
+        )
         outcome = runtime.run(code, pre_stress=6, pre_mood=2, max_seconds=protocol.duration_s + 60.0)
         store.set_post_ratings(outcome.session_uuid, stress=3, mood=4)
         _say("练习后压力 3/10", "stress after 3/10, mood 4/5")
@@ -162,8 +186,11 @@ class _Demo:
                 print(f"  {kind.value:<4} missing / 未连接", flush=True)
                 continue
             s = inlet.status()
-            print(f"  {kind.value:<4} {s.description.name:<22} {s.description.nominal_srate:>5g} Hz  "
-                  f"{s.verdict.level.value}", flush=True)
+            print(
+                f"  {kind.value:<4} {s.description.name:<22} {s.description.nominal_srate:>5g} Hz  "
+                f"{s.verdict.level.value}",
+                flush=True,
+            )
         _say("传感器检查完成" if ok else "传感器未就绪", "sensor check passed" if ok else "sensors not ready")
         return ok
 
@@ -173,8 +200,9 @@ class _Demo:
         out = self.data_dir / "reports" / f"{outcome.session_uuid}.png"
         out.parent.mkdir(exist_ok=True)
         try:
-            lines = draw_report(load_traces(outcome.xdf_path), out, f"Oasis demo {outcome.session_uuid[:8]}",
-                                stored=stored)
+            lines = draw_report(
+                load_traces(outcome.xdf_path), out, f"Oasis demo {outcome.session_uuid[:8]}", stored=stored
+            )
         except ReportError as exc:
             print(f"  report not drawn: {exc}", flush=True)
             return None
@@ -186,8 +214,10 @@ class _Demo:
         from station.sync.client import SyncClient, SyncConfig
         from station.sync.store_payloads import WireOutbox
 
-        client = SyncClient(WireOutbox(store), SyncConfig(STATION_ID, "Oasis demo station",
-                                                          self.data_dir / "sync", admin_url=admin.url))
+        client = SyncClient(
+            WireOutbox(store),
+            SyncConfig(STATION_ID, "Oasis demo station", self.data_dir / "sync", admin_url=admin.url),
+        )
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
@@ -201,21 +231,30 @@ class _Demo:
         finally:
             client.close()
         synced = store.backlog() == 0
-        _say("已同步到管理后台" if synced else "同步未完成",
-             f"synced to the admin server ({admin.session_count()} session(s) there)" if synced
-             else f"sync incomplete: {client.state.last_error}")
+        _say(
+            "已同步到管理后台" if synced else "同步未完成",
+            f"synced to the admin server ({admin.session_count()} session(s) there)"
+            if synced
+            else f"sync incomplete: {client.state.last_error}",
+        )
         return synced
 
     def _print_result(self, outcome, report, admin, password, synced) -> None:
         stats = outcome.scene_stats
         print("\nOasis demo result / 演示结果", flush=True)
-        print(f"  session   {outcome.session_uuid}  {outcome.status.value}"
-              + (f" ({outcome.stopped_reason})" if outcome.stopped_reason else ""))
-        print(f"  features  {outcome.updates} updates, {outcome.dropped_updates} dropped, "
-              f"usable {outcome.usable_fraction:.0%}")
+        print(
+            f"  session   {outcome.session_uuid}  {outcome.status.value}"
+            + (f" ({outcome.stopped_reason})" if outcome.stopped_reason else "")
+        )
+        print(
+            f"  features  {outcome.updates} updates, {outcome.dropped_updates} dropped, "
+            f"usable {outcome.usable_fraction:.0%}"
+        )
         if stats:
-            print(f"  scene     {stats['frames']} frames, CPU per frame p50 {stats['frame_ms_p50']:.2f} ms "
-                  f"p99 {stats['frame_ms_p99']:.2f} ms; stills {', '.join(stats['saved'][:2])}")
+            print(
+                f"  scene     {stats['frames']} frames, CPU per frame p50 {stats['frame_ms_p50']:.2f} ms "
+                f"p99 {stats['frame_ms_p99']:.2f} ms; stills {', '.join(stats['saved'][:2])}"
+            )
         print(f"  store     {self.data_dir / 'station.db'}")
         print(f"  XDF       {outcome.xdf_path}")
         if report:

@@ -123,8 +123,21 @@ class TechnicianExit:
     pass
 
 
-Event = (Touch | Begin | CheckedIn | ProgramChosen | Rated | SkipRating | SensorsReady | HeadsetOff
-         | HeadsetOn | Stop | Done | TechnicianLogin | TechnicianExit)
+Event = (
+    Touch
+    | Begin
+    | CheckedIn
+    | ProgramChosen
+    | Rated
+    | SkipRating
+    | SensorsReady
+    | HeadsetOff
+    | HeadsetOn
+    | Stop
+    | Done
+    | TechnicianLogin
+    | TechnicianExit
+)
 
 
 # -- effects (what the runtime must do) ------------------------------------------------------------
@@ -180,8 +193,17 @@ class PinRejected:
     locked_until: float | None  # set when too many wrong PINs locked technician mode
 
 
-Effect = (StartSession | EnterPhase | PauseSession | ResumeSession | EndSession | SavePostRatings
-          | ReturnedToIdle | TechnicianMode | PinRejected)
+Effect = (
+    StartSession
+    | EnterPhase
+    | PauseSession
+    | ResumeSession
+    | EndSession
+    | SavePostRatings
+    | ReturnedToIdle
+    | TechnicianMode
+    | PinRejected
+)
 
 
 @dataclass

@@ -89,8 +89,9 @@ class SceneSettings:
     pace_fps: float | None = 30.0
 
 
-def startup_recovery(store: SessionStore, retention_days: int,
-                     now: datetime | None = None) -> tuple[list[str], int]:
+def startup_recovery(
+    store: SessionStore, retention_days: int, now: datetime | None = None
+) -> tuple[list[str], int]:
     """Mark sessions a crash left running as interrupted (repairing their XDF), then purge old
     recordings. Returns (interrupted UUIDs, recordings removed)."""
     interrupted = recover_interrupted(store)
@@ -135,9 +136,15 @@ class KioskController:
             verify_pin=lambda pin: verify_pin(pin_hash, pin),
             language=language,
         )
-        self.technician_desk = TechnicianDesk(registry, store, self.model,
-                                              calibration or CalibrationSettings(), technician, self.handle,
-                                              bridges)
+        self.technician_desk = TechnicianDesk(
+            registry,
+            store,
+            self.model,
+            calibration or CalibrationSettings(),
+            technician,
+            self.handle,
+            bridges,
+        )
         self.model.on_technician = self.technician_desk.action
         self.outcomes: list[SessionOutcome] = []  # every finished session, oldest first
         self.effects_seen: list[f.Effect] = []
@@ -158,12 +165,29 @@ class KioskController:
         self.pairing_code_provider: Callable[[], str | None] | None = None
 
     @classmethod
-    def from_config(cls, cfg: StationConfig, registry: SourceRegistry, protocols: list[Protocol],
-                    store: SessionStore, scene: SceneSettings | None = None,
-                    bridges: BridgeManager | None = None) -> KioskController:
-        return cls(store, registry, protocols, station_id=cfg.station_id, recordings_dir=cfg.recordings_dir,
-                   timeouts=cfg.timeouts, language=cfg.language, pin_hash=cfg.pin_hash, scene=scene,
-                   technician=cfg.technician_name, calibration=cfg.calibration, bridges=bridges)
+    def from_config(
+        cls,
+        cfg: StationConfig,
+        registry: SourceRegistry,
+        protocols: list[Protocol],
+        store: SessionStore,
+        scene: SceneSettings | None = None,
+        bridges: BridgeManager | None = None,
+    ) -> KioskController:
+        return cls(
+            store,
+            registry,
+            protocols,
+            station_id=cfg.station_id,
+            recordings_dir=cfg.recordings_dir,
+            timeouts=cfg.timeouts,
+            language=cfg.language,
+            pin_hash=cfg.pin_hash,
+            scene=scene,
+            technician=cfg.technician_name,
+            calibration=cfg.calibration,
+            bridges=bridges,
+        )
 
     # -- input: the same path for the window and for scripts ------------------------------------
 
@@ -254,11 +278,18 @@ class KioskController:
     def heartbeat_state(self) -> tuple[str, list[dict]]:
         """For SyncClient's state_provider: the current screen, the last sensor verdicts and the
         device bridges (sensor "bridge.NAME"; a stopped bridge is "absent")."""
-        bridges = [] if self.bridges is None else [
-            {"sensor": f"bridge.{row.name}", "level": _WIRE_LEVEL[row.level] if row.running else "absent",
-             "reason": row.detail[:200]}
-            for row in self.bridges.rows()
-        ]
+        bridges = (
+            []
+            if self.bridges is None
+            else [
+                {
+                    "sensor": f"bridge.{row.name}",
+                    "level": _WIRE_LEVEL[row.level] if row.running else "absent",
+                    "reason": row.detail[:200],
+                }
+                for row in self.bridges.rows()
+            ]
+        )
         return self.flow.screen.value, [*self._wire_sensors, *bridges]
 
     # -- internals ------------------------------------------------------------------------------
@@ -300,8 +331,11 @@ class KioskController:
             self.model.bridges = self.bridges.rows()
 
     def _sensors_ok(self) -> bool:
-        return (bool(self.model.sensors) and all(s.level != "bad" for s in self.model.sensors)
-                and not self.session_running)
+        return (
+            bool(self.model.sensors)
+            and all(s.level != "bad" for s in self.model.sensors)
+            and not self.session_running
+        )
 
     def _start(self, effect: f.StartSession) -> None:
         if self._worker is not None:  # the window's taps skip handle()'s guard: let the last one end
@@ -309,11 +343,19 @@ class KioskController:
             self._session_ended(stop_flow=False)
         protocol = self.protocols[effect.program]
         settings = self.scene
-        scene = SceneProcess(settings.scene, settings.output, settings.options,
-                             pace_fps=settings.pace_fps).start()
+        scene = SceneProcess(
+            settings.scene, settings.output, settings.options, pace_fps=settings.pace_fps
+        ).start()
         rate = self.store.resonance_rate(effect.officer_code)
-        runtime = SessionRuntime(self.store, self.registry, protocol, scene, self.recordings_dir,
-                                 self.station_id, resonance_rate=rate)
+        runtime = SessionRuntime(
+            self.store,
+            self.registry,
+            protocol,
+            scene,
+            self.recordings_dir,
+            self.station_id,
+            resonance_rate=rate,
+        )
         self._runtime, self._outcome, self._error = runtime, None, None
         self._pending_ratings, self._awaiting_outcome = None, True
         self._headset_worn = None
@@ -321,8 +363,12 @@ class KioskController:
 
         def work() -> None:
             try:
-                self._outcome = runtime.run(effect.officer_code, effect.pre_stress, effect.pre_mood,
-                                            max_seconds=protocol.duration_s + 60.0)
+                self._outcome = runtime.run(
+                    effect.officer_code,
+                    effect.pre_stress,
+                    effect.pre_mood,
+                    max_seconds=protocol.duration_s + 60.0,
+                )
             except BaseException as exc:  # reported on the controller's thread
                 self._error = exc
 
@@ -359,8 +405,11 @@ class KioskController:
         phases = protocol.phases if protocol is not None else ()
         baseline = next((p.id for p in phases if p.baseline), "baseline")
         after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")
-        self.model.summary = {lang: describe_changes(means, lang, before=baseline, after=after)
-                              + describe_time_in_target(means, lang) for lang in ("zh-CN", "en")}
+        self.model.summary = {
+            lang: describe_changes(means, lang, before=baseline, after=after)
+            + describe_time_in_target(means, lang)
+            for lang in ("zh-CN", "en")
+        }
         if protocol is not None and protocol.assessment is not None:
             result = self.store.resonance_result(session_uuid)
             rate = result.rate if result is not None else None

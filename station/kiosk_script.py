@@ -66,7 +66,7 @@ def parse_script(text: str, source: str = "<script>") -> list[Step]:
         tap, sleep_s = raw.get("tap"), raw.get("sleep_s", 0.0)
         wait_for, timeout_s = raw.get("wait_for"), raw.get("timeout_s", 60.0)
         if tap is not None and (not isinstance(tap, str) or not tap):
-            raise ScriptError(f"{where}: tap must be a widget action such as \"begin\"")
+            raise ScriptError(f'{where}: tap must be a widget action such as "begin"')
         for name, value in (("sleep_s", sleep_s), ("timeout_s", timeout_s)):
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 86400:
                 raise ScriptError(f"{where}: {name} must be seconds between 0 and 86400")
@@ -108,8 +108,10 @@ def run_script(controller: KioskController, steps: list[Step], settle_s: float =
         elif step.wait_for is not None:
             screen = Screen(step.wait_for)
             if not run_until(controller, lambda s=screen: controller.screen is s, step.timeout_s):
-                problems.append(f"step {i + 1}: still on {controller.screen.value} "
-                                f"after {step.timeout_s:g} s, not {screen.value}")
+                problems.append(
+                    f"step {i + 1}: still on {controller.screen.value} "
+                    f"after {step.timeout_s:g} s, not {screen.value}"
+                )
                 break
         elif step.sleep_s:
             deadline = time.monotonic() + step.sleep_s

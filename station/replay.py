@@ -13,8 +13,13 @@ import numpy as np
 import pylsl
 
 _FORMATS = {
-    "float32": pylsl.cf_float32, "double64": pylsl.cf_double64, "string": pylsl.cf_string,
-    "int32": pylsl.cf_int32, "int16": pylsl.cf_int16, "int8": pylsl.cf_int8, "int64": pylsl.cf_int64,
+    "float32": pylsl.cf_float32,
+    "double64": pylsl.cf_double64,
+    "string": pylsl.cf_string,
+    "int32": pylsl.cf_int32,
+    "int16": pylsl.cf_int16,
+    "int8": pylsl.cf_int8,
+    "int64": pylsl.cf_int64,
 }
 
 
@@ -63,8 +68,11 @@ def open_tracks(path: str | Path) -> list[_Track]:
         info = s["info"]
         fmt = _first(info, "channel_format", "float32")
         lsl_info = pylsl.StreamInfo(
-            _first(info, "name", "replay"), _first(info, "type"), int(_first(info, "channel_count", "1")),
-            float(_first(info, "nominal_srate", "0")), _FORMATS[fmt],
+            _first(info, "name", "replay"),
+            _first(info, "type"),
+            int(_first(info, "channel_count", "1")),
+            float(_first(info, "nominal_srate", "0")),
+            _FORMATS[fmt],
             _first(info, "source_id", _first(info, "name")) + ".replay",
         )
         _copy_desc((info.get("desc") or [None])[0], lsl_info.desc())
@@ -109,8 +117,9 @@ def replay(
             end = int(np.searchsorted(t.stamps, now, side="right"))
             if end > t.next:
                 chunk = t.values[t.next : end]
-                t.outlet.push_chunk(chunk if isinstance(chunk, list) else np.ascontiguousarray(chunk),
-                                    t.stamps[t.next : end])
+                t.outlet.push_chunk(
+                    chunk if isinstance(chunk, list) else np.ascontiguousarray(chunk), t.stamps[t.next : end]
+                )
                 t.next = end
         upcoming = [t.stamps[t.next] for t in pending if t.next < len(t.stamps)]
         if upcoming:

@@ -85,12 +85,24 @@ _PHASE_COLOURS = ["#dbe9f6", "#e3f1dc", "#fbe8d3", "#ece1f3", "#f6f2cf"]
 
 # Events worth a line on the report; pacer cues, mapping and reward changes would only clutter it.
 ANNOTATED_EVENTS = {
-    "safety", "alert_technician", "stop", "pause", "resume", "sensor_lost", "resonance_result", "interrupted",
+    "safety",
+    "alert_technician",
+    "stop",
+    "pause",
+    "resume",
+    "sensor_lost",
+    "resonance_result",
+    "interrupted",
 }
 
 
-def draw_report(traces: SessionTraces, out: str | Path, title: str, language: str = "en",
-                stored: Mapping[str, Mapping[str, float]] | None = None) -> list[str]:
+def draw_report(
+    traces: SessionTraces,
+    out: str | Path,
+    title: str,
+    language: str = "en",
+    stored: Mapping[str, Mapping[str, float]] | None = None,
+) -> list[str]:
     """Draw the report to ``out`` (.png or .pdf); returns the summary lines printed on it.
     ``stored``: the session's stored phase summaries, for the time in the target state (the
     recording's markers give only the announced reward changes, not the engine's every step)."""
@@ -110,8 +122,13 @@ def draw_report(traces: SessionTraces, out: str | Path, title: str, language: st
     means = phase_means(traces.times, traces.features, traces.phases, paused)
     after = next((p for p in ("session", "training") if p in means), "session")
     lines = describe_changes(means, language, after=after) + describe_time_in_target(stored or {}, language)
-    fig, axes = plt.subplots(len(PANELS) + 1, 1, figsize=(10, 12), sharex=False,
-                             gridspec_kw={"height_ratios": [3] * len(PANELS) + [2]})
+    fig, axes = plt.subplots(
+        len(PANELS) + 1,
+        1,
+        figsize=(10, 12),
+        sharex=False,
+        gridspec_kw={"height_ratios": [3] * len(PANELS) + [2]},
+    )
     for ax, (panel, left, right) in zip(axes, PANELS, strict=False):
         for i, phase in enumerate(traces.phases):
             ax.axvspan((phase.start - t0) / 60, (phase.end - t0) / 60, color=_PHASE_COLOURS[i % 5], lw=0)
@@ -143,8 +160,14 @@ def draw_report(traces: SessionTraces, out: str | Path, title: str, language: st
             axes[0].text((t - t0) / 60, 0.02, text, transform=top, fontsize=7, color="#b04040", rotation=90)
     summary_ax = axes[-1]
     summary_ax.axis("off")
-    summary_ax.text(0.0, 1.0, "\n".join(lines) or "(no baseline and session values to compare)",
-                    va="top", fontsize=11, transform=summary_ax.transAxes)
+    summary_ax.text(
+        0.0,
+        1.0,
+        "\n".join(lines) or "(no baseline and session values to compare)",
+        va="top",
+        fontsize=11,
+        transform=summary_ax.transAxes,
+    )
     fig.suptitle(title, fontsize=12)
     fig.tight_layout()
     fig.savefig(out)

@@ -48,7 +48,16 @@ from station.store import SessionStatus, SessionStore
 log = logging.getLogger(__name__)
 
 HEART_METRICS = {
-    "hr", "rmssd", "sdnn", "pnn50", "lf", "hf", "lf_hf", "coherence", "resp_rate", "corrected_share",
+    "hr",
+    "rmssd",
+    "sdnn",
+    "pnn50",
+    "lf",
+    "hf",
+    "lf_hf",
+    "coherence",
+    "resp_rate",
+    "corrected_share",
 }
 EEG_METRICS = {"alpha_rel", "alpha_beta", "theta_alpha", "iaf", "faa"}
 EDA_METRICS = {"scl", "scr_rate"}
@@ -57,8 +66,14 @@ MAX_STEP_S = 0.5  # the longest gap between engine steps counted as feedback tim
 RESOLVE_TIMEOUT_S = 30.0  # generous: on a loaded machine LSL discovery answers slowly
 # The paused look, over the protocol's neutral snapshot: dim light, quiet sound, still water, no
 # pacer (the scene eases there over its usual easing time, and back on resume).
-PAUSED_LOOK = {"calm": 1.0, "light": 0.2, "volume": 0.15, "motion": 0.1, "particles": 0.1,
-               "pacer_visible": 0.0}
+PAUSED_LOOK = {
+    "calm": 1.0,
+    "light": 0.2,
+    "volume": 0.15,
+    "motion": 0.1,
+    "particles": 0.1,
+    "pacer_visible": 0.0,
+}
 
 
 def feedback_metrics(protocol: Protocol) -> set[str]:
@@ -89,10 +104,17 @@ class SceneParamsOutlet:
 
     def __init__(self, names: list[str], station_id: str) -> None:
         self.names = names
-        info = pylsl.StreamInfo("OasisSceneParams", StreamKind.SCENE_PARAMS.value, len(names),
-                                pylsl.IRREGULAR_RATE, pylsl.cf_float32, f"oasis-sceneparams-{station_id}")
-        self.info = describe_channels(info, names, ["normalised"] * len(names), "scene_parameter",
-                                      manufacturer="Oasis")
+        info = pylsl.StreamInfo(
+            "OasisSceneParams",
+            StreamKind.SCENE_PARAMS.value,
+            len(names),
+            pylsl.IRREGULAR_RATE,
+            pylsl.cf_float32,
+            f"oasis-sceneparams-{station_id}",
+        )
+        self.info = describe_channels(
+            info, names, ["normalised"] * len(names), "scene_parameter", manufacturer="Oasis"
+        )
         self._outlet = pylsl.StreamOutlet(info)
 
     def push(self, params: dict[str, float], t: float) -> None:
@@ -239,14 +261,20 @@ class SessionRuntime:
                 self.stop_reason = reason
         self.stop_requested.set()
 
-    def run(self, officer_code: str, pre_stress: int | None, pre_mood: int | None,
-            max_seconds: float | None = None) -> SessionOutcome:
+    def run(
+        self,
+        officer_code: str,
+        pre_stress: int | None,
+        pre_mood: int | None,
+        max_seconds: float | None = None,
+    ) -> SessionOutcome:
         """Run the protocol to its end (or a stop, a safety stop, ``max_seconds``); return the outcome."""
         names = self.scene.names if self.scene else sorted(engine.neutral_snapshot(self.protocol))
         markers = MarkerOutlet(self.station_id)
         params_outlet = SceneParamsOutlet(names, self.station_id)
-        sid = self.store.start_session(officer_code, self.protocol.id, pre_stress=pre_stress,
-                                       pre_mood=pre_mood)
+        sid = self.store.start_session(
+            officer_code, self.protocol.id, pre_stress=pre_stress, pre_mood=pre_mood
+        )
         xdf_path = self.recordings_dir / f"{sid}.xdf"
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
         self.store.set_xdf_path(sid, xdf_path)
@@ -360,15 +388,21 @@ class SessionRuntime:
         status = SessionStatus.COMPLETED if completed else SessionStatus.ABORTED
         self.store.finish_session(sid, status)
         return SessionOutcome(
-            session_uuid=sid, status=status, xdf_path=xdf_path, updates=runner.updates,
+            session_uuid=sid,
+            status=status,
+            xdf_path=xdf_path,
+            updates=runner.updates,
             dropped_updates=runner.dropped,
             stopped_reason=self.stop_reason or (out.stopped if out else "no features"),
-            usable_fraction=usable, scene_stats=scene_stats, last_params=dict(out.params) if out else {},
+            usable_fraction=usable,
+            scene_stats=scene_stats,
+            last_params=dict(out.params) if out else {},
             paused_s=paused.so_far(ended),
         )
 
-    def _start_recorder(self, path: Path, markers: MarkerOutlet,
-                        params_outlet: SceneParamsOutlet) -> LslRecorder | None:
+    def _start_recorder(
+        self, path: Path, markers: MarkerOutlet, params_outlet: SceneParamsOutlet
+    ) -> LslRecorder | None:
         """Record the chosen raw sources plus our own outlets, all found again by source_id."""
         wanted = {inlet.description.source_id for inlet in self.registry.chosen().values()}
         own = (f"oasis-features-{self.station_id}", markers.info.source_id(), params_outlet.info.source_id())
@@ -388,8 +422,9 @@ def resolve_all(source_ids: list[str], timeout: float) -> list[pylsl.StreamInfo]
     found: dict[str, pylsl.StreamInfo] = {}
     deadline = time.monotonic() + timeout
     while len(found) < len(source_ids) and time.monotonic() < deadline:
-        for info in pylsl.resolve_bypred(predicate, minimum=len(source_ids),
-                                         timeout=max(0.5, deadline - time.monotonic())):
+        for info in pylsl.resolve_bypred(
+            predicate, minimum=len(source_ids), timeout=max(0.5, deadline - time.monotonic())
+        ):
             found.setdefault(info.source_id(), info)
     return list(found.values())
 
@@ -401,8 +436,9 @@ def marker_detail(event: engine.Event) -> str:
         return str(data.get("id", ""))
     if event.kind == "pacer":
         return str(data.get("cue", ""))
-    scalars = {k: v for k, v in data.items()
-               if isinstance(v, str | int | float | bool) and not k.startswith("instr")}
+    scalars = {
+        k: v for k, v in data.items() if isinstance(v, str | int | float | bool) and not k.startswith("instr")
+    }
     return json.dumps(scalars, ensure_ascii=False, separators=(",", ":")) if scalars else ""
 
 

@@ -52,8 +52,20 @@ class SceneProcess:
         self._results = _SPAWN.Queue()
         self._process = _SPAWN.Process(
             target=_render_main,
-            args=(scene, output, options or {}, self.names, self._values, self._stop, self.frames,
-                  self._results, self.headset, pace_fps, str(save_dir) if save_dir else None, save_every_s),
+            args=(
+                scene,
+                output,
+                options or {},
+                self.names,
+                self._values,
+                self._stop,
+                self.frames,
+                self._results,
+                self.headset,
+                pace_fps,
+                str(save_dir) if save_dir else None,
+                save_every_s,
+            ),
             name=f"scene-{scene}",
             daemon=True,
         )
@@ -85,8 +97,11 @@ class SceneProcess:
         """Stop rendering; returns the child's frame statistics (empty if it died)."""
         self._stop.set()
         deadline = time.monotonic() + timeout
-        while not self.stats and time.monotonic() < deadline and (self._process.is_alive() or
-                                                                   not self._results.empty()):
+        while (
+            not self.stats
+            and time.monotonic() < deadline
+            and (self._process.is_alive() or not self._results.empty())
+        ):
             try:
                 self.stats = self._results.get(timeout=0.2)
             except Exception:  # queue.Empty: keep waiting while the child lives
@@ -97,8 +112,9 @@ class SceneProcess:
         return self.stats
 
 
-def _render_main(scene, output, options, names, values, stop, frames, results, headset, pace_fps,
-                 save_dir, save_every_s) -> None:
+def _render_main(
+    scene, output, options, names, values, stop, frames, results, headset, pace_fps, save_dir, save_every_s
+) -> None:
     """Child process: render frames until told to stop; report frame statistics."""
     from scenes.catalog import get_scene
     from scenes.images import write_png
@@ -137,9 +153,11 @@ def _render_main(scene, output, options, names, values, stop, frames, results, h
     finally:
         out.close()
         ms = np.array(frame_ms) if frame_ms else np.array([np.nan])
-        results.put({
-            "frames": len(frame_ms),
-            "frame_ms_p50": float(np.percentile(ms, 50)),
-            "frame_ms_p99": float(np.percentile(ms, 99)),
-            "saved": saved,
-        })
+        results.put(
+            {
+                "frames": len(frame_ms),
+                "frame_ms_p50": float(np.percentile(ms, 50)),
+                "frame_ms_p99": float(np.percentile(ms, 99)),
+                "saved": saved,
+            }
+        )

@@ -56,7 +56,9 @@ def paused_spans(times: Sequence[float], texts: Sequence[str], end: float) -> li
 
 
 def phase_means(
-    times: np.ndarray, values: Mapping[str, np.ndarray], phases: Sequence[Phase],
+    times: np.ndarray,
+    values: Mapping[str, np.ndarray],
+    phases: Sequence[Phase],
     paused: Sequence[tuple[float, float]] = (),
 ) -> dict[str, dict[str, float]]:
     """Mean of each feature over each phase, NaNs and ``paused`` spans ignored; a feature with no
@@ -89,8 +91,10 @@ RELATIVE_SAME = 0.03  # changes under 3 % are "about the same"
 
 
 def describe_changes(
-    means: Mapping[str, Mapping[str, float]], language: str = "zh-CN",
-    before: str = "baseline", after: str = "session",
+    means: Mapping[str, Mapping[str, float]],
+    language: str = "zh-CN",
+    before: str = "baseline",
+    after: str = "session",
 ) -> list[str]:
     """One plain sentence per metric measured in both phases, e.g. "Heart rate fell from 74 to 68 bpm"."""
     a, b = means.get(before, {}), means.get(after, {})
@@ -117,12 +121,16 @@ def describe_resonance(rate: float | None, language: str = "zh-CN") -> list[str]
     if rate is None:
         if language == "zh-CN":
             return ["这次未能测出您的共振呼吸频率", "请下次再测；练习仍使用原来的节奏"]
-        return ["Your resonance breathing rate could not be measured", "Please try again another time; "
-                "practice keeps its usual pace"]
+        return [
+            "Your resonance breathing rate could not be measured",
+            "Please try again another time; practice keeps its usual pace",
+        ]
     if language == "zh-CN":
         return [f"您的共振呼吸频率：每分钟 {rate:g} 次", "以后的共振呼吸练习将按这个节奏进行"]
-    return [f"Your resonance breathing rate: {rate:g} breaths a minute",
-            "Coherent-breathing sessions will now follow this pace"]
+    return [
+        f"Your resonance breathing rate: {rate:g} breaths a minute",
+        "Coherent-breathing sessions will now follow this pace",
+    ]
 
 
 def describe_time_in_target(means: Mapping[str, Mapping[str, float]], language: str = "zh-CN") -> list[str]:
@@ -140,4 +148,3 @@ def describe_time_in_target(means: Mapping[str, Mapping[str, float]], language: 
         return [f"处于目标放松状态：{span}（占反馈时间的 {share}%）"]
     span = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
     return [f"In the target state: {span} ({share} % of the feedback time)"]
-

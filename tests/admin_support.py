@@ -130,8 +130,14 @@ def pair(client: httpx.Client | object, engine: Engine, station_id: str, base: s
 class ServerProcess:
     """``oasis admin serve`` in a subprocess on a loopback port; can be killed and started again."""
 
-    def __init__(self, db_url: str, port: int | None = None, extra_args: tuple[str, ...] = (),
-                 scheme: str = "http", verify: bool | str = True) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        port: int | None = None,
+        extra_args: tuple[str, ...] = (),
+        scheme: str = "http",
+        verify: bool | str = True,
+    ) -> None:
         self.db_url, self.port = db_url, port or free_port()
         self.extra_args, self.verify = extra_args, verify
         self.url = f"{scheme}://127.0.0.1:{self.port}"

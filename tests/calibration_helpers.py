@@ -21,13 +21,22 @@ class Feeder:
     """Pushes ``sample(step, i)`` rows on a real LSL outlet at ``speed`` × the nominal rate; the step
     is the procedure's current step (what the technician tells the officer to do)."""
 
-    def __init__(self, stream_type: str, labels: list[str], units: list[str], fs: float,
-                 sample: Callable[[int, int], np.ndarray], speed: float = 1.0) -> None:
-        info = pylsl.StreamInfo(unique(stream_type), stream_type, len(labels), fs, pylsl.cf_float32,
-                                unique("cal"))
+    def __init__(
+        self,
+        stream_type: str,
+        labels: list[str],
+        units: list[str],
+        fs: float,
+        sample: Callable[[int, int], np.ndarray],
+        speed: float = 1.0,
+    ) -> None:
+        info = pylsl.StreamInfo(
+            unique(stream_type), stream_type, len(labels), fs, pylsl.cf_float32, unique("cal")
+        )
         self.source_id = info.source_id()
         self.outlet: pylsl.StreamOutlet | None = pylsl.StreamOutlet(
-            describe_channels(info, labels, units, stream_type))
+            describe_channels(info, labels, units, stream_type)
+        )
         self.fs, self.sample, self.speed = fs, sample, speed
         self.step = 0
         self._stop = threading.Event()
@@ -60,10 +69,12 @@ class Feeder:
 def gsr_like(resistor_us: float, rng: np.random.Generator) -> Callable[[int, int], np.ndarray]:
     """Rows (µS, raw reading, device ms) like sensors/devices/gsr.py's stream: open circuit reads at the
     Grove 'zero' (512) and converts to NaN; then a resistor with ±1 ADC count of noise."""
+
     def sample(step: int, i: int) -> np.ndarray:
         if step == 0:
             return np.array([np.nan, 512.0, i * 100.0])
         return np.array([resistor_us + rng.normal(0.0, 0.01), 341.0, i * 100.0])
+
     return sample
 
 

@@ -27,10 +27,15 @@ LONG_FUZZ = os.environ.get("OASIS_FUZZ_LONG") == "1"
 FUZZ_EXAMPLES = 5_000 if LONG_FUZZ else 150  # hypothesis examples (shrinking, edge cases)
 BULK_FUZZ_EXAMPLES = 100_000 if LONG_FUZZ else 1_000  # plain seeded random/mutated streams per protocol
 
-fuzz_settings = settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=not LONG_FUZZ,
-                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-quick_settings = settings(max_examples=80, deadline=None, derandomize=True,
-                          suppress_health_check=[HealthCheck.too_slow])
+fuzz_settings = settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=not LONG_FUZZ,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+quick_settings = settings(
+    max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @functools.cache
@@ -38,9 +43,16 @@ def packet_list(device: str, n: int, seed: int = 0) -> tuple[bytes, ...]:
     """``n`` consecutive packets of a streaming emulator fed by a sine+noise source, one bytes each."""
     spec = get(device)
     probe = spec.make_emulator()
-    source = SineSource(fs=probe.rate, channels=len(probe.source.labels), labels=probe.source.labels,
-                        amplitude=probe.source.amplitude, freq=float(probe.source.freqs[0]),
-                        noise=probe.source.noise, offset=probe.source.offset, seed=seed)
+    source = SineSource(
+        fs=probe.rate,
+        channels=len(probe.source.labels),
+        labels=probe.source.labels,
+        amplitude=probe.source.amplitude,
+        freq=float(probe.source.freqs[0]),
+        noise=probe.source.noise,
+        offset=probe.source.offset,
+        seed=seed,
+    )
     emulator = spec.make_emulator(source)
     emulator.streaming = True
     return tuple(emulator.packets(1) for _ in range(n))

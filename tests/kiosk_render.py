@@ -23,8 +23,9 @@ def kiosk_window() -> Iterator[pyglet.window.Window]:
     win.close()
 
 
-def render(window: pyglet.window.Window, widgets: list[Widget], width: int,
-           height: int) -> tuple[list[Overflow], np.ndarray]:
+def render(
+    window: pyglet.window.Window, widgets: list[Widget], width: int, height: int
+) -> tuple[list[Overflow], np.ndarray]:
     """Draw ``widgets`` at ``width``×``height``; returns the overflowing texts and the RGBA pixels,
     rows from the top like the layout's boxes."""
     window.switch_to()

@@ -16,11 +16,23 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def make_info(stream_type: str, channels: int, rate: float, name: str | None = None,
-              source_id: str | None = None, fmt: str = "float32",
-              labels: list[str] | None = None) -> pylsl.StreamInfo:
-    info = pylsl.StreamInfo(name or unique(stream_type), stream_type, channels, rate, fmt,
-                            source_id if source_id is not None else unique("src"))
+def make_info(
+    stream_type: str,
+    channels: int,
+    rate: float,
+    name: str | None = None,
+    source_id: str | None = None,
+    fmt: str = "float32",
+    labels: list[str] | None = None,
+) -> pylsl.StreamInfo:
+    info = pylsl.StreamInfo(
+        name or unique(stream_type),
+        stream_type,
+        channels,
+        rate,
+        fmt,
+        source_id if source_id is not None else unique("src"),
+    )
     if labels:
         chans = info.desc().append_child("channels")
         for label in labels:

@@ -32,8 +32,17 @@ FLAGS = [
     "--disable-sync",
 ]
 PASSWORD = "browser-test-pw"
-PAGES = ["/dashboard", "/sessions", "/session", "/stations", "/calibrations", "/users", "/settings", "/audit",
-         "/account"]
+PAGES = [
+    "/dashboard",
+    "/sessions",
+    "/session",
+    "/stations",
+    "/calibrations",
+    "/users",
+    "/settings",
+    "/audit",
+    "/account",
+]
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"

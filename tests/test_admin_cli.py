@@ -89,8 +89,10 @@ def test_serve_over_tls(tmp_path: Path) -> None:
     if made.returncode != 0:
         pytest.skip(f"openssl could not make a test certificate: {made.stderr.decode()[:200]}")
     server = ServerProcess(
-        f"sqlite:///{tmp_path / 'admin.sqlite'}", extra_args=("--tls-cert", str(cert), "--tls-key", str(key)),
-        scheme="https", verify=str(cert),
+        f"sqlite:///{tmp_path / 'admin.sqlite'}",
+        extra_args=("--tls-cert", str(cert), "--tls-key", str(key)),
+        scheme="https",
+        verify=str(cert),
     ).start()
     try:
         client = httpx.Client(base_url=server.url, verify=str(cert), timeout=5)

@@ -36,8 +36,10 @@ def unique(device: str) -> str:
 def test_pty_to_lsl_for_every_device(device: str, tmp_path: Path) -> None:
     spec = get(device)
     name = unique(device)
-    with PtyEmulator(spec.make_emulator(), link=tmp_path / "tty") as emulator, \
-            SerialBridge(spec, emulator.path, name=name) as bridge:
+    with (
+        PtyEmulator(spec.make_emulator(), link=tmp_path / "tty") as emulator,
+        SerialBridge(spec, emulator.path, name=name) as bridge,
+    ):
         reader = InletReader(name)
         want = 20 if device == "gsr" else 100
         assert reader.wait_samples(want) >= want
@@ -76,8 +78,10 @@ def test_cyton_samples_arrive_exactly_as_the_board_sent_them(tmp_path: Path) -> 
 def test_thinkgear_extra_streams_and_quality(tmp_path: Path) -> None:
     name = unique("thinkgear")
     emulator = thinkgear.ThinkGearEmulator(poor_signal=200)
-    with PtyEmulator(emulator, link=tmp_path / "tty") as pty, \
-            SerialBridge(thinkgear.SPEC, pty.path, name=name) as bridge:
+    with (
+        PtyEmulator(emulator, link=tmp_path / "tty") as pty,
+        SerialBridge(thinkgear.SPEC, pty.path, name=name) as bridge,
+    ):
         esense = InletReader(f"{name}-eSense")
         bands = InletReader(f"{name}-Bands")
         quality = InletReader(f"{name}-Quality")
@@ -130,8 +134,10 @@ def test_unplug_and_replug_reconnects_and_records_the_gap(device: str, tmp_path:
 
 
 def test_wrong_device_is_reported_not_crashed(tmp_path: Path) -> None:
-    with PtyEmulator(thinkgear.ThinkGearEmulator(), link=tmp_path / "tty") as emulator, \
-            SerialBridge(cyton.SPEC, emulator.path, name=unique("wrong")) as bridge:
+    with (
+        PtyEmulator(thinkgear.ThinkGearEmulator(), link=tmp_path / "tty") as emulator,
+        SerialBridge(cyton.SPEC, emulator.path, name=unique("wrong")) as bridge,
+    ):
         assert wait_for(lambda: bridge.status().state == "no-packets")
         status = bridge.status()
         assert status.verdict.level == Level.BAD and "wrong device or baud rate" in status.verdict.reason
@@ -140,8 +146,10 @@ def test_wrong_device_is_reported_not_crashed(tmp_path: Path) -> None:
 
 def test_silent_device_is_reported(tmp_path: Path) -> None:
     # A Cyton sends nothing until 'b'; a GSR bridge never sends it.
-    with PtyEmulator(cyton.CytonEmulator(), link=tmp_path / "tty") as emulator, \
-            SerialBridge(get("gsr"), emulator.path, name=unique("silent"), silence_s=0.5) as bridge:
+    with (
+        PtyEmulator(cyton.CytonEmulator(), link=tmp_path / "tty") as emulator,
+        SerialBridge(get("gsr"), emulator.path, name=unique("silent"), silence_s=0.5) as bridge,
+    ):
         assert wait_for(lambda: bridge.status().state == "silent")
         assert "silent" in bridge.status().verdict.reason
 

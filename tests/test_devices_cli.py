@@ -54,7 +54,8 @@ def test_devices_guesses_each_emulated_device(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_devices_gives_clear_verdicts_for_garbage_and_missing_ports(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with PtyEmulator(RandomBytes(), link=tmp_path / "noise") as noise:
         guesses = devices_json(capsys, "--port", noise.path, "--port", str(tmp_path / "missing"))
     assert guesses[0]["device"] is None and guesses[0]["code"] == "unknown"
@@ -66,8 +67,23 @@ def test_devices_gives_clear_verdicts_for_garbage_and_missing_ports(
 
 def test_bridge_command_streams_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with PtyEmulator(get("gsr").make_emulator(), link=tmp_path / "tty") as emulator:
-        code = main(["bridge", "gsr", "--port", emulator.path, "--name", f"cli-{uuid.uuid4().hex[:6]}",
-                     "--duration", "2", "--status-every", "0.5", "--lang", "en", "--json"])
+        code = main(
+            [
+                "bridge",
+                "gsr",
+                "--port",
+                emulator.path,
+                "--name",
+                f"cli-{uuid.uuid4().hex[:6]}",
+                "--duration",
+                "2",
+                "--status-every",
+                "0.5",
+                "--lang",
+                "en",
+                "--json",
+            ]
+        )
     assert code == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("bridging Line-based GSR")
@@ -83,8 +99,23 @@ def test_bridge_command_refuses_a_bad_calibration_in_one_line(capsys: pytest.Cap
 
 
 def test_bridge_command_on_a_missing_port_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bridge", "cms50d", "--port", str(tmp_path / "gone"), "--duration", "1",
-                 "--status-every", "0.4", "--name", f"cli-{uuid.uuid4().hex[:6]}"]) == 0
+    assert (
+        main(
+            [
+                "bridge",
+                "cms50d",
+                "--port",
+                str(tmp_path / "gone"),
+                "--duration",
+                "1",
+                "--status-every",
+                "0.4",
+                "--name",
+                f"cli-{uuid.uuid4().hex[:6]}",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "connecting" in out and "cannot open" in out and "Traceback" not in out
 
@@ -98,12 +129,29 @@ def test_sim_device_emulates_the_simulated_officer_end_to_end(tmp_path: Path) ->
     from sensors.types import Level, StreamKind
 
     link = tmp_path / "cyton"
-    code = ("import sys, argparse; from sensors.sim import cli;"
-            "p = argparse.ArgumentParser(); cli.configure(p); sys.exit(cli.run(p.parse_args(sys.argv[1:])))")
-    proc = subprocess.Popen([sys.executable, "-c", code, "--device", "cyton", "--device-link", str(link),
-                             "--duration", "30", "--scenario", "steady"],
-                            cwd=REPO, stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    code = (
+        "import sys, argparse; from sensors.sim import cli;"
+        "p = argparse.ArgumentParser(); cli.configure(p); sys.exit(cli.run(p.parse_args(sys.argv[1:])))"
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "--device",
+            "cyton",
+            "--device-link",
+            str(link),
+            "--duration",
+            "30",
+            "--scenario",
+            "steady",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

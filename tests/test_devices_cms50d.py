@@ -13,15 +13,26 @@ from sensors.devices import cms50d
 from sensors.devices.sources import SineSource
 from sensors.types import Level
 
-LIMITS = {"signal_strength": 15, "finger_out": 1, "spo2_dropping": 1, "beep": 1, "waveform": 127,
-          "bar_graph": 15, "probe_error": 1, "searching": 1, "pulse_rate": 255, "spo2": 127}
+LIMITS = {
+    "signal_strength": 15,
+    "finger_out": 1,
+    "spo2_dropping": 1,
+    "beep": 1,
+    "waveform": 127,
+    "bar_graph": 15,
+    "probe_error": 1,
+    "searching": 1,
+    "pulse_rate": 255,
+    "spo2": 127,
+}
 
 
 @quick_settings
 @given(k=st.integers(1, 20), data=st.data())
 def test_round_trip_fields(k: int, data: st.DataObject) -> None:
-    fields = {f: data.draw(hnp.arrays(np.int64, k, elements=st.integers(0, LIMITS[f])))
-              for f in cms50d.FIELDS}
+    fields = {
+        f: data.draw(hnp.arrays(np.int64, k, elements=st.integers(0, LIMITS[f]))) for f in cms50d.FIELDS
+    }
     raw = cms50d.encode_packets(fields)
     parser = cms50d.Cms50dParser()
     decoded = parser.decode(raw + b"\x80")  # the next sync byte confirms the last packet
@@ -59,8 +70,10 @@ def test_no_reading_is_nan_and_finger_out_is_bad() -> None:
     assert verdict.level == Level.BAD and "finger" in verdict.reason
     fields["finger_out"][:] = 0
     fields["searching"][:] = 1
-    assert cms50d.verdict(cms50d.Cms50dParser().feed(cms50d.encode_packets(fields) + b"\x80")).level \
+    assert (
+        cms50d.verdict(cms50d.Cms50dParser().feed(cms50d.encode_packets(fields) + b"\x80")).level
         == Level.DEGRADED
+    )
 
 
 def test_emulator_pulse_rate_follows_the_source() -> None:

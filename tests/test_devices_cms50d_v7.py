@@ -24,9 +24,20 @@ from station.cli import main
 
 # headrotor/art-sensors spO2/stream_data.py: a CMS50D+ answering 7D 81 A1 ... with live data
 CAPTURED = bytes.fromhex("01E085B396C1E1FFFF")
-LIMITS = {"signal_strength": 15, "searching_too_long": 1, "low_spo2": 1, "beep": 1, "probe_error": 1,
-          "waveform": 127, "searching": 1, "bar_graph": 15, "pi_invalid": 1, "pulse_rate": 255, "spo2": 255,
-          "pi": 0xFFFF}
+LIMITS = {
+    "signal_strength": 15,
+    "searching_too_long": 1,
+    "low_spo2": 1,
+    "beep": 1,
+    "probe_error": 1,
+    "waveform": 127,
+    "searching": 1,
+    "bar_graph": 15,
+    "pi_invalid": 1,
+    "pulse_rate": 255,
+    "spo2": 255,
+    "pi": 0xFFFF,
+}
 
 
 def test_a_package_captured_from_a_real_cms50d_plus() -> None:
@@ -96,8 +107,10 @@ def test_emulator_streams_between_start_and_stop_and_counts_keepalives() -> None
 def test_bridge_starts_keeps_alive_and_stops_the_device_over_a_pty(tmp_path: Path) -> None:
     spec = dataclasses.replace(v7.SPEC, keepalive_s=0.3)
     name = f"test-v7-{uuid.uuid4().hex[:8]}"
-    with PtyEmulator(spec.make_emulator(), link=tmp_path / "tty") as pty, \
-            SerialBridge(spec, pty.path, name=name) as bridge:
+    with (
+        PtyEmulator(spec.make_emulator(), link=tmp_path / "tty") as pty,
+        SerialBridge(spec, pty.path, name=name) as bridge,
+    ):
         reader = InletReader(name)
         assert reader.wait_samples(60) >= 60
         assert reader.info.type() == "PPG" and reader.info.nominal_srate() == 60.0
@@ -111,7 +124,8 @@ def test_bridge_starts_keeps_alive_and_stops_the_device_over_a_pty(tmp_path: Pat
 
 
 def test_devices_hears_nothing_but_the_probe_finds_it_and_stops_it(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with PtyEmulator(v7.Cms50dV7Emulator(), link=tmp_path / "tty") as pty:
         assert main(["devices", "--only", "--listen", "0.3", "--json", "--port", pty.path]) == 0
         assert json.loads(capsys.readouterr().out)[0]["code"] == "silent"
@@ -119,7 +133,10 @@ def test_devices_hears_nothing_but_the_probe_finds_it_and_stops_it(
         guess = json.loads(capsys.readouterr().out)[0]
         assert guess["device"] == "cms50d-v7" and guess["code"] == "probe_v7"
         assert wait_for(lambda: not pty.device.streaming)
-        assert main(["devices", "--only", "--listen", "0.3", "--probe", "--lang", "en",
-                     "--port", pty.path]) == 0
-        assert "Contec CMS50D+ firmware 4.6 (answered the real-time command; now stopped)" in \
-            capsys.readouterr().out
+        assert (
+            main(["devices", "--only", "--listen", "0.3", "--probe", "--lang", "en", "--port", pty.path]) == 0
+        )
+        assert (
+            "Contec CMS50D+ firmware 4.6 (answered the real-time command; now stopped)"
+            in capsys.readouterr().out
+        )

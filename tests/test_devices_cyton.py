@@ -13,12 +13,14 @@ from sensors.devices import cyton
 
 
 def packets_strategy(max_k: int = 12) -> st.SearchStrategy:
-    return st.integers(min_value=1, max_value=max_k).flatmap(lambda k: st.tuples(
-        hnp.arrays(np.int64, k, elements=st.integers(0, 255)),
-        hnp.arrays(np.int64, (k, 8), elements=st.integers(-(2**23), 2**23 - 1)),
-        hnp.arrays(np.int64, (k, 3), elements=st.integers(-(2**15), 2**15 - 1)),
-        hnp.arrays(np.int64, k, elements=st.integers(0xC0, 0xCF)),
-    ))
+    return st.integers(min_value=1, max_value=max_k).flatmap(
+        lambda k: st.tuples(
+            hnp.arrays(np.int64, k, elements=st.integers(0, 255)),
+            hnp.arrays(np.int64, (k, 8), elements=st.integers(-(2**23), 2**23 - 1)),
+            hnp.arrays(np.int64, (k, 3), elements=st.integers(-(2**15), 2**15 - 1)),
+            hnp.arrays(np.int64, k, elements=st.integers(0xC0, 0xCF)),
+        )
+    )
 
 
 @quick_settings

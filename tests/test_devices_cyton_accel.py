@@ -135,5 +135,8 @@ def test_accel_stream_over_a_pty_is_1_g_on_z_at_25_hz_on_the_eeg_clock(tmp_path:
 
 def test_stream_infos_declare_the_accel_and_motion_streams() -> None:
     keys = [(s.key, s.suffix, s.rate, s.aligned_to) for s in cyton.SPEC.streams]
-    assert keys == [("eeg", "", 250.0, ""), ("accel", "Accel", 25.0, "eeg"),
-                    ("motion", "Motion", 25.0, "eeg")]
+    assert keys == [
+        ("eeg", "", 250.0, ""),
+        ("accel", "Accel", 25.0, "eeg"),
+        ("motion", "Motion", 25.0, "eeg"),
+    ]

@@ -99,7 +99,9 @@ def damaged_stream(draw: st.DrawFn) -> tuple[bytes, list[int], int]:
     counts = np.arange(len(counters) * 8).reshape(-1, 8)
     garbage_bytes = 0
     chunks = []
-    for packet in (cyton.encode_packets(counters[i:i + 1], counts[i:i + 1]) for i in range(len(counters))):
+    for packet in (
+        cyton.encode_packets(counters[i : i + 1], counts[i : i + 1]) for i in range(len(counters))
+    ):
         junk = draw(st.binary(max_size=40)).translate(bytes(NOT_SYNC["cyton"][b % 255] for b in range(256)))
         chunks += [junk, packet]
         garbage_bytes += len(junk)
@@ -108,8 +110,9 @@ def damaged_stream(draw: st.DrawFn) -> tuple[bytes, list[int], int]:
 
 @fuzz_settings
 @given(stream=damaged_stream(), cuts=st.lists(st.integers(0, 3000), max_size=6))
-def test_fuzz_lost_packets_and_garbage_pair_only_true_partners(stream: tuple[bytes, list[int], int],
-                                                               cuts: list[int]) -> None:
+def test_fuzz_lost_packets_and_garbage_pair_only_true_partners(
+    stream: tuple[bytes, list[int], int], cuts: list[int]
+) -> None:
     data, counters, garbage = stream
     bounds = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
     chunks = [data[a:b] for a, b in itertools.pairwise(bounds)]
@@ -179,18 +182,37 @@ def test_daisy_over_a_pty_is_16_channels_at_125_hz_as_encoded(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(("daisy", "channels"), [(True, 16), (False, 8)])
-def test_bridge_command_detects_the_daisy_from_the_banner(daisy: bool, channels: int, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_bridge_command_detects_the_daisy_from_the_banner(
+    daisy: bool, channels: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     emulator = daisy_emulator() if daisy else cyton.CytonEmulator()
     with PtyEmulator(emulator, link=tmp_path / "tty") as pty:
-        code = main(["bridge", "cyton", "--port", pty.path, "--name", f"cli-{uuid.uuid4().hex[:6]}",
-                     "--duration", "2.5", "--status-every", "0.5", "--lang", "en", "--json"])
+        code = main(
+            [
+                "bridge",
+                "cyton",
+                "--port",
+                pty.path,
+                "--name",
+                f"cli-{uuid.uuid4().hex[:6]}",
+                "--duration",
+                "2.5",
+                "--status-every",
+                "0.5",
+                "--lang",
+                "en",
+                "--json",
+            ]
+        )
         assert pty.commands_received.startswith(b"vb")
     assert code == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines, "no output"
-    assert lines[0] == ("the board's banner reports a Daisy module: 16 channels at 125 Hz" if daisy
-                        else "no Daisy module in the board's banner: 8 channels at 250 Hz")
+    assert lines[0] == (
+        "the board's banner reports a Daisy module: 16 channels at 125 Hz"
+        if daisy
+        else "no Daisy module in the board's banner: 8 channels at 250 Hz"
+    )
     assert lines[1].startswith("bridging OpenBCI Cyton + Daisy" if daisy else "bridging OpenBCI Cyton:")
     status = json.loads([line for line in lines if line.startswith("{")][-1])
     assert status["state"] == "streaming" and status["samples"]["eeg"] > 0, status
@@ -198,9 +220,27 @@ def test_bridge_command_detects_the_daisy_from_the_banner(daisy: bool, channels:
 
 
 def test_bridge_command_without_a_banner_assumes_8_channels_in_one_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bridge", "cyton", "--port", str(tmp_path / "gone"), "--duration", "0.3",
-                 "--status-every", "0.2", "--lang", "en", "--name", f"cli-{uuid.uuid4().hex[:6]}"]) == 0
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "bridge",
+                "cyton",
+                "--port",
+                str(tmp_path / "gone"),
+                "--duration",
+                "0.3",
+                "--status-every",
+                "0.2",
+                "--lang",
+                "en",
+                "--name",
+                f"cli-{uuid.uuid4().hex[:6]}",
+            ]
+        )
+        == 0
+    )
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("no banner from the board (") and "assuming 8 channels" in first
 

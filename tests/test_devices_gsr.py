@@ -39,8 +39,10 @@ def test_grove_formula_and_inverse() -> None:
 
 
 @quick_settings
-@given(readings=st.lists(st.integers(0, 511), min_size=1, max_size=30),
-       fmt=st.sampled_from(["value", "t,value", "key=value"]))
+@given(
+    readings=st.lists(st.integers(0, 511), min_size=1, max_size=30),
+    fmt=st.sampled_from(["value", "t,value", "key=value"]),
+)
 def test_round_trip_lines(readings: list[int], fmt: str) -> None:
     data = b"".join(gsr.encode_line(r, fmt, t=10.0 * i) for i, r in enumerate(readings))
     parser = gsr.GsrParser("auto")

@@ -76,8 +76,11 @@ def test_random_chunking_gives_the_same_result(device: str, cuts: list[int]) -> 
 def test_sync_free_garbage_costs_no_packet(device: str, data: st.DataObject) -> None:
     packets = packet_list(device, 20)
     size = len(packets[0])
-    garbage = data.draw(st.binary(min_size=1, max_size=size).map(
-        lambda g: bytes(NOT_SYNC[device][b % len(NOT_SYNC[device])] for b in g)))
+    garbage = data.draw(
+        st.binary(min_size=1, max_size=size).map(
+            lambda g: bytes(NOT_SYNC[device][b % len(NOT_SYNC[device])] for b in g)
+        )
+    )
     # After lost sync a packet is confirmed by the next one's header: garbage goes neither between the
     # first two packets nor before the last one.
     at = data.draw(st.integers(min_value=0, max_value=18).filter(lambda i: i != 1))
@@ -90,34 +93,36 @@ def test_sync_free_garbage_costs_no_packet(device: str, data: st.DataObject) -> 
 @pytest.mark.parametrize("device", DEVICES)
 @quick_settings
 @given(garbage=st.binary(min_size=1, max_size=33), at=st.integers(min_value=1, max_value=20))
-def test_resynchronises_after_any_garbage_within_a_packet_length(device: str, garbage: bytes,
-                                                                 at: int) -> None:
+def test_resynchronises_after_any_garbage_within_a_packet_length(
+    device: str, garbage: bytes, at: int
+) -> None:
     packets = packet_list(device, 40)
     key = PRIMARY[device]
     clean, _ = decode_whole(device, b"".join(packets))
     dirty, _ = decode_whole(device, b"".join(packets[:at]) + garbage + b"".join(packets[at:]))
     tail = 40 - at - 2  # the packets from the second one after the garbage on are all recovered
-    ours = clean[key][len(clean[key]) - (tail - (1 if device in CONFIRMED_BY_NEXT else 0)):]
-    np.testing.assert_array_equal(dirty[key][len(dirty[key]) - len(ours):], ours)
+    ours = clean[key][len(clean[key]) - (tail - (1 if device in CONFIRMED_BY_NEXT else 0)) :]
+    np.testing.assert_array_equal(dirty[key][len(dirty[key]) - len(ours) :], ours)
 
 
 @pytest.mark.parametrize("device", DEVICES)
 @quick_settings
 @given(which=st.integers(min_value=1, max_value=30), offset=st.integers(min_value=0, max_value=100))
-def test_lost_byte_costs_at_most_the_damaged_packet_and_its_neighbour(device: str, which: int,
-                                                                      offset: int) -> None:
+def test_lost_byte_costs_at_most_the_damaged_packet_and_its_neighbour(
+    device: str, which: int, offset: int
+) -> None:
     # 30+ packets follow the damage: a ThinkGear length byte hit may make the parser wait for up to 170 bytes.
     packets = packet_list(device, 62)
     damaged = bytearray(packets[which])
     del damaged[offset % len(damaged)]
     key = PRIMARY[device]
     clean, _ = decode_whole(device, b"".join(packets))
-    broken = b"".join(packets[:which]) + bytes(damaged) + b"".join(packets[which + 1:])
+    broken = b"".join(packets[:which]) + bytes(damaged) + b"".join(packets[which + 1 :])
     dirty, stats = decode_whole(device, broken)
     assert len(clean[key]) - 2 <= len(dirty[key]) <= len(clean[key])
     tail = 62 - which - 2
-    ours = clean[key][len(clean[key]) - (tail - (1 if device in CONFIRMED_BY_NEXT else 0)):]
-    np.testing.assert_array_equal(dirty[key][len(dirty[key]) - len(ours):], ours)
+    ours = clean[key][len(clean[key]) - (tail - (1 if device in CONFIRMED_BY_NEXT else 0)) :]
+    np.testing.assert_array_equal(dirty[key][len(dirty[key]) - len(ours) :], ours)
     assert stats["skipped_bytes"] > 0 or stats["corrupt"] > 0 or stats["dropped"] > 0 or device == "gsr"
 
 
@@ -155,7 +160,7 @@ def test_fuzz_mutated_streams_never_raise(device: str, seed: int, edits: int) ->
             data[i:i] = rng.randbytes(rng.randrange(1, 40))
         else:
             j = rng.randrange(len(data))
-            data[i:i] = data[j:j + rng.randrange(1, 40)]
+            data[i:i] = data[j : j + rng.randrange(1, 40)]
     parser = get(device).make_parser()
     cut = rng.randrange(len(data) + 1)
     for part in (bytes(data[:cut]), bytes(data[cut:])):
@@ -177,7 +182,7 @@ def mutate(rng: np.random.Generator, data: bytes) -> bytes:
             out[i:i] = rng.bytes(int(rng.integers(1, 40)))
         else:
             j = int(rng.integers(len(out) or 1))
-            out[i:i] = out[j:j + int(rng.integers(1, 40))]
+            out[i:i] = out[j : j + int(rng.integers(1, 40))]
     return bytes(out)
 
 

@@ -13,10 +13,7 @@ from sensors.types import Level
 
 # The example packet of the ThinkGear Serial Stream Guide ("Packet Structure" example): POOR_SIGNAL 0,
 # ASIC_EEG_POWER, ATTENTION 0x0D, MEDITATION 0x3D, checksum 0x34.
-GUIDE_EXAMPLE = bytes.fromhex(
-    "AAAA20" "0200" "8318" "000094" "000042" "00000B" "000064" "00004D" "00003D" "000007" "000005"
-    "040D" "053D" "34"
-)
+GUIDE_EXAMPLE = bytes.fromhex("AAAA200200831800009400004200000B00006400004D00003D000007000005040D053D34")
 
 
 def test_guide_example_packet() -> None:
@@ -26,17 +23,25 @@ def test_guide_example_packet() -> None:
     np.testing.assert_array_equal(out["bands"][0], [0x94, 0x42, 0x0B, 0x64, 0x4D, 0x3D, 0x07, 0x05])
     np.testing.assert_array_equal(out["esense"][0], [13, 61])
     np.testing.assert_array_equal(out["quality"][0], [1.0, 0.0])
-    assert tg.encode_packet([(0, 0x02, b"\x00"), (0, 0x83, GUIDE_EXAMPLE[7:31]), (0, 0x04, b"\x0d"),
-                             (0, 0x05, b"\x3d")]) == GUIDE_EXAMPLE
+    assert (
+        tg.encode_packet(
+            [(0, 0x02, b"\x00"), (0, 0x83, GUIDE_EXAMPLE[7:31]), (0, 0x04, b"\x0d"), (0, 0x05, b"\x3d")]
+        )
+        == GUIDE_EXAMPLE
+    )
 
 
 row = st.one_of(
-    st.tuples(st.integers(0, 3), st.integers(0, 0x7F).filter(lambda c: c != tg.EXCODE), st.binary(min_size=1,
-                                                                                                   max_size=1)),
+    st.tuples(
+        st.integers(0, 3),
+        st.integers(0, 0x7F).filter(lambda c: c != tg.EXCODE),
+        st.binary(min_size=1, max_size=1),
+    ),
     st.tuples(st.integers(0, 3), st.integers(0x80, 0xFF), st.binary(max_size=30)),
 )
 packet = st.lists(row, min_size=1, max_size=5).filter(
-    lambda rows: sum(r[0] + len(r[2]) + (2 if r[1] >= 0x80 else 1) for r in rows) <= tg.MAX_PAYLOAD)
+    lambda rows: sum(r[0] + len(r[2]) + (2 if r[1] >= 0x80 else 1) for r in rows) <= tg.MAX_PAYLOAD
+)
 
 
 @quick_settings
@@ -71,7 +76,7 @@ def test_corrupted_payload_fails_the_checksum() -> None:
     bad = bytearray(tg.raw_packet(1000))
     bad[5] ^= 0x10
     parser = tg.ThinkGearParser()
-    assert parser.feed(bytes(bad) + tg.raw_packet(7)) ["eeg"][:, 0].tolist() == [7 * tg.UV_PER_COUNT]
+    assert parser.feed(bytes(bad) + tg.raw_packet(7))["eeg"][:, 0].tolist() == [7 * tg.UV_PER_COUNT]
     assert parser.stats.corrupt == 1
 
 

@@ -65,17 +65,21 @@ def test_the_linear_model_gets_scale_and_offset() -> None:
     assert corrected.to_microsiemens(np.array([0.4, 11.4])) == pytest.approx([0.0, 10.0])
 
 
-@pytest.mark.parametrize(("zero", "reference", "expected", "key"), [
-    (math.nan, 365.0, 10.0, "cal_profile_not_measured"),
-    (560.0, math.inf, 10.0, "cal_profile_not_measured"),
-    (560.0, 365.0, 0.0, "cal_profile_not_measured"),
-    (2000.0, 365.0, 10.0, "cal_profile_out_of_range"),
-    (512.0, 512.0, 10.0, "cal_profile_no_span"),  # the resistor was never connected
-    (400.0, 500.0, 10.0, "cal_profile_no_span"),
-    (1000.0, 20.0, 10.0, "cal_profile_gain_absurd"),
-])
+@pytest.mark.parametrize(
+    ("zero", "reference", "expected", "key"),
+    [
+        (math.nan, 365.0, 10.0, "cal_profile_not_measured"),
+        (560.0, math.inf, 10.0, "cal_profile_not_measured"),
+        (560.0, 365.0, 0.0, "cal_profile_not_measured"),
+        (2000.0, 365.0, 10.0, "cal_profile_out_of_range"),
+        (512.0, 512.0, 10.0, "cal_profile_no_span"),  # the resistor was never connected
+        (400.0, 500.0, 10.0, "cal_profile_no_span"),
+        (1000.0, 20.0, 10.0, "cal_profile_gain_absurd"),
+    ],
+)
 def test_results_that_cannot_describe_a_unit_are_refused_with_a_reason(
-        zero: float, reference: float, expected: float, key: str) -> None:
+    zero: float, reference: float, expected: float, key: str
+) -> None:
     with pytest.raises(ProfileRefused) as refused:
         correct_calibration(FACTORY, zero, reference, expected)
     assert refused.value.message.key == key
@@ -88,8 +92,9 @@ def test_a_linear_unit_without_span_is_refused() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.floats(300.0, 1000.0), st.floats(0.6, 1.6), st.floats(1.0, 30.0))
-def test_the_corrected_unit_reads_the_reference_as_expected(zero: float, gain: float,
-                                                            expected: float) -> None:
+def test_the_corrected_unit_reads_the_reference_as_expected(
+    zero: float, gain: float, expected: float
+) -> None:
     unit = GsrCalibration(zero=zero, gain=gain)
     open_reading, reference = readings(unit, expected)
     assume(reference >= 0.0)  # a resistor the unit can read at all
@@ -113,13 +118,21 @@ def test_profiles_are_stored_with_their_calibration_and_replaced(tmp_path: Path)
         lookup = profile_lookup(store.device_profile)
         assert lookup("skin") is None
         first = GsrCalibration(zero=560.0, gain=0.9)
-        uuid = store.add_calibration("Wang", "oasis-bridge-skin:eda", {"procedure": "eda", "passed": False},
-                                     ("skin", "gsr", asdict(first)))
+        uuid = store.add_calibration(
+            "Wang",
+            "oasis-bridge-skin:eda",
+            {"procedure": "eda", "passed": False},
+            ("skin", "gsr", asdict(first)),
+        )
         profile = lookup("skin")
         assert profile.calibration == first and profile.calibration_uuid == uuid and profile.gain == 0.9
         assert profile.kind == "gsr" and profile.applied_at[:4].isdigit()
         second = GsrCalibration(zero=530.0, gain=1.05)
-        store.add_calibration("Wang", "oasis-bridge-skin:eda", {"procedure": "eda", "passed": True},
-                              ("skin", "gsr", asdict(second)))
+        store.add_calibration(
+            "Wang",
+            "oasis-bridge-skin:eda",
+            {"procedure": "eda", "passed": True},
+            ("skin", "gsr", asdict(second)),
+        )
         assert lookup("skin").calibration == second
         assert len(store.calibrations()) == 2 and lookup("other") is None

@@ -57,12 +57,23 @@ def station(tmp_path: Path) -> Iterator[tuple[KioskController, Electrodes, str]]
     store = SessionStore(tmp_path / "sessions.db", "eda-station")
     registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
     with PtyEmulator(GsrEmulator(electrodes, calibration=TRUE_UNIT), link=tmp_path / "ttyGSR") as emulator:
-        bridges = BridgeManager([DeviceConfig(name, "gsr", emulator.path, autostart=False)],
-                                profiles=profile_lookup(store.device_profile))
-        kiosk = KioskController(store, registry, [find_protocol("quick-reset")], station_id="eda-station",
-                                recordings_dir=tmp_path / "rec", timeouts=FlowTimeouts(), language="en",
-                                pin_hash=hash_pin(PIN), technician="Li Na", bridges=bridges,
-                                calibration=CalibrationSettings(eda=EdaCheckSettings(step_s=2.0)))
+        bridges = BridgeManager(
+            [DeviceConfig(name, "gsr", emulator.path, autostart=False)],
+            profiles=profile_lookup(store.device_profile),
+        )
+        kiosk = KioskController(
+            store,
+            registry,
+            [find_protocol("quick-reset")],
+            station_id="eda-station",
+            recordings_dir=tmp_path / "rec",
+            timeouts=FlowTimeouts(),
+            language="en",
+            pin_hash=hash_pin(PIN),
+            technician="Li Na",
+            bridges=bridges,
+            calibration=CalibrationSettings(eda=EdaCheckSettings(step_s=2.0)),
+        )
         try:
             yield kiosk, electrodes, name
         finally:
@@ -158,7 +169,6 @@ def test_apply_the_check_restarts_the_bridge_and_the_next_check_passes(station) 
     assert kiosk.screen is Screen.IDLE
 
 
-
 def test_a_stored_profile_is_used_when_the_bridge_starts(tmp_path: Path) -> None:
     electrodes, name = Electrodes(), unique("skin")
     electrodes.us = REFERENCE_US
@@ -166,9 +176,11 @@ def test_a_stored_profile_is_used_when_the_bridge_starts(tmp_path: Path) -> None
     stale = DeviceProfile("moved", "cms50d", TRUE_UNIT, "2026-11-23T10:00:00Z", "c0ffee")  # kind changed
     profiles = {name: profile, "moved": stale}
     with PtyEmulator(GsrEmulator(electrodes, calibration=TRUE_UNIT), link=tmp_path / "tty") as emulator:
-        devices = [DeviceConfig(name, "gsr", emulator.path),
-                   DeviceConfig("moved", "gsr", "auto", autostart=False),
-                   DeviceConfig("ox", "cms50d", "auto", autostart=False)]
+        devices = [
+            DeviceConfig(name, "gsr", emulator.path),
+            DeviceConfig("moved", "gsr", "auto", autostart=False),
+            DeviceConfig("ox", "cms50d", "auto", autostart=False),
+        ]
         manager = BridgeManager(devices, profiles=profiles.get)
         try:
             assert [r.profile for r in manager.rows()] == [{"date": "2026-11-23", "gain": 0.9}, {}, None]

@@ -21,14 +21,20 @@ from tests.kiosk_render import kiosk_window, render  # noqa: E402
 
 SIZES = [(1024, 768), (1280, 800), (1920, 1080)]
 NAME = "MMMMMMMMMMMMMMMM"  # the widest 16-character device name
-FAILED = Result("eda", "EDA", f"oasis-bridge-{NAME}:eda", False,
-                Message("cal_eda_gain_off", {"error": -16.234, "limit": 10.0}),
-                {"zero_us": 0.0, "reference_us": 8.38, "expected_us": 10.0, "reference_sd_us": 0.081})
+FAILED = Result(
+    "eda",
+    "EDA",
+    f"oasis-bridge-{NAME}:eda",
+    False,
+    Message("cal_eda_gain_off", {"error": -16.234, "limit": 10.0}),
+    {"zero_us": 0.0, "reference_us": 8.38, "expected_us": 10.0, "reference_sd_us": 0.081},
+)
 OFFERS = {
     "offered": ApplyOffer(NAME, GsrCalibration(zero=1023.0, gain=1.999)),
     "applied": ApplyOffer(NAME, GsrCalibration(zero=1023.0, gain=0.5), applied=True),
-    "refused": ApplyOffer(NAME, None, Message("cal_profile_gain_absurd", {"gain": 12.345, "low": 0.5,
-                                                                         "high": 2.0})),
+    "refused": ApplyOffer(
+        NAME, None, Message("cal_profile_gain_absurd", {"gain": 12.345, "low": 0.5, "high": 2.0})
+    ),
     "no_span": ApplyOffer(NAME, None, Message("cal_profile_no_span", {"counts": -1234.0})),
 }
 
@@ -75,8 +81,12 @@ def test_the_eda_result_page_with_an_offer_fits(window, state: str, language: st
     assert ("tech_apply" in actions) == (state == "offered")
     if language == "en":
         texts = " ".join(w.text for w in widgets)
-        expected = {"offered": "Correction for", "applied": "Applied to", "refused": "Cannot correct",
-                    "no_span": "Cannot correct"}[state]
+        expected = {
+            "offered": "Correction for",
+            "applied": "Applied to",
+            "refused": "Cannot correct",
+            "no_span": "Cannot correct",
+        }[state]
         assert expected in texts
 
 
@@ -86,14 +96,26 @@ def test_the_devices_page_shows_each_gsr_profile(window, language: str, size: tu
     model, flow = technician(language, "devices")
     port = "auto: /dev/serial/by-id/usb-Silicon_Labs_CP2102_USB_to_UART_Bridge_Controller_0001-if00-port0"
     model.bridges = [
-        BridgeRow(NAME, "gsr", port, True, "good", "512 Hz, 128 gaps", "streaming",
-                  {"rate": 511.7, "gaps": 128}, {"date": "2026-11-23", "gain": 1.999}),
+        BridgeRow(
+            NAME,
+            "gsr",
+            port,
+            True,
+            "good",
+            "512 Hz, 128 gaps",
+            "streaming",
+            {"rate": 511.7, "gaps": 128},
+            {"date": "2026-11-23", "gain": 1.999},
+        ),
         BridgeRow("skin-2", "gsr", port, False, "bad", "stopped", "stopped", {}, {}),
         BridgeRow("oximeter", "cms50d", port, False, "bad", "stopped", "stopped", {}),
     ]
     widgets = layout(model, flow, 0.0, *size)
     check_fits(window, widgets, *size)
     texts = [w.text for w in widgets]
-    calibrated, factory = ("已校准 2026-11-23（×2.00）", "出厂值") if language == "zh-CN" else \
-        ("Calibrated 2026-11-23 (×2.00)", "Factory values")
+    calibrated, factory = (
+        ("已校准 2026-11-23（×2.00）", "出厂值")
+        if language == "zh-CN"
+        else ("Calibrated 2026-11-23 (×2.00)", "Factory values")
+    )
     assert texts.count(calibrated) == 1 and texts.count(factory) == 1  # none for the oximeter

@@ -87,8 +87,14 @@ def test_incremental_psd_is_welch_of_the_window() -> None:
     filtered = CausalFilter(bandpass_notch_sos(FS, (1.0, 45.0)), 2).process(data)
     window = filtered[last.end - core.window : last.end].T
     psd, _ = psd_array_welch(
-        window, FS, fmin=1.0, fmax=45.0, n_fft=core.n_fft, n_per_seg=core.segment,
-        n_overlap=core.segment - core.hop, verbose=False,
+        window,
+        FS,
+        fmin=1.0,
+        fmax=45.0,
+        n_fft=core.n_fft,
+        n_per_seg=core.segment,
+        n_overlap=core.segment - core.hop,
+        verbose=False,
     )
     np.testing.assert_allclose(last.psd, psd, rtol=1e-10)
 
@@ -181,7 +187,8 @@ def test_bad_arguments_raise_clear_errors() -> None:
 @settings(max_examples=40, deadline=None)
 @given(
     chunk=arrays(
-        np.float64, st.tuples(st.integers(0, 400), st.just(2)),
+        np.float64,
+        st.tuples(st.integers(0, 400), st.just(2)),
         elements=st.floats(allow_nan=True, allow_infinity=True, width=64),
     )
 )
@@ -199,7 +206,8 @@ def test_extractor_never_raises_and_never_reports_junk_as_good(chunk: np.ndarray
 @settings(max_examples=30, deadline=None)
 @given(
     data=arrays(
-        np.float64, st.tuples(st.integers(0, 800), st.integers(1, 3)),
+        np.float64,
+        st.tuples(st.integers(0, 800), st.integers(1, 3)),
         elements=st.floats(allow_nan=True, allow_infinity=True, width=64),
     ),
     fs=st.one_of(st.sampled_from([125.0, 250.0]), st.floats(allow_nan=True, allow_infinity=True)),

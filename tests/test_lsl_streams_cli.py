@@ -17,7 +17,10 @@ def test_streams_json_lists_live_stream() -> None:
     try:
         out = subprocess.run(
             [sys.executable, "-m", "station.cli", "streams", "--json", "--duration", "4"],
-            capture_output=True, text=True, timeout=60, check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout
     finally:
         pusher.stop()
@@ -32,7 +35,9 @@ def test_streams_json_lists_live_stream() -> None:
 def test_streams_rejects_bad_arguments() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "station.cli", "streams", "--json", "--duration", "-1"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2 and "must be positive" in result.stderr
     assert "Traceback" not in result.stderr
@@ -46,7 +51,10 @@ def test_streams_json_reports_channel_quality() -> None:
     try:
         out = subprocess.run(
             [sys.executable, "-m", "station.cli", "streams", "--json", "--duration", "4"],
-            capture_output=True, text=True, timeout=60, check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout
     finally:
         pusher.stop()

@@ -36,13 +36,28 @@ def fingerprint(outputs: list[StepOutput], back: float = 0.0) -> list[str]:
     rows = []
     for o in outputs:
         events = [(e.t - back, e.kind, sorted(e.data.items())) for e in o.events]
-        rows.append(repr((o.t - back, o.elapsed, o.phase, sorted(o.params.items()), events,
-                          sorted(o.inactive.items()), o.rewarded, o.threshold, o.stopped, o.finished)))
+        rows.append(
+            repr(
+                (
+                    o.t - back,
+                    o.elapsed,
+                    o.phase,
+                    sorted(o.params.items()),
+                    events,
+                    sorted(o.inactive.items()),
+                    o.rewarded,
+                    o.threshold,
+                    o.stopped,
+                    o.finished,
+                )
+            )
+        )
     return rows
 
 
-def run_paused(protocol: Protocol, snaps: list[FeatureSnapshot], pause_index: int,
-               pause_s: float) -> tuple[list[StepOutput], list[StepOutput], EngineState]:
+def run_paused(
+    protocol: Protocol, snaps: list[FeatureSnapshot], pause_index: int, pause_s: float
+) -> tuple[list[StepOutput], list[StepOutput], EngineState]:
     """Step to ``pause_index``, pause half a step later for ``pause_s``, resume and step the rest
     with the same snapshots shifted by the pause. Returns (before, after, state)."""
     state = start(protocol, snaps[0].t)
@@ -71,12 +86,15 @@ def run_straight(protocol: Protocol, snaps: list[FeatureSnapshot]) -> list[StepO
     return outputs
 
 
-@pytest.mark.parametrize(("name", "pause_at_s"), [
-    ("quick-reset", 55.0),  # in the middle of the baseline
-    ("quick-reset", 91.0),  # a second into the training: mappings ramping in, reward starting
-    ("quick-reset", 150.0),  # during the training, reward and mappings running
-    ("resonance-assessment", 250.0),  # inside an assessment block
-])
+@pytest.mark.parametrize(
+    ("name", "pause_at_s"),
+    [
+        ("quick-reset", 55.0),  # in the middle of the baseline
+        ("quick-reset", 91.0),  # a second into the training: mappings ramping in, reward starting
+        ("quick-reset", 150.0),  # during the training, reward and mappings running
+        ("resonance-assessment", 250.0),  # inside an assessment block
+    ],
+)
 def test_a_paused_session_is_the_same_session_shifted_by_the_pause(name: str, pause_at_s: float) -> None:
     protocol = find_protocol(name)
     snaps = snapshots(protocol)
@@ -112,7 +130,7 @@ def test_no_baseline_samples_or_reward_time_accrue_while_paused() -> None:
     assert {m: len(v) for m, v in state.baseline_samples.items()} == collected
     first = step(protocol, state, snaps[k].t + 120.0, shifted(snaps[k], 120.0))
     assert first.phase == "baseline"  # the baseline did not run out during the pause
-    for s in snaps[k + 1:]:
+    for s in snaps[k + 1 :]:
         if step(protocol, state, s.t + 120.0, shifted(s, 120.0)).finished:
             break
     for metric, stats in state.baseline.items():
@@ -174,7 +192,7 @@ def test_a_paused_state_round_trips_through_json_and_resumes_identically() -> No
     assert copy.paused and copy.to_json() == state.to_json()
     for paused_state in (state, copy):
         resume(paused_state, snaps[k - 1].t + 5.0625)
-    rest = snaps[k:k + 400]
+    rest = snaps[k : k + 400]
     a = [step(protocol, state, s.t + 5.0, shifted(s, 5.0)) for s in rest]
     b = [step(protocol, copy, s.t + 5.0, shifted(s, 5.0)) for s in rest]
     assert fingerprint(a) == fingerprint(b)
@@ -189,8 +207,11 @@ def quick_reset_straight() -> tuple[Protocol, list[FeatureSnapshot], list[str]]:
 
 
 @settings(max_examples=12, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 2399), st.integers(1, 600)), min_size=1, max_size=4,
-                unique_by=lambda p: p[0]))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 2399), st.integers(1, 600)), min_size=1, max_size=4, unique_by=lambda p: p[0]
+    )
+)
 def test_any_pauses_shift_the_rest_of_the_session_by_their_total(pauses: list[tuple[int, int]]) -> None:
     protocol, snaps, straight = quick_reset_straight()
     lengths = dict(pauses)  # step index -> whole seconds paused just before it

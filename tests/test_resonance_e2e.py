@@ -124,8 +124,13 @@ def controller(tmp_path: Path, ecg) -> Iterator[KioskController]:
     store = SessionStore(tmp_path / "sessions.db", "test-station")
     registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
     kiosk = KioskController(
-        store, registry, protocols, station_id="test-station", recordings_dir=tmp_path / "recordings",
-        timeouts=TIMEOUTS, language="en",
+        store,
+        registry,
+        protocols,
+        station_id="test-station",
+        recordings_dir=tmp_path / "recordings",
+        timeouts=TIMEOUTS,
+        language="en",
         scene=SceneSettings("lakeside", "headless", {"width": 64, "height": 36}, 10.0),
     )
     yield kiosk
@@ -182,8 +187,9 @@ def test_a_stop_after_the_result_keeps_it_and_a_stop_before_stores_none(tmp_path
             officer = store.new_officer()
 
             def session(stop_in: str) -> str:
-                runtime = SessionRuntime(store, registry, protocol, None, tmp_path / "recordings",
-                                         "test-station")
+                runtime = SessionRuntime(
+                    store, registry, protocol, None, tmp_path / "recordings", "test-station"
+                )
 
                 def on_output(out: StepOutput) -> None:
                     if out.phase == stop_in:  # the officer taps stop here

@@ -26,8 +26,10 @@ from station.store.officer_codes import new_code, normalise  # noqa: E402
 from station.summary import describe_changes, describe_resonance  # noqa: E402
 from tests.kiosk_render import kiosk_window  # noqa: E402
 
-PAIRING = {"zh-CN": "等待管理员批准配对 · 配对码 {code}",
-           "en": "Waiting for the admin to approve pairing · code {code}"}
+PAIRING = {
+    "zh-CN": "等待管理员批准配对 · 配对码 {code}",
+    "en": "Waiting for the admin to approve pairing · code {code}",
+}
 
 
 def _texts(controller: KioskController) -> list[str]:
@@ -43,15 +45,23 @@ def test_the_attract_screen_shows_the_pairing_code_until_the_admin_approves(tmp_
     admin = EmbeddedAdmin(tmp_path / "admin.db").start()
     store = SessionStore(tmp_path / "sessions.db", "pairing-station")
     registry = SourceRegistry(StreamCatalog(buffer_seconds=5.0))
-    controller = KioskController(store, registry, [find_protocol("quick-reset")],
-                                 station_id="pairing-station", recordings_dir=tmp_path / "recordings",
-                                 language="en")
+    controller = KioskController(
+        store,
+        registry,
+        [find_protocol("quick-reset")],
+        station_id="pairing-station",
+        recordings_dir=tmp_path / "recordings",
+        language="en",
+    )
     stop = threading.Event()
     thread = None
     try:
         config = tmp_path / "station.toml"
-        config.write_text(f'[station]\nid = "pairing-station"\n[storage]\ndata_dir = "{tmp_path}"\n'
-                          f'[admin]\nurl = "{admin.url}"\n', encoding="utf-8")
+        config.write_text(
+            f'[station]\nid = "pairing-station"\n[storage]\ndata_dir = "{tmp_path}"\n'
+            f'[admin]\nurl = "{admin.url}"\n',
+            encoding="utf-8",
+        )
         cfg = load_config(config)
         controller.tick()
         assert not any("pairing" in t for t in _texts(controller))  # no sync yet: nothing to show
@@ -90,20 +100,32 @@ def window():
 @pytest.mark.parametrize("screen", ["idle", "summary"])
 def test_the_new_lines_fit_their_boxes(window, screen: str, language: str, size: tuple[int, int]) -> None:
     width, height = size
-    model = KioskModel([Program("resonance-assessment", "共振频率测定", "Resonance assessment", 0, 720)],
-                       check_code=normalise, new_code=new_code, verify_pin=lambda pin: False,
-                       language=language)
+    model = KioskModel(
+        [Program("resonance-assessment", "共振频率测定", "Resonance assessment", 0, 720)],
+        check_code=normalise,
+        new_code=new_code,
+        verify_pin=lambda pin: False,
+        language=language,
+    )
     flow = f.SessionFlow()
     if screen == "idle":
         model.pairing_code = "8271-4406"
         expected = PAIRING[language].format(code="8271-4406")
     else:
-        for event in (f.Begin(), f.CheckedIn("K7PQ3XM"), f.ProgramChosen("resonance-assessment", 0, 720),
-                      f.Rated(5, 3), f.SensorsReady(), f.Stop(), f.SkipRating()):
+        for event in (
+            f.Begin(),
+            f.CheckedIn("K7PQ3XM"),
+            f.ProgramChosen("resonance-assessment", 0, 720),
+            f.Rated(5, 3),
+            f.SensorsReady(),
+            f.Stop(),
+            f.SkipRating(),
+        ):
             flow.handle(event, 0.0)
         means = {"baseline": {"hr": 75.0, "rmssd": 30.0}, "session": {"hr": 68.0, "rmssd": 45.0}}
-        model.summary = {lang: describe_resonance(5.5, lang) + describe_changes(means, lang)
-                         for lang in LANGUAGES}
+        model.summary = {
+            lang: describe_resonance(5.5, lang) + describe_changes(means, lang) for lang in LANGUAGES
+        }
         expected = describe_resonance(5.5, language)[1]
     assert flow.screen.value == screen
     widgets = layout(model, flow, 0.0, width, height)

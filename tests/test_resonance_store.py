@@ -18,9 +18,13 @@ from station.summary import describe_resonance
 from station.sync.store_payloads import to_wire
 from wire import v1 as wire_v1
 
-DETAILS = {"rate": 5.5, "method": "lf_power", "metric": "lf", "reason": "",
-           "blocks": [{"phase": "rate-6-0", "rate": 6.0, "amplitude": 812.0, "valid_share": 0.9,
-                       "breaths": 0}]}
+DETAILS = {
+    "rate": 5.5,
+    "method": "lf_power",
+    "metric": "lf",
+    "reason": "",
+    "blocks": [{"phase": "rate-6-0", "rate": 6.0, "amplitude": 812.0, "valid_share": 0.9, "breaths": 0}],
+}
 
 
 @pytest.fixture
@@ -44,8 +48,10 @@ def test_a_version_1_database_is_migrated_and_keeps_its_sessions(tmp_path: Path)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT)")
     conn.execute("INSERT INTO schema_version VALUES (1, 'then')")
     conn.execute("INSERT INTO officers VALUES ('ABCDEFG', 'then')")
-    conn.execute("INSERT INTO sessions (uuid, station_id, officer_code, program, started_at, status, "
-                 "updated_at) VALUES ('u-1', 'st-1', 'ABCDEFG', 'quick-reset', 'then', 'completed', 'then')")
+    conn.execute(
+        "INSERT INTO sessions (uuid, station_id, officer_code, program, started_at, status, "
+        "updated_at) VALUES ('u-1', 'st-1', 'ABCDEFG', 'quick-reset', 'then', 'completed', 'then')"
+    )
     conn.commit()
     conn.close()
     with SessionStore(db, "st-1") as store:
@@ -124,8 +130,10 @@ def test_the_rate_stays_off_the_sync_wire(store: SessionStore) -> None:
 
 
 def test_the_summary_says_the_result_in_plain_words() -> None:
-    assert describe_resonance(5.5, "zh-CN") == ["您的共振呼吸频率：每分钟 5.5 次",
-                                                "以后的共振呼吸练习将按这个节奏进行"]
+    assert describe_resonance(5.5, "zh-CN") == [
+        "您的共振呼吸频率：每分钟 5.5 次",
+        "以后的共振呼吸练习将按这个节奏进行",
+    ]
     assert describe_resonance(5.0, "en")[0] == "Your resonance breathing rate: 5 breaths a minute"
     assert describe_resonance(None, "zh-CN")[0] == "这次未能测出您的共振呼吸频率"
     assert describe_resonance(None, "en")[0] == "Your resonance breathing rate could not be measured"

@@ -57,17 +57,27 @@ class _Lines:
 
 
 def test_the_kiosk_window_follows_real_clicks(display: str, tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "window_support.py"), "kiosk",
-                             str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=window_env(display))
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "tests" / "window_support.py"), "kiosk", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=window_env(display),
+    )
     try:
         lines = _Lines(proc)
         report = lines.wait_for(lambda r: r["screen"] == "idle", 120.0)
         assert report["size"] == list(SCREEN)  # full screen on the station monitor
         assert "Welcome to the relaxation station" in report["texts"]
         path = ["begin", "new_code", "submit_code", "program:quick-reset", "stress:6", "mood:2"]
-        expected = {"begin": "check_in", "new_code": "check_in", "submit_code": "program",
-                    "program:quick-reset": "pre_rating", "stress:6": "pre_rating", "mood:2": "pre_rating"}
+        expected = {
+            "begin": "check_in",
+            "new_code": "check_in",
+            "submit_code": "program",
+            "program:quick-reset": "pre_rating",
+            "stress:6": "pre_rating",
+            "mood:2": "pre_rating",
+        }
         for action in path:
             click(display, *report["buttons"][action])
             previous = report
@@ -91,8 +101,13 @@ def test_the_kiosk_window_follows_real_clicks(display: str, tmp_path: Path) -> N
 
 
 def test_the_scene_window_renders_real_frames(display: str) -> None:
-    result = subprocess.run([sys.executable, str(REPO / "tests" / "window_support.py"), "scene"],
-                            capture_output=True, text=True, timeout=180, env=window_env(display))
+    result = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "window_support.py"), "scene"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=window_env(display),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     stats = json.loads(result.stdout.strip().splitlines()[-1])
     assert len(stats["captures"]) == 4
@@ -143,27 +158,57 @@ def test_the_station_command_shows_the_scene_in_a_window(display: str, tmp_path:
     protocol = tmp_path / "window-short.toml"
     protocol.write_text(SHORT, encoding="utf-8")
     config = tmp_path / "station.toml"
-    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n', encoding="utf-8"
+    )
     script = tmp_path / "script.json"
     taps = ["begin", "new_code", "submit_code", "program:window-short", "stress:6", "mood:2", "rate"]
-    script.write_text(json.dumps({"steps": [*({"tap": a} for a in taps),
-                                            {"wait_for": "post_rating", "timeout_s": 150},
-                                            *({"tap": a} for a in ("stress:3", "mood:4", "rate"))]}))
+    script.write_text(
+        json.dumps(
+            {
+                "steps": [
+                    *({"tap": a} for a in taps),
+                    {"wait_for": "post_rating", "timeout_s": 150},
+                    *({"tap": a} for a in ("stress:3", "mood:4", "rate")),
+                ]
+            }
+        )
+    )
     with simulated_ecg("window-test"):
         stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"  # files: a full pipe never blocks
         with stdout.open("w") as out_file, stderr.open("w") as err_file:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config), "--output",
-                 "window", "--protocol", str(protocol), "--headless-script", str(script)],
-                stdout=out_file, stderr=err_file, env=window_env(display), cwd=REPO,
+                [
+                    sys.executable,
+                    "-m",
+                    "station.cli",
+                    "station",
+                    "run",
+                    "--config",
+                    str(config),
+                    "--output",
+                    "window",
+                    "--protocol",
+                    str(protocol),
+                    "--headless-script",
+                    str(script),
+                ],
+                stdout=out_file,
+                stderr=err_file,
+                env=window_env(display),
+                cwd=REPO,
             )
         scene_windows: set[str] = set()
         try:
             deadline = time.monotonic() + 240
             while proc.poll() is None and time.monotonic() < deadline:
-                found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Lakeside at dusk"],
-                                       env=window_env(display), capture_output=True, text=True, timeout=30)
+                found = subprocess.run(
+                    ["xdotool", "search", "--onlyvisible", "--name", "Lakeside at dusk"],
+                    env=window_env(display),
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                )
                 scene_windows |= set(found.stdout.split())
                 time.sleep(0.3)
             proc.wait(timeout=60)

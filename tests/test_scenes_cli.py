@@ -45,8 +45,18 @@ def test_sweep_renders_a_strip_across_the_range(tmp_path):
 def test_describe_prints_the_schema(capsys):
     assert main(["scene", "night", "--describe"]) == 0
     schema = json.loads(capsys.readouterr().out)
-    assert {"calm", "light", "warmth", "fog", "motion", "particles", "pacer_phase", "pacer_visible", "volume",
-            "aurora"} == set(schema["params"])
+    assert {
+        "calm",
+        "light",
+        "warmth",
+        "fog",
+        "motion",
+        "particles",
+        "pacer_phase",
+        "pacer_visible",
+        "volume",
+        "aurora",
+    } == set(schema["params"])
     assert schema["title"]["zh-CN"] == "星空"
 
 
@@ -92,7 +102,9 @@ def test_window_mirror_under_xvfb(tmp_path):
     read_fd, write_fd = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     os.close(write_fd)
     try:
@@ -101,9 +113,27 @@ def test_window_mirror_under_xvfb(tmp_path):
         assert display, "Xvfb did not report a display"
         env = dict(os.environ, DISPLAY=f":{display}", PYTHONPATH=str(REPO), OASIS_AUDIO="silent")
         result = subprocess.run(
-            [sys.executable, "-m", "station.cli", "scene", "forest", "--output", "window", "--mode", "mirror",
-             "--size", "320x120", "--frames", "3", "--save", str(tmp_path)],
-            env=env, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "station.cli",
+                "scene",
+                "forest",
+                "--output",
+                "window",
+                "--mode",
+                "mirror",
+                "--size",
+                "320x120",
+                "--frames",
+                "3",
+                "--save",
+                str(tmp_path),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert result.returncode == 0, result.stderr[-2000:]
         files = sorted(tmp_path.glob("forest-*.png"))
@@ -113,8 +143,9 @@ def test_window_mirror_under_xvfb(tmp_path):
         left, right = image[:, :160], image[:, 160:]
         assert 0.3 < np.abs(left - right).mean() < 40, "mirror shows two slightly different eyes"
         # desk mode: dragging the mouse turns the view
-        result = subprocess.run([sys.executable, "-c", DESK_LOOK], env=env, capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-c", DESK_LOOK], env=env, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         assert float(result.stdout.split()[-1]) > 5.0, "turning around should show another view"
     finally:

@@ -110,8 +110,11 @@ def test_parameter_moves_image_in_declared_direction(out, param, metric, sign):
 
 def test_scene_parameter_moves_image(out):
     spec = out.player.spec
-    metric = {"sun_height": lambda im: float(luma(im).mean()), "shafts": lambda im: float(luma(im).mean()),
-              "aurora": green_share}[spec.extra]
+    metric = {
+        "sun_height": lambda im: float(luma(im).mean()),
+        "shafts": lambda im: float(luma(im).mean()),
+        "aurora": green_share,
+    }[spec.extra]
     low = metric(render(out, pacer_visible=0.0, **{spec.extra: 0.0}))
     high = metric(render(out, pacer_visible=0.0, **{spec.extra: 1.0}))
     assert high > low * 1.02, f"{spec.extra}: {low:.4g} -> {high:.4g}"
@@ -147,6 +150,7 @@ def test_stereo_disparity_matches_geometry():
 
     out = HeadlessOutput(SCENES["night"], 2 * W, H, stereo=True, vertical_fov_deg=70.0)
     try:
+
         def centroids(visible: float) -> np.ndarray:
             out.player.jump_to({"pacer_visible": visible, "particles": 0.0, "pacer_phase": 0.0})
             out.render()

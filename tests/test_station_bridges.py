@@ -62,8 +62,9 @@ def test_start_publishes_the_stream_and_stop_removes_it(manager_for, tmp_path: P
     with PtyEmulator(get("cms50d").make_emulator(), link=tmp_path / "tty") as emulator:
         manager = manager_for(DeviceConfig(name, "cms50d", emulator.path, autostart=False))
         manager.start_autostart()
-        assert row(manager, name) == BridgeRow(name, "cms50d", emulator.path, False, "bad", "stopped",
-                                               "stopped", {})
+        assert row(manager, name) == BridgeRow(
+            name, "cms50d", emulator.path, False, "bad", "stopped", "stopped", {}
+        )
         manager.start(name)
         reader, watch = InletReader(name), Watch(name)
         assert reader.info.type() == "PPG" and reader.info.source_id() == f"oasis-bridge-{name}:ppg"
@@ -88,7 +89,8 @@ def test_start_publishes_the_stream_and_stop_removes_it(manager_for, tmp_path: P
 
 
 def test_a_missing_port_gives_a_row_not_an_exception_and_is_picked_up_when_plugged_in(
-        manager_for, tmp_path: Path) -> None:
+    manager_for, tmp_path: Path
+) -> None:
     name = unique("gsr")
     link = tmp_path / "ttyUSB-gsr"
     manager = manager_for(DeviceConfig(name, "gsr", str(link)))
@@ -127,11 +129,16 @@ def test_a_silent_device_says_for_how_long(manager_for, tmp_path: Path) -> None:
 
 def test_auto_finds_the_device_on_a_free_port_and_skips_busy_ones(manager_for, tmp_path: Path) -> None:
     ox, eeg = unique("ox"), unique("eeg")
-    with PtyEmulator(get("cms50d").make_emulator(), link=tmp_path / "a") as oximeter, \
-            PtyEmulator(get("thinkgear").make_emulator(), link=tmp_path / "b") as headband:
+    with (
+        PtyEmulator(get("cms50d").make_emulator(), link=tmp_path / "a") as oximeter,
+        PtyEmulator(get("thinkgear").make_emulator(), link=tmp_path / "b") as headband,
+    ):
         ports = [oximeter.path, headband.path, str(tmp_path / "absent")]
-        devices = [DeviceConfig(ox, "cms50d", oximeter.path), DeviceConfig(eeg, "thinkgear", "auto"),
-                   DeviceConfig("nothing", "cyton", "auto", autostart=False)]
+        devices = [
+            DeviceConfig(ox, "cms50d", oximeter.path),
+            DeviceConfig(eeg, "thinkgear", "auto"),
+            DeviceConfig("nothing", "cyton", "auto", autostart=False),
+        ]
         manager = manager_for(*devices, serial_ports=lambda: ports, listen_s=0.5)
         manager.start_autostart()
         assert row(manager, eeg).code == "searching" and row(manager, eeg).running
@@ -153,8 +160,9 @@ def test_auto_probes_a_device_that_streams_only_when_asked(manager_for, tmp_path
     name = unique("asked")
     with PtyEmulator(get(kind).make_emulator(), link=tmp_path / "tty") as emulator:
         assert not emulator.device.streaming
-        manager = manager_for(DeviceConfig(name, kind, "auto"), serial_ports=lambda: [emulator.path],
-                              listen_s=0.3)
+        manager = manager_for(
+            DeviceConfig(name, kind, "auto"), serial_ports=lambda: [emulator.path], listen_s=0.3
+        )
         manager.start(name)
         assert wait_for(lambda: row(manager, name).level == "good", timeout=30)
         assert row(manager, name).port == f"auto: {emulator.path}"
@@ -163,13 +171,15 @@ def test_auto_probes_a_device_that_streams_only_when_asked(manager_for, tmp_path
 def test_stop_during_a_search_cancels_it(manager_for, tmp_path: Path) -> None:
     name = unique("auto")
     with PtyEmulator(get("gsr").make_emulator(), link=tmp_path / "tty") as emulator:
-        manager = manager_for(DeviceConfig(name, "gsr", "auto"), serial_ports=lambda: [emulator.path],
-                              listen_s=0.6)
+        manager = manager_for(
+            DeviceConfig(name, "gsr", "auto"), serial_ports=lambda: [emulator.path], listen_s=0.6
+        )
         manager.start(name)
         manager.stop(name)
         assert row(manager, name).code == "stopped"
-        assert wait_for(lambda: not any(t.name == f"bridge-search-{name}" for t in threading.enumerate()),
-                        timeout=30)
+        assert wait_for(
+            lambda: not any(t.name == f"bridge-search-{name}" for t in threading.enumerate()), timeout=30
+        )
         assert row(manager, name).code == "stopped"  # the search ended but opened nothing
 
 

@@ -20,15 +20,19 @@ from sensors.devices.registry import get
 from station.cli import main
 
 
-def test_check_lists_each_device_and_whether_its_port_exists(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_lists_each_device_and_whether_its_port_exists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with PtyEmulator(get("gsr").make_emulator(), link=tmp_path / "ttyGSR") as emulator:
         config = tmp_path / "station.toml"
-        config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n'
-                          f'[[devices]]\nname = "skin"\nkind = "gsr"\nport = "{emulator.path}"\n'
-                          f'[[devices]]\nname = "oximeter"\nkind = "cms50d"\nport = "{tmp_path / "gone"}"\n'
-                          "autostart = false\n"
-                          '[[devices]]\nname = "eeg"\nkind = "cyton"\nport = "auto"\n', encoding="utf-8")
+        config.write_text(
+            f'[storage]\ndata_dir = "{tmp_path / "data"}"\n'
+            f'[[devices]]\nname = "skin"\nkind = "gsr"\nport = "{emulator.path}"\n'
+            f'[[devices]]\nname = "oximeter"\nkind = "cms50d"\nport = "{tmp_path / "gone"}"\n'
+            "autostart = false\n"
+            '[[devices]]\nname = "eeg"\nkind = "cyton"\nport = "auto"\n',
+            encoding="utf-8",
+        )
         rc = main(["station", "check", "--config", str(config), "--json", "--sensor-wait", "0.2"])
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
     assert checks["device skin"]["level"] == "ok"
@@ -48,8 +52,9 @@ def test_check_without_devices_lists_none(tmp_path: Path, capsys: pytest.Capture
     assert not [c for c in json.loads(capsys.readouterr().out) if c["name"].startswith("device")]
 
 
-def test_a_bad_devices_entry_is_one_line_for_the_cli(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_devices_entry_is_one_line_for_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "station.toml"
     config.write_text('[[devices]]\nname = "ox"\nkind = "pulse"\nport = "auto"\n', encoding="utf-8")
     assert main(["station", "run", "--config", str(config)]) == 2
@@ -62,15 +67,32 @@ def test_station_run_starts_the_bridges_and_stops_them_on_sigterm(tmp_path: Path
     name = f"eeg-{uuid.uuid4().hex[:6]}"
     with PtyEmulator(get("cyton").make_emulator(), link=tmp_path / "ttyCyton") as emulator:
         config = tmp_path / "station.toml"
-        config.write_text(f'[station]\nid = "bridge-station"\n[storage]\ndata_dir = "{tmp_path / "data"}"\n'
-                          '[admin]\ndiscover = false\n'
-                          f'[[devices]]\nname = "{name}"\nkind = "cyton"\nport = "{emulator.path}"\n'
-                          f'[[devices]]\nname = "spare"\nkind = "gsr"\nport = "{tmp_path / "gone"}"\n'
-                          "autostart = false\n", encoding="utf-8")
+        config.write_text(
+            f'[station]\nid = "bridge-station"\n[storage]\ndata_dir = "{tmp_path / "data"}"\n'
+            "[admin]\ndiscover = false\n"
+            f'[[devices]]\nname = "{name}"\nkind = "cyton"\nport = "{emulator.path}"\n'
+            f'[[devices]]\nname = "spare"\nkind = "gsr"\nport = "{tmp_path / "gone"}"\n'
+            "autostart = false\n",
+            encoding="utf-8",
+        )
         env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
         process = subprocess.Popen(
-            [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config), "--output",
-             "headless"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            [
+                sys.executable,
+                "-m",
+                "station.cli",
+                "station",
+                "run",
+                "--config",
+                str(config),
+                "--output",
+                "headless",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         try:
             assert wait_for(lambda: found(name) or process.poll() is not None, timeout=60)
             assert process.poll() is None, process.communicate()

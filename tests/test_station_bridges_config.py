@@ -20,7 +20,10 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_devices_are_read_in_order_with_autostart_on_by_default(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, """
+    cfg = load_config(
+        write(
+            tmp_path,
+            """
 [station]
 id = "room-1"
 
@@ -34,7 +37,9 @@ name = "eeg.band_1"
 kind = "thinkgear"
 port = "auto"
 autostart = false
-"""))
+""",
+        )
+    )
     assert cfg.station_id == "room-1"
     assert cfg.devices == (
         DeviceConfig("oximeter", "cms50d", "/dev/serial/by-id/usb-Silicon_Labs_CP2102-if00-port0", True),
@@ -70,14 +75,18 @@ ENTRY = '[[devices]]\nname = "ox"\nkind = "cms50d"\nport = "/dev/ttyUSB0"\n'
         (ENTRY.replace('"ox"', '"my oximeter"'), "name 'my oximeter' must be 1 to 16 letters"),
         (ENTRY.replace('"ox"', '"a-very-long-device-name"'), "must be 1 to 16 letters"),
         (ENTRY.replace('"ox"', '"-ox"'), "starting with a letter or digit"),
-        (ENTRY.replace("cms50d", "muse"),
-         r"\(ox\): kind must be one of cms50d, cms50d-v7, thinkgear, cyton, gsr, got 'muse'"),
+        (
+            ENTRY.replace("cms50d", "muse"),
+            r"\(ox\): kind must be one of cms50d, cms50d-v7, thinkgear, cyton, gsr, got 'muse'",
+        ),
         (ENTRY.replace('"/dev/ttyUSB0"', '" "'), r'port must be a device path or "auto"'),
         (ENTRY + 'autostart = "yes"\n', "autostart must be true or false, got 'yes'"),
         (ENTRY + ENTRY.replace("ttyUSB0", "ttyUSB1"), r"\[\[devices\]\] name 'ox' is used twice"),
         (ENTRY + ENTRY.replace('"ox"', '"ox2"'), "'ox' and 'ox2' both use port /dev/ttyUSB0"),
-        ("".join(ENTRY.replace('"ox"', f'"d{i}"').replace("USB0", f"USB{i}") for i in range(7)),
-         r"at most 6 \[\[devices\]\] entries, got 7"),
+        (
+            "".join(ENTRY.replace('"ox"', f'"d{i}"').replace("USB0", f"USB{i}") for i in range(7)),
+            r"at most 6 \[\[devices\]\] entries, got 7",
+        ),
     ],
 )
 def test_bad_devices_are_refused_with_a_reason(tmp_path: Path, text: str, reason: str) -> None:
@@ -99,10 +108,14 @@ toml_values = st.recursive(
     max_leaves=6,
 )
 entry_like = st.fixed_dictionaries(
-    {}, optional={"name": st.one_of(st.sampled_from(["ox", "eeg", "a b", ""]), toml_values),
-                  "kind": st.one_of(st.sampled_from(DEVICE_KINDS), toml_values),
-                  "port": st.one_of(st.sampled_from(["auto", "/dev/ttyUSB0", ""]), toml_values),
-                  "autostart": toml_values, "extra": toml_values},
+    {},
+    optional={
+        "name": st.one_of(st.sampled_from(["ox", "eeg", "a b", ""]), toml_values),
+        "kind": st.one_of(st.sampled_from(DEVICE_KINDS), toml_values),
+        "port": st.one_of(st.sampled_from(["auto", "/dev/ttyUSB0", ""]), toml_values),
+        "autostart": toml_values,
+        "extra": toml_values,
+    },
 )
 
 

@@ -44,8 +44,15 @@ VALUES: dict[str, dict[str, object]] = {
     "silent": {"seconds": 86399.0},
 }
 BY_ID = "/dev/serial/by-id/usb-Silicon_Labs_CP2102_USB_to_UART_Bridge_Controller_0001-if00-port0"
-LEVEL = {"stopped": "bad", "searching": "degraded", "opening": "degraded", "waiting": "degraded",
-         "receiving": "good", "streaming": "good", "signal": "degraded"}
+LEVEL = {
+    "stopped": "bad",
+    "searching": "degraded",
+    "opening": "degraded",
+    "waiting": "degraded",
+    "receiving": "good",
+    "streaming": "good",
+    "signal": "degraded",
+}
 
 
 def every_state() -> list[BridgeRow]:
@@ -55,8 +62,18 @@ def every_state() -> list[BridgeRow]:
         kind = DEVICE_KINDS[i % len(DEVICE_KINDS)]
         name = "MMMMMMMMMMMMMMMM" if i % 3 == 0 else "pulse-oximeter-2"  # 16 characters, widest and usual
         port = f"auto: {BY_ID}" if i % 2 else BY_ID
-        rows.append(BridgeRow(name, kind, port, code != "stopped", LEVEL.get(code, "bad"),
-                              _ENGLISH[code].format(**values), code, values))
+        rows.append(
+            BridgeRow(
+                name,
+                kind,
+                port,
+                code != "stopped",
+                LEVEL.get(code, "bad"),
+                _ENGLISH[code].format(**values),
+                code,
+                values,
+            )
+        )
     return rows
 
 
@@ -84,10 +101,26 @@ def test_clip_and_short_port() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_usual_rows_are_shown_whole_on_the_smallest_monitor(language: str) -> None:
     kinds = DEVICE_KINDS
-    usual = [BridgeRow("oximeter", kinds[i % len(kinds)], "auto: /dev/ttyUSB0", True, LEVEL.get(code, "bad"),
-                       "", code, {"rate": 250.0, "gaps": 3, "seconds": 12.0, "kind": "OpenBCI Cyton",
-                                  "ports": 4, "reason": "finger out of the oximeter"})
-             for i, code in enumerate(c for c in _ENGLISH if c not in ("cannot_open", "cannot_start"))]
+    usual = [
+        BridgeRow(
+            "oximeter",
+            kinds[i % len(kinds)],
+            "auto: /dev/ttyUSB0",
+            True,
+            LEVEL.get(code, "bad"),
+            "",
+            code,
+            {
+                "rate": 250.0,
+                "gaps": 3,
+                "seconds": 12.0,
+                "kind": "OpenBCI Cyton",
+                "ports": 4,
+                "reason": "finger out of the oximeter",
+            },
+        )
+        for i, code in enumerate(c for c in _ENGLISH if c not in ("cannot_open", "cannot_start"))
+    ]
     for start in range(0, len(usual), 6):
         model, flow = devices_page(usual[start : start + 6], language)
         texts = [w.text for w in layout(model, flow, 0.0, 1024, 768)]
@@ -97,7 +130,6 @@ def test_usual_rows_are_shown_whole_on_the_smallest_monitor(language: str) -> No
 @pytest.fixture(scope="module")
 def window():
     yield from kiosk_window()
-
 
 
 def devices_page(rows: list[BridgeRow], language: str) -> tuple[KioskModel, f.SessionFlow]:
@@ -178,9 +210,16 @@ def kiosk(tmp_path: Path) -> Iterator[tuple[KioskController, BridgeManager, str,
     manager = BridgeManager([DeviceConfig(name, "cyton", emulator.path)])
     store = SessionStore(tmp_path / "sessions.db", "test-station")
     registry = SourceRegistry(StreamCatalog(buffer_seconds=5.0))
-    controller = KioskController(store, registry, [find_protocol("quick-reset")], station_id="test-station",
-                                 recordings_dir=tmp_path / "recordings", language="en",
-                                 pin_hash=hash_pin("2468"), bridges=manager)
+    controller = KioskController(
+        store,
+        registry,
+        [find_protocol("quick-reset")],
+        station_id="test-station",
+        recordings_dir=tmp_path / "recordings",
+        language="en",
+        pin_hash=hash_pin("2468"),
+        bridges=manager,
+    )
     try:
         yield controller, manager, name, emulator
     finally:
@@ -203,8 +242,14 @@ def test_technician_stops_and_starts_a_bridge_from_the_kiosk(kiosk, window) -> N
         controller.tap(action)
     assert controller.screen is f.Screen.TECHNICIAN
     # from here on, touches on the (headless) kiosk window, routed through the controller
-    app = KioskApp(controller.flow, controller.model, controller.apply, window=window, clock=controller.clock,
-                   on_tap=controller.tap)
+    app = KioskApp(
+        controller.flow,
+        controller.model,
+        controller.apply,
+        window=window,
+        clock=controller.clock,
+        on_tap=controller.tap,
+    )
     try:
         window.switch_to()
         height = window.get_framebuffer_size()[1]

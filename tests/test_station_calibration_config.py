@@ -28,9 +28,14 @@ def test_defaults_match_the_procedures(tmp_path: Path) -> None:
 
 
 def test_overrides_reach_the_settings(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, '[technician]\nname = "王工"\n[calibration]\neda_reference_kohm = 200\n'
-                                      'eeg_eyes_open_s = 30\nresting_hr_s = 120.5\n'
-                                      'resonance_program = "my-resonance"\n'))
+    cfg = load_config(
+        write(
+            tmp_path,
+            '[technician]\nname = "王工"\n[calibration]\neda_reference_kohm = 200\n'
+            "eeg_eyes_open_s = 30\nresting_hr_s = 120.5\n"
+            'resonance_program = "my-resonance"\n',
+        )
+    )
     assert cfg.technician_name == "王工"
     c = cfg.calibration
     assert c.eda.reference_kohm == 200 and c.eda.expected_us == 5.0
@@ -38,15 +43,21 @@ def test_overrides_reach_the_settings(tmp_path: Path) -> None:
     assert c.heart.rest_s == 120.5 and c.resonance_program == "my-resonance"
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    ("[calibration]\neda_reference_kohm = 0\n", "calibration.eda_reference_kohm must be a positive number"),
-    ("[calibration]\neda_reference_kohm = 1e-300\n", "must be 1 to 10000 kΩ"),
-    ("[calibration]\nresting_hr_s = -5\n", "calibration.resting_hr_s must be a positive number"),
-    ('[calibration]\neeg_eyes_open_s = "60"\n', "calibration.eeg_eyes_open_s must be float"),
-    ("[calibration]\nwarp = 1\n", "unknown key calibration.warp"),
-    ('[technician]\nname = ""\n', "technician.name must be 1 to 64 characters"),
-    ('[technician]\nname = "a\\u0007b"\n', "technician.name must be 1 to 64 characters"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            "[calibration]\neda_reference_kohm = 0\n",
+            "calibration.eda_reference_kohm must be a positive number",
+        ),
+        ("[calibration]\neda_reference_kohm = 1e-300\n", "must be 1 to 10000 kΩ"),
+        ("[calibration]\nresting_hr_s = -5\n", "calibration.resting_hr_s must be a positive number"),
+        ('[calibration]\neeg_eyes_open_s = "60"\n', "calibration.eeg_eyes_open_s must be float"),
+        ("[calibration]\nwarp = 1\n", "unknown key calibration.warp"),
+        ('[technician]\nname = ""\n', "technician.name must be 1 to 64 characters"),
+        ('[technician]\nname = "a\\u0007b"\n', "technician.name must be 1 to 64 characters"),
+    ],
+)
 def test_bad_values_are_refused_with_a_reason(tmp_path: Path, body: str, reason: str) -> None:
     with pytest.raises(ConfigError, match=reason):
         load_config(write(tmp_path, body))
@@ -63,8 +74,15 @@ def toml_value(value: object) -> str:
 
 
 @settings(max_examples=80, deadline=None)
-@given(value=st.one_of(st.floats(), st.floats(min_value=0, max_value=1e-300), st.integers(), st.booleans(),
-                       st.text(max_size=5)))
+@given(
+    value=st.one_of(
+        st.floats(),
+        st.floats(min_value=0, max_value=1e-300),
+        st.integers(),
+        st.booleans(),
+        st.text(max_size=5),
+    )
+)
 def test_any_reference_value_loads_or_is_refused(tmp_path_factory, value) -> None:
     path = tmp_path_factory.mktemp("cfg") / "station.toml"
     path.write_text(f"[calibration]\neda_reference_kohm = {toml_value(value)}\n", encoding="utf-8")

@@ -83,6 +83,7 @@ def test_eda_wrong_gain_fails_with_its_reason(registry) -> None:
 
 def test_eda_bad_signal_restarts_the_step_then_fails(registry) -> None:
     """NaN with the resistor on (a broken lead): the reference step restarts twice, then fails."""
+
     def sample(step: int, i: int) -> np.ndarray:
         return np.array([np.nan if step == 1 else 0.0, 512.0, i * 100.0])
 
@@ -113,12 +114,14 @@ def test_eeg_reactivity_and_iaf_on_the_real_biosppy_recordings(registry, recordi
     session 1 measured eyes-closed relative alpha 1.61× eyes-open over the whole files, IAF 9.7 Hz."""
     start = 80 * 125
     recordings = [_biosppy(recordings, "eeg_eo.txt")[start:], _biosppy(recordings, "eeg_ec.txt")[start:]]
-    feeder = Feeder("EEG", ["EEG"], ["microvolts"], 125.0,
-                    lambda step, i: recordings[step][i : i + 1], speed=16.0)
+    feeder = Feeder(
+        "EEG", ["EEG"], ["microvolts"], 125.0, lambda step, i: recordings[step][i : i + 1], speed=16.0
+    )
     with feeder:
         wait_visible(registry, StreamKind.EEG)
-        check = EegReactivity(source(registry, StreamKind.EEG),
-                              EegReactivitySettings(eyes_open_s=40.0, eyes_closed_s=40.0))
+        check = EegReactivity(
+            source(registry, StreamKind.EEG), EegReactivitySettings(eyes_open_s=40.0, eyes_closed_s=40.0)
+        )
         run(check, registry, feeder, 60.0)
     result = check.result
     assert check.state == "done", check.error
@@ -139,12 +142,19 @@ def _pink(n: int, rng: np.random.Generator) -> np.ndarray:
 def test_eeg_without_alpha_gives_no_reactivity(registry) -> None:
     rng = np.random.default_rng(7)
     noise = [_pink(125 * 60, rng)[:, None] for _ in range(2)]
-    feeder = Feeder("EEG", ["O1", "O2"], ["microvolts"] * 2, 125.0,
-                    lambda step, i: np.repeat(noise[step][i], 2) * (1.0, 0.9), speed=16.0)
+    feeder = Feeder(
+        "EEG",
+        ["O1", "O2"],
+        ["microvolts"] * 2,
+        125.0,
+        lambda step, i: np.repeat(noise[step][i], 2) * (1.0, 0.9),
+        speed=16.0,
+    )
     with feeder:
         wait_visible(registry, StreamKind.EEG)
-        check = EegReactivity(source(registry, StreamKind.EEG),
-                              EegReactivitySettings(eyes_open_s=20.0, eyes_closed_s=20.0))
+        check = EegReactivity(
+            source(registry, StreamKind.EEG), EegReactivitySettings(eyes_open_s=20.0, eyes_closed_s=20.0)
+        )
         run(check, registry, feeder, 40.0)
     assert check.state == "done" and not check.result.passed
     assert check.result.reason.key == "cal_eeg_none"

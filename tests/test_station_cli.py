@@ -22,20 +22,37 @@ def write_session_xdf(path: Path) -> None:
         feats = w.add_stream(
             "<info><name>OasisFeatures</name><type>Features</type><channel_count>5</channel_count>"
             "<channel_format>double64</channel_format><nominal_srate>1</nominal_srate>"
-            f"<desc><channels>{labels}</channels></desc></info>", "double64", 5)
+            f"<desc><channels>{labels}</channels></desc></info>",
+            "double64",
+            5,
+        )
         markers = w.add_stream(
             "<info><name>OasisMarkers</name><type>Markers</type><channel_count>1</channel_count>"
-            "<channel_format>string</channel_format><nominal_srate>0</nominal_srate></info>", "string", 1)
+            "<channel_format>string</channel_format><nominal_srate>0</nominal_srate></info>",
+            "string",
+            1,
+        )
         t = 1000.0 + np.arange(300.0)
         in_session = t >= 1060
-        values = np.column_stack([
-            np.where(in_session, 68.0, 75.0), np.where(in_session, 45.0, 30.0), np.full(300, 0.5),
-            np.where(in_session, 0.30, 0.20), np.where(in_session, 4.0, 5.0),
-        ])
+        values = np.column_stack(
+            [
+                np.where(in_session, 68.0, 75.0),
+                np.where(in_session, 45.0, 30.0),
+                np.full(300, 0.5),
+                np.where(in_session, 0.30, 0.20),
+                np.where(in_session, 4.0, 5.0),
+            ]
+        )
         values[10:15, 0] = np.nan  # a short dropout, as the pipeline marks it
         w.write_samples(feats, t, values)
-        events = [(1000.0, "session_start:lake"), (1000.0, "phase:baseline"), (1060.0, "phase:session"),
-                  (1100.0, "pause"), (1110.0, "resume"), (1300.0, "session_end:completed")]
+        events = [
+            (1000.0, "session_start:lake"),
+            (1000.0, "phase:baseline"),
+            (1060.0, "phase:session"),
+            (1100.0, "pause"),
+            (1110.0, "resume"),
+            (1300.0, "session_end:completed"),
+        ]
         w.write_samples(markers, [e[0] for e in events], [[e[1]] for e in events])
 
 
@@ -68,8 +85,15 @@ def test_sessions_lists_stored_sessions(station_env: Path, capsys: pytest.Captur
 def test_check_reports_each_item(station_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["station", "check", "--json", "--sensor-wait", "0.5"])
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
-    assert set(checks) == {"config", "data dir", "session store", "sensors", "display", "XR runtime",
-                           "technician PIN"}
+    assert set(checks) == {
+        "config",
+        "data dir",
+        "session store",
+        "sensors",
+        "display",
+        "XR runtime",
+        "technician PIN",
+    }
     assert [checks[n]["level"] for n in ("config", "data dir", "session store")] == ["ok"] * 3
     assert checks["technician PIN"]["level"] == "warn"
     assert rc == (1 if any(c["level"] == "fail" for c in checks.values()) else 0)

@@ -17,7 +17,9 @@ import pyxdf
 def test_demo_runs_a_complete_session_and_syncs_it(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "station.cli", "demo", "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=400,
+        capture_output=True,
+        text=True,
+        timeout=400,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout

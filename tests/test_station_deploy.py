@@ -42,7 +42,8 @@ def test_unit_restarts_on_failure_and_keeps_data_in_var_lib() -> None:
 def test_systemd_accepts_the_unit() -> None:
     result = subprocess.run(["systemd-analyze", "verify", str(UNIT)], capture_output=True, text=True)
     problems = [
-        line for line in (result.stdout + result.stderr).splitlines()
+        line
+        for line in (result.stdout + result.stderr).splitlines()
         if line.strip() and "is not executable" not in line  # /opt/oasis is not installed here
     ]
     assert problems == []

@@ -157,7 +157,8 @@ def test_paused_too_long_aborts_and_returns_to_idle() -> None:
     flow.tick(100 + T.headset_grace_s + 1)
     effects = flow.tick(100 + T.headset_grace_s + T.pause_limit_s + 1)
     assert effects == [
-        EndSession("aborted", "headset off too long: the officer left"), ReturnedToIdle("left")
+        EndSession("aborted", "headset off too long: the officer left"),
+        ReturnedToIdle("left"),
     ]
     assert flow.screen is Screen.IDLE
 
@@ -208,9 +209,23 @@ def test_bad_values_are_refused() -> None:
 
 
 events = st.sampled_from(
-    [Touch(), Begin(), CheckedIn("K7PQ3XM"), ProgramChosen("p", 30, 60), Rated(4, 3), SkipRating(),
-     SensorsReady(), HeadsetOff(), HeadsetOn(), Stop(), Done(), TechnicianLogin(True),
-     TechnicianLogin(False), TechnicianExit(), None]  # None: only time passes
+    [
+        Touch(),
+        Begin(),
+        CheckedIn("K7PQ3XM"),
+        ProgramChosen("p", 30, 60),
+        Rated(4, 3),
+        SkipRating(),
+        SensorsReady(),
+        HeadsetOff(),
+        HeadsetOn(),
+        Stop(),
+        Done(),
+        TechnicianLogin(True),
+        TechnicianLogin(False),
+        TechnicianExit(),
+        None,
+    ]  # None: only time passes
 )
 
 

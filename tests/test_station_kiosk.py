@@ -27,8 +27,13 @@ PROGRAMS = [
 
 
 def make_model(language: str) -> KioskModel:
-    return KioskModel(PROGRAMS, check_code=normalise, new_code=new_code, verify_pin=lambda pin: pin == "2468",
-                      language=language)
+    return KioskModel(
+        PROGRAMS,
+        check_code=normalise,
+        new_code=new_code,
+        verify_pin=lambda pin: pin == "2468",
+        language=language,
+    )
 
 
 def walk_to(screen: str, language: str) -> tuple[KioskModel, f.SessionFlow, float]:
@@ -38,8 +43,13 @@ def walk_to(screen: str, language: str) -> tuple[KioskModel, f.SessionFlow, floa
         model.tap("technician", flow.screen)
         model.pin_entry, model.notice = "24681357", "pin_locked"
         return model, flow, now
-    steps: list[f.Event] = [f.Begin(), f.CheckedIn("K7PQ3XM"), f.ProgramChosen("sunset-hrv", 120, 720),
-                            f.Rated(10, 5), f.SensorsReady()]
+    steps: list[f.Event] = [
+        f.Begin(),
+        f.CheckedIn("K7PQ3XM"),
+        f.ProgramChosen("sunset-hrv", 120, 720),
+        f.Rated(10, 5),
+        f.SensorsReady(),
+    ]
     order = ["idle", "check_in", "program", "pre_rating", "sensor_check", "baseline"]
     special = {"session": 5, "paused": 5, "post_rating": 5, "summary": 5, "technician": 0}
     for event in steps[: special.get(screen, order.index(screen) if screen in order else 0)]:
@@ -61,8 +71,10 @@ def walk_to(screen: str, language: str) -> tuple[KioskModel, f.SessionFlow, floa
         model.tap("stress:10", flow.screen)
     if screen == "summary":
         flow.handle(f.SkipRating(), now)
-        means = {"baseline": {"hr": 75, "rmssd": 30, "coherence": 0.5, "alpha_rel": 0.2, "scl": 5.0},
-                 "session": {"hr": 68, "rmssd": 45, "coherence": 0.5, "alpha_rel": 0.3, "scl": 4.0}}
+        means = {
+            "baseline": {"hr": 75, "rmssd": 30, "coherence": 0.5, "alpha_rel": 0.2, "scl": 5.0},
+            "session": {"hr": 68, "rmssd": 45, "coherence": 0.5, "alpha_rel": 0.3, "scl": 4.0},
+        }
         model.summary = {lang: describe_changes(means, lang) for lang in LANGUAGES}
     if screen == "technician":
         flow.handle(f.TechnicianLogin(True), now)
@@ -71,14 +83,25 @@ def walk_to(screen: str, language: str) -> tuple[KioskModel, f.SessionFlow, floa
     return model, flow, now
 
 
-SCREENS = ["idle", "pin_pad", "check_in", "program", "pre_rating", "sensor_check", "baseline", "session",
-           "paused", "post_rating", "summary", "technician"]
+SCREENS = [
+    "idle",
+    "pin_pad",
+    "check_in",
+    "program",
+    "pre_rating",
+    "sensor_check",
+    "baseline",
+    "session",
+    "paused",
+    "post_rating",
+    "summary",
+    "technician",
+]
 
 
 @pytest.fixture(scope="module")
 def window():
     yield from kiosk_window()
-
 
 
 SIZES = [
@@ -218,8 +241,12 @@ def test_kiosk_window_turns_touches_into_effects(window) -> None:
         assert model.issued_code == ""  # the previous officer's code is not left on screen
         assert width == 1920
     finally:
-        window.remove_handlers(on_draw=app.on_draw, on_mouse_press=app.on_mouse_press,
-                               on_text=app.on_text, on_key_press=app.on_key_press)
+        window.remove_handlers(
+            on_draw=app.on_draw,
+            on_mouse_press=app.on_mouse_press,
+            on_text=app.on_text,
+            on_key_press=app.on_key_press,
+        )
 
 
 def test_scanned_code_checks_the_officer_in(window) -> None:
@@ -245,5 +272,9 @@ def test_scanned_code_checks_the_officer_in(window) -> None:
         window.dispatch_events()
         assert flow.screen is f.Screen.PROGRAM
     finally:
-        window.remove_handlers(on_draw=app.on_draw, on_mouse_press=app.on_mouse_press,
-                               on_text=app.on_text, on_key_press=app.on_key_press)
+        window.remove_handlers(
+            on_draw=app.on_draw,
+            on_mouse_press=app.on_mouse_press,
+            on_text=app.on_text,
+            on_key_press=app.on_key_press,
+        )

@@ -39,7 +39,7 @@ def test_display_and_typing_variants_normalise() -> None:
 
 @given(codes, st.integers(0, DATA_LENGTH), st.sampled_from(ALPHABET))
 def test_every_single_substitution_is_detected(code: str, pos: int, char: str) -> None:
-    typo = code[:pos] + char + code[pos + 1:]
+    typo = code[:pos] + char + code[pos + 1 :]
     if typo != code:
         with pytest.raises(InvalidOfficerCode, match="check character"):
             normalise(typo)
@@ -47,7 +47,7 @@ def test_every_single_substitution_is_detected(code: str, pos: int, char: str) -
 
 @given(codes, st.integers(0, DATA_LENGTH - 1))
 def test_neighbour_swaps_are_detected_except_first_and_last_character(code: str, pos: int) -> None:
-    swapped = code[:pos] + code[pos + 1] + code[pos] + code[pos + 2:]
+    swapped = code[:pos] + code[pos + 1] + code[pos] + code[pos + 2 :]
     if swapped == code:
         return
     if {code[pos], code[pos + 1]} == {ALPHABET[0], ALPHABET[-1]}:  # Luhn mod N's one blind spot

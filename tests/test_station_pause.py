@@ -119,8 +119,15 @@ def by_kind(events) -> dict[str, list]:
 def test_runtime_pause_holds_the_timeline_and_is_recorded(protocol, store, registry, tmp_path: Path) -> None:
     scene = SceneProcess("lakeside", "headless", {"width": 64, "height": 36}, pace_fps=10.0).start()
     phases: list[str] = []
-    runtime = SessionRuntime(store, registry, protocol, scene, tmp_path / "rec", "test-station",
-                             on_output=lambda out: phases.append(out.phase))
+    runtime = SessionRuntime(
+        store,
+        registry,
+        protocol,
+        scene,
+        tmp_path / "rec",
+        "test-station",
+        on_output=lambda out: phases.append(out.phase),
+    )
     officer = store.new_officer()
     result: list = []
     worker = threading.Thread(target=lambda: result.append(runtime.run(officer, 5, 3, max_seconds=90.0)))
@@ -156,8 +163,10 @@ def test_runtime_pause_holds_the_timeline_and_is_recorded(protocol, store, regis
 
     streams, _ = pyxdf.load_xdf(str(outcome.xdf_path))
     by_type = {s["info"]["type"][0]: s for s in streams}
-    markers = [(parse_marker(row[0])[0], t) for row, t in
-               zip(by_type["Markers"]["time_series"], by_type["Markers"]["time_stamps"], strict=True)]
+    markers = [
+        (parse_marker(row[0])[0], t)
+        for row, t in zip(by_type["Markers"]["time_series"], by_type["Markers"]["time_stamps"], strict=True)
+    ]
     kinds = [k for k, _ in markers]
     assert kinds.index("pause") < kinds.index("resume") < len(kinds)
     t_pause = next(t for k, t in markers if k == "pause")
@@ -176,7 +185,8 @@ def test_runtime_pause_holds_the_timeline_and_is_recorded(protocol, store, regis
 
     traces = load_traces(outcome.xdf_path)  # the report reads the same pause from the recording
     assert paused_spans(traces.marker_times, traces.markers, float(traces.times[-1])) == [
-        pytest.approx((t_pause, t_resume))]
+        pytest.approx((t_pause, t_resume))
+    ]
     draw_report(traces, tmp_path / "report.png", "pause")
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
@@ -187,8 +197,13 @@ def kiosk(tmp_path: Path, store, registry, protocol) -> Iterator:
 
     def factory(timeouts: FlowTimeouts) -> KioskController:
         controller = KioskController(
-            store, registry, [protocol], station_id="test-station", recordings_dir=tmp_path / "recordings",
-            timeouts=timeouts, language="en",
+            store,
+            registry,
+            [protocol],
+            station_id="test-station",
+            recordings_dir=tmp_path / "recordings",
+            timeouts=timeouts,
+            language="en",
             scene=SceneSettings("lakeside", "headless", {"width": 64, "height": 36}, 10.0),
         )
         made.append(controller)
@@ -226,8 +241,9 @@ def set_headset(scene: SceneProcess, code: int) -> None:
 
 
 def test_headset_off_pauses_and_on_resumes_the_session(kiosk) -> None:
-    controller = kiosk(FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, headset_grace_s=1.0,
-                                    pause_limit_s=120.0))
+    controller = kiosk(
+        FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, headset_grace_s=1.0, pause_limit_s=120.0)
+    )
     scene = start_session(controller)
     runtime = controller._runtime
     set_headset(scene, HEADSET_ON)
@@ -252,8 +268,9 @@ def test_headset_off_pauses_and_on_resumes_the_session(kiosk) -> None:
 
 
 def test_headset_off_past_the_pause_limit_aborts_with_the_reason(kiosk) -> None:
-    controller = kiosk(FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, headset_grace_s=1.0,
-                                    pause_limit_s=3.0))
+    controller = kiosk(
+        FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, headset_grace_s=1.0, pause_limit_s=3.0)
+    )
     scene = start_session(controller)
     set_headset(scene, HEADSET_OFF)
     assert run_until(controller, lambda: controller._runtime.paused, 30.0)
@@ -272,7 +289,7 @@ def test_headset_off_past_the_pause_limit_aborts_with_the_reason(kiosk) -> None:
 
 def test_report_means_leave_paused_spans_out() -> None:
     times = [1.0, 2.0, 3.0, 5.0, 6.0, 9.0]
-    texts = ["phase:baseline", "pause", "resume", "phase:training", "pause:{\"reason\":\"x\"}", "session_end"]
+    texts = ["phase:baseline", "pause", "resume", "phase:training", 'pause:{"reason":"x"}', "session_end"]
     assert paused_spans(times, texts, 20.0) == [(2.0, 3.0), (6.0, 9.0)]
     assert paused_spans([1.0, 4.0], ["phase:a", "pause"], 10.0) == [(4.0, 10.0)]  # never resumed
     t = np.arange(0.0, 10.0, 0.5)

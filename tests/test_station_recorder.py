@@ -153,7 +153,9 @@ _RECORDING_PROCESS = textwrap.dedent(
 def test_kill_9_while_recording_loses_at_most_a_second(tmp_path: Path) -> None:
     path = tmp_path / "crash.xdf"
     proc = subprocess.Popen(
-        [sys.executable, "-c", _RECORDING_PROCESS, str(path)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", _RECORDING_PROCESS, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:

@@ -17,9 +17,12 @@ from station.store import SessionStatus, SessionStore
 def _crashed_recording(path: Path) -> None:
     """An XDF file as a killed recorder leaves it: flushed chunks, no footers, a torn tail."""
     w = XdfWriter(path, fsync=False)
-    sid = w.add_stream("<info><name>ECG</name><type>ECG</type><channel_count>1</channel_count>"
-                       "<channel_format>float32</channel_format><nominal_srate>100</nominal_srate></info>",
-                       "float32", 1)
+    sid = w.add_stream(
+        "<info><name>ECG</name><type>ECG</type><channel_count>1</channel_count>"
+        "<channel_format>float32</channel_format><nominal_srate>100</nominal_srate></info>",
+        "float32",
+        1,
+    )
     w.write_samples(sid, 5.0 + np.arange(300) / 100, np.zeros((300, 1), np.float32))
     w.write_clock_offset(sid, 6.0, 0.0)
     w.flush()

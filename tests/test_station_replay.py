@@ -24,10 +24,16 @@ def _recording(path: Path) -> tuple[np.ndarray, np.ndarray]:
             "<channel_format>float32</channel_format><nominal_srate>100</nominal_srate>"
             "<source_id>headband-7</source_id><desc><channels><channel><label>O1</label></channel>"
             "<channel><label>Oz</label></channel><channel><label>O2</label></channel></channels>"
-            "</desc></info>", "float32", 3)
+            "</desc></info>",
+            "float32",
+            3,
+        )
         mk = w.add_stream(
             "<info><name>ReplayMarkers</name><type>Markers</type><channel_count>1</channel_count>"
-            "<channel_format>string</channel_format><nominal_srate>0</nominal_srate></info>", "string", 1)
+            "<channel_format>string</channel_format><nominal_srate>0</nominal_srate></info>",
+            "string",
+            1,
+        )
         w.write_samples(eeg, stamps, values)
         w.write_samples(mk, [5000.5, 5001.5], [["phase:baseline"], ["phase:session"]])
     return stamps, values
@@ -83,8 +89,12 @@ def test_replay_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert capsys.readouterr().err.startswith("oasis replay: cannot read")
     empty = tmp_path / "empty.xdf"
     with XdfWriter(empty, fsync=False) as w:
-        w.add_stream("<info><name>e</name><channel_count>1</channel_count><channel_format>float32"
-                     "</channel_format><nominal_srate>1</nominal_srate></info>", "float32", 1)
+        w.add_stream(
+            "<info><name>e</name><channel_count>1</channel_count><channel_format>float32"
+            "</channel_format><nominal_srate>1</nominal_srate></info>",
+            "float32",
+            1,
+        )
     assert main(["replay", str(empty)]) == 2
     assert "no samples to replay" in capsys.readouterr().err
     assert main(["replay", str(empty), "--speed", "0"]) == 2

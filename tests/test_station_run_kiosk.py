@@ -93,9 +93,14 @@ def make(tmp_path: Path, ecg_only) -> Iterator:
         store = SessionStore(tmp_path / "sessions.db", "test-station")
         registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
         controller = KioskController(
-            store, registry, protocols, station_id="test-station", recordings_dir=tmp_path / "recordings",
+            store,
+            registry,
+            protocols,
+            station_id="test-station",
+            recordings_dir=tmp_path / "recordings",
             timeouts=timeouts or FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, summary_s=60.0),
-            language="en", scene=SceneSettings("lakeside", "headless", {"width": 64, "height": 36}, 10.0),
+            language="en",
+            scene=SceneSettings("lakeside", "headless", {"width": 64, "height": 36}, 10.0),
         )
         made.append((controller, store, registry))
         return controller
@@ -154,8 +159,9 @@ def test_a_missing_sensor_keeps_the_sensor_check_then_times_out(make, tmp_path: 
     timeouts = FlowTimeouts(interaction_s=120.0, sensor_check_s=6.0)
     controller = make([_protocol(tmp_path, "eda", HR_MAPPING + SCL_MAPPING)], timeouts)
     run_script(controller, _taps(*CHECK_IN, "program:eda", *RATE_BEFORE))
-    assert run_until(controller, lambda: any(s.kind == "ECG" and s.level == "good"
-                                             for s in controller.model.sensors), 30.0)
+    assert run_until(
+        controller, lambda: any(s.kind == "ECG" and s.level == "good" for s in controller.model.sensors), 30.0
+    )
     assert controller.screen is Screen.SENSOR_CHECK
     statuses = {s.kind: s.level for s in controller.model.sensors}
     assert statuses["EDA"] == "bad"
@@ -175,19 +181,44 @@ def test_cli_marks_a_crashed_session_interrupted_then_runs_a_session(ecg_only, t
     with SessionStore(data / "sessions.db", "cli-station") as store:  # a crash left this one running
         crashed = store.start_session(store.new_officer(), "short", pre_stress=5, pre_mood=3)
     config = tmp_path / "station.toml"
-    config.write_text(f'[station]\nid = "cli-station"\n[storage]\ndata_dir = "{data}"\n'
-                      '[admin]\ndiscover = false\n', encoding="utf-8")
+    config.write_text(
+        f'[station]\nid = "cli-station"\n[storage]\ndata_dir = "{data}"\n[admin]\ndiscover = false\n',
+        encoding="utf-8",
+    )
     script = tmp_path / "script.json"
-    script.write_text(json.dumps({"steps": [
-        *({"tap": a} for a in (*CHECK_IN, "program:short", *RATE_BEFORE)),
-        {"wait_for": "post_rating", "timeout_s": 150},
-        *({"tap": a} for a in ("stress:2", "mood:5", "rate")),
-    ]}), encoding="utf-8")
+    script.write_text(
+        json.dumps(
+            {
+                "steps": [
+                    *({"tap": a} for a in (*CHECK_IN, "program:short", *RATE_BEFORE)),
+                    {"wait_for": "post_rating", "timeout_s": 150},
+                    *({"tap": a} for a in ("stress:2", "mood:5", "rate")),
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     result = subprocess.run(
-        [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config),
-         "--output", "headless", "--protocol", str(protocol_file), "--headless-script", str(script)],
-        capture_output=True, text=True, timeout=300, env=env,
+        [
+            sys.executable,
+            "-m",
+            "station.cli",
+            "station",
+            "run",
+            "--config",
+            str(config),
+            "--output",
+            "headless",
+            "--protocol",
+            str(protocol_file),
+            "--headless-script",
+            str(script),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "1 interrupted session(s) marked" in result.stdout
@@ -212,8 +243,11 @@ def test_sync_thread_sends_the_interrupted_session_to_the_admin_server(make, tmp
     try:
         admin.ensure_admin()
         config = tmp_path / "station.toml"
-        config.write_text(f'[station]\nid = "test-station"\n[storage]\ndata_dir = "{tmp_path}"\n'
-                          f'[admin]\nurl = "{admin.url}"\n', encoding="utf-8")
+        config.write_text(
+            f'[station]\nid = "test-station"\n[storage]\ndata_dir = "{tmp_path}"\n'
+            f'[admin]\nurl = "{admin.url}"\n',
+            encoding="utf-8",
+        )
         cfg = load_config(config)
         controller = make([_protocol(tmp_path, "short", HR_MAPPING)])
         store = controller.store

@@ -19,20 +19,24 @@ from station.kiosk_script import ScriptError, Step, parse_script
 
 def test_json_and_toml_scripts_parse_to_the_same_steps() -> None:
     as_json = '{"steps": [{"tap": "begin"}, {"sleep_s": 1.5}, {"wait_for": "idle", "timeout_s": 9}]}'
-    as_toml = ('[[steps]]\ntap = "begin"\n[[steps]]\nsleep_s = 1.5\n'
-               '[[steps]]\nwait_for = "idle"\ntimeout_s = 9\n')
+    as_toml = (
+        '[[steps]]\ntap = "begin"\n[[steps]]\nsleep_s = 1.5\n[[steps]]\nwait_for = "idle"\ntimeout_s = 9\n'
+    )
     expected = [Step(tap="begin"), Step(sleep_s=1.5), Step(wait_for="idle", timeout_s=9.0)]
     assert parse_script(as_json) == parse_script(as_toml) == expected
 
 
-@pytest.mark.parametrize("text, reason", [
-    ('{"steps": [{"tap": "begin", "sleep_s": 1}]}', "one of tap"),
-    ('{"steps": [{"wait_for": "lobby"}]}', "wait_for must be a screen"),
-    ('{"steps": [{"sleep_s": -1}]}', "sleep_s must be seconds"),
-    ('{"steps": [{"tap": "begin", "colour": 1}]}', "unknown keys colour"),
-    ('{"taps": []}', "needs a list named steps"),
-    ("steps = [", "neither JSON nor TOML"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ('{"steps": [{"tap": "begin", "sleep_s": 1}]}', "one of tap"),
+        ('{"steps": [{"wait_for": "lobby"}]}', "wait_for must be a screen"),
+        ('{"steps": [{"sleep_s": -1}]}', "sleep_s must be seconds"),
+        ('{"steps": [{"tap": "begin", "colour": 1}]}', "unknown keys colour"),
+        ('{"taps": []}', "needs a list named steps"),
+        ("steps = [", "neither JSON nor TOML"),
+    ],
+)
 def test_bad_scripts_say_why(text: str, reason: str) -> None:
     with pytest.raises(ScriptError, match=reason):
         parse_script(text)
@@ -58,11 +62,24 @@ def test_cli_reports_a_bad_script_in_one_line(tmp_path: Path) -> None:
     script = tmp_path / "bad.json"
     script.write_text('{"steps": [{"wait_for": "lobby"}]}', encoding="utf-8")
     config = tmp_path / "station.toml"
-    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n', encoding="utf-8"
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config),
-         "--headless-script", str(script)], capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "station.cli",
+            "station",
+            "run",
+            "--config",
+            str(config),
+            "--headless-script",
+            str(script),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert result.stderr.startswith("oasis station run: bad.json: step 1: wait_for must be a screen")
@@ -71,12 +88,16 @@ def test_cli_reports_a_bad_script_in_one_line(tmp_path: Path) -> None:
 
 def test_headless_without_a_script_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     config = tmp_path / "station.toml"
-    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n', encoding="utf-8"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         lines = []
@@ -99,16 +120,38 @@ def test_the_technician_leaves_the_kiosk_and_the_program_exits(tmp_path: Path) -
     from station.config import hash_pin
 
     config = tmp_path / "station.toml"
-    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n'
-                      f'[technician]\npin_hash = "{hash_pin("2468")}"\n', encoding="utf-8")
-    steps = [{"tap": "technician"}, *({"tap": f"pin_key:{d}"} for d in "2468"), {"tap": "pin_ok"},
-             {"tap": "tech_page:leave"}, {"tap": "tech_leave"}, {"wait_for": "check_in", "timeout_s": 30}]
+    config.write_text(
+        f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n'
+        f'[technician]\npin_hash = "{hash_pin("2468")}"\n',
+        encoding="utf-8",
+    )
+    steps = [
+        {"tap": "technician"},
+        *({"tap": f"pin_key:{d}"} for d in "2468"),
+        {"tap": "pin_ok"},
+        {"tap": "tech_page:leave"},
+        {"tap": "tech_leave"},
+        {"wait_for": "check_in", "timeout_s": 30},
+    ]
     script = tmp_path / "leave.json"
     script.write_text(json.dumps({"steps": steps}), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     result = subprocess.run(
-        [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config),
-         "--headless-script", str(script)], capture_output=True, text=True, timeout=120, env=env,
+        [
+            sys.executable,
+            "-m",
+            "station.cli",
+            "station",
+            "run",
+            "--config",
+            str(config),
+            "--headless-script",
+            str(script),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "the technician left the kiosk" in result.stdout

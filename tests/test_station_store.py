@@ -73,8 +73,10 @@ def test_session_lifecycle_and_outbox_payload(store: SessionStore) -> None:
     assert rec is not None
     assert rec.status is SessionStatus.COMPLETED and rec.ended_at is not None
     assert (rec.pre_stress, rec.pre_mood, rec.post_stress, rec.post_mood) == (7, 2, 3, 4)
-    assert rec.phase_summaries == {"baseline": {"hr": 74.0, "rmssd": 31.0},
-                                   "session": {"hr": 68.5, "rmssd": 42.0}}
+    assert rec.phase_summaries == {
+        "baseline": {"hr": 74.0, "rmssd": 31.0},
+        "session": {"hr": 68.5, "rmssd": 42.0},
+    }
     assert [e.kind for e in store.events(sid)] == ["session_start", "phase", "session_end"]
 
     items = store.pending(10)
@@ -167,7 +169,9 @@ _CRASHER = textwrap.dedent(
 def test_kill_9_mid_session_then_restart_marks_interrupted(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CRASHER, str(db)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", _CRASHER, str(db)],
+        stdout=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:

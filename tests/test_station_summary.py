@@ -24,8 +24,10 @@ def test_phase_means_ignore_nan_and_missing() -> None:
 
 
 def test_describe_changes_in_both_languages() -> None:
-    means = {"baseline": {"hr": 74.2, "coherence": 0.40, "scl": 5.0},
-             "session": {"hr": 68.0, "coherence": 0.41, "scl": float("nan")}}
+    means = {
+        "baseline": {"hr": 74.2, "coherence": 0.40, "scl": 5.0},
+        "session": {"hr": 68.0, "coherence": 0.41, "scl": float("nan")},
+    }
     english = ["Heart rate fell from 74 to 68 bpm", "Heart coherence stayed about 0.40"]
     assert describe_changes(means, "en") == english
     assert describe_changes(means, "zh-CN") == ["心率：从 74 降到 68 次/分", "心律协调度：基本不变，约 0.40"]

@@ -34,10 +34,18 @@ def kiosk(tmp_path: Path) -> Iterator[KioskController]:
     registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
     protocols = [find_protocol("quick-reset"), find_protocol("resonance-assessment")]
     settings = CalibrationSettings(eda=EdaCheckSettings(step_s=2.0), heart=RestingHeartSettings(rest_s=8.0))
-    controller = KioskController(store, registry, protocols, station_id="tech-station",
-                                 recordings_dir=tmp_path / "recordings", timeouts=FlowTimeouts(),
-                                 language="en", pin_hash=hash_pin(PIN), technician="Wang Li",
-                                 calibration=settings)
+    controller = KioskController(
+        store,
+        registry,
+        protocols,
+        station_id="tech-station",
+        recordings_dir=tmp_path / "recordings",
+        timeouts=FlowTimeouts(),
+        language="en",
+        pin_hash=hash_pin(PIN),
+        technician="Wang Li",
+        calibration=settings,
+    )
     yield controller
     registry.close()
     store.close()
@@ -147,8 +155,14 @@ def test_hand_off_needs_the_program_on_offer(tmp_path: Path) -> None:
     store = SessionStore(tmp_path / "s.db", "tech-station")
     registry = SourceRegistry(StreamCatalog())
     try:
-        kiosk = KioskController(store, registry, [find_protocol("quick-reset")], station_id="tech-station",
-                                recordings_dir=tmp_path, pin_hash=hash_pin(PIN))
+        kiosk = KioskController(
+            store,
+            registry,
+            [find_protocol("quick-reset")],
+            station_id="tech-station",
+            recordings_dir=tmp_path,
+            pin_hash=hash_pin(PIN),
+        )
         login(kiosk)
         kiosk.tap("tech_page:resonance")
         for ch in store.new_officer():

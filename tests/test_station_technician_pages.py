@@ -37,8 +37,9 @@ EDA_STEPS = (Step("cal_eda_open", 20.0, False), Step("cal_eda_reference", 20.0))
 
 
 def make_model(language: str) -> tuple[KioskModel, f.SessionFlow]:
-    model = KioskModel([], check_code=normalise, new_code=new_code, verify_pin=lambda pin: True,
-                       language=language)
+    model = KioskModel(
+        [], check_code=normalise, new_code=new_code, verify_pin=lambda pin: True, language=language
+    )
     model.calibration_facts = {"kohm": 100.0, "open": 60.0, "closed": 60.0, "rest": 60.0}
     flow = f.SessionFlow()
     flow.handle(f.TechnicianLogin(True), 0.0)
@@ -46,18 +47,45 @@ def make_model(language: str) -> tuple[KioskModel, f.SessionFlow]:
 
 
 def view(state: str, **kw) -> View:
-    base = dict(procedure="eda", state=state, step=1, steps=EDA_STEPS, progress=0.4, seconds_left=12.3,
-                live=None, notice=None, result=None, error=None)
+    base = dict(
+        procedure="eda",
+        state=state,
+        step=1,
+        steps=EDA_STEPS,
+        progress=0.4,
+        seconds_left=12.3,
+        live=None,
+        notice=None,
+        result=None,
+        error=None,
+    )
     return View(**(base | kw))
 
 
-PASSED = Result("eda", "EDA", "gsr-1", True, Message("cal_eda_pass", {"error": -2.345, "zero": 0.013}),
-                {"zero_us": 0.013, "reference_us": 9.81, "expected_us": 10.0, "reference_sd_us": 0.012})
-EEG_FAILED = Result("eeg", "EEG", "muse", False, Message("cal_eeg_none", {"ratio": 1.03}),
-                    {"alpha_rel_open": 0.123, "alpha_rel_closed": 0.127, "channels_used": 4.0})
-HR_FAILED = Result("hr", "ECG", "polar", False,
-                   Message("cal_hr_unmeasured", {"reason": "implausible HR 250 bpm"}),
-                   {"good_share": 0.55, "beats": 12.0, "corrected_pct": 33.3})
+PASSED = Result(
+    "eda",
+    "EDA",
+    "gsr-1",
+    True,
+    Message("cal_eda_pass", {"error": -2.345, "zero": 0.013}),
+    {"zero_us": 0.013, "reference_us": 9.81, "expected_us": 10.0, "reference_sd_us": 0.012},
+)
+EEG_FAILED = Result(
+    "eeg",
+    "EEG",
+    "muse",
+    False,
+    Message("cal_eeg_none", {"ratio": 1.03}),
+    {"alpha_rel_open": 0.123, "alpha_rel_closed": 0.127, "channels_used": 4.0},
+)
+HR_FAILED = Result(
+    "hr",
+    "ECG",
+    "polar",
+    False,
+    Message("cal_hr_unmeasured", {"reason": "implausible HR 250 bpm"}),
+    {"good_share": 0.55, "beats": 12.0, "corrected_pct": 33.3},
+)
 
 
 def page_state(name: str, language: str) -> KioskModel:
@@ -71,13 +99,25 @@ def page_state(name: str, language: str) -> KioskModel:
         "eda_intro": ("eda", None),
         "eeg_intro": ("eeg", None),
         "hr_intro": ("hr", None),
-        "eda_running": ("eda", view("running", live=Message("cal_live_us", {"value": 10.123}),
-                                    notice=Message("cal_restarted", {"reason": "eda: " + WORST_REASON}))),
+        "eda_running": (
+            "eda",
+            view(
+                "running",
+                live=Message("cal_live_us", {"value": 10.123}),
+                notice=Message("cal_restarted", {"reason": "eda: " + WORST_REASON}),
+            ),
+        ),
         "eda_passed": ("eda", view("done", result=PASSED)),
         "eeg_failed": ("eeg", view("done", procedure="eeg", result=EEG_FAILED)),
         "hr_failed": ("hr", view("done", procedure="hr", result=HR_FAILED)),
-        "eeg_error": ("eeg", view("failed", procedure="eeg",
-                                  error=Message("cal_error_signal", {"reason": "O1: " + WORST_REASON}))),
+        "eeg_error": (
+            "eeg",
+            view(
+                "failed",
+                procedure="eeg",
+                error=Message("cal_error_signal", {"reason": "O1: " + WORST_REASON}),
+            ),
+        ),
         "resonance": ("resonance", None),
         "leave": ("leave", None),
     }
@@ -91,14 +131,26 @@ def page_state(name: str, language: str) -> KioskModel:
     return model
 
 
-PAGES = ["home", "live", "live_empty", "eda_intro", "eeg_intro", "hr_intro", "eda_running", "eda_passed",
-         "eeg_failed", "hr_failed", "eeg_error", "resonance", "leave"]
+PAGES = [
+    "home",
+    "live",
+    "live_empty",
+    "eda_intro",
+    "eeg_intro",
+    "hr_intro",
+    "eda_running",
+    "eda_passed",
+    "eeg_failed",
+    "hr_failed",
+    "eeg_error",
+    "resonance",
+    "leave",
+]
 
 
 @pytest.fixture(scope="module")
 def window():
     yield from kiosk_window()
-
 
 
 def check_buttons(widgets: list[Widget], width: int, height: int) -> None:

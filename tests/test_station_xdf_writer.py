@@ -90,7 +90,9 @@ def test_varlen_int_widths() -> None:
 
 numeric_case = st.sampled_from(list(xdf_format.NUMERIC_FORMATS)).flatmap(
     lambda fmt: st.tuples(
-        st.just(fmt), st.integers(1, 4), st.integers(0, 300),
+        st.just(fmt),
+        st.integers(1, 4),
+        st.integers(0, 300),
     )
 )
 

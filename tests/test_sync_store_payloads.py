@@ -21,10 +21,12 @@ def test_session_and_calibration_payloads_validate(tmp_path: Path) -> None:
     store.add_calibration("tech1", "eda", {"sensor": "eda", "zero_uS": 0.01, "passed": True})
 
     items = [to_wire(i) for i in store.pending(10)]
-    batch = wire_v1.UploadBatch.model_validate({
-        "sessions": [i.payload for i in items if i.kind == "session"],
-        "calibrations": [i.payload for i in items if i.kind == "calibration"],
-    })
+    batch = wire_v1.UploadBatch.model_validate(
+        {
+            "sessions": [i.payload for i in items if i.kind == "session"],
+            "calibrations": [i.payload for i in items if i.kind == "calibration"],
+        }
+    )
     session = batch.sessions[0]
     assert str(session.uuid) == sid and session.status == "completed"
     assert (session.ratings.stress_pre, session.ratings.stress_post) == (7, 3)

@@ -27,9 +27,20 @@ def xvfb(timeout: float = 30.0) -> Iterator[str]:
     """Start Xvfb on a display number it picks itself (-displayfd); yields ":N"; stops it after."""
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
-         "-nolisten", "tcp", "-noreset"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            f"{SCREEN[0]}x{SCREEN[1]}x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     os.close(write_fd)
     try:
@@ -64,8 +75,13 @@ def window_env(display: str) -> dict[str, str]:
 
 def click(display: str, x: float, y: float) -> None:
     """A real X pointer click at screen pixel (x, y)."""
-    subprocess.run(["xdotool", "mousemove", "--sync", str(round(x)), str(round(y)), "click", "1"],
-                   env=window_env(display), check=True, timeout=30, capture_output=True)
+    subprocess.run(
+        ["xdotool", "mousemove", "--sync", str(round(x)), str(round(y)), "click", "1"],
+        env=window_env(display),
+        check=True,
+        timeout=30,
+        capture_output=True,
+    )
 
 
 def _kiosk(data_dir: Path) -> None:
@@ -79,8 +95,14 @@ def _kiosk(data_dir: Path) -> None:
 
     store = SessionStore(data_dir / "sessions.db", "window-station")
     registry = SourceRegistry(StreamCatalog(buffer_seconds=5.0))
-    controller = KioskController(store, registry, [find_protocol("quick-reset")], station_id="window-station",
-                                 recordings_dir=data_dir / "recordings", language="en")
+    controller = KioskController(
+        store,
+        registry,
+        [find_protocol("quick-reset")],
+        station_id="window-station",
+        recordings_dir=data_dir / "recordings",
+        language="en",
+    )
 
     class ReportingKioskApp(KioskApp):
         """The kiosk window, telling the test what it has just drawn."""
@@ -93,14 +115,20 @@ def _kiosk(data_dir: Path) -> None:
             if not self.shown:
                 return
             x0, y0 = self.window.get_location()
-            report = json.dumps({
-                "screen": self.flow.screen.value,
-                "size": list(self.window.get_framebuffer_size()),
-                "texts": [w.text for w in self.widgets],
-                "selected": [w.action for w in self.widgets if w.style == "selected"],
-                "buttons": {w.action: [x0 + w.box.x + w.box.w / 2, y0 + w.box.y + w.box.h / 2]
-                            for w in self.widgets if w.kind == "button" and w.style != "disabled"},
-            }, ensure_ascii=False)
+            report = json.dumps(
+                {
+                    "screen": self.flow.screen.value,
+                    "size": list(self.window.get_framebuffer_size()),
+                    "texts": [w.text for w in self.widgets],
+                    "selected": [w.action for w in self.widgets if w.style == "selected"],
+                    "buttons": {
+                        w.action: [x0 + w.box.x + w.box.w / 2, y0 + w.box.y + w.box.h / 2]
+                        for w in self.widgets
+                        if w.kind == "button" and w.style != "disabled"
+                    },
+                },
+                ensure_ascii=False,
+            )
             if report != self.last:
                 self.last = report
                 print(report, flush=True)
@@ -134,8 +162,13 @@ def _scene() -> None:
             assert out.frame(), "the window closed"
             if capture:
                 image = out.snapshot()
-                stats.append({"shape": list(image.shape), "std": float(np.std(image)),
-                              "distinct": len(np.unique(image.reshape(-1, 3), axis=0))})
+                stats.append(
+                    {
+                        "shape": list(image.shape),
+                        "std": float(np.std(image)),
+                        "distinct": len(np.unique(image.reshape(-1, 3), axis=0)),
+                    }
+                )
         print(json.dumps({"frames": 40, "captures": stats, "caption": out.window.caption}), flush=True)
     finally:
         out.close()

@@ -22,10 +22,20 @@ class Monado:
     def start(self) -> None:
         RUNTIME_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         SOCKET.unlink(missing_ok=True)
-        env = dict(os.environ, XRT_NO_STDIN="1", SIMULATED_ENABLE="1", XRT_COMPOSITOR_NULL="1",
-                   XDG_RUNTIME_DIR=str(RUNTIME_DIR))
-        self.proc = subprocess.Popen(["monado-service"], env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        env = dict(
+            os.environ,
+            XRT_NO_STDIN="1",
+            SIMULATED_ENABLE="1",
+            XRT_COMPOSITOR_NULL="1",
+            XDG_RUNTIME_DIR=str(RUNTIME_DIR),
+        )
+        self.proc = subprocess.Popen(
+            ["monado-service"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60.0
         while not SOCKET.exists():
             assert self.proc.poll() is None, "monado-service exited at start"

@@ -91,8 +91,12 @@ class SerialSettings:
     stopbits: float = 1
 
     def as_kwargs(self) -> dict[str, object]:
-        return {"baudrate": self.baudrate, "bytesize": self.bytesize, "parity": self.parity,
-                "stopbits": self.stopbits}
+        return {
+            "baudrate": self.baudrate,
+            "bytesize": self.bytesize,
+            "parity": self.parity,
+            "stopbits": self.stopbits,
+        }
 
 
 @dataclass(frozen=True)

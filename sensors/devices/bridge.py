@@ -66,17 +66,26 @@ class BridgeStatus:
 def make_stream_info(spec: DeviceSpec, stream: StreamSpec, name: str, source_id: str) -> pylsl.StreamInfo:
     """An LSL StreamInfo with channel labels, units and types in desc (XDF meta-data layout)."""
     full_name = f"{name}-{stream.suffix}" if stream.suffix else name
-    info = pylsl.StreamInfo(full_name, stream.type, stream.channels, stream.rate, "float32",
-                            f"{source_id}:{stream.key}")
+    info = pylsl.StreamInfo(
+        full_name, stream.type, stream.channels, stream.rate, "float32", f"{source_id}:{stream.key}"
+    )
     return describe_channels(info, stream.labels, stream.units, stream.type, manufacturer=spec.title)
 
 
 class SerialBridge:
     """Bridge one serial device to LSL. ``start()``, ``status()``, ``stop()``."""
 
-    def __init__(self, spec: DeviceSpec, port: str, name: str | None = None, parser: Parser | None = None,
-                 source_id: str | None = None, reconnect_s: float = 0.5, silence_s: float = 2.0,
-                 baudrate: int | None = None):
+    def __init__(
+        self,
+        spec: DeviceSpec,
+        port: str,
+        name: str | None = None,
+        parser: Parser | None = None,
+        source_id: str | None = None,
+        reconnect_s: float = 0.5,
+        silence_s: float = 2.0,
+        baudrate: int | None = None,
+    ):
         self.spec = spec
         self.port = port
         self.name = name or f"oasis-{spec.name}"
@@ -116,8 +125,9 @@ class SerialBridge:
         for stream in self.spec.streams:
             info = make_stream_info(self.spec, stream, self.name, self.source_id)
             self._outlets[stream.key] = (stream, pylsl.StreamOutlet(info))
-        events = pylsl.StreamInfo(f"{self.name}-Events", "Markers", 1, 0.0, "string",
-                                  f"{self.source_id}:events")
+        events = pylsl.StreamInfo(
+            f"{self.name}-Events", "Markers", 1, 0.0, "string", f"{self.source_id}:events"
+        )
         self._events = pylsl.StreamOutlet(events)
         self._thread = threading.Thread(target=self._run, name=f"bridge-{self.spec.name}", daemon=True)
         self._thread.start()
@@ -145,14 +155,24 @@ class SerialBridge:
             state = self._state
             now = pylsl.local_clock()
             heard = self._last_byte_t if self._last_byte_t is not None else self._opened_t
-            if state in ("streaming", "no-packets", "waiting") and heard is not None \
-                    and now - heard > self.silence_s:
+            if (
+                state in ("streaming", "no-packets", "waiting")
+                and heard is not None
+                and now - heard > self.silence_s
+            ):
                 state = "silent"
             return BridgeStatus(
-                device=self.spec.name, port=self.port, state=state, verdict=self._verdict(state, now),
-                bytes_received=self._bytes, stats=ParserStats(**self.parser.stats.as_dict()),
-                gaps=tuple(self._gaps), reconnects=self._reconnects, error=self._error,
-                samples=dict(self._samples), motion=self._motion,
+                device=self.spec.name,
+                port=self.port,
+                state=state,
+                verdict=self._verdict(state, now),
+                bytes_received=self._bytes,
+                stats=ParserStats(**self.parser.stats.as_dict()),
+                gaps=tuple(self._gaps),
+                reconnects=self._reconnects,
+                error=self._error,
+                samples=dict(self._samples),
+                motion=self._motion,
             )
 
     def _verdict(self, state: str, now: float) -> Verdict:
@@ -160,11 +180,15 @@ class SerialBridge:
             return self._device_verdict or Verdict.good()
         if state == "silent":
             since = now - (self._last_byte_t if self._last_byte_t is not None else self._opened_t or now)
-            return Verdict(Level.BAD, f"device silent for {since:.1f} s "
-                                      "(switched off, or waiting for a start command?)")
+            return Verdict(
+                Level.BAD, f"device silent for {since:.1f} s (switched off, or waiting for a start command?)"
+            )
         if state == "no-packets":
-            return Verdict(Level.BAD, f"{self._bytes_since_packet} bytes but no valid {self.spec.title} "
-                                      "packets (wrong device or baud rate?)")
+            return Verdict(
+                Level.BAD,
+                f"{self._bytes_since_packet} bytes but no valid {self.spec.title} "
+                "packets (wrong device or baud rate?)",
+            )
         if state == "disconnected":
             return Verdict(Level.BAD, f"port {self.port} vanished ({self._error}); waiting for it to return")
         if state == "connecting":
@@ -224,8 +248,9 @@ class SerialBridge:
             self._error = reason
             if self._lost_at is None:
                 self._lost_at = self._last_data_t if self._last_data_t is not None else pylsl.local_clock()
-        log.warning("%s: lost %s (%s); retrying every %.1f s", self.spec.name, self.port, reason,
-                    self.reconnect_s)
+        log.warning(
+            "%s: lost %s (%s); retrying every %.1f s", self.spec.name, self.port, reason, self.reconnect_s
+        )
         self._marker(f"disconnected: {reason}")
 
     def _read_loop(self, port: serial.Serial) -> None:

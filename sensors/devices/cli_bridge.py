@@ -22,17 +22,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0 or an emulator's pty")
     parser.add_argument("--name", help="LSL stream name (default oasis-DEVICE)")
     parser.add_argument("--baud", type=int, help="override the device's baud rate")
-    parser.add_argument("--gsr-format", default="auto", choices=("auto", "value", "t,value", "key=value"),
-                        help="GSR line format (default auto)")
+    parser.add_argument(
+        "--gsr-format",
+        default="auto",
+        choices=("auto", "value", "t,value", "key=value"),
+        help="GSR line format (default auto)",
+    )
     parser.add_argument("--gsr-key", default="gsr", help="key holding the reading in key=value lines")
-    parser.add_argument("--gsr-calibration", default="grove",
-                        help="profile name in sensors/devices/gsr_calibration.toml (default grove)")
-    parser.add_argument("--daisy", default="auto", choices=("auto", "on", "off"),
-                        help="cyton: a Daisy module (16 channels at 125 Hz); auto asks the board ('v') and "
-                             "reads its banner (default auto)")
+    parser.add_argument(
+        "--gsr-calibration",
+        default="grove",
+        help="profile name in sensors/devices/gsr_calibration.toml (default grove)",
+    )
+    parser.add_argument(
+        "--daisy",
+        default="auto",
+        choices=("auto", "on", "off"),
+        help="cyton: a Daisy module (16 channels at 125 Hz); auto asks the board ('v') and "
+        "reads its banner (default auto)",
+    )
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
-    parser.add_argument("--status-every", type=float, default=2.0, metavar="SECONDS",
-                        help="print the bridge status this often (default 2)")
+    parser.add_argument(
+        "--status-every",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="print the bridge status this often (default 2)",
+    )
     parser.add_argument("--json", action="store_true", help="status lines as JSON")
     add_lang_option(parser)
 
@@ -95,7 +111,15 @@ def _print_status(status: BridgeStatus, args: argparse.Namespace) -> None:
         print(json.dumps(row, ensure_ascii=False), flush=True)
         return
     s = status.stats
-    line = t("status", args.lang, state=status.state, bytes=status.bytes_received, packets=s.packets,
-             corrupt=s.corrupt, dropped=s.dropped, reconnects=status.reconnects)
+    line = t(
+        "status",
+        args.lang,
+        state=status.state,
+        bytes=status.bytes_received,
+        packets=s.packets,
+        corrupt=s.corrupt,
+        dropped=s.dropped,
+        reconnects=status.reconnects,
+    )
     reason = f" — {status.verdict.level.value}: {status.verdict.reason}" if status.verdict.reason else ""
     print(line + reason, flush=True)

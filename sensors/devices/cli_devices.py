@@ -15,14 +15,27 @@ if TYPE_CHECKING:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", action="append", default=[], metavar="PATH",
-                        help="also examine this port (e.g. an emulator's pty); repeatable")
+    parser.add_argument(
+        "--port",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also examine this port (e.g. an emulator's pty); repeatable",
+    )
     parser.add_argument("--only", action="store_true", help="examine only the --port paths")
-    parser.add_argument("--listen", type=float, default=1.0, metavar="SECONDS",
-                        help="listening time per serial setting (default 1.0)")
-    parser.add_argument("--probe", action="store_true",
-                        help="also send commands that change a device's state (Cyton 'v' soft reset, "
-                             "CMS50D+ 4.6 real-time start/stop)")
+    parser.add_argument(
+        "--listen",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="listening time per serial setting (default 1.0)",
+    )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="also send commands that change a device's state (Cyton 'v' soft reset, "
+        "CMS50D+ 4.6 real-time start/stop)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     add_lang_option(parser)
 
@@ -42,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     lang = args.lang
     header = (t("port", lang), t("description", lang), t("guess", lang), t("verdict", lang))
-    rows = [(g.port, g.description or "-", g.device or t("unknown", lang), _verdict(g, lang))
-            for g in guesses]
+    rows = [
+        (g.port, g.description or "-", g.device or t("unknown", lang), _verdict(g, lang)) for g in guesses
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
@@ -55,8 +69,13 @@ def _verdict(guess: PortGuess, lang: str) -> str:
         from sensors.devices.registry import get
 
         scores = guess.scores[guess.device]
-        return t("guess_match", lang, title=get(guess.device).title, packets=scores["packets"],
-                 corrupt=scores["corrupt"])
+        return t(
+            "guess_match",
+            lang,
+            title=get(guess.device).title,
+            packets=scores["packets"],
+            corrupt=scores["corrupt"],
+        )
     if guess.code == "unknown":
         return t("guess_unknown", lang, bytes=guess.bytes_heard)
     if guess.code == "unreadable":

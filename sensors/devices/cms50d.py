@@ -24,8 +24,18 @@ from sensors.types import Level, Verdict
 
 PACKET_SIZE = 5
 RATE = 60.0
-FIELDS = ("signal_strength", "finger_out", "spo2_dropping", "beep", "waveform", "bar_graph",
-          "probe_error", "searching", "pulse_rate", "spo2")
+FIELDS = (
+    "signal_strength",
+    "finger_out",
+    "spo2_dropping",
+    "beep",
+    "waveform",
+    "bar_graph",
+    "probe_error",
+    "searching",
+    "pulse_rate",
+    "spo2",
+)
 _OFFSETS = np.arange(PACKET_SIZE)
 
 
@@ -51,11 +61,20 @@ def encode_packets(fields: dict[str, np.ndarray]) -> bytes:
     f = {k: np.asarray(fields[k], dtype=np.int64) for k in FIELDS}
     k = len(f["waveform"])
     out = np.zeros((k, PACKET_SIZE), dtype=np.uint8)
-    out[:, 0] = 0x80 | (f["signal_strength"] & 0x0F) | ((f["finger_out"] & 1) << 4) \
-        | ((f["spo2_dropping"] & 1) << 5) | ((f["beep"] & 1) << 6)
+    out[:, 0] = (
+        0x80
+        | (f["signal_strength"] & 0x0F)
+        | ((f["finger_out"] & 1) << 4)
+        | ((f["spo2_dropping"] & 1) << 5)
+        | ((f["beep"] & 1) << 6)
+    )
     out[:, 1] = f["waveform"] & 0x7F
-    out[:, 2] = (f["bar_graph"] & 0x0F) | ((f["probe_error"] & 1) << 4) | ((f["searching"] & 1) << 5) \
+    out[:, 2] = (
+        (f["bar_graph"] & 0x0F)
+        | ((f["probe_error"] & 1) << 4)
+        | ((f["searching"] & 1) << 5)
         | ((f["pulse_rate"] & 0x80) >> 1)
+    )
     out[:, 3] = f["pulse_rate"] & 0x7F
     out[:, 4] = f["spo2"] & 0x7F
     return out.tobytes()
@@ -105,8 +124,9 @@ class Cms50dParser(BufferedParser):
         return {
             "ppg": f["waveform"][:, None].astype(np.float64),
             "vitals": np.column_stack([pulse, spo2, f["beep"]]).astype(np.float64),
-            "quality": np.column_stack([quality, f["signal_strength"], f["finger_out"], f["searching"]])
-            .astype(np.float64),
+            "quality": np.column_stack(
+                [quality, f["signal_strength"], f["finger_out"], f["searching"]]
+            ).astype(np.float64),
         }
 
 
@@ -129,8 +149,9 @@ class Cms50dEmulator:
     rate = RATE
 
     def __init__(self, source: SignalSource | None = None, spo2: int = 98, finger_out: bool = False):
-        self.source = source or SineSource(fs=RATE, channels=1, labels=["pleth"], amplitude=1.0, freq=1.2,
-                                           noise=0.02)
+        self.source = source or SineSource(
+            fs=RATE, channels=1, labels=["pleth"], amplitude=1.0, freq=1.2, noise=0.02
+        )
         self.streaming = True
         self.spo2 = spo2
         self.finger_out = finger_out
@@ -167,11 +188,16 @@ class Cms50dEmulator:
         self._n += n
         out = n if not self.finger_out else 0
         return {
-            "signal_strength": np.full(n, 8 if out else 0), "finger_out": np.full(n, int(self.finger_out)),
-            "spo2_dropping": np.zeros(n), "beep": beep if out else np.zeros(n),
-            "waveform": wave if out else np.zeros(n), "bar_graph": wave // 16 if out else np.zeros(n),
-            "probe_error": np.zeros(n), "searching": np.full(n, int(out and self._pulse == 0)),
-            "pulse_rate": pulse if out else np.zeros(n), "spo2": np.full(n, self.spo2 if out else 127),
+            "signal_strength": np.full(n, 8 if out else 0),
+            "finger_out": np.full(n, int(self.finger_out)),
+            "spo2_dropping": np.zeros(n),
+            "beep": beep if out else np.zeros(n),
+            "waveform": wave if out else np.zeros(n),
+            "bar_graph": wave // 16 if out else np.zeros(n),
+            "probe_error": np.zeros(n),
+            "searching": np.full(n, int(out and self._pulse == 0)),
+            "pulse_rate": pulse if out else np.zeros(n),
+            "spo2": np.full(n, self.spo2 if out else 127),
         }
 
 
@@ -181,10 +207,17 @@ SPEC = DeviceSpec(
     serial=SerialSettings(baudrate=19200, parity="O"),
     streams=(
         StreamSpec("ppg", "", "PPG", ("pleth",), ("a.u.",), RATE),
-        StreamSpec("vitals", "Vitals", "Vitals", ("pulse_rate", "spo2", "beat"), ("bpm", "percent", "bool"),
-                   RATE),
-        StreamSpec("quality", "Quality", "Quality", ("quality", "signal_strength", "finger_out", "searching"),
-                   ("ratio", "a.u.", "bool", "bool"), RATE),
+        StreamSpec(
+            "vitals", "Vitals", "Vitals", ("pulse_rate", "spo2", "beat"), ("bpm", "percent", "bool"), RATE
+        ),
+        StreamSpec(
+            "quality",
+            "Quality",
+            "Quality",
+            ("quality", "signal_strength", "finger_out", "searching"),
+            ("ratio", "a.u.", "bool", "bool"),
+            RATE,
+        ),
     ),
     make_parser=Cms50dParser,
     make_emulator=Cms50dEmulator,

@@ -39,8 +39,20 @@ REALTIME = 0x01
 CONTROL = 0x7D
 PACKET_SIZE = 9
 MAX_PACKAGE = 9  # the longest V7.0 package: type, high byte, 7 data bytes
-FIELDS = ("signal_strength", "searching_too_long", "low_spo2", "beep", "probe_error", "waveform",
-          "searching", "bar_graph", "pi_invalid", "pulse_rate", "spo2", "pi")
+FIELDS = (
+    "signal_strength",
+    "searching_too_long",
+    "low_spo2",
+    "beep",
+    "probe_error",
+    "waveform",
+    "searching",
+    "bar_graph",
+    "pi_invalid",
+    "pulse_rate",
+    "spo2",
+    "pi",
+)
 _OFFSETS = np.arange(PACKET_SIZE)
 
 
@@ -68,11 +80,18 @@ def decode_fields(raw: np.ndarray) -> dict[str, np.ndarray]:
     """Fields of (k, 9) real-time packages as int arrays (k,)."""
     d = decode_data(raw)
     return {
-        "signal_strength": d[:, 0] & 0x0F, "searching_too_long": (d[:, 0] >> 4) & 1,
-        "low_spo2": (d[:, 0] >> 5) & 1, "beep": (d[:, 0] >> 6) & 1, "probe_error": d[:, 0] >> 7,
-        "waveform": d[:, 1] & 0x7F, "searching": d[:, 1] >> 7,
-        "bar_graph": d[:, 2] & 0x0F, "pi_invalid": (d[:, 2] >> 4) & 1,
-        "pulse_rate": d[:, 3], "spo2": d[:, 4], "pi": d[:, 5] | (d[:, 6] << 8),
+        "signal_strength": d[:, 0] & 0x0F,
+        "searching_too_long": (d[:, 0] >> 4) & 1,
+        "low_spo2": (d[:, 0] >> 5) & 1,
+        "beep": (d[:, 0] >> 6) & 1,
+        "probe_error": d[:, 0] >> 7,
+        "waveform": d[:, 1] & 0x7F,
+        "searching": d[:, 1] >> 7,
+        "bar_graph": d[:, 2] & 0x0F,
+        "pi_invalid": (d[:, 2] >> 4) & 1,
+        "pulse_rate": d[:, 3],
+        "spo2": d[:, 4],
+        "pi": d[:, 5] | (d[:, 6] << 8),
     }
 
 
@@ -80,8 +99,13 @@ def encode_packets(fields: dict[str, np.ndarray]) -> bytes:
     """Real-time packages from arrays of the :data:`FIELDS` (all the same length)."""
     f = {k: np.asarray(fields[k], dtype=np.int64) for k in FIELDS}
     d = np.zeros((len(f["waveform"]), 7), dtype=np.int64)
-    d[:, 0] = (f["signal_strength"] & 0x0F) | ((f["searching_too_long"] & 1) << 4) \
-        | ((f["low_spo2"] & 1) << 5) | ((f["beep"] & 1) << 6) | ((f["probe_error"] & 1) << 7)
+    d[:, 0] = (
+        (f["signal_strength"] & 0x0F)
+        | ((f["searching_too_long"] & 1) << 4)
+        | ((f["low_spo2"] & 1) << 5)
+        | ((f["beep"] & 1) << 6)
+        | ((f["probe_error"] & 1) << 7)
+    )
     d[:, 1] = (f["waveform"] & 0x7F) | ((f["searching"] & 1) << 7)
     d[:, 2] = (f["bar_graph"] & 0x0F) | ((f["pi_invalid"] & 1) << 4)
     d[:, 3] = f["pulse_rate"] & 0xFF
@@ -140,8 +164,9 @@ class Cms50dV7Parser(BufferedParser):
         return {
             "ppg": f["waveform"][:, None].astype(np.float64),
             "vitals": np.column_stack([pulse, spo2, f["beep"]]).astype(np.float64),
-            "quality": np.column_stack([quality, f["signal_strength"], f["probe_error"], f["searching"]])
-            .astype(np.float64),
+            "quality": np.column_stack(
+                [quality, f["signal_strength"], f["probe_error"], f["searching"]]
+            ).astype(np.float64),
         }
 
 
@@ -177,14 +202,22 @@ class Cms50dV7Emulator(Cms50dEmulator):
 
     def packets(self, n: int) -> bytes:
         legacy = self.fields(n)
-        return encode_packets({
-            "signal_strength": legacy["signal_strength"], "searching_too_long": np.zeros(n),
-            "low_spo2": legacy["spo2_dropping"], "beep": legacy["beep"],
-            "probe_error": np.maximum(legacy["finger_out"], legacy["probe_error"]),
-            "waveform": legacy["waveform"],
-            "searching": legacy["searching"], "bar_graph": legacy["bar_graph"], "pi_invalid": np.ones(n),
-            "pulse_rate": legacy["pulse_rate"], "spo2": legacy["spo2"], "pi": np.full(n, 0xFFFF),
-        })
+        return encode_packets(
+            {
+                "signal_strength": legacy["signal_strength"],
+                "searching_too_long": np.zeros(n),
+                "low_spo2": legacy["spo2_dropping"],
+                "beep": legacy["beep"],
+                "probe_error": np.maximum(legacy["finger_out"], legacy["probe_error"]),
+                "waveform": legacy["waveform"],
+                "searching": legacy["searching"],
+                "bar_graph": legacy["bar_graph"],
+                "pi_invalid": np.ones(n),
+                "pulse_rate": legacy["pulse_rate"],
+                "spo2": legacy["spo2"],
+                "pi": np.full(n, 0xFFFF),
+            }
+        )
 
 
 SPEC = DeviceSpec(

@@ -87,8 +87,12 @@ class CytonPackets:
 
 
 def _empty_packets() -> CytonPackets:
-    return CytonPackets(np.zeros(0, np.uint8), np.zeros((0, CHANNELS), np.int32), np.zeros((0, 3), np.int16),
-                        np.zeros(0, np.uint8))
+    return CytonPackets(
+        np.zeros(0, np.uint8),
+        np.zeros((0, CHANNELS), np.int32),
+        np.zeros((0, 3), np.int16),
+        np.zeros(0, np.uint8),
+    )
 
 
 def decode_packets(raw: np.ndarray) -> CytonPackets:
@@ -109,8 +113,12 @@ def accel_readings(packets: CytonPackets) -> tuple[np.ndarray, np.ndarray]:
     return accel, fresh
 
 
-def encode_packets(counters: np.ndarray, counts: np.ndarray, aux: np.ndarray | None = None,
-                   footers: np.ndarray | int = FOOTER_STANDARD) -> bytes:
+def encode_packets(
+    counters: np.ndarray,
+    counts: np.ndarray,
+    aux: np.ndarray | None = None,
+    footers: np.ndarray | int = FOOTER_STANDARD,
+) -> bytes:
     """Encode k packets: counters (k,) 0..255, counts (k, 8) within 24-bit signed range, aux (k, 3) int16."""
     counts = np.asarray(counts, dtype=np.int64)
     k = counts.shape[0]
@@ -157,7 +165,7 @@ class CytonParser:
         if n < PACKET_SIZE:
             return _empty_packets()
         b = np.frombuffer(bytes(buf), dtype=np.uint8)
-        footers_ok = (b[PACKET_SIZE - 1:] & 0xF0) == 0xC0
+        footers_ok = (b[PACKET_SIZE - 1 :] & 0xF0) == 0xC0
         candidates = np.flatnonzero((b[: n - PACKET_SIZE + 1] == HEADER) & footers_ok)
         starts: list[int] = []
         pos = 0
@@ -221,8 +229,9 @@ class CytonParser:
             motion[fresh] = self.motion.update(accel[fresh])
         return {"eeg": counts * self.scale, "accel": accel, MOTION_KEY: motion}
 
-    def _pair(self, counters: np.ndarray, counts: np.ndarray,
-              accel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _pair(
+        self, counters: np.ndarray, counts: np.ndarray, accel: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Join each odd (on-board) packet with the even (Daisy) packet that follows it: (m, 16) counts and
         (m, 3) accel (the pair's reading; the mean if both packets carry one)."""
         c = counters.astype(np.int64)
@@ -255,8 +264,9 @@ class CytonEmulator:
 
     rate = RATE
 
-    def __init__(self, source: SignalSource | None = None, gain: int = DEFAULT_GAIN, daisy: bool = False,
-                 seed: int = 0):
+    def __init__(
+        self, source: SignalSource | None = None, gain: int = DEFAULT_GAIN, daisy: bool = False, seed: int = 0
+    ):
         labels = DAISY_LABELS if daisy else LABELS
         self.source = source or SineSource(fs=RATE, channels=len(labels), labels=labels)
         self.scale = uv_per_count(gain)
@@ -283,7 +293,7 @@ class CytonEmulator:
         return reply
 
     def packets(self, n: int) -> bytes:
-        uv = np.asarray(self.source.next_chunk(n), dtype=np.float64)[:, :self.channels]
+        uv = np.asarray(self.source.next_chunk(n), dtype=np.float64)[:, : self.channels]
         counters = (self._counter + np.arange(n)) % 256
         if self.daisy:
             uv = self._alternate(uv, counters)
@@ -307,8 +317,11 @@ class CytonEmulator:
 
     def _accel_counts(self, samples: np.ndarray) -> np.ndarray:
         """LIS3DH readings (counts) at these sample indices: gravity, tilted by a nod while moving."""
-        pitch = np.radians(20.0) * np.sin(2 * np.pi * samples / RATE) if self.head_moving \
+        pitch = (
+            np.radians(20.0) * np.sin(2 * np.pi * samples / RATE)
+            if self.head_moving
             else np.zeros(len(samples))
+        )
         g = np.stack([np.zeros(len(samples)), np.sin(pitch), np.cos(pitch)], axis=1)
         g += 0.003 * self._rng.standard_normal(g.shape)
         return np.round(g / ACCEL_G_PER_COUNT / 16).astype(np.int64) * 16  # 12-bit data, left-justified
@@ -324,8 +337,15 @@ def _streams(daisy: bool) -> tuple[StreamSpec, ...]:
     return (
         StreamSpec("eeg", "", "EEG", labels, ("microvolts",) * len(labels), DAISY_RATE if daisy else RATE),
         StreamSpec("accel", "Accel", "Accelerometer", ACCEL_LABELS, ("g",) * 3, ACCEL_RATE, aligned_to="eeg"),
-        StreamSpec(MOTION_KEY, "Motion", "Quality", ("moving", "motion_sd"), ("bool", "g"), ACCEL_RATE,
-                   aligned_to="eeg"),
+        StreamSpec(
+            MOTION_KEY,
+            "Motion",
+            "Quality",
+            ("moving", "motion_sd"),
+            ("bool", "g"),
+            ACCEL_RATE,
+            aligned_to="eeg",
+        ),
     )
 
 

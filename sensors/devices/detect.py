@@ -99,8 +99,13 @@ def _convincing(packets: int, corrupt: int, skipped: int, heard: int) -> bool:
     return packets >= 3 and corrupt * 4 <= packets and skipped * 2 <= heard
 
 
-def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bool = False,
-               kinds: tuple[str, ...] | None = None) -> PortGuess:
+def guess_port(
+    port: str,
+    description: str = "",
+    seconds: float = 1.0,
+    probe: bool = False,
+    kinds: tuple[str, ...] | None = None,
+) -> PortGuess:
     """Listen on ``port`` at each device kind's serial settings and name the kind whose parser fits.
     ``kinds`` limits the candidates (and the serial settings tried) to those device names."""
     guess = PortGuess(port, description)
@@ -137,11 +142,15 @@ def guess_port(port: str, description: str = "", seconds: float = 1.0, probe: bo
         return guess
     if guess.bytes_heard == 0:
         guess.code = "silent"
-        guess.verdict = "silent (nothing sent; a Cyton or a CMS50D+ 4.6 waits for a start command: " \
-            "try --probe)" if not probe \
+        guess.verdict = (
+            "silent (nothing sent; a Cyton or a CMS50D+ 4.6 waits for a start command: try --probe)"
+            if not probe
             else "silent, and no answer to the Cyton or CMS50D+ 4.6 probes"
+        )
     else:
         guess.code = "unknown"
-        guess.verdict = f"unknown: {guess.bytes_heard} bytes that no known protocol decodes (garbage, " \
-                        "another device or another baud rate)"
+        guess.verdict = (
+            f"unknown: {guess.bytes_heard} bytes that no known protocol decodes (garbage, "
+            "another device or another baud rate)"
+        )
     return guess

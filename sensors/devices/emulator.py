@@ -53,8 +53,9 @@ class PtyEmulator:
 
     def start(self) -> PtyEmulator:
         self._open_pty()
-        self._thread = threading.Thread(target=self._run, name=f"emulator-{type(self.device).__name__}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"emulator-{type(self.device).__name__}", daemon=True
+        )
         self._thread.start()
         return self
 

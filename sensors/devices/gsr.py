@@ -173,10 +173,15 @@ class GsrParser(BufferedParser):
 class GsrEmulator:
     """An Arduino with a Grove GSR sensor printing one reading per source sample (source in µS)."""
 
-    def __init__(self, source: SignalSource | None = None, fmt: str = "value",
-                 calibration: GsrCalibration | None = None):
-        self.source = source or SineSource(fs=RATE, channels=1, labels=["eda"], amplitude=0.5, freq=0.05,
-                                           noise=0.02, offset=5.0)
+    def __init__(
+        self,
+        source: SignalSource | None = None,
+        fmt: str = "value",
+        calibration: GsrCalibration | None = None,
+    ):
+        self.source = source or SineSource(
+            fs=RATE, channels=1, labels=["eda"], amplitude=0.5, freq=0.05, noise=0.02, offset=5.0
+        )
         self.rate = self.source.fs
         self.fmt = "value" if fmt == "auto" else fmt
         self.calibration = calibration or load_calibration()
@@ -200,8 +205,9 @@ SPEC = DeviceSpec(
     name="gsr",
     title="Line-based GSR / Arduino sensor",
     serial=SerialSettings(baudrate=9600),
-    streams=(StreamSpec("eda", "", "EDA", ("eda", "reading", "device_t"), ("microsiemens", "a.u.", "ms"),
-                        RATE),),
+    streams=(
+        StreamSpec("eda", "", "EDA", ("eda", "reading", "device_t"), ("microsiemens", "a.u.", "ms"), RATE),
+    ),
     make_parser=GsrParser,
     make_emulator=GsrEmulator,
     packet_size=6,

@@ -34,8 +34,11 @@ class Motion:
     def verdict(self) -> Verdict:
         """Amber while the head moves (EEG may carry movement artefacts), green otherwise."""
         if self.moving:
-            return Verdict(Level.DEGRADED, f"head moving (motion SD {self.sd_g:.3f} g > "
-                                           f"{self.threshold_g:g} g): EEG may carry movement artefacts")
+            return Verdict(
+                Level.DEGRADED,
+                f"head moving (motion SD {self.sd_g:.3f} g > "
+                f"{self.threshold_g:g} g): EEG may carry movement artefacts",
+            )
         return Verdict.good()
 
 

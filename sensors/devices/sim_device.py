@@ -45,13 +45,16 @@ def sim_device(device: str, scenario: Scenario, seed: int = 0) -> EmulatedDevice
     return device_kind(device).make_emulator(sim_source(device, scenario, seed))
 
 
-def run_emulated_device(device: str, scenario: Scenario, seed: int, duration: float | None,
-                        link: str | None) -> int:
+def run_emulated_device(
+    device: str, scenario: Scenario, seed: int, duration: float | None, link: str | None
+) -> int:
     """Run the emulator until Ctrl-C or ``duration``; print its port path first."""
     spec = device_kind(device)
     emulator = PtyEmulator(sim_device(device, scenario, seed), link=Path(link) if link else None).start()
-    print(f"oasis sim: emulating {spec.title} on {emulator.path}  (模拟串口设备 / emulated serial device)",
-          flush=True)
+    print(
+        f"oasis sim: emulating {spec.title} on {emulator.path}  (模拟串口设备 / emulated serial device)",
+        flush=True,
+    )
     bridge_args = "cyton --daisy on" if device == "cyton-daisy" else device
     print(f"  open it with: oasis bridge {bridge_args} --port {emulator.path}", flush=True)
     started = time.monotonic()

@@ -26,9 +26,17 @@ class SignalSource(Protocol):
 class SineSource:
     """A sine per channel (``freq``, ``freq`` + 1 Hz, …) of ``amplitude`` plus noise, around ``offset``."""
 
-    def __init__(self, fs: float, channels: int = 1, labels: Sequence[str] | None = None,
-                 amplitude: float = 20.0, freq: float = 10.0, noise: float = 2.0, offset: float = 0.0,
-                 seed: int = 0):
+    def __init__(
+        self,
+        fs: float,
+        channels: int = 1,
+        labels: Sequence[str] | None = None,
+        amplitude: float = 20.0,
+        freq: float = 10.0,
+        noise: float = 2.0,
+        offset: float = 0.0,
+        seed: int = 0,
+    ):
         self.fs = fs
         self.labels = list(labels) if labels is not None else [f"ch{i + 1}" for i in range(channels)]
         self.amplitude = amplitude

@@ -37,8 +37,16 @@ RAW_RATE = 512.0
 UV_PER_COUNT = 1.8 / 4096 / 2000 * 1e6
 BANDS = ("delta", "theta", "low_alpha", "high_alpha", "low_beta", "high_beta", "low_gamma", "mid_gamma")
 # NeuroSky's band edges in Hz, used by the emulator to compute ASIC_EEG_POWER from its signal.
-BAND_EDGES = ((0.5, 2.75), (3.5, 6.75), (7.5, 9.25), (10.0, 11.75), (13.0, 16.75), (18.0, 29.75),
-              (31.0, 39.75), (41.0, 49.75))
+BAND_EDGES = (
+    (0.5, 2.75),
+    (3.5, 6.75),
+    (7.5, 9.25),
+    (10.0, 11.75),
+    (13.0, 16.75),
+    (18.0, 29.75),
+    (31.0, 39.75),
+    (41.0, 49.75),
+)
 
 Row = tuple[int, int, bytes]  # (extended-code level, code, value bytes)
 
@@ -92,7 +100,7 @@ def parse_rows(payload: bytes) -> tuple[list[Row], bool]:
             vlen = 1
         if k + vlen > n:
             return rows, False
-        rows.append((level, code, payload[k:k + vlen]))
+        rows.append((level, code, payload[k : k + vlen]))
         k += vlen
     return rows, True
 
@@ -133,7 +141,7 @@ class ThinkGearParser(BufferedParser):
             end = j + 3 + plen
             if end >= n:
                 break
-            payload = bytes(buf[j + 3:end])
+            payload = bytes(buf[j + 3 : end])
             if ~sum(payload) & 0xFF != buf[end]:
                 stats.corrupt += 1
                 stats.skipped_bytes += 2
@@ -184,7 +192,7 @@ class ThinkGearParser(BufferedParser):
                 elif code == BLINK:
                     blinks.append(float(value[0]))
                 elif code == ASIC_EEG_POWER and len(value) == 24:
-                    bands.append([int.from_bytes(value[3 * b:3 * b + 3], "big") for b in range(8)])
+                    bands.append([int.from_bytes(value[3 * b : 3 * b + 3], "big") for b in range(8)])
             if attention == attention or meditation == meditation:
                 esense.append((attention, meditation))
         out: Decoded = {}

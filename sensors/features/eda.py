@@ -151,8 +151,9 @@ class EDAExtractor:
         self._last_t = float(t[-1])
         level, level_t = self.detector.push(x, t)
         horizon = self._last_t - self.window_s
-        self._raw, self._raw_t = _keep_after(np.concatenate([self._raw, x]), np.concatenate([self._raw_t, t]),
-                                             horizon)
+        self._raw, self._raw_t = _keep_after(
+            np.concatenate([self._raw, x]), np.concatenate([self._raw_t, t]), horizon
+        )
         self._level, self._level_t = _keep_after(
             np.concatenate([self._level, level]), np.concatenate([self._level_t, level_t]), horizon
         )

@@ -78,8 +78,11 @@ class PolarityTracker:
         # and their median say so
         oriented = [self.sign * k for k in self._skews]
         negative = sum(k < 0 for k in oriented) / len(oriented)
-        if (len(oriented) >= self.first_decision_blocks and negative >= self.flip_share
-                and median(oriented) < self.flip_below):
+        if (
+            len(oriented) >= self.first_decision_blocks
+            and negative >= self.flip_share
+            and median(oriented) < self.flip_below
+        ):
             self.sign = -self.sign
             self.flips += 1
 

@@ -16,8 +16,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.rate) and 0 < args.rate <= 1000):
-        print(f"oasis pipeline: 更新频率无效 / invalid --rate {args.rate:g} (need 0 < rate ≤ 1000)",
-              file=sys.stderr)
+        print(
+            f"oasis pipeline: 更新频率无效 / invalid --rate {args.rate:g} (need 0 < rate ≤ 1000)",
+            file=sys.stderr,
+        )
         return 2
     duration = math.inf if args.duration is None else args.duration
     if not duration > 0:
@@ -30,8 +32,10 @@ def run(args: argparse.Namespace) -> int:
 
     output = JsonLines() if args.json else None
     runner = PipelineRunner(SourceRegistry(), args.rate, args.name, output.emit if output else None)
-    print(f"特征流水线运行中 / pipeline running: Features stream '{args.name}' at {args.rate:g} Hz",
-          file=sys.stderr)
+    print(
+        f"特征流水线运行中 / pipeline running: Features stream '{args.name}' at {args.rate:g} Hz",
+        file=sys.stderr,
+    )
     try:
         runner.run(duration)
     except KeyboardInterrupt:

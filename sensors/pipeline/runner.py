@@ -41,8 +41,14 @@ def features_info(name: str, rate_hz: float, source_id: str) -> pylsl.StreamInfo
         name, StreamKind.FEATURES.value, len(FEATURES), rate_hz, pylsl.cf_double64, source_id
     )
     features = list(FEATURES.values())
-    return describe_channels(info, [f.name for f in features], [f.unit for f in features], "feature",
-                             manufacturer="Oasis", descriptions=[f.meaning for f in features])
+    return describe_channels(
+        info,
+        [f.name for f in features],
+        [f.unit for f in features],
+        "feature",
+        manufacturer="Oasis",
+        descriptions=[f.meaning for f in features],
+    )
 
 
 def published_values(update: Update) -> list[float]:

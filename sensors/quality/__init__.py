@@ -44,8 +44,12 @@ def window_stats(x: np.ndarray, fs: float, kind: StreamKind) -> WindowStats:
     clean = finite.all(axis=0)
     n_ch = x.shape[1]
     stats = WindowStats(
-        nonfinite=1.0 - finite.mean(axis=0), flat=np.zeros(n_ch, dtype=bool), clipping=np.zeros(n_ch),
-        mains=np.zeros(n_ch), values=[Verdict.good()] * n_ch, enough=finite.sum(axis=0) >= MIN_SAMPLES,
+        nonfinite=1.0 - finite.mean(axis=0),
+        flat=np.zeros(n_ch, dtype=bool),
+        clipping=np.zeros(n_ch),
+        mains=np.zeros(n_ch),
+        values=[Verdict.good()] * n_ch,
+        enough=finite.sum(axis=0) >= MIN_SAMPLES,
     )
     with np.errstate(all="ignore"):  # extreme finite values may overflow a power sum; checks still hold
         groups = [np.flatnonzero(clean)] + [np.array([ch]) for ch in np.flatnonzero(~clean & stats.enough)]

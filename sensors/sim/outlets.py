@@ -41,8 +41,9 @@ def stream_info(name: str, generator: Generator, source_id: str) -> pylsl.Stream
         name, str(generator.kind), generator.channel_count, rate, pylsl.cf_float32, source_id
     )
     info.desc().append_child("acquisition").append_child_value("manufacturer", MANUFACTURER)
-    return describe_channels(info, generator.labels, generator.units, generator.channel_type,
-                             manufacturer=MANUFACTURER)
+    return describe_channels(
+        info, generator.labels, generator.units, generator.channel_type, manufacturer=MANUFACTURER
+    )
 
 
 @dataclass

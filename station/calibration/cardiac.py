@@ -29,8 +29,9 @@ class RestingHeart(Procedure):
     name = "hr"
     sensor = "heart"
 
-    def __init__(self, source: Callable[[], Inlet | None],
-                 settings: RestingHeartSettings | None = None) -> None:
+    def __init__(
+        self, source: Callable[[], Inlet | None], settings: RestingHeartSettings | None = None
+    ) -> None:
         self.settings = settings or RestingHeartSettings()
         super().__init__(source, [Step("cal_hr_rest", self.settings.rest_s)])
         self.extractor: CardiacExtractor | None = None
@@ -68,17 +69,47 @@ class RestingHeart(Procedure):
         now = float(beats[-1]) if beats.size else math.nan
         features, quality = window_features(beats, now, self.settings.rest_s)
         good = self.good_share()
-        values = {"hr_bpm": features["hr"], "rmssd_ms": features["rmssd"], "sdnn_ms": features["sdnn"],
-                  "corrected_pct": features["corrected_share"], "good_share": good,
-                  "beats": float(beats.size), "rest_s": self.settings.rest_s}
+        values = {
+            "hr_bpm": features["hr"],
+            "rmssd_ms": features["rmssd"],
+            "sdnn_ms": features["sdnn"],
+            "corrected_pct": features["corrected_share"],
+            "good_share": good,
+            "beats": float(beats.size),
+            "rest_s": self.settings.rest_s,
+        }
         if quality["hr"].level is Level.BAD:
-            return Result(self.name, self.sensor, self.device, False,
-                          Message("cal_hr_unmeasured", {"reason": quality["hr"].reason}), values)
+            return Result(
+                self.name,
+                self.sensor,
+                self.device,
+                False,
+                Message("cal_hr_unmeasured", {"reason": quality["hr"].reason}),
+                values,
+            )
         if not good >= MIN_GOOD_SHARE:
-            return Result(self.name, self.sensor, self.device, False,
-                          Message("cal_hr_poor_signal", {"share": 100 * good}), values)
+            return Result(
+                self.name,
+                self.sensor,
+                self.device,
+                False,
+                Message("cal_hr_poor_signal", {"share": 100 * good}),
+                values,
+            )
         if features["corrected_share"] > CORRECTED_DEGRADED:
-            return Result(self.name, self.sensor, self.device, False,
-                          Message("cal_hr_many_corrected", {"share": features["corrected_share"]}), values)
-        return Result(self.name, self.sensor, self.device, True,
-                      Message("cal_hr_pass", {"hr": features["hr"], "rmssd": features["rmssd"]}), values)
+            return Result(
+                self.name,
+                self.sensor,
+                self.device,
+                False,
+                Message("cal_hr_many_corrected", {"share": features["corrected_share"]}),
+                values,
+            )
+        return Result(
+            self.name,
+            self.sensor,
+            self.device,
+            True,
+            Message("cal_hr_pass", {"hr": features["hr"], "rmssd": features["rmssd"]}),
+            values,
+        )

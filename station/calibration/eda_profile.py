@@ -56,12 +56,18 @@ class DeviceProfile:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> DeviceProfile:
         """From SessionStore.device_profile's dict."""
-        return cls(row["device"], row["kind"], GsrCalibration(**row["calibration"]), row["applied_at"],
-                   row["calibration_uuid"])
+        return cls(
+            row["device"],
+            row["kind"],
+            GsrCalibration(**row["calibration"]),
+            row["applied_at"],
+            row["calibration_uuid"],
+        )
 
 
-def correct_calibration(base: GsrCalibration, zero_reading: float, reference_reading: float,
-                        expected_us: float) -> GsrCalibration:
+def correct_calibration(
+    base: GsrCalibration, zero_reading: float, reference_reading: float, expected_us: float
+) -> GsrCalibration:
     """The unit's calibration from an EDA check's raw readings (``base`` gives the model and the ADC
     range). Raises ProfileRefused with a plain reason when the numbers cannot describe a working unit."""
     readings = (zero_reading, reference_reading)
@@ -101,9 +107,11 @@ def bridge_for(stream: str, names: list[str]) -> str | None:
 
 def profile_lookup(find: Callable[[str], Mapping[str, Any] | None]) -> Callable[[str], DeviceProfile | None]:
     """BridgeManager's ``profiles`` from a row finder such as SessionStore.device_profile."""
+
     def lookup(device: str) -> DeviceProfile | None:
         row = find(device)
         return DeviceProfile.from_row(row) if row is not None else None
+
     return lookup
 
 

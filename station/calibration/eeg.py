@@ -49,8 +49,9 @@ class EegReactivity(Procedure):
     name = "eeg"
     sensor = "EEG"
 
-    def __init__(self, source: Callable[[], Inlet | None],
-                 settings: EegReactivitySettings | None = None) -> None:
+    def __init__(
+        self, source: Callable[[], Inlet | None], settings: EegReactivitySettings | None = None
+    ) -> None:
         self.settings = s = settings or EegReactivitySettings()
         steps = [Step("cal_eeg_open", s.eyes_open_s), Step("cal_eeg_closed", s.eyes_closed_s)]
         super().__init__(source, steps)
@@ -109,22 +110,43 @@ class EegReactivity(Procedure):
         rel_open, alpha_open = np.mean(per_channel_open, axis=0)
         rel_closed, alpha_closed = np.mean(per_channel_closed, axis=0)
         reactivity = float(rel_closed / rel_open) if rel_open > 0 else math.nan
-        values.update({
-            "alpha_rel_open": float(rel_open), "alpha_rel_closed": float(rel_closed),
-            "alpha_reactivity": reactivity,
-            "alpha_power_ratio": float(alpha_closed / alpha_open) if alpha_open > 0 else math.nan,
-            "channels_used": float(len(per_channel_open)),
-        })
+        values.update(
+            {
+                "alpha_rel_open": float(rel_open),
+                "alpha_rel_closed": float(rel_closed),
+                "alpha_reactivity": reactivity,
+                "alpha_power_ratio": float(alpha_closed / alpha_open) if alpha_open > 0 else math.nan,
+                "channels_used": float(len(per_channel_open)),
+            }
+        )
         chosen = set(_pick(self.labels, POSTERIOR))
         spectra = [np.mean(closed.spectra[ch], axis=0) for ch in chosen if closed.spectra[ch]]
         iaf = individual_alpha_frequency(self.core.freqs, np.mean(spectra, axis=0)) if spectra else None
         values["iaf_hz"] = iaf if iaf is not None else math.nan
         if not reactivity >= WEAK_REACTIVITY:
-            return Result(self.name, self.sensor, self.device, False,
-                          Message("cal_eeg_none", {"ratio": reactivity}), values)
+            return Result(
+                self.name,
+                self.sensor,
+                self.device,
+                False,
+                Message("cal_eeg_none", {"ratio": reactivity}),
+                values,
+            )
         if reactivity < GOOD_REACTIVITY:
-            return Result(self.name, self.sensor, self.device, False,
-                          Message("cal_eeg_weak", {"ratio": reactivity}), values)
+            return Result(
+                self.name,
+                self.sensor,
+                self.device,
+                False,
+                Message("cal_eeg_weak", {"ratio": reactivity}),
+                values,
+            )
         key = "cal_eeg_good" if iaf is not None else "cal_eeg_good_no_peak"
-        return Result(self.name, self.sensor, self.device, True,
-                      Message(key, {"ratio": reactivity, "iaf": iaf or 0.0}), values)
+        return Result(
+            self.name,
+            self.sensor,
+            self.device,
+            True,
+            Message(key, {"ratio": reactivity, "iaf": iaf or 0.0}),
+            values,
+        )

@@ -61,6 +61,7 @@ def live_rows(registry: SourceRegistry, seconds: float = 10.0) -> list[LiveRow]:
                 verdict = verdicts[ch] if ch < len(verdicts) else status.verdict
                 if status.verdict.level.rank > verdict.level.rank:  # stalled, lost: the stream's verdict
                     verdict = status.verdict
-                rows.append(LiveRow(kind.value, label, trace_points(data[:, ch]), verdict.level.value,
-                                    verdict.reason))
+                rows.append(
+                    LiveRow(kind.value, label, trace_points(data[:, ch]), verdict.level.value, verdict.reason)
+                )
     return rows

@@ -68,8 +68,13 @@ class Result:
     def record(self, notes: str) -> dict[str, Any]:
         """The dict stored with SessionStore.add_calibration (see station/sync/store_payloads.py)."""
         finite = {k: v for k, v in self.values.items() if math.isfinite(v)}
-        return {"procedure": self.procedure, "sensor": self.sensor, "passed": self.passed, "notes": notes,
-                **finite}
+        return {
+            "procedure": self.procedure,
+            "sensor": self.sensor,
+            "passed": self.passed,
+            "notes": notes,
+            **finite,
+        }
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,14 @@ class Procedure(ABC):
     name = ""
     sensor = ""
 
-    def __init__(self, source: Callable[[], Inlet | None], steps: list[Step], *,
-                 max_bad_share: float = 0.2, max_restarts: int = 2) -> None:
+    def __init__(
+        self,
+        source: Callable[[], Inlet | None],
+        steps: list[Step],
+        *,
+        max_bad_share: float = 0.2,
+        max_restarts: int = 2,
+    ) -> None:
         if not steps or any(not s.duration_s > 0 for s in steps):
             raise ValueError("a procedure needs steps with positive durations")
         self._source = source
@@ -152,8 +163,18 @@ class Procedure(ABC):
     def view(self) -> View:
         duration = self.steps[self.step].duration_s
         collected = min(self._collected(), duration)
-        return View(self.name, self.state, self.step, self.steps, collected / duration, duration - collected,
-                    self._live() if self.inlet is not None else None, self.notice, self.result, self.error)
+        return View(
+            self.name,
+            self.state,
+            self.step,
+            self.steps,
+            collected / duration,
+            duration - collected,
+            self._live() if self.inlet is not None else None,
+            self.notice,
+            self.result,
+            self.error,
+        )
 
     @property
     def device(self) -> str:

@@ -38,17 +38,28 @@ PROCEDURE_PAGES = ("eda", "eeg", "hr")
 class TechnicianDesk:
     """The running calibration and the live rows of one kiosk's technician mode."""
 
-    def __init__(self, registry: SourceRegistry, store: SessionStore, model: KioskModel,
-                 settings: CalibrationSettings, technician: str, feed: Callable[[f.Event], None],
-                 bridges: BridgeManager | None = None) -> None:
+    def __init__(
+        self,
+        registry: SourceRegistry,
+        store: SessionStore,
+        model: KioskModel,
+        settings: CalibrationSettings,
+        technician: str,
+        feed: Callable[[f.Event], None],
+        bridges: BridgeManager | None = None,
+    ) -> None:
         self.registry, self.store, self.model, self.bridges = registry, store, model, bridges
         self.settings, self.technician, self.feed = settings, technician, feed
         self.procedure: Procedure | None = None
         self.saved: list[str] = []  # calibration UUIDs stored in this kiosk's lifetime
         self._last_live = float("-inf")
         self._offered: Procedure | None = None  # the procedure whose result got its apply offer
-        model.calibration_facts = {"kohm": settings.eda.reference_kohm, "open": settings.eeg.eyes_open_s,
-                                   "closed": settings.eeg.eyes_closed_s, "rest": settings.heart.rest_s}
+        model.calibration_facts = {
+            "kohm": settings.eda.reference_kohm,
+            "open": settings.eeg.eyes_open_s,
+            "closed": settings.eeg.eyes_closed_s,
+            "rest": settings.heart.rest_s,
+        }
 
     def procedure_for(self, page: str) -> Procedure:
         """A fresh procedure for a calibration page ("eda", "eeg" or "hr")."""
@@ -116,8 +127,12 @@ class TechnicianDesk:
             return None
         v = result.values
         try:
-            calibration = correct_calibration(load_calibration(), v.get("zero_reading", float("nan")),
-                                              v.get("reference_reading", float("nan")), v["expected_us"])
+            calibration = correct_calibration(
+                load_calibration(),
+                v.get("zero_reading", float("nan")),
+                v.get("reference_reading", float("nan")),
+                v["expected_us"],
+            )
         except ProfileRefused as refused:
             return ApplyOffer(device, None, refused.message)
         return ApplyOffer(device, calibration)
@@ -166,6 +181,10 @@ class TechnicianDesk:
             model.notice = "invalid_code"
             return
         self.leave()
-        for event in (f.TechnicianExit(), f.Begin(), f.CheckedIn(code),
-                      f.ProgramChosen(program.id, program.baseline_s, program.session_s)):
+        for event in (
+            f.TechnicianExit(),
+            f.Begin(),
+            f.CheckedIn(code),
+            f.ProgramChosen(program.id, program.baseline_s, program.session_s),
+        ):
             self.feed(event)

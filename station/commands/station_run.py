@@ -14,13 +14,23 @@ OUTPUTS = ("auto", "window", "headless", "xr")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="station.toml to use (default: $OASIS_STATION_CONFIG or /etc/oasis)")
-    parser.add_argument("--output", choices=OUTPUTS,
-                        help="where the scene goes (default: scene.output of the config; auto: xr with an "
-                             "OpenXR runtime, else window with a display, else headless)")
-    parser.add_argument("--headless-script", metavar="FILE",
-                        help="no window: play a JSON/TOML script of taps and waits, then exit")
-    parser.add_argument("--protocol", action="append", metavar="NAME",
-                        help="offer this protocol (library name or .toml; repeatable; default: the library)")
+    parser.add_argument(
+        "--output",
+        choices=OUTPUTS,
+        help="where the scene goes (default: scene.output of the config; auto: xr with an "
+        "OpenXR runtime, else window with a display, else headless)",
+    )
+    parser.add_argument(
+        "--headless-script",
+        metavar="FILE",
+        help="no window: play a JSON/TOML script of taps and waits, then exit",
+    )
+    parser.add_argument(
+        "--protocol",
+        action="append",
+        metavar="NAME",
+        help="offer this protocol (library name or .toml; repeatable; default: the library)",
+    )
     parser.add_argument("--scene", help="scene to render (default: scene.name of the config, lakeside)")
 
 
@@ -91,8 +101,9 @@ def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Threa
         return None
     state_dir = cfg.data_dir / "sync"
     state_dir.mkdir(parents=True, exist_ok=True)
-    config = SyncConfig(cfg.station_id, cfg.name or cfg.station_id, state_dir,
-                        admin_url=cfg.admin_url or None)
+    config = SyncConfig(
+        cfg.station_id, cfg.name or cfg.station_id, state_dir, admin_url=cfg.admin_url or None
+    )
     client = SyncClient(WireOutbox(store), config, state_provider=controller.heartbeat_state)
     controller.on_session_stored = client.wake
     controller.pairing_code_provider = client.pending_pairing_code
@@ -130,13 +141,15 @@ class _Station:
         cfg = self.cfg
         store = SessionStore(cfg.database, cfg.station_id)
         interrupted, purged = startup_recovery(store, cfg.retention_days)
-        print(f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(interrupted)} interrupted "
-              f"session(s) marked, {purged} old recording(s) deleted; scene {self.scene.scene}, "
-              f"scene output {self.scene.output}", flush=True)
+        print(
+            f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(interrupted)} interrupted "
+            f"session(s) marked, {purged} old recording(s) deleted; scene {self.scene.scene}, "
+            f"scene output {self.scene.output}",
+            flush=True,
+        )
         bridges = BridgeManager(cfg.devices, profiles=profile_lookup(store.device_profile))
         registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
-        controller = KioskController.from_config(cfg, registry, self.protocols, store, self.scene,
-                                                 bridges)
+        controller = KioskController.from_config(cfg, registry, self.protocols, store, self.scene, bridges)
         stop = threading.Event()
         sync = start_sync(cfg, store, controller, stop)
         signal.signal(signal.SIGTERM, _terminate)  # systemd's stop: end a running session as aborted
@@ -180,8 +193,11 @@ class _Station:
         if controller.leave_requested:
             print("oasis station run: the technician left the kiosk", flush=True)
         for outcome in controller.outcomes:
-            print(f"session {outcome.session_uuid} {outcome.status.value} "
-                  f"({outcome.updates} feature updates, usable {outcome.usable_fraction:.0%})", flush=True)
+            print(
+                f"session {outcome.session_uuid} {outcome.status.value} "
+                f"({outcome.updates} feature updates, usable {outcome.usable_fraction:.0%})",
+                flush=True,
+            )
         for line in controller.model.summary.get("en", []):
             print(f"  {line}", flush=True)
         for problem in problems:

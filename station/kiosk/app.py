@@ -36,8 +36,12 @@ class KioskApp:
         self.on_tap = on_tap  # e.g. KioskController.tap: touches take the controller's path
         self.window = window or pyglet.window.Window(fullscreen=True, caption="Oasis 减压驿站")
         self.widgets: list[Widget] = []
-        self.window.push_handlers(on_draw=self.on_draw, on_mouse_press=self.on_mouse_press,
-                                  on_text=self.on_text, on_key_press=self.on_key_press)
+        self.window.push_handlers(
+            on_draw=self.on_draw,
+            on_mouse_press=self.on_mouse_press,
+            on_text=self.on_text,
+            on_key_press=self.on_key_press,
+        )
 
     def on_draw(self) -> None:
         width, height = self.window.get_framebuffer_size()

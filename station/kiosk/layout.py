@@ -63,8 +63,16 @@ class _Grid:
     def line(self, label: str, y: float, h: float = 5, font_u: float = 2.8, **kw: str) -> None:
         self.add("text", self.m, y, self.w - 2 * self.m, h, label, font_u, **kw)
 
-    def row(self, y: float, h: float, labels: list[tuple[str, str, str]], font_u: float = 3.4,
-            gap_u: float = 1.5, x0: float | None = None, width: float | None = None) -> None:
+    def row(
+        self,
+        y: float,
+        h: float,
+        labels: list[tuple[str, str, str]],
+        font_u: float = 3.4,
+        gap_u: float = 1.5,
+        x0: float | None = None,
+        width: float | None = None,
+    ) -> None:
         """Buttons side by side: (label, action, style) each."""
         x0 = self.m if x0 is None else x0
         width = (self.w - 2 * self.m) if width is None else width
@@ -104,8 +112,16 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
             bw = (width - 2 * g.m - 1.5 * g.u) / columns
             minutes = g.t("minutes", n=round((p.baseline_s + p.session_s) / 60))
             label = f"{p.title(model.language)} · {minutes}"
-            g.add("button", g.m + col * (bw + 1.5 * g.u), 16 + r * 16, bw, 13, label, 3.0,
-                  action=f"program:{p.id}")
+            g.add(
+                "button",
+                g.m + col * (bw + 1.5 * g.u),
+                16 + r * 16,
+                bw,
+                13,
+                label,
+                3.0,
+                action=f"program:{p.id}",
+            )
         g.footer([(g.t("back"), "stop", "normal")])
     elif screen in (Screen.PRE_RATING, Screen.POST_RATING):
         _rating(g, model, post=screen is Screen.POST_RATING)
@@ -136,10 +152,26 @@ def _pin_pad(g: _Grid, model: KioskModel) -> None:
         g.line(g.t(model.notice), y=23.5, h=4, font_u=2.6, style="notice")
     keys = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]
     for r, digits in enumerate(keys):
-        g.row(28 + r * 12.5, 11, [(d, f"pin_key:{d}", "normal") for d in digits],
-              font_u=4.5, x0=0.3 * g.w, width=0.4 * g.w)
-    g.row(65.5, 11, [(g.t("delete"), "pin_delete", "normal"), ("0", "pin_key:0", "normal"),
-                     (g.t("confirm"), "pin_ok", "primary")], font_u=3.4, x0=0.3 * g.w, width=0.4 * g.w)
+        g.row(
+            28 + r * 12.5,
+            11,
+            [(d, f"pin_key:{d}", "normal") for d in digits],
+            font_u=4.5,
+            x0=0.3 * g.w,
+            width=0.4 * g.w,
+        )
+    g.row(
+        65.5,
+        11,
+        [
+            (g.t("delete"), "pin_delete", "normal"),
+            ("0", "pin_key:0", "normal"),
+            (g.t("confirm"), "pin_ok", "primary"),
+        ],
+        font_u=3.4,
+        x0=0.3 * g.w,
+        width=0.4 * g.w,
+    )
     g.footer([(g.t("back"), "pin_cancel", "normal")])
 
 
@@ -149,29 +181,50 @@ def _check_in(g: _Grid, model: KioskModel) -> None:
     shown = model.code_entry[:4] + ("-" + model.code_entry[4:] if len(model.code_entry) > 4 else "")
     g.add("entry", 0.25 * g.w, 18, 0.5 * g.w, 10, shown or "_", 6.0)
     if model.notice == "your_new_code":
-        g.line(g.t("your_new_code", code=model.issued_code[:4] + "-" + model.issued_code[4:]),
-               y=29, h=5, font_u=2.8, style="notice")
+        g.line(
+            g.t("your_new_code", code=model.issued_code[:4] + "-" + model.issued_code[4:]),
+            y=29,
+            h=5,
+            font_u=2.8,
+            style="notice",
+        )
     elif model.notice:
         g.line(g.t(model.notice), y=29, h=5, font_u=2.8, style="notice")
     columns = 9
     for r in range(0, len(ALPHABET), columns):
         keys = ALPHABET[r : r + columns]
         width = (g.w - 2 * g.m) * len(keys) / columns
-        g.row(35 + (r // columns) * 12, 10.5, [(k, f"key:{k}", "normal") for k in keys], font_u=4.0,
-              width=width)
-    g.row(72, 11, [(g.t("delete"), "delete", "normal"), (g.t("new_code"), "new_code", "normal"),
-                   (g.t("confirm"), "submit_code", "primary")])
+        g.row(
+            35 + (r // columns) * 12, 10.5, [(k, f"key:{k}", "normal") for k in keys], font_u=4.0, width=width
+        )
+    g.row(
+        72,
+        11,
+        [
+            (g.t("delete"), "delete", "normal"),
+            (g.t("new_code"), "new_code", "normal"),
+            (g.t("confirm"), "submit_code", "primary"),
+        ],
+    )
     g.footer([(g.t("back"), "stop", "normal")])
 
 
 def _rating(g: _Grid, model: KioskModel, post: bool) -> None:
     g.title(g.t("post_rating_title" if post else "pre_rating_title"))
     g.line(g.t("stress_label"), y=15, font_u=3.0)
-    g.row(21, 12, [(str(n), f"stress:{n}", "selected" if model.stress == n else "normal") for n in range(11)],
-          font_u=3.8, gap_u=1.0)
+    g.row(
+        21,
+        12,
+        [(str(n), f"stress:{n}", "selected" if model.stress == n else "normal") for n in range(11)],
+        font_u=3.8,
+        gap_u=1.0,
+    )
     g.line(g.t("mood_label"), y=38, font_u=3.0)
-    g.row(44, 12, [(g.t(f"mood_{n}"), f"mood:{n}", "selected" if model.mood == n else "normal")
-                   for n in range(1, 6)])
+    g.row(
+        44,
+        12,
+        [(g.t(f"mood_{n}"), f"mood:{n}", "selected" if model.mood == n else "normal") for n in range(1, 6)],
+    )
     ready = model.stress is not None and model.mood is not None
     buttons = [(g.t("skip"), "skip", "normal")] if post else []
     buttons.append((g.t("next"), "rate", "primary" if ready else "disabled"))
@@ -187,8 +240,16 @@ def _sensor_rows(g: _Grid, model: KioskModel) -> None:
         g.add("text", g.m, y, 0.12 * g.w, 7, s.kind, 3.0, align="left")
         g.add("text", g.m + 0.13 * g.w, y, 0.14 * g.w, 7, g.t(f"sensor_{s.level}"), 3.0, style=s.level)
         if s.level != "good" and f"fix_{s.kind}" in TEXTS:
-            g.add("text", g.m + 0.28 * g.w, y, g.w - 2 * g.m - 0.28 * g.w, 7, g.t(f"fix_{s.kind}"), 2.6,
-                  align="left")
+            g.add(
+                "text",
+                g.m + 0.28 * g.w,
+                y,
+                g.w - 2 * g.m - 0.28 * g.w,
+                7,
+                g.t(f"fix_{s.kind}"),
+                2.6,
+                align="left",
+            )
 
 
 def _sensor_check(g: _Grid, model: KioskModel) -> None:
@@ -196,8 +257,13 @@ def _sensor_check(g: _Grid, model: KioskModel) -> None:
     g.line(g.t("sensor_wait"), y=12.5, h=4.5, font_u=2.6)
     _sensor_rows(g, model)
     ready = bool(model.sensors) and all(s.level != "bad" for s in model.sensors)
-    g.row(72, 11, [(g.t("start_anyway"), "sensors_ready", "primary" if ready else "disabled")],
-          x0=0.35 * g.w, width=0.3 * g.w)
+    g.row(
+        72,
+        11,
+        [(g.t("start_anyway"), "sensors_ready", "primary" if ready else "disabled")],
+        x0=0.35 * g.w,
+        width=0.3 * g.w,
+    )
     g.footer([(g.t("back"), "stop", "normal")])
 
 

@@ -57,14 +57,24 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
         if wd.kind in ("button", "entry"):
             fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else (16, 38, 48)
             radius = min(14.0, b.h / 4)
-            keep.append(pyglet.shapes.RoundedRectangle(b.x, y, b.w, b.h, radius=radius, color=fill,
-                                                       batch=batch, group=background))
+            keep.append(
+                pyglet.shapes.RoundedRectangle(
+                    b.x, y, b.w, b.h, radius=radius, color=fill, batch=batch, group=background
+                )
+            )
         colour = TEXT_COLOUR.get(wd.style, TEXT)
         left = wd.align == "left" and wd.kind != "button"
         label = pyglet.text.Label(
-            wd.text, font_name=FONT, font_size=wd.font_px * 0.75, color=colour,
-            x=b.x + (PAD_PX if left else b.w / 2), y=y + b.h / 2,
-            anchor_x="left" if left else "center", anchor_y="center", batch=batch, group=foreground,
+            wd.text,
+            font_name=FONT,
+            font_size=wd.font_px * 0.75,
+            color=colour,
+            x=b.x + (PAD_PX if left else b.w / 2),
+            y=y + b.h / 2,
+            anchor_x="left" if left else "center",
+            anchor_y="center",
+            batch=batch,
+            group=foreground,
         )
         keep.append(label)
         available = (b.w - 2 * PAD_PX, b.h)
@@ -76,8 +86,13 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
     return overflows
 
 
-def _series(wd: Widget, y: float, batch: pyglet.graphics.Batch, back: pyglet.graphics.Group,
-            front: pyglet.graphics.Group) -> list:
+def _series(
+    wd: Widget,
+    y: float,
+    batch: pyglet.graphics.Batch,
+    back: pyglet.graphics.Group,
+    front: pyglet.graphics.Group,
+) -> list:
     """A trace (points scaled 0..1, drawn left to right in the box) or a progress bar (filled share)."""
     b = wd.box
     shapes: list = [pyglet.shapes.Rectangle(b.x, y, b.w, b.h, color=(16, 38, 48), batch=batch, group=back)]
@@ -85,8 +100,11 @@ def _series(wd: Widget, y: float, batch: pyglet.graphics.Batch, back: pyglet.gra
     if wd.kind == "bar":
         share = min(1.0, max(0.0, wd.values[0])) if wd.values else 0.0
         if share > 0:
-            shapes.append(pyglet.shapes.Rectangle(b.x, y, b.w * share, b.h, color=FILL["primary"],
-                                                  batch=batch, group=front))
+            shapes.append(
+                pyglet.shapes.Rectangle(
+                    b.x, y, b.w * share, b.h, color=FILL["primary"], batch=batch, group=front
+                )
+            )
     elif len(wd.values) >= 2:
         step = b.w / (len(wd.values) - 1)
         inner = b.h - 2 * PAD_PX

@@ -61,16 +61,46 @@ def layout_devices(g: _Grid, rows: list[BridgeRow]) -> None:
         g.add("text", g.m, y + 5, left_w, 5, clip(second, left_w, 2.0 * g.u), 2.0, align="left")
         status = g.t(f"bridge_{row.code}", **row.values)
         status_h = 10 if row.profile is None else 5
-        g.add("text", status_x, y, status_w, status_h, clip(status, status_w, 2.5 * g.u), 2.5, align="left",
-              style=row.level)
+        g.add(
+            "text",
+            status_x,
+            y,
+            status_w,
+            status_h,
+            clip(status, status_w, 2.5 * g.u),
+            2.5,
+            align="left",
+            style=row.level,
+        )
         if row.profile is not None:
-            profile = g.t("bridge_profile_calibrated", **row.profile) if row.profile else \
-                g.t("bridge_profile_factory")
-            g.add("text", status_x, y + 5, status_w, 5, clip(profile, status_w, 2.0 * g.u), 2.0, align="left",
-                  style="disabled")
+            profile = (
+                g.t("bridge_profile_calibrated", **row.profile)
+                if row.profile
+                else g.t("bridge_profile_factory")
+            )
+            g.add(
+                "text",
+                status_x,
+                y + 5,
+                status_w,
+                5,
+                clip(profile, status_w, 2.0 * g.u),
+                2.0,
+                align="left",
+                style="disabled",
+            )
         verb = "stop" if row.running else "start"
-        g.add("button", button_x, y, button_w, 10, g.t(f"bridge_{verb}_button"), 3.4,
-              action=f"bridge_{verb}:{row.name}", style="normal" if row.running else "primary")
+        g.add(
+            "button",
+            button_x,
+            y,
+            button_w,
+            10,
+            g.t(f"bridge_{verb}_button"),
+            3.4,
+            action=f"bridge_{verb}:{row.name}",
+            style="normal" if row.running else "primary",
+        )
     g.footer([(g.t("back"), "tech_page:home", "normal")])
 
 

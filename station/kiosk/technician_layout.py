@@ -18,16 +18,28 @@ if TYPE_CHECKING:
 
 HOME_BUTTONS = (("tech_live", "live"), ("tech_eda", "eda"), ("tech_eeg", "eeg"), ("tech_hr", "hr"))
 # quality reasons (sensors/quality, sensors/lsl/inlet.py) are English phrases: these are shown in Chinese
-_REASONS = (("50 Hz mains noise", "q_mains"), ("NaN/inf samples", "q_nonfinite"), ("flatline", "q_flatline"),
-            ("clipping", "q_clipping"), ("impossible values", "q_impossible"),
-            ("electrode off", "q_electrode_off"), ("dropped samples", "q_dropped"),
-            ("waiting for data", "q_waiting"), ("no data", "q_no_data"), ("gap of", "q_gap"))
+_REASONS = (
+    ("50 Hz mains noise", "q_mains"),
+    ("NaN/inf samples", "q_nonfinite"),
+    ("flatline", "q_flatline"),
+    ("clipping", "q_clipping"),
+    ("impossible values", "q_impossible"),
+    ("electrode off", "q_electrode_off"),
+    ("dropped samples", "q_dropped"),
+    ("waiting for data", "q_waiting"),
+    ("no data", "q_no_data"),
+    ("gap of", "q_gap"),
+)
 _WORDY_BRACKETS = re.compile(r"\s*\([^)]*[A-Za-z][^)]*\)")
 _RESULT_LINES = {
-    "eda": ("cal_eda_values", {"zero": "zero_us", "ref": "reference_us", "expected": "expected_us",
-                               "sd": "reference_sd_us"}),
-    "eeg": ("cal_eeg_values", {"open": "alpha_rel_open", "closed": "alpha_rel_closed",
-                               "channels": "channels_used"}),
+    "eda": (
+        "cal_eda_values",
+        {"zero": "zero_us", "ref": "reference_us", "expected": "expected_us", "sd": "reference_sd_us"},
+    ),
+    "eeg": (
+        "cal_eeg_values",
+        {"open": "alpha_rel_open", "closed": "alpha_rel_closed", "channels": "channels_used"},
+    ),
     "hr": ("cal_hr_values", {"good": "good_share", "beats": "beats", "corrected": "corrected_pct"}),
 }
 
@@ -58,6 +70,7 @@ def quality_reason(reason: str, language: str) -> str:
 
 def fit(label: str, width_px: float, font_px: float) -> str:
     """``label`` cut with "…" to fit ``width_px`` (a conservative estimate: CJK 1 em, others 0.62 em)."""
+
     def width(s: str) -> float:
         return sum(1.0 if ord(ch) >= 0x2E80 else 0.62 for ch in s) * font_px
 
@@ -80,12 +93,27 @@ def _home(g: _Grid) -> None:
     half = (g.w - 2 * g.m - 1.5 * g.u) / 2
     for i, (key, page) in enumerate(HOME_BUTTONS):
         col, row = i % 2, i // 2
-        g.add("button", g.m + col * (half + 1.5 * g.u), 17 + row * 16, half, 13, g.t(key), 3.4,
-              action=f"tech_page:{page}")
-    g.row(49, 13, [(g.t("tech_resonance"), "tech_page:resonance", "normal"),
-                   (g.t("devices"), "tech_page:devices", "normal")])
-    g.footer([(g.t("leave_kiosk"), "tech_page:leave", "normal"),
-              (g.t("exit_technician"), "tech_exit", "primary")])
+        g.add(
+            "button",
+            g.m + col * (half + 1.5 * g.u),
+            17 + row * 16,
+            half,
+            13,
+            g.t(key),
+            3.4,
+            action=f"tech_page:{page}",
+        )
+    g.row(
+        49,
+        13,
+        [
+            (g.t("tech_resonance"), "tech_page:resonance", "normal"),
+            (g.t("devices"), "tech_page:devices", "normal"),
+        ],
+    )
+    g.footer(
+        [(g.t("leave_kiosk"), "tech_page:leave", "normal"), (g.t("exit_technician"), "tech_exit", "primary")]
+    )
 
 
 def _leave(g: _Grid) -> None:
@@ -93,8 +121,13 @@ def _leave(g: _Grid) -> None:
     from the screen."""
     g.title(g.t("leave_kiosk_title"))
     g.line(g.t("leave_kiosk_hint"), y=20, h=6, font_u=3.0)
-    g.row(40, 13, [(g.t("back"), "tech_page:home", "normal"),
-                   (g.t("leave_kiosk_confirm"), "tech_leave", "primary")], x0=0.2 * g.w, width=0.6 * g.w)
+    g.row(
+        40,
+        13,
+        [(g.t("back"), "tech_page:home", "normal"), (g.t("leave_kiosk_confirm"), "tech_leave", "primary")],
+        x0=0.2 * g.w,
+        width=0.6 * g.w,
+    )
     g.footer([])
 
 
@@ -113,8 +146,9 @@ def _live(g: _Grid, model: KioskModel) -> None:
         y = 14 + i * 9
         (lx, lw), (tx, tw), (vx, vw), (rx, rw) = ((g.m + a * width, b * width) for a, b in columns)
         g.add("text", lx, y, lw, 8, fit(f"{row.kind} {row.label}", lw - 16, 2.4 * g.u), 2.4, align="left")
-        g.items.append(Widget("trace", Box(tx, y * g.u, tw, 8 * g.u), "", 0.0, style=row.level,
-                              values=row.trace))
+        g.items.append(
+            Widget("trace", Box(tx, y * g.u, tw, 8 * g.u), "", 0.0, style=row.level, values=row.trace)
+        )
         g.add("text", vx, y, vw, 8, g.t(f"sensor_{row.level}"), 2.4, style=row.level)
         reason = fit(quality_reason(row.reason, g.lang), rw - 16, 2.0 * g.u)
         g.add("text", rx, y, rw, 8, reason, 2.0, align="left", style="notice" if row.reason else "normal")
@@ -130,14 +164,20 @@ def _calibration(g: _Grid, model: KioskModel, page: str) -> None:
     facts = model.calibration_facts
     if view is None:
         g.line(g.t(f"tech_{page}_intro", **facts), y=20, h=8, font_u=3.0)
-        g.row(60, 12, [(g.t("tech_start"), "tech_start", "primary")], font_u=4.0, x0=0.35 * g.w,
-              width=0.3 * g.w)
+        g.row(
+            60, 12, [(g.t("tech_start"), "tech_start", "primary")], font_u=4.0, x0=0.35 * g.w, width=0.3 * g.w
+        )
     elif view.state == "running":
         _running(g, view, facts)
     elif view.state == "done" and view.result is not None:
         result = view.result
-        g.line(g.t("tech_passed" if result.passed else "tech_failed"), y=15, h=9, font_u=5.5,
-               style="good" if result.passed else "bad")
+        g.line(
+            g.t("tech_passed" if result.passed else "tech_failed"),
+            y=15,
+            h=9,
+            font_u=5.5,
+            style="good" if result.passed else "bad",
+        )
         g.line(_say(g, result.reason), y=26, h=7, font_u=3.0)
         key, names = _RESULT_LINES[page]
         if all(name in result.values for name in names.values()):
@@ -168,8 +208,13 @@ def _apply_line(g: _Grid, offer: ApplyOffer | None) -> bool:
         return False
     key = "tech_applied" if offer.applied else "tech_apply_offer"
     label = g.t(key, device=offer.device, zero=offer.calibration.zero, gain=offer.gain)
-    g.line(fit(label, g.w - 2 * g.m - 16, 2.6 * g.u), y=44, h=6, font_u=2.6,
-           style="good" if offer.applied else "normal")
+    g.line(
+        fit(label, g.w - 2 * g.m - 16, 2.6 * g.u),
+        y=44,
+        h=6,
+        font_u=2.6,
+        style="good" if offer.applied else "normal",
+    )
     return not offer.applied
 
 
@@ -197,8 +242,18 @@ def _resonance(g: _Grid, model: KioskModel) -> None:
     columns = 9
     for r in range(0, len(ALPHABET), columns):
         keys = ALPHABET[r : r + columns]
-        g.row(35 + (r // columns) * 12, 10.5, [(k, f"key:{k}", "normal") for k in keys], font_u=4.0,
-              width=(g.w - 2 * g.m) * len(keys) / columns)
-    g.row(72, 11, [(g.t("delete"), "delete", "normal"), (g.t("confirm"), "tech_handoff", "primary")],
-          x0=0.25 * g.w, width=0.5 * g.w)
+        g.row(
+            35 + (r // columns) * 12,
+            10.5,
+            [(k, f"key:{k}", "normal") for k in keys],
+            font_u=4.0,
+            width=(g.w - 2 * g.m) * len(keys) / columns,
+        )
+    g.row(
+        72,
+        11,
+        [(g.t("delete"), "delete", "normal"), (g.t("confirm"), "tech_handoff", "primary")],
+        x0=0.25 * g.w,
+        width=0.5 * g.w,
+    )
     g.footer([(g.t("back"), "tech_page:home", "normal")])

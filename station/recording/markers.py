@@ -16,7 +16,11 @@ class MarkerOutlet:
 
     def __init__(self, station_id: str, name: str = "OasisMarkers") -> None:
         info = pylsl.StreamInfo(
-            name, StreamKind.MARKERS.value, 1, pylsl.IRREGULAR_RATE, pylsl.cf_string,
+            name,
+            StreamKind.MARKERS.value,
+            1,
+            pylsl.IRREGULAR_RATE,
+            pylsl.cf_string,
             f"oasis-markers-{station_id}",
         )
         info.desc().append_child_value("station_id", station_id)

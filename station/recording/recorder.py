@@ -24,7 +24,6 @@ from station.recording.xdf_writer import XdfWriter
 log = logging.getLogger(__name__)
 
 
-
 @dataclass
 class _Source:
     inlet: pylsl.StreamInlet

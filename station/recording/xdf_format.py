@@ -55,8 +55,7 @@ def chunk(tag: int, content: bytes, stream_id: int | None = None) -> bytes:
 def file_header(datetime_iso: str) -> bytes:
     """Magic plus the FileHeader chunk."""
     xml = (
-        '<?xml version="1.0"?><info><version>1.0</version>'
-        f"<datetime>{escape(datetime_iso)}</datetime></info>"
+        f'<?xml version="1.0"?><info><version>1.0</version><datetime>{escape(datetime_iso)}</datetime></info>'
     )
     return MAGIC + chunk(TAG_FILE_HEADER, xml.encode())
 

@@ -60,8 +60,12 @@ def iter_chunks(data: bytes) -> Iterator[RawChunk]:
         if length < 2 or end > len(data):
             return
         tag = struct.unpack_from("<H", data, body)[0]
-        if tag in (xdf_format.TAG_STREAM_HEADER, xdf_format.TAG_SAMPLES, xdf_format.TAG_CLOCK_OFFSET,
-                   xdf_format.TAG_STREAM_FOOTER):
+        if tag in (
+            xdf_format.TAG_STREAM_HEADER,
+            xdf_format.TAG_SAMPLES,
+            xdf_format.TAG_CLOCK_OFFSET,
+            xdf_format.TAG_STREAM_FOOTER,
+        ):
             if length < 6:
                 return
             stream_id = struct.unpack_from("<I", data, body + 2)[0]
@@ -76,8 +80,11 @@ def sample_timestamps(content: bytes, stats: StreamStats) -> np.ndarray:
     """Timestamps stored in one Samples chunk's content (samples without a stamp give NaN)."""
     n, pos = _varlen(content, 0) or (0, 0)
     stamps = np.full(n, np.nan)
-    width = 0 if stats.channel_format == "string" else np.dtype(
-        xdf_format.NUMERIC_FORMATS[stats.channel_format]).itemsize * stats.channel_count
+    width = (
+        0
+        if stats.channel_format == "string"
+        else np.dtype(xdf_format.NUMERIC_FORMATS[stats.channel_format]).itemsize * stats.channel_count
+    )
     for k in range(n):
         has_stamp = content[pos] == 8
         pos += 1

@@ -5,6 +5,11 @@ from station.store.models import OutboxItem, ResonanceResult, SessionEvent, Sess
 from station.store.store import SessionStore, StoreError
 
 __all__ = [
-    "OutboxItem", "ResonanceResult", "SessionEvent", "SessionRecord", "SessionStatus", "SessionStore",
+    "OutboxItem",
+    "ResonanceResult",
+    "SessionEvent",
+    "SessionRecord",
+    "SessionStatus",
+    "SessionStore",
     "StoreError",
 ]

@@ -104,8 +104,7 @@ def migrate(conn: sqlite3.Connection, now_iso: str) -> int:
     current = schema_version(conn)
     if current > len(MIGRATIONS):
         raise RuntimeError(
-            f"database schema version {current} is newer than this program's {len(MIGRATIONS)}; "
-            "update Oasis"
+            f"database schema version {current} is newer than this program's {len(MIGRATIONS)}; update Oasis"
         )
     for version in range(current + 1, len(MIGRATIONS) + 1):
         conn.execute("BEGIN IMMEDIATE")

@@ -146,14 +146,26 @@ class SessionStore:
             db.execute(
                 "INSERT INTO sessions (uuid, station_id, officer_code, program, started_at, status, "
                 "pre_stress, pre_mood, xdf_path, updated_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
-                (sid, self.station_id, officer_code, program, now, pre_stress, pre_mood,
-                 str(xdf_path) if xdf_path else None, now),
+                (
+                    sid,
+                    self.station_id,
+                    officer_code,
+                    program,
+                    now,
+                    pre_stress,
+                    pre_mood,
+                    str(xdf_path) if xdf_path else None,
+                    now,
+                ),
             )
             self._insert_event(db, sid, now, "session_start", {"program": program}, None)
         return sid
 
     def add_event(
-        self, session_uuid: str, kind: str, detail: dict[str, Any] | None = None,
+        self,
+        session_uuid: str,
+        kind: str,
+        detail: dict[str, Any] | None = None,
         lsl_time: float | None = None,
     ) -> None:
         """Append an event (committed at once, so it survives a crash)."""
@@ -231,8 +243,9 @@ class SessionStore:
                     "UPDATE sessions SET status = 'interrupted', ended_at = ?, updated_at = ? WHERE uuid = ?",
                     (row["updated_at"], now, row["uuid"]),
                 )
-                self._insert_event(db, row["uuid"], now, "interrupted", {"last_recorded": row["updated_at"]},
-                                   None)
+                self._insert_event(
+                    db, row["uuid"], now, "interrupted", {"last_recorded": row["updated_at"]}, None
+                )
                 self._enqueue_session(db, row["uuid"])
         return [row["uuid"] for row in rows]
 
@@ -331,8 +344,9 @@ class SessionStore:
 
     # -- calibrations ---------------------------------------------------------------------------
 
-    def add_calibration(self, technician: str, device: str, results: dict[str, Any],
-                        profile: DeviceProfileRow | None = None) -> str:
+    def add_calibration(
+        self, technician: str, device: str, results: dict[str, Any], profile: DeviceProfileRow | None = None
+    ) -> str:
         """Store a technician's calibration result and queue it for sync; returns its UUID. With
         ``profile`` (bridged device name, kind, calibration dict) the result is also applied to that
         device, in the same transaction (it replaces the device's earlier profile)."""
@@ -346,10 +360,19 @@ class SessionStore:
             )
             if profile is not None:
                 name, kind, calibration = profile
-                db.execute("INSERT OR REPLACE INTO device_profiles VALUES (?, ?, ?, ?, ?)",
-                           (name, kind, json.dumps(calibration, allow_nan=False), now, cid))
-            payload = {"schema": PAYLOAD_SCHEMA, "uuid": cid, "station_id": self.station_id,
-                       "technician": technician, "device": device, "at": now, "results": results}
+                db.execute(
+                    "INSERT OR REPLACE INTO device_profiles VALUES (?, ?, ?, ?, ?)",
+                    (name, kind, json.dumps(calibration, allow_nan=False), now, cid),
+                )
+            payload = {
+                "schema": PAYLOAD_SCHEMA,
+                "uuid": cid,
+                "station_id": self.station_id,
+                "technician": technician,
+                "device": device,
+                "at": now,
+                "results": results,
+            }
             self._enqueue(db, cid, "calibration", payload)
         return cid
 
@@ -423,8 +446,15 @@ class SessionStore:
             "schema": PAYLOAD_SCHEMA,
             **record.to_dict(),
             "updated_at": row["updated_at"],  # orders replacements on the server (ratings after the end)
-            "events": [{"at": e["at"], "kind": e["kind"], "detail": json.loads(e["detail"]),
-                        "lsl_time": e["lsl_time"]} for e in events],
+            "events": [
+                {
+                    "at": e["at"],
+                    "kind": e["kind"],
+                    "detail": json.loads(e["detail"]),
+                    "lsl_time": e["lsl_time"],
+                }
+                for e in events
+            ],
         }
         self._enqueue(db, sid, "session", payload)
 

@@ -48,8 +48,9 @@ class EmbeddedAdmin:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        config = uvicorn.Config(create_app(self.engine, retention=False), host="127.0.0.1", port=self.port,
-                                log_level="warning")
+        config = uvicorn.Config(
+            create_app(self.engine, retention=False), host="127.0.0.1", port=self.port, log_level="warning"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="embedded-admin", daemon=True)
         self._thread.start()
@@ -67,12 +68,18 @@ class EmbeddedAdmin:
         from admin_web.web import record
 
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(db.stations)
-                .where(db.stations.c.id == station_id, db.stations.c.status == "pending",
-                       db.stations.c.pairing_code == pairing_code)
-                .values(status="approved", approved_by=admin, approved_at=utcnow(), token_issued=False)
-            ).rowcount == 1
+            done = (
+                conn.execute(
+                    update(db.stations)
+                    .where(
+                        db.stations.c.id == station_id,
+                        db.stations.c.status == "pending",
+                        db.stations.c.pairing_code == pairing_code,
+                    )
+                    .values(status="approved", approved_by=admin, approved_at=utcnow(), token_issued=False)
+                ).rowcount
+                == 1
+            )
             if done:
                 record(conn, admin, "approve", f"station {station_id}")
         return done
