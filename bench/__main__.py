@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-from station.lsl_session import isolate_lsl
+from sensors.lsl.isolation import isolate_lsl
 
 HERE = Path(__file__).resolve().parent
 

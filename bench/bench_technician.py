@@ -54,8 +54,8 @@ def bench_traces() -> dict[str, dict]:
 
 
 def bench_live_page() -> dict[str, dict]:
-    from station import flow as f
     from station.calibration.live import LiveRow, trace_points
+    from station.kiosk import flow as f
     from station.kiosk.layout import layout
     from station.kiosk.model import KioskModel
     from station.kiosk.render import draw

@@ -21,7 +21,7 @@ from station.calibration.settings import (
     EegReactivitySettings,
     RestingHeartSettings,
 )
-from station.flow import FlowTimeouts
+from station.kiosk.flow import FlowTimeouts
 
 DEFAULT_FILE = Path(__file__).with_name("station.toml")
 SYSTEM_FILE = Path("/etc/oasis/station.toml")

@@ -22,10 +22,10 @@ from station.bridges import BridgeManager
 from station.calibration.eda_profile import DeviceProfile, profile_lookup
 from station.calibration.settings import CalibrationSettings, EdaCheckSettings
 from station.config import DeviceConfig, hash_pin
-from station.flow import FlowTimeouts, Screen
+from station.kiosk.controller import KioskController
+from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.layout import layout
-from station.kiosk_runtime import KioskController
-from station.kiosk_script import run_until
+from station.kiosk.script import run_until
 from station.store import SessionStore
 from station.sync.store_payloads import to_wire
 from tests.lsl_helpers import unique

@@ -10,10 +10,10 @@ import pytest
 pyglet.options["headless"] = True
 
 from sensors.devices.gsr import GsrCalibration  # noqa: E402
-from station import flow as f  # noqa: E402
 from station.bridges import BridgeRow  # noqa: E402
 from station.calibration.eda_profile import ApplyOffer  # noqa: E402
 from station.calibration.procedure import Message, Result, Step, View  # noqa: E402
+from station.kiosk import flow as f  # noqa: E402
 from station.kiosk.layout import Widget, layout  # noqa: E402
 from station.kiosk.model import KioskModel  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402

@@ -16,10 +16,10 @@ from protocols.engine import StepOutput
 from protocols.loader import load_protocol
 from protocols.model import Protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
-from station.flow import FlowTimeouts, Screen
-from station.kiosk_runtime import KioskController, SceneSettings
-from station.kiosk_script import run_until
-from station.runtime import SessionRuntime
+from station.kiosk.controller import KioskController, SceneSettings
+from station.kiosk.flow import FlowTimeouts, Screen
+from station.kiosk.script import run_until
+from station.session.runtime import SessionRuntime
 from station.store import SessionStatus, SessionStore
 from tests.lsl_helpers import simulated_ecg
 

@@ -14,16 +14,16 @@ pyglet.options["headless"] = True
 
 from protocols.loader import find_protocol  # noqa: E402  (pyglet options must be set before windows exist)
 from sensors.lsl.registry import SourceRegistry, StreamCatalog  # noqa: E402
-from station import flow as f  # noqa: E402
+from station.kiosk import flow as f  # noqa: E402
+from station.kiosk.controller import KioskController  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.model import KioskModel, Program  # noqa: E402
 from station.kiosk.render import draw  # noqa: E402
+from station.kiosk.script import run_until  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402
-from station.kiosk_runtime import KioskController  # noqa: E402
-from station.kiosk_script import run_until  # noqa: E402
+from station.session.summary import describe_changes, describe_resonance  # noqa: E402
 from station.store import SessionStore  # noqa: E402
 from station.store.officer_codes import new_code, normalise  # noqa: E402
-from station.summary import describe_changes, describe_resonance  # noqa: E402
 from tests.kiosk_render import kiosk_window  # noqa: E402
 
 PAIRING = {

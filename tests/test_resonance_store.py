@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from station.session.summary import describe_resonance
 from station.store import SessionStatus, SessionStore, StoreError
 from station.store.migrations import MIGRATIONS
-from station.summary import describe_resonance
 from station.sync.store_payloads import to_wire
 from wire import v1 as wire_v1
 

@@ -11,7 +11,7 @@ import pytest
 from scenes.catalog import SCENES
 from scenes.output import HeadlessOutput
 from scenes.xr_output import LIFECYCLE_ACTIONS, WORN_STATES, Status, XrOutput, worn
-from station.scene_process import HEADSET_OFF, HEADSET_ON, HEADSET_UNKNOWN, SceneProcess, headset_code
+from station.session.scene_process import HEADSET_OFF, HEADSET_ON, HEADSET_UNKNOWN, SceneProcess, headset_code
 
 
 def test_worn_only_while_the_session_is_shown_to_a_present_user() -> None:

@@ -15,7 +15,7 @@ import time
 import pytest
 from xr_support import Monado, run_until
 
-from station.scene_process import SceneProcess
+from station.session.scene_process import SceneProcess
 
 pytestmark = [
     pytest.mark.xr,

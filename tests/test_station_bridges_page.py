@@ -21,15 +21,15 @@ from protocols.loader import find_protocol  # noqa: E402
 from sensors.devices.emulator import PtyEmulator  # noqa: E402
 from sensors.devices.registry import get  # noqa: E402
 from sensors.lsl.registry import SourceRegistry, StreamCatalog  # noqa: E402
-from station import flow as f  # noqa: E402
 from station.bridges import _ENGLISH, BridgeManager, BridgeRow  # noqa: E402
 from station.config import DEVICE_KINDS, DeviceConfig, hash_pin  # noqa: E402
+from station.kiosk import flow as f  # noqa: E402
+from station.kiosk.controller import KioskController  # noqa: E402
 from station.kiosk.layout import Widget, layout  # noqa: E402
 from station.kiosk.model import KioskModel  # noqa: E402
 from station.kiosk.render import hit  # noqa: E402
 from station.kiosk.technician_devices import clip, handle_bridge_action, short_port  # noqa: E402
 from station.kiosk.texts import LANGUAGES, TEXTS  # noqa: E402
-from station.kiosk_runtime import KioskController  # noqa: E402
 from station.store import SessionStore  # noqa: E402
 from tests.kiosk_render import kiosk_window, render  # noqa: E402
 from wire.v1 import SensorVerdict  # noqa: E402

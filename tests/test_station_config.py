@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from station.config import DEFAULT_FILE, ConfigError, hash_pin, load_config, verify_pin
-from station.flow import FlowTimeouts
+from station.kiosk.flow import FlowTimeouts
 
 
 def test_defaults_work_without_any_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

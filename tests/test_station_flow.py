@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station.flow import (
+from station.kiosk.flow import (
     Begin,
     CheckedIn,
     Done,

@@ -18,15 +18,15 @@ import pyxdf
 
 from protocols.loader import load_protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
-from station.flow import FlowTimeouts, PauseSession, ResumeSession, Screen
-from station.kiosk_runtime import KioskController, SceneSettings
-from station.kiosk_script import run_until
+from station.kiosk.controller import KioskController, SceneSettings
+from station.kiosk.flow import FlowTimeouts, PauseSession, ResumeSession, Screen
+from station.kiosk.script import run_until
 from station.recording.markers import parse_marker
-from station.report import draw_report, load_traces
-from station.runtime import PAUSED_LOOK, SessionRuntime
-from station.scene_process import HEADSET_OFF, HEADSET_ON, SceneProcess
+from station.session.report_figure import draw_report, load_traces
+from station.session.runtime import PAUSED_LOOK, SessionRuntime
+from station.session.scene_process import HEADSET_OFF, HEADSET_ON, SceneProcess
+from station.session.summary import paused_spans, phase_means, phases_from_markers
 from station.store import SessionStatus, SessionStore
-from station.summary import paused_spans, phase_means, phases_from_markers
 from tests.lsl_helpers import simulated_ecg
 
 PROTOCOL = """

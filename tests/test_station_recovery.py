@@ -10,7 +10,7 @@ import pyxdf
 
 from station.recording.retention import purge_recordings
 from station.recording.xdf_writer import XdfWriter
-from station.recovery import recover_interrupted
+from station.session.recovery import recover_interrupted
 from station.store import SessionStatus, SessionStore
 
 

@@ -11,8 +11,8 @@ import pylsl
 import pytest
 
 from station.cli import main
+from station.recording.republish import replay
 from station.recording.xdf_writer import XdfWriter
-from station.replay import replay
 
 
 def _recording(path: Path) -> tuple[np.ndarray, np.ndarray]:

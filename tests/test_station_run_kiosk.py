@@ -17,10 +17,10 @@ import pytest
 
 from protocols.loader import load_protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
-from station.flow import FlowTimeouts, Screen
+from station.kiosk.controller import KioskController, SceneSettings, program_for, startup_recovery
+from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.layout import layout
-from station.kiosk_runtime import KioskController, SceneSettings, program_for, startup_recovery
-from station.kiosk_script import parse_script, run_script, run_until
+from station.kiosk.script import parse_script, run_script, run_until
 from station.store import SessionStatus, SessionStore
 from tests.lsl_helpers import simulated_ecg
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from station.commands.station_run import choose_output
-from station.kiosk_script import ScriptError, Step, parse_script
+from station.kiosk.script import ScriptError, Step, parse_script
 
 
 def test_json_and_toml_scripts_parse_to_the_same_steps() -> None:

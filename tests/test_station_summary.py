@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from station.summary import Phase, describe_changes, phase_means, phases_from_markers
+from station.session.summary import Phase, describe_changes, phase_means, phases_from_markers
 
 
 def test_phases_from_markers() -> None:

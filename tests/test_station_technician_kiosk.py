@@ -16,9 +16,9 @@ from protocols.loader import find_protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from station.calibration.settings import CalibrationSettings, EdaCheckSettings, RestingHeartSettings
 from station.config import hash_pin
-from station.flow import FlowTimeouts, Screen
-from station.kiosk_runtime import KioskController
-from station.kiosk_script import run_until
+from station.kiosk.controller import KioskController
+from station.kiosk.flow import FlowTimeouts, Screen
+from station.kiosk.script import run_until
 from station.store import SessionStore
 from station.sync.store_payloads import to_wire
 from tests.calibration_helpers import EDA_LABELS, EDA_UNITS, Feeder, gsr_like, steady_heart

@@ -17,11 +17,11 @@ from sensors.lsl.registry import SourceRegistry, StreamCatalog  # noqa: E402
 from sensors.sim.outlets import SimPublisher  # noqa: E402
 from sensors.sim.state import Scenario  # noqa: E402
 from sensors.sim.streams import build_generators  # noqa: E402
-from station import flow as f  # noqa: E402
 from station.calibration.live import TRACE_POINTS, LiveRow, trace_points  # noqa: E402
 from station.calibration.procedure import Message, Result, Step, View  # noqa: E402
 from station.calibration.runner import TechnicianDesk  # noqa: E402
 from station.calibration.settings import CalibrationSettings  # noqa: E402
+from station.kiosk import flow as f  # noqa: E402
 from station.kiosk.layout import Widget, layout  # noqa: E402
 from station.kiosk.model import KioskModel  # noqa: E402
 from station.kiosk.technician_layout import fit, quality_reason  # noqa: E402

@@ -185,7 +185,7 @@ def test_restart_keeps_pairing_and_status_cli(server, tmp_path: Path) -> None:  
     cli = [
         sys.executable,
         "-m",
-        "station.sync.cli",
+        "station.sync.sync_command",
         "--config",
         str(config),
         "--status",
@@ -209,7 +209,7 @@ def test_sync_cli_reads_the_station_config_and_store(tmp_path: Path) -> None:
     with SessionStore(tmp_path / "data" / "sessions.db", "room-5") as store:
         store.finish_session(store.start_session(store.new_officer(), "night-sky"), SessionStatus.ABORTED)
     status = subprocess.run(
-        [sys.executable, "-m", "station.sync.cli", "--config", str(config), "--status", "--json"],
+        [sys.executable, "-m", "station.sync.sync_command", "--config", str(config), "--status", "--json"],
         capture_output=True,
         text=True,
         check=True,
@@ -219,7 +219,7 @@ def test_sync_cli_reads_the_station_config_and_store(tmp_path: Path) -> None:
     assert json.loads(status.stdout)["backlog"] == 1 and (tmp_path / "data" / "sync").is_dir()
     nowhere = station_config(tmp_path, "room-5", "", discover=False)
     refused = subprocess.run(
-        [sys.executable, "-m", "station.sync.cli", "--config", str(nowhere), "--once"],
+        [sys.executable, "-m", "station.sync.sync_command", "--config", str(nowhere), "--once"],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -174,7 +174,7 @@ def test_station_sync_process_killed_and_restarted(admin, tmp_path: Path) -> Non
     command = [
         sys.executable,
         "-m",
-        "station.sync.cli",
+        "station.sync.sync_command",
         "--config",
         str(station_config(tmp_path, "room-1", server.url)),
         "--no-zeroconf",

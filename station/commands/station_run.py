@@ -47,7 +47,7 @@ def choose_output(requested: str | None, has_display: bool, has_xr: bool) -> str
 def run(args: argparse.Namespace) -> int:
     from protocols.loader import ProtocolError, find_protocol, library_names
     from station.config import ConfigError, load_config
-    from station.kiosk_script import ScriptError, load_script
+    from station.kiosk.script import ScriptError, load_script
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"oasis station run: cannot create the data directory: {exc.strerror}", file=sys.stderr)
         return 2
-    from station.checks import check_xr_runtime
+    from station.commands.station_checks import check_xr_runtime
 
     has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     windowed = has_display and steps is None
@@ -81,7 +81,7 @@ def scene_settings(scene_cfg, scene: str | None, output: str):
     """The kiosk's SceneSettings from the [scene] table, the --scene flag and the chosen output;
     a ValueError names the known scenes when the flag's is unknown."""
     from scenes.catalog import get_scene
-    from station.kiosk_runtime import SceneSettings
+    from station.kiosk.controller import SceneSettings
 
     name = get_scene(scene or scene_cfg.name).name
     headless = output == "headless"
@@ -135,7 +135,7 @@ class _Station:
         from sensors.lsl.registry import SourceRegistry, StreamCatalog
         from station.bridges import BridgeManager
         from station.calibration.eda_profile import profile_lookup
-        from station.kiosk_runtime import KioskController, startup_recovery
+        from station.kiosk.controller import KioskController, startup_recovery
         from station.store import SessionStore
 
         cfg = self.cfg
@@ -169,7 +169,7 @@ class _Station:
         finally:
             if controller._runtime is not None:
                 controller._runtime.request_stop("the station is shutting down")
-            from station.kiosk_script import run_until
+            from station.kiosk.script import run_until
 
             run_until(controller, lambda: not controller.session_running, 60.0)
             stop.set()
@@ -187,7 +187,7 @@ class _Station:
             print(f"oasis station run: device {row.name} ({row.kind}, {row.port}) {state}", flush=True)
 
     def _scripted(self, controller, steps) -> int:
-        from station.kiosk_script import run_script
+        from station.kiosk.script import run_script
 
         problems = run_script(controller, steps)
         if controller.leave_requested:

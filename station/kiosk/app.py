@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pyglet
 
-from station import flow as f
+from station.kiosk import flow as f
 from station.kiosk.layout import Widget, layout
 from station.kiosk.model import KioskModel
 from station.kiosk.render import draw, hit

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from station.flow import Screen, SessionFlow
+from station.kiosk.flow import Screen, SessionFlow
 from station.kiosk.model import KioskModel
 from station.kiosk.technician_devices import layout_devices
 from station.kiosk.texts import TEXTS, text

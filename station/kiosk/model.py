@@ -1,5 +1,5 @@
 """UI-local state of the kiosk (typed code, chosen ratings, language, PIN pad) and the translation
-of taps into flow events. The flow (station.flow) stays the single owner of the session state."""
+of taps into flow events. The flow (station.kiosk.flow) stays the single owner of the session state."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from station import flow
+from station.kiosk import flow
 from station.kiosk.texts import LANGUAGES
 from station.store.officer_codes import InvalidOfficerCode
 

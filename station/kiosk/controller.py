@@ -1,4 +1,4 @@
-"""The kiosk controller: owns the session flow (station.flow) and carries out its effects.
+"""The kiosk controller: owns the session flow (station.kiosk.flow) and carries out its effects.
 
     touches / script ─▶ KioskModel.tap ─▶ SessionFlow ─▶ effects ─▶ KioskController.apply
         StartSession                → SessionRuntime.run on a worker thread
@@ -44,18 +44,18 @@ from typing import TYPE_CHECKING
 from protocols.model import Protocol
 from sensors.lsl.registry import SourceRegistry
 from sensors.types import StreamKind
-from station import flow as f
 from station.calibration.runner import TechnicianDesk
 from station.calibration.settings import CalibrationSettings
 from station.config import StationConfig, verify_pin
+from station.kiosk import flow as f
 from station.kiosk.model import KioskModel, Program, SensorStatus
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
-from station.recovery import recover_interrupted
-from station.runtime import SessionOutcome, SessionRuntime, needed_kinds
-from station.scene_process import SceneProcess
+from station.session.recovery import recover_interrupted
+from station.session.runtime import SessionOutcome, SessionRuntime, needed_kinds
+from station.session.scene_process import SceneProcess
+from station.session.summary import describe_changes, describe_resonance, describe_time_in_target
 from station.store import SessionStore
-from station.summary import describe_changes, describe_resonance, describe_time_in_target
 
 if TYPE_CHECKING:
     from station.bridges import BridgeManager

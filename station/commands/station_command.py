@@ -19,7 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     sessions.add_argument("--config", help="station.toml to use")
     sessions.add_argument("--limit", type=int, default=50, help="newest N sessions (default 50)")
     sessions.add_argument("--json", action="store_true", help="machine-readable output")
-    from station.sync import cli as sync_cli
+    from station.sync import sync_command as sync_cli
 
     sync = sub.add_parser("sync", help="sync sessions to the admin server; --status shows the backlog (同步)")
     sync_cli.configure(sync)
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if args.station_command == "check":
         return _check(args)
     if args.station_command == "sync":
-        from station.sync.cli import run as sync_run
+        from station.sync.sync_command import run as sync_run
 
         return sync_run(args)
     if args.station_command == "run":
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from station.checks import run_checks
+    from station.commands.station_checks import run_checks
 
     checks = run_checks(args.config, args.sensor_wait)
     if args.json:

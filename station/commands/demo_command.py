@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.serve < 0:
         print("oasis demo: --serve must be >= 0", file=sys.stderr)
         return 2
-    from station.lsl_session import isolate_lsl
+    from sensors.lsl.isolation import isolate_lsl
 
     if "pylsl" not in sys.modules:
         isolate_lsl("oasis-demo")
@@ -116,8 +116,8 @@ class _Demo:
 
     def _session(self, protocol, admin, password) -> int:
         from sensors.lsl.registry import SourceRegistry, StreamCatalog
-        from station.runtime import SessionRuntime
-        from station.scene_process import SceneProcess
+        from station.session.runtime import SessionRuntime
+        from station.session.scene_process import SceneProcess
         from station.store import SessionStore
 
         store = SessionStore(self.data_dir / "station.db", station_id=STATION_ID)
@@ -195,7 +195,7 @@ class _Demo:
         return ok
 
     def _report(self, outcome, stored: dict | None) -> Path | None:
-        from station.report import ReportError, draw_report, load_traces
+        from station.session.report_figure import ReportError, draw_report, load_traces
 
         out = self.data_dir / "reports" / f"{outcome.session_uuid}.png"
         out.parent.mkdir(exist_ok=True)

@@ -21,7 +21,7 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from station.config import ConfigError, load_config
-    from station.report import ReportError, draw_report, load_traces
+    from station.session.report_figure import ReportError, draw_report, load_traces
     from station.store import SessionStore
 
     target = Path(args.session)

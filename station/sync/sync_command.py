@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m station.sync.cli``) until the station command group wires it."""
+    """Stand-alone entry: ``python -m station.sync.sync_command``."""
     parser = argparse.ArgumentParser(
         prog="oasis station sync",
         description="sync this station's sessions to the admin server; --status shows the backlog (同步)",

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from station.recording.markers import parse_marker
-from station.summary import (
+from station.session.summary import (
     Phase,
     describe_changes,
     describe_time_in_target,

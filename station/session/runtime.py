@@ -10,7 +10,7 @@ assessment itself is complete) is stored for the officer at once; a stop in the 
 follows keeps it (see docs/station.md). The officer's stored rate comes back as ``resonance_rate``.
 
 Everything but rendering runs in this process's loop; the renderer is a child process (see
-station/scene_process.py for the measurement behind that). The XDF recorder records the chosen raw
+station/session/scene_process.py for the measurement behind that). The XDF recorder records the chosen raw
 streams, Features, SceneParams and Markers on its own threads.
 
 ``pause(reason)`` / ``resume()`` (thread-safe, taken up at the loop's next turn) stop the session's
@@ -42,7 +42,7 @@ from sensors.pipeline.runner import PipelineRunner
 from sensors.types import FeatureSnapshot, Level, StreamKind
 from station.recording.markers import MarkerOutlet
 from station.recording.recorder import LslRecorder
-from station.scene_process import SceneProcess
+from station.session.scene_process import SceneProcess
 from station.store import SessionStatus, SessionStore
 
 log = logging.getLogger(__name__)

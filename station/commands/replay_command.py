@@ -12,7 +12,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from station.replay import ReplayError, replay
+    from station.recording.republish import ReplayError, replay
 
     def ready() -> None:
         print(f"replaying {args.file} at {args.speed:g}x; Ctrl+C stops", flush=True)

@@ -24,8 +24,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from station.flow import Screen
-from station.kiosk_runtime import KioskController
+from station.kiosk.controller import KioskController
+from station.kiosk.flow import Screen
 
 TICK_S = 0.1
 SCREENS = {s.value for s in Screen}
