@@ -16,6 +16,7 @@ from protocols.model import Protocol
 from protocols.replay import replay
 from protocols.simulated_features import Dropout, Officer, Scenario, breathing_schedule, simulate
 from sensors.types import FeatureSnapshot
+from tests.protocol_builder import Phase, protocol_toml
 
 
 def run(protocol: Protocol, scenario: Scenario | None = None, seed: int = 0, resonance: float | None = None,
@@ -115,25 +116,12 @@ def test_coherent_breathing_paces_at_the_resonance_rate_when_known(
 
 # --- adaptive reward threshold ------------------------------------------------------------------
 
-LONG_TRAINING = """
-id = "long-training"
-duration_s = 1500
-[name]
-zh-CN = "长训练"
-en = "Long training"
-[description]
-zh-CN = "测试"
-en = "Test"
-[[phases]]
-id = "baseline"
-duration_s = 120
-baseline = true
-instructions = { zh-CN = "呼吸", en = "Breathe" }
-[[phases]]
-id = "training"
-duration_s = 1380
-instructions = { zh-CN = "继续", en = "Go on" }
-[reward]
+LONG_TRAINING = protocol_toml(
+    "long-training",
+    [Phase("baseline", 120, "呼吸", "Breathe", baseline=True), Phase("training", 1380, "继续", "Go on")],
+    name=("长训练", "Long training"),
+    description=("测试", "Test"),
+    tables="""[reward]
 metric = "METRIC"
 normalise = "zscore"
 direction = "DIRECTION"
@@ -141,8 +129,9 @@ target_share = [0.6, 0.7]
 window_s = 30
 max_threshold_rate = 0.02
 threshold_limits = [-10.0, 10.0]
-min_event_s = 1.0
-"""
+min_event_s = 1.0""",
+    max_session_s=0,
+)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from protocols.loader import ProtocolError, find_protocol, library_names, load_protocol, parse_protocol
 from protocols.model import Normalise
+from tests.protocol_builder import toml_value
 
 VALID = """
 id = "test-protocol"
@@ -275,15 +276,8 @@ _scalars = st.one_of(
 
 
 def _toml_value(v: object) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return {float("inf"): "inf", float("-inf"): "-inf"}.get(v, "nan" if v != v else repr(v))
-    if isinstance(v, str) and v in ("[]", "{}", "[1, 2]"):
-        return v
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    return str(v)
+    """The strings "[]", "{}" and "[1, 2]" stand for raw TOML arrays and tables."""
+    return v if isinstance(v, str) and v in ("[]", "{}", "[1, 2]") else toml_value(v)
 
 
 _assignments = [m.start() for m in re.finditer(r"(?m)^[a-z_]+ = ", VALID)]

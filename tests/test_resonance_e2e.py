@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from protocols.engine import StepOutput
-from protocols.loader import load_protocol
 from protocols.model import Protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from station.kiosk.controller import KioskController, SceneSettings
@@ -22,86 +21,34 @@ from station.kiosk.script import run_until
 from station.session.runtime import SessionRuntime
 from station.store import SessionStatus, SessionStore
 from tests.lsl_helpers import simulated_ecg
+from tests.protocol_builder import Phase, protocol_toml, write_protocol
 
-ASSESSMENT = """
-id = "assess-short"
-duration_s = 20
-[name]
-zh-CN = "共振测定（短）"
-en = "Resonance (short)"
-[description]
-zh-CN = "测试"
-en = "Test"
-[[phases]]
-id = "practice"
-duration_s = 4
-feedback = false
-instructions = { zh-CN = "练习。", en = "Practice." }
-pacer = { rate = 6.5, inhale = 4, exhale = 6 }
-[[phases]]
-id = "rate-4-5"
-duration_s = 6
-feedback = false
-assess_rate = true
-instructions = { zh-CN = "每分钟4.5次。", en = "4.5 a minute." }
-pacer = { rate = 4.5, inhale = 4, exhale = 6 }
-[[phases]]
-id = "rate-5-0"
-duration_s = 6
-feedback = false
-assess_rate = true
-instructions = { zh-CN = "每分钟5次。", en = "5 a minute." }
-pacer = { rate = 5.0, inhale = 4, exhale = 6 }
-[[phases]]
-id = "rest"
-duration_s = 4
-feedback = false
-instructions = { zh-CN = "休息。", en = "Rest." }
-[assessment]
-metric = "hr"
-method = "lf_power"
-settle_s = 1
-min_valid_share = 0.5
-[safety]
-max_session_s = 60
-"""
-BREATHING = """
-id = "breathe-short"
-duration_s = 12
-[name]
-zh-CN = "共振呼吸（短）"
-en = "Coherent (short)"
-[description]
-zh-CN = "测试"
-en = "Test"
-[[phases]]
-id = "settle"
-duration_s = 3
-feedback = false
-instructions = { zh-CN = "坐好。", en = "Sit." }
-pacer = { rate = "resonance", inhale = 4, exhale = 6, fallback_rate = 6.0 }
-[[phases]]
-id = "baseline"
-duration_s = 4
-baseline = true
-instructions = { zh-CN = "呼吸。", en = "Breathe." }
-pacer = { rate = "resonance", inhale = 4, exhale = 6, fallback_rate = 6.0 }
-[[phases]]
-id = "training"
-duration_s = 5
-instructions = { zh-CN = "保持。", en = "Keep on." }
-pacer = { rate = "resonance", inhale = 4, exhale = 6, fallback_rate = 6.0 }
-[[mappings]]
-target = "motion"
-metric = "hr"
-normalise = "zscore"
-curve = "linear"
-input = [-2.0, 1.0]
-output = [0.1, 0.5]
-direction = "up"
-[safety]
-max_session_s = 60
-"""
+PACE = {"inhale": 4, "exhale": 6}
+ASSESSMENT = protocol_toml(
+    "assess-short",
+    [
+        Phase("practice", 4, "练习。", "Practice.", feedback=False, pacer={"rate": 6.5, **PACE}),
+        Phase("rate-4-5", 6, "每分钟4.5次。", "4.5 a minute.", feedback=False, assess_rate=True,
+              pacer={"rate": 4.5, **PACE}),
+        Phase("rate-5-0", 6, "每分钟5次。", "5 a minute.", feedback=False, assess_rate=True,
+              pacer={"rate": 5.0, **PACE}),
+        Phase("rest", 4, "休息。", "Rest.", feedback=False),
+    ],
+    name=("共振测定（短）", "Resonance (short)"),
+    description=("测试", "Test"),
+    tables='[assessment]\nmetric = "hr"\nmethod = "lf_power"\nsettle_s = 1\nmin_valid_share = 0.5',
+)  # fmt: skip
+RESONANCE_PACE = {"rate": "resonance", **PACE, "fallback_rate": 6.0}
+BREATHING = protocol_toml(
+    "breathe-short",
+    [
+        Phase("settle", 3, "坐好。", "Sit.", feedback=False, pacer=RESONANCE_PACE),
+        Phase("baseline", 4, "呼吸。", "Breathe.", baseline=True, pacer=RESONANCE_PACE),
+        Phase("training", 5, "保持。", "Keep on.", pacer=RESONANCE_PACE),
+    ],
+    name=("共振呼吸（短）", "Coherent (short)"),
+    description=("测试", "Test"),
+)
 TIMEOUTS = FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, summary_s=120.0)
 
 
@@ -113,9 +60,7 @@ def ecg() -> Iterator[None]:
 
 
 def _load(tmp_path: Path, text: str) -> Protocol:
-    path = tmp_path / "protocol.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_protocol(path)
+    return write_protocol(tmp_path, text)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 
 from station.commands.station_run import choose_output, scene_settings
 from station.config import ConfigError, SceneConfig, load_config
+from tests.protocol_builder import toml_value
 
 
 def _config(tmp_path: Path, scene: str) -> Path:
@@ -74,12 +74,6 @@ _VALUES = st.one_of(
 )
 
 
-def _toml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value) if isinstance(value, str) else repr(value)
-
-
 @settings(max_examples=80, deadline=None)
 @given(
     table=st.dictionaries(
@@ -88,7 +82,9 @@ def _toml(value: object) -> str:
 )
 def test_any_scene_table_loads_or_is_refused_cleanly(tmp_path_factory, table: dict) -> None:
     path = tmp_path_factory.mktemp("cfg") / "station.toml"
-    path.write_text("[scene]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in table.items()), encoding="utf-8")
+    path.write_text(
+        "[scene]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in table.items()), encoding="utf-8"
+    )
     try:
         scene = load_config(path).scene
     except ConfigError as exc:

@@ -17,6 +17,8 @@ from queue import Empty, Queue
 import pytest
 from window_support import REPO, SCREEN, click, window_env, xvfb
 
+from tests.protocol_builder import Phase, protocol_toml
+
 pytestmark = pytest.mark.skipif(
     subprocess.run(["which", "Xvfb", "xdotool"], capture_output=True).returncode != 0,
     reason="needs Xvfb and xdotool (scripts/install-system-deps.sh test)",
@@ -116,40 +118,16 @@ def test_the_scene_window_renders_real_frames(display: str) -> None:
         assert capture["std"] > 5.0 and capture["distinct"] > 50, capture  # a picture, not a flat fill
 
 
-SHORT = """
-id = "window-short"
-duration_s = 10
-[name]
-zh-CN = "窗口测试"
-en = "Window test"
-[description]
-zh-CN = "测试"
-en = "Test"
-[[phases]]
-id = "settle"
-duration_s = 2
-feedback = false
-instructions = { zh-CN = "坐好。", en = "Sit." }
-[[phases]]
-id = "baseline"
-duration_s = 4
-baseline = true
-instructions = { zh-CN = "安静。", en = "Still." }
-[[phases]]
-id = "training"
-duration_s = 4
-instructions = { zh-CN = "放松。", en = "Relax." }
-[[mappings]]
-target = "motion"
-metric = "hr"
-normalise = "zscore"
-curve = "linear"
-input = [-2.0, 1.0]
-output = [0.1, 0.5]
-direction = "up"
-[safety]
-max_session_s = 60
-"""
+SHORT = protocol_toml(
+    "window-short",
+    [
+        Phase("settle", 2, "坐好。", "Sit.", feedback=False),
+        Phase("baseline", 4, "安静。", "Still.", baseline=True),
+        Phase("training", 4, "放松。", "Relax."),
+    ],
+    name=("窗口测试", "Window test"),
+    description=("测试", "Test"),
+)
 
 
 def test_the_station_command_shows_the_scene_in_a_window(display: str, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ overrides reach the settings, bad values are refused with a one-line reason."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 
 from station.calibration.settings import CalibrationSettings
 from station.config import ConfigError, load_config
+from tests.protocol_builder import toml_value
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -61,16 +61,6 @@ def test_overrides_reach_the_settings(tmp_path: Path) -> None:
 def test_bad_values_are_refused_with_a_reason(tmp_path: Path, body: str, reason: str) -> None:
     with pytest.raises(ConfigError, match=reason):
         load_config(write(tmp_path, body))
-
-
-def toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return repr(value)
 
 
 @settings(max_examples=80, deadline=None)

@@ -16,7 +16,6 @@ import pylsl
 import pytest
 import pyxdf
 
-from protocols.loader import load_protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from station.kiosk.controller import KioskController, SceneSettings
 from station.kiosk.flow import FlowTimeouts, PauseSession, ResumeSession, Screen
@@ -28,47 +27,18 @@ from station.session.scene_process import HEADSET_OFF, HEADSET_ON, SceneProcess
 from station.session.summary import paused_spans, phase_means, phases_from_markers
 from station.store import SessionStatus, SessionStore
 from tests.lsl_helpers import simulated_ecg
+from tests.protocol_builder import Phase, protocol_toml, write_protocol
 
-PROTOCOL = """
-id = "pause-test"
-duration_s = 14
-[name]
-zh-CN = "暂停测试"
-en = "Pause test"
-[description]
-zh-CN = "测试课程"
-en = "A test program"
-[[phases]]
-id = "settle"
-duration_s = 2
-feedback = false
-instructions = { zh-CN = "请坐好。", en = "Sit down." }
-[[phases]]
-id = "baseline"
-duration_s = 4
-baseline = true
-instructions = { zh-CN = "保持安静。", en = "Stay still." }
-[[phases]]
-id = "training"
-duration_s = 6
-instructions = { zh-CN = "放松。", en = "Relax." }
-pacer = { rate = 6.0 }
-[[phases]]
-id = "cooldown"
-duration_s = 2
-feedback = false
-instructions = { zh-CN = "结束。", en = "The end." }
-[[mappings]]
-target = "motion"
-metric = "hr"
-normalise = "zscore"
-curve = "linear"
-input = [-2.0, 1.0]
-output = [0.1, 0.5]
-direction = "up"
-[safety]
-max_session_s = 60
-"""
+PROTOCOL = protocol_toml(
+    "pause-test",
+    [
+        Phase("settle", 2, "请坐好。", "Sit down.", feedback=False),
+        Phase("baseline", 4, "保持安静。", "Stay still.", baseline=True),
+        Phase("training", 6, "放松。", "Relax.", pacer={"rate": 6.0}),
+        Phase("cooldown", 2, "结束。", "The end.", feedback=False),
+    ],
+    name=("暂停测试", "Pause test"),
+)
 PAUSE_S = 4.0
 CHECK_IN = ["begin", "new_code", "submit_code", "program:pause-test", "stress:6", "mood:2", "rate"]
 
@@ -82,9 +52,7 @@ def ecg() -> Iterator[None]:
 
 @pytest.fixture
 def protocol(tmp_path: Path):
-    path = tmp_path / "pause-test.toml"
-    path.write_text(PROTOCOL, encoding="utf-8")
-    return load_protocol(path)
+    return write_protocol(tmp_path, PROTOCOL)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from protocols.loader import load_protocol
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
 from station.kiosk.controller import KioskController, SceneSettings, program_for, startup_recovery
 from station.kiosk.flow import FlowTimeouts, Screen
@@ -23,49 +22,9 @@ from station.kiosk.layout import layout
 from station.kiosk.script import parse_script, run_script, run_until
 from station.store import SessionStatus, SessionStore
 from tests.lsl_helpers import simulated_ecg
+from tests.protocol_builder import HR_MOTION, protocol_toml, write_protocol
 
-SHORT = """
-id = "{id}"
-duration_s = 22
-[name]
-zh-CN = "测试"
-en = "Test"
-[description]
-zh-CN = "测试课程"
-en = "A test program"
-[[phases]]
-id = "settle"
-duration_s = 3
-feedback = false
-instructions = {{ zh-CN = "请坐好。", en = "Sit down." }}
-[[phases]]
-id = "baseline"
-duration_s = 8
-baseline = true
-instructions = {{ zh-CN = "保持安静。", en = "Stay still." }}
-[[phases]]
-id = "training"
-duration_s = 8
-instructions = {{ zh-CN = "放松。", en = "Relax." }}
-[[phases]]
-id = "cooldown"
-duration_s = 3
-feedback = false
-instructions = {{ zh-CN = "结束。", en = "The end." }}
-{mappings}
-[safety]
-max_session_s = 60
-"""
-HR_MAPPING = """
-[[mappings]]
-target = "motion"
-metric = "hr"
-normalise = "zscore"
-curve = "linear"
-input = [-2.0, 1.0]
-output = [0.1, 0.5]
-direction = "up"
-"""
+HR_MAPPING = HR_MOTION
 SCL_MAPPING = HR_MAPPING.replace('"motion"', '"fog"').replace('"hr"', '"scl"')
 
 CHECK_IN = ["begin", "new_code", "submit_code"]
@@ -73,9 +32,7 @@ RATE_BEFORE = ["stress:6", "mood:2", "rate"]
 
 
 def _protocol(tmp_path: Path, pid: str, mappings: str):
-    path = tmp_path / f"{pid}.toml"
-    path.write_text(SHORT.format(id=pid, mappings=mappings), encoding="utf-8")
-    return load_protocol(path)
+    return write_protocol(tmp_path, protocol_toml(pid, tables=mappings))
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +132,7 @@ def test_a_missing_sensor_keeps_the_sensor_check_then_times_out(make, tmp_path: 
 
 def test_cli_marks_a_crashed_session_interrupted_then_runs_a_session(ecg_only, tmp_path: Path) -> None:
     protocol_file = tmp_path / "short.toml"
-    protocol_file.write_text(SHORT.format(id="short", mappings=HR_MAPPING), encoding="utf-8")
+    protocol_file.write_text(protocol_toml("short"), encoding="utf-8")
     data = tmp_path / "data"
     data.mkdir()
     with SessionStore(data / "sessions.db", "cli-station") as store:  # a crash left this one running
