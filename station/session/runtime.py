@@ -42,7 +42,7 @@ import pylsl
 from protocols import engine
 from protocols.model import Protocol
 from sensors.lsl.registry import SourceRegistry
-from sensors.pipeline.core import Update
+from sensors.pipeline.core import FeaturePipeline, Update
 from sensors.pipeline.runner import PipelineRunner
 from sensors.types import FEATURES, FeatureSnapshot, Level
 from station.recording.markers import MarkerOutlet
@@ -157,6 +157,12 @@ class SessionRuntime:
         self._lock = threading.Lock()
         self._pause_wanted: str | None = None  # the reason, while a pause is asked for
         self._paused = False
+        self._run: SessionRun | None = None
+
+    @property
+    def pipeline(self) -> FeaturePipeline | None:
+        """The running session's feature pipeline (None before and after the run)."""
+        return self._run.runner.pipeline if self._run is not None else None
 
     @property
     def paused(self) -> bool:
@@ -190,7 +196,7 @@ class SessionRuntime:
         max_seconds: float | None = None,
     ) -> SessionOutcome:
         """Run the protocol to its end (or a stop, a safety stop, ``max_seconds``); return the outcome."""
-        run = self._open(officer_code, pre_stress, pre_mood)
+        run = self._run = self._open(officer_code, pre_stress, pre_mood)
         recorder = None
         try:
             recorder = self._start_recorder(run)
@@ -200,6 +206,7 @@ class SessionRuntime:
             ended = pylsl.local_clock()
             self._paused = False
             scene_stats = self._close(run, recorder, ended)
+            self._run = None
         return self._finish(run, scene_stats, ended)
 
     def _open(self, officer_code: str, pre_stress: int | None, pre_mood: int | None) -> SessionRun:
