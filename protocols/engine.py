@@ -19,7 +19,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from protocols.model import AssessMethod, Direction, Normalise, Pacer, Phase, Protocol
+from protocols.model import RESONANCE_RANGE, AssessMethod, Direction, Normalise, Pacer, Phase, Protocol
 from protocols.transfer import BaselineStats, approach, normalise, shape, smooth
 from scenes.params import SHARED_PARAMS
 from sensors.types import FeatureSnapshot, Level, Verdict
@@ -27,7 +27,6 @@ from sensors.types import FeatureSnapshot, Level, Verdict
 STALE_S = 5.0  # a snapshot older than this counts as a dropped sensor
 PACER_FADE_S = 1.0  # pacer_visible fades in and out over this long
 REWARD_FADE_S = 1.0  # the reward parameter moves between off and on over this long
-RESONANCE_RANGE = (3.0, 8.0)  # breaths/min accepted as an officer's resonance rate
 _NOT_DATA = ("not started", "no feedback", "stopped", "session ended")  # inactive for reasons other than data
 _RANK = {level: level.rank for level in Level}
 _NOT_MEASURED = Verdict(Level.BAD, "not measured")

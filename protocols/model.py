@@ -8,6 +8,7 @@ from enum import StrEnum
 from sensors.types import Level
 
 LANGUAGES = ("zh-CN", "en")  # every text exists in both; zh-CN is shown first
+RESONANCE_RANGE = (3.0, 8.0)  # breaths/min accepted as an officer's resonance rate
 
 
 @dataclass(frozen=True)

@@ -58,36 +58,50 @@ class Verdict:
         return Verdict(level, "; ".join(reasons))
 
 
+class Sensor(StrEnum):
+    """What the officer wears that a feature comes from (ECG or PPG for the heart, the EEG headband,
+    the EDA electrodes)."""
+
+    HEART = "heart"
+    EEG = "eeg"
+    EDA = "eda"
+
+
 @dataclass(frozen=True)
 class Feature:
-    """Description of one published feature: its unit and meaning."""
+    """Description of one published feature: its unit, meaning and the sensor it needs."""
 
     name: str
     unit: str
     meaning: str
+    sensor: Sensor
 
 
-# The feature vocabulary: pipeline publishes these names, protocols map from them.
+# The feature vocabulary: pipeline publishes these names, protocols map from them. The breathing
+# rate counts as a heart feature: it comes from the respiratory sinus arrhythmia when no
+# respiration belt is worn.
 FEATURES: dict[str, Feature] = {
     f.name: f
     for f in [
-        Feature("hr", "bpm", "heart rate"),
-        Feature("rmssd", "ms", "root mean square of successive NN differences"),
-        Feature("sdnn", "ms", "standard deviation of NN intervals"),
-        Feature("pnn50", "%", "share of successive NN differences > 50 ms"),
-        Feature("lf", "ms2", "low-frequency HRV power, 0.04-0.15 Hz"),
-        Feature("hf", "ms2", "high-frequency HRV power, 0.15-0.40 Hz"),
-        Feature("lf_hf", "ratio", "LF/HF ratio"),
-        Feature("coherence", "ratio", "HeartMath-style HRV coherence score"),
-        Feature("resp_rate", "breaths/min", "breathing rate"),
-        Feature("corrected_share", "%", "share of beats corrected as ectopic or artifact"),
-        Feature("alpha_rel", "ratio", "relative alpha power (8-13 Hz / 1-45 Hz), posterior channels"),
-        Feature("alpha_beta", "ratio", "alpha/beta power ratio"),
-        Feature("theta_alpha", "ratio", "theta/alpha power ratio"),
-        Feature("iaf", "Hz", "individual alpha frequency"),
-        Feature("faa", "ln-ratio", "frontal alpha asymmetry ln(F4) - ln(F3)"),
-        Feature("scl", "uS", "skin conductance level (tonic)"),
-        Feature("scr_rate", "1/min", "skin conductance responses per minute"),
+        Feature("hr", "bpm", "heart rate", Sensor.HEART),
+        Feature("rmssd", "ms", "root mean square of successive NN differences", Sensor.HEART),
+        Feature("sdnn", "ms", "standard deviation of NN intervals", Sensor.HEART),
+        Feature("pnn50", "%", "share of successive NN differences > 50 ms", Sensor.HEART),
+        Feature("lf", "ms2", "low-frequency HRV power, 0.04-0.15 Hz", Sensor.HEART),
+        Feature("hf", "ms2", "high-frequency HRV power, 0.15-0.40 Hz", Sensor.HEART),
+        Feature("lf_hf", "ratio", "LF/HF ratio", Sensor.HEART),
+        Feature("coherence", "ratio", "HeartMath-style HRV coherence score", Sensor.HEART),
+        Feature("resp_rate", "breaths/min", "breathing rate", Sensor.HEART),
+        Feature("corrected_share", "%", "share of beats corrected as ectopic or artifact", Sensor.HEART),
+        Feature(
+            "alpha_rel", "ratio", "relative alpha power (8-13 Hz / 1-45 Hz), posterior channels", Sensor.EEG
+        ),
+        Feature("alpha_beta", "ratio", "alpha/beta power ratio", Sensor.EEG),
+        Feature("theta_alpha", "ratio", "theta/alpha power ratio", Sensor.EEG),
+        Feature("iaf", "Hz", "individual alpha frequency", Sensor.EEG),
+        Feature("faa", "ln-ratio", "frontal alpha asymmetry ln(F4) - ln(F3)", Sensor.EEG),
+        Feature("scl", "uS", "skin conductance level (tonic)", Sensor.EDA),
+        Feature("scr_rate", "1/min", "skin conductance responses per minute", Sensor.EDA),
     ]
 }
 

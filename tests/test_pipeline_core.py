@@ -11,6 +11,7 @@ from sensors.features.base import ExtractorOutput
 from sensors.features.eda import EDAExtractor
 from sensors.features.eeg_extractor import EEGExtractor
 from sensors.pipeline.core import EXTRACTORS, FeaturePipeline, UpdateClock
+from sensors.pipeline.phase_markers import apply_marker
 from sensors.types import FEATURES, Level, StreamKind, Verdict
 
 
@@ -82,7 +83,7 @@ def test_every_registered_extractor_builds_and_matches_its_kind() -> None:
         assert set(out.values) <= set(FEATURES)
 
 
-def test_baseline_markers_fix_the_eeg_iaf() -> None:
+def test_baseline_phase_fixes_the_eeg_iaf() -> None:
     fs = 250.0
     extractor = EEGExtractor(fs, ["O1"])
     pipeline = FeaturePipeline([extractor, EDAExtractor(32.0)])
@@ -90,14 +91,42 @@ def test_baseline_markers_fix_the_eeg_iaf() -> None:
     eeg = (20 * np.sin(2 * np.pi * 9.5 * t) + 5 * np.random.default_rng(4).standard_normal(t.size))[:, None]
     pipeline.push(StreamKind.EEG, eeg[: int(2 * fs)], t[: int(2 * fs)], 0.0)
     assert pipeline.update().snapshot.verdict("iaf").level == Level.DEGRADED  # no baseline yet
-    pipeline.mark("phase:baseline")
-    assert extractor.baseline_active
+    pipeline.begin_baseline()
+    assert extractor.baseline_active and pipeline.in_baseline
     pipeline.push(StreamKind.EEG, eeg[int(2 * fs) :], t[int(2 * fs) :], 0.0)
-    pipeline.mark("phase:session")
-    assert not extractor.baseline_active
+    pipeline.end_baseline()
+    assert not extractor.baseline_active and not pipeline.in_baseline
     snapshot = pipeline.update().snapshot
     assert snapshot.verdict("iaf").level == Level.GOOD
     assert snapshot.values["iaf"] == pytest.approx(9.5, abs=0.3)
+
+
+def test_an_extractor_added_during_the_baseline_joins_it() -> None:
+    pipeline = FeaturePipeline([EDAExtractor(32.0)])
+    pipeline.begin_baseline()
+    late = EEGExtractor(250.0, ["O1"])
+    pipeline.add(late)
+    assert late.baseline_active
+    pipeline.end_baseline()
+    assert not late.baseline_active
+
+
+@pytest.mark.parametrize(
+    ("markers", "in_baseline"),
+    [
+        (["phase:settle"], False),
+        (["phase:baseline"], True),
+        (["phase:baseline", "pacer:inhale"], True),
+        (["phase:baseline", "phase:training"], False),
+        (["phase:baseline", "session_end"], False),
+    ],
+)
+def test_session_markers_drive_the_baseline_phase(markers: list[str], in_baseline: bool) -> None:
+    extractor = EEGExtractor(250.0, ["O1"])
+    pipeline = FeaturePipeline([extractor])
+    for marker in markers:
+        apply_marker(pipeline, marker)
+    assert pipeline.in_baseline is in_baseline and extractor.baseline_active is in_baseline
 
 
 class _Broken(_Fixed):

@@ -21,8 +21,9 @@ from station.kiosk.controller import KioskController, SceneSettings
 from station.kiosk.flow import FlowTimeouts, PauseSession, ResumeSession, Screen
 from station.kiosk.script import run_until
 from station.recording.markers import parse_marker
+from station.session.pause import PAUSED_LOOK
 from station.session.report_figure import draw_report, load_traces
-from station.session.runtime import PAUSED_LOOK, SessionRuntime
+from station.session.runtime import SessionRuntime
 from station.session.scene_process import HEADSET_OFF, HEADSET_ON, SceneProcess
 from station.session.summary import paused_spans, phase_means, phases_from_markers
 from station.store import SessionStatus, SessionStore

@@ -31,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
     from sensors.pipeline.runner import PipelineRunner
 
     output = JsonLines() if args.json else None
-    runner = PipelineRunner(SourceRegistry(), args.rate, args.name, output.emit if output else None)
+    runner = PipelineRunner(
+        SourceRegistry(), args.rate, args.name, output.emit if output else None, follow_markers=True
+    )
     print(
         f"特征流水线运行中 / pipeline running: Features stream '{args.name}' at {args.rate:g} Hz",
         file=sys.stderr,

@@ -13,6 +13,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, cast, runtime_checkable
 
 import numpy as np
 
@@ -27,15 +28,34 @@ log = logging.getLogger(__name__)
 
 ExtractorFactory = Callable[[float, Sequence[str]], Extractor]
 
+
+def _cardiac(kind: StreamKind) -> ExtractorFactory:
+    # CardiacExtractor narrows its ``kind`` attribute to ECG | PPG, which mypy will not accept for
+    # the protocol's plain ``kind: StreamKind``; it is an Extractor all the same.
+    return lambda fs, labels: cast(Extractor, CardiacExtractor(kind, fs))
+
+
 # One line per extractor: the stream kind it reads and how to build it from (rate, channel labels).
 # When ECG and PPG both give heart features, the better verdict wins (ECG on ties: listed first).
 EXTRACTORS: dict[StreamKind, ExtractorFactory] = {
-    StreamKind.ECG: lambda fs, labels: CardiacExtractor(StreamKind.ECG, fs),
-    StreamKind.PPG: lambda fs, labels: CardiacExtractor(StreamKind.PPG, fs),
+    StreamKind.ECG: _cardiac(StreamKind.ECG),
+    StreamKind.PPG: _cardiac(StreamKind.PPG),
     StreamKind.RESP: lambda fs, labels: RespirationExtractor(fs),
     StreamKind.EEG: lambda fs, labels: EEGExtractor(fs, labels),
     StreamKind.EDA: lambda fs, labels: EDAExtractor(fs),
 }
+
+
+@runtime_checkable
+class BaselineExtractor(Protocol):
+    """An extractor that also learns from the session's baseline phase (the EEG extractor's IAF)."""
+
+    @property
+    def baseline_active(self) -> bool: ...
+
+    def begin_baseline(self) -> None: ...
+
+    def end_baseline(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -80,7 +100,7 @@ class FeaturePipeline:
     def add(self, extractor: Extractor) -> None:
         """Add an extractor (a new source); it joins a baseline phase already running."""
         self._fed.append(_Fed(extractor))
-        if self._in_baseline and hasattr(extractor, "begin_baseline"):
+        if self._in_baseline and isinstance(extractor, BaselineExtractor):
             extractor.begin_baseline()
 
     def remove_kind(self, kind: StreamKind) -> None:
@@ -100,23 +120,26 @@ class FeaturePipeline:
                     fed.fail(exc)
                 fed.arrivals.append((float(stamps[-1]), arrival))
 
-    def mark(self, marker: str) -> None:
-        """A session event from the station's Markers stream (``kind`` or ``kind:detail``).
+    @property
+    def in_baseline(self) -> bool:
+        """The session's baseline phase is running."""
+        return self._in_baseline
 
-        ``phase:baseline`` starts the baseline of every extractor that has one (the EEG extractor's
-        IAF); the next ``phase:…`` or ``session_end`` ends it.
-        """
-        kind, _, detail = marker.partition(":")
-        if kind == "phase" and detail == "baseline":
-            self._in_baseline = True
-            for fed in self._fed:
-                if hasattr(fed.extractor, "begin_baseline"):
-                    fed.extractor.begin_baseline()
-        elif kind in ("phase", "session_end") and self._in_baseline:
-            self._in_baseline = False
-            for fed in self._fed:
-                if hasattr(fed.extractor, "end_baseline") and fed.extractor.baseline_active:
-                    fed.extractor.end_baseline()
+    def begin_baseline(self) -> None:
+        """The session's baseline phase starts: every extractor that has a baseline begins it."""
+        self._in_baseline = True
+        for extractor in self.extractors:
+            if isinstance(extractor, BaselineExtractor):
+                extractor.begin_baseline()
+
+    def end_baseline(self) -> None:
+        """The baseline phase is over (the next phase or the session's end); nothing when none runs."""
+        if not self._in_baseline:
+            return
+        self._in_baseline = False
+        for extractor in self.extractors:
+            if isinstance(extractor, BaselineExtractor) and extractor.baseline_active:
+                extractor.end_baseline()
 
     def update(self) -> Update:
         """Snapshot every extractor and merge: per feature, the value with the best verdict wins

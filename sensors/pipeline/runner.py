@@ -3,7 +3,9 @@
 Loop (one thread, never blocking on a stream): pull every source's inlet (non-blocking), feed the
 new samples to the compute core, and at each update slot merge the extractors' snapshots and
 publish them. A slot missed because computing took too long is dropped and counted, never caught
-up. The station's Markers stream, when present, tells the extractors when the baseline phase runs.
+up. Whoever drives the runner hears of each update through ``on_update`` and tells the pipeline
+about session phases directly (``runner.pipeline.begin_baseline()``); with ``follow_markers`` the
+runner learns them from a station's Markers stream instead (:mod:`sensors.pipeline.phase_markers`).
 Sources are (re)chosen by :class:`sensors.lsl.registry.SourceRegistry` once a second on a
 background thread, because opening an inlet waits on the network (up to seconds); the loop only
 takes the inlets that thread offers.
@@ -21,12 +23,12 @@ from dataclasses import dataclass
 import mne.time_frequency  # noqa: F401  (imported now, not at the first EEG window inside the loop)
 import numpy as np
 import pylsl
-from pylsl.util import LostError
 
 from sensors.lsl.inlet import Inlet
 from sensors.lsl.metadata import describe_channels
 from sensors.lsl.registry import SourceRegistry
 from sensors.pipeline.core import EXTRACTORS, FeaturePipeline, Update, UpdateClock
+from sensors.pipeline.phase_markers import PhaseMarkers
 from sensors.types import FEATURES, Level, StreamKind
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,9 @@ def to_json(update: Update, published_at: float) -> dict:
 
 
 @dataclass
-class _Source:
+class Source:
+    """One adopted input stream: its kind, registry key, inlet and read cursor into its buffer."""
+
     kind: StreamKind
     key: str
     inlet: Inlet
@@ -87,7 +91,8 @@ class _Source:
 
 
 class PipelineRunner:
-    """Registry → inlets → :class:`FeaturePipeline` → Features outlet (+ optional JSON callback)."""
+    """Registry → inlets → :class:`FeaturePipeline` → Features outlet, then ``emit`` (a JSON line)
+    and ``on_update`` (the update itself) for every update published."""
 
     def __init__(
         self,
@@ -96,6 +101,8 @@ class PipelineRunner:
         name: str = "OasisFeatures",
         emit: Callable[[dict], None] | None = None,
         source_id: str = "oasis-features",
+        on_update: Callable[[Update], None] | None = None,
+        follow_markers: bool = False,
     ) -> None:
         self.registry = registry
         self.pipeline = FeaturePipeline()
@@ -103,15 +110,15 @@ class PipelineRunner:
         self.clock = UpdateClock(rate_hz, pylsl.local_clock())
         self.outlet = pylsl.StreamOutlet(features_info(name, rate_hz, source_id))
         self.emit = emit
-        self.sources: dict[StreamKind, _Source] = {}
+        self.on_update = on_update
+        self.markers = PhaseMarkers(self.pipeline) if follow_markers else None
+        self.sources: dict[StreamKind, Source] = {}
         self.updates = 0
         self.lost_samples = 0
         self.cpu_share = math.nan  # CPU time / wall time of the last run() (all threads of the process)
         self._warned_drops = 0
         self._offered: dict[StreamKind, Inlet] = {}
         self._unusable: list[Inlet] = []  # offered inlets no extractor could be built for
-        self._markers: pylsl.StreamInlet | None = None  # the station's session events, once found
-        self._marker_resolver = pylsl.ContinuousResolver(prop="type", value=StreamKind.MARKERS.value)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._selector = threading.Thread(target=self._select_loop, name="pipeline-sources", daemon=True)
@@ -127,25 +134,9 @@ class PipelineRunner:
                 if inlet is not None:
                     with self._lock:
                         self._offered[kind] = inlet
-            if self._markers is None:
-                self._open_markers()
+            if self.markers is not None:
+                self.markers.connect()
             self._stop.wait(RESELECT_S)
-
-    def _open_markers(self) -> None:
-        """Open the station's Markers stream (an Oasis one preferred) to follow session phases."""
-        found = sorted(self._marker_resolver.results(), key=lambda info: not info.name().startswith("Oasis"))
-        for info in found:
-            if info.channel_format() != pylsl.cf_string:
-                continue
-            try:
-                inlet = pylsl.StreamInlet(info)
-                inlet.open_stream(timeout=2.0)
-            except Exception as exc:  # a vanished or broken stream: try again next round
-                log.warning("markers stream %s not usable: %s", info.name(), exc)
-                continue
-            log.info("session markers: %s", info.name())
-            self._markers = inlet
-            return
 
     def take_sources(self) -> None:
         """Adopt the inlets the selector thread offers; build an extractor for each new source."""
@@ -169,13 +160,14 @@ class PipelineRunner:
                 self._unusable.append(inlet)
                 continue
             self.pipeline.add(extractor)
-            self.sources[kind] = _Source(kind, d.key, inlet, inlet.buffer.total_written)
+            self.sources[kind] = Source(kind, d.key, inlet, inlet.buffer.total_written)
             log.info("%s source: %s (%d ch, %g Hz)", kind.value, d.name, d.channel_count, d.nominal_srate)
 
     def step(self) -> None:
         """One loop turn: adopt offered sources, pull, and publish if an update slot is due."""
         self.take_sources()
-        self._read_markers()
+        if self.markers is not None:
+            self.markers.poll()
         for source in self.sources.values():
             if source.inlet.update():
                 arrival = pylsl.local_clock()
@@ -189,27 +181,16 @@ class PipelineRunner:
                 log.warning("computing too slow: %d updates dropped so far", self.clock.dropped)
                 self._warned_drops = self.clock.dropped
 
-    def _read_markers(self) -> None:
-        markers = self._markers
-        if markers is None:
-            return
-        try:
-            samples, _ = markers.pull_chunk(timeout=0.0)
-        except LostError:
-            log.warning("session markers stream lost")
-            self._markers = None
-            return
-        for sample in samples:
-            if sample and isinstance(sample[0], str):
-                self.pipeline.mark(sample[0])
-
     def publish(self, update: Update) -> None:
+        """Push one update to the Features outlet, then to ``emit`` and ``on_update``."""
         values = published_values(update)
         t = update.snapshot.t
         self.outlet.push_sample(values, t if math.isfinite(t) else pylsl.local_clock())
         self.updates += 1
         if self.emit is not None:
             self.emit(to_json(update, pylsl.local_clock()))
+        if self.on_update is not None:
+            self.on_update(update)
 
     def start(self) -> None:
         """Start choosing sources in the background; call before driving :meth:`step` yourself."""

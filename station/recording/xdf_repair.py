@@ -108,6 +108,8 @@ def scan(path: str | Path) -> tuple[int, dict[int, StreamStats], set[int]]:
     footed: set[int] = set()
     for c in iter_chunks(data):
         end = c.end
+        if c.stream_id is None:  # the file header and boundary chunks: no stream to count
+            continue
         if c.tag == xdf_format.TAG_STREAM_HEADER:
             info = ElementTree.fromstring(c.content)
             streams[c.stream_id] = StreamStats(

@@ -3,9 +3,10 @@ with matplotlib from a recording's Features and Markers streams."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from station.session.summary import (
     phase_means,
     phases_from_markers,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 class ReportError(ValueError):
@@ -130,23 +134,8 @@ def draw_report(
         gridspec_kw={"height_ratios": [3] * len(PANELS) + [2]},
     )
     for ax, (panel, left, right) in zip(axes, PANELS, strict=False):
-        for i, phase in enumerate(traces.phases):
-            ax.axvspan((phase.start - t0) / 60, (phase.end - t0) / 60, color=_PHASE_COLOURS[i % 5], lw=0)
-        for start, stop in paused:  # greyed out: left out of the means
-            ax.axvspan((start - t0) / 60, (stop - t0) / 60, color="#d0d0d0", alpha=0.7, lw=0)
-        for t, text in zip(traces.marker_times, traces.markers, strict=True):
-            if parse_marker(text)[0] in ANNOTATED_EVENTS:
-                ax.axvline((t - t0) / 60, color="#b04040", lw=0.8, ls="--")
-        drawn = False
-        for name in left:
-            if name in traces.features:
-                ax.plot(minutes, traces.features[name], color="#1f5f8b", lw=1.2, label=name)
-                drawn = True
-        twin = ax.twinx() if right else None
-        for name in right:
-            if name in traces.features and twin is not None:
-                twin.plot(minutes, traces.features[name], color="#c07a1a", lw=1.0, label=name)
-                drawn = True
+        _shade_timeline(ax, traces, t0, paused)
+        drawn = _plot_features(ax, minutes, traces.features, left, right)
         ax.set_ylabel(panel, fontsize=9)
         if not drawn:
             ax.text(0.5, 0.5, "not recorded", transform=ax.transAxes, ha="center", color="grey")
@@ -173,3 +162,35 @@ def draw_report(
     fig.savefig(out)
     plt.close(fig)
     return lines
+
+
+def _shade_timeline(ax: Axes, traces: SessionTraces, t0: float, paused: list[tuple[float, float]]) -> None:
+    """Phases as coloured bands, paused stretches greyed (left out of the means), events as lines."""
+    for i, phase in enumerate(traces.phases):
+        ax.axvspan((phase.start - t0) / 60, (phase.end - t0) / 60, color=_PHASE_COLOURS[i % 5], lw=0)
+    for start, stop in paused:
+        ax.axvspan((start - t0) / 60, (stop - t0) / 60, color="#d0d0d0", alpha=0.7, lw=0)
+    for t, text in zip(traces.marker_times, traces.markers, strict=True):
+        if parse_marker(text)[0] in ANNOTATED_EVENTS:
+            ax.axvline((t - t0) / 60, color="#b04040", lw=0.8, ls="--")
+
+
+def _plot_features(
+    ax: Axes,
+    minutes: np.ndarray,
+    features: Mapping[str, np.ndarray],
+    left: Sequence[str],
+    right: Sequence[str],
+) -> bool:
+    """Plot the ``left`` features on ``ax`` and the ``right`` ones on a twin axis; True if any was drawn."""
+    drawn = False
+    for name in left:
+        if name in features:
+            ax.plot(minutes, features[name], color="#1f5f8b", lw=1.2, label=name)
+            drawn = True
+    twin = ax.twinx() if right else None
+    for name in right:
+        if name in features and twin is not None:
+            twin.plot(minutes, features[name], color="#c07a1a", lw=1.0, label=name)
+            drawn = True
+    return drawn

@@ -1,17 +1,23 @@
 """The real-time session runtime: one LSL clock from sensors to scene.
 
     registry ─▶ PipelineRunner (features at 10 Hz) ─▶ protocol engine step ─▶ SceneProcess (child)
-                                    │                        │
-                                    ▼                        ├─▶ SceneParams + Markers outlets
-                            Features outlet                  └─▶ session store (events, summaries)
+                   │          ▲                              │
+                   ▼          └── begin/end_baseline ◀───────┤ (phase changes)
+            Features outlet                                  ├─▶ SceneParams + Markers outlets
+                                                             └─▶ session store (events, summaries)
+
+The pipeline runner hands the runtime every feature update it publishes (its ``on_update``); the
+runtime steps the engine with it and, when the engine enters or leaves the protocol's baseline
+phase, tells the pipeline directly (``begin_baseline`` / ``end_baseline``); the Markers outlet is
+for the recording only.
 
 A ``resonance_result`` from the engine (emitted once the last assessed block is measured, so the
 assessment itself is complete) is stored for the officer at once; a stop in the rest phase that
 follows keeps it (see docs/station.md). The officer's stored rate comes back as ``resonance_rate``.
 
 Everything but rendering runs in this process's loop; the renderer is a child process (see
-station/session/scene_process.py for the measurement behind that). The XDF recorder records the chosen raw
-streams, Features, SceneParams and Markers on its own threads.
+station/session/scene_process.py for the measurement behind that). The XDF recorder records the
+chosen raw streams, Features, SceneParams and Markers on its own threads.
 
 ``pause(reason)`` / ``resume()`` (thread-safe, taken up at the loop's next turn) stop the session's
 timeline: the pipeline and the recording go on, the engine is not stepped (``engine.pause`` /
@@ -22,7 +28,6 @@ guard leave paused time out.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
@@ -30,50 +35,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pylsl
 
 from protocols import engine
 from protocols.model import Protocol
-from sensors.lsl.metadata import describe_channels
 from sensors.lsl.registry import SourceRegistry
-from sensors.pipeline.core import Update
+from sensors.pipeline.core import FeaturePipeline, Update
 from sensors.pipeline.runner import PipelineRunner
-from sensors.types import FeatureSnapshot, Level, StreamKind
+from sensors.types import FEATURES, FeatureSnapshot, Level
 from station.recording.markers import MarkerOutlet
 from station.recording.recorder import LslRecorder
+from station.session.outlets import SceneParamsOutlet, marker_detail, resolve_all
+from station.session.pause import PauseClock, paused_params
+from station.session.phase_stats import PhaseStats
 from station.session.scene_process import SceneProcess
 from station.store import SessionStatus, SessionStore
 
 log = logging.getLogger(__name__)
 
-HEART_METRICS = {
-    "hr",
-    "rmssd",
-    "sdnn",
-    "pnn50",
-    "lf",
-    "hf",
-    "lf_hf",
-    "coherence",
-    "resp_rate",
-    "corrected_share",
-}
-EEG_METRICS = {"alpha_rel", "alpha_beta", "theta_alpha", "iaf", "faa"}
-EDA_METRICS = {"scl", "scr_rate"}
-SUMMARY_METRICS = ("hr", "rmssd", "coherence", "alpha_rel", "scl")
 MAX_STEP_S = 0.5  # the longest gap between engine steps counted as feedback time
+LOOP_SLEEP_S = 0.025  # the longest nap of the session loop: requests are taken up within this
 RESOLVE_TIMEOUT_S = 30.0  # generous: on a loaded machine LSL discovery answers slowly
-# The paused look, over the protocol's neutral snapshot: dim light, quiet sound, still water, no
-# pacer (the scene eases there over its usual easing time, and back on resume).
-PAUSED_LOOK = {
-    "calm": 1.0,
-    "light": 0.2,
-    "volume": 0.15,
-    "motion": 0.1,
-    "particles": 0.1,
-    "pacer_visible": 0.0,
-}
 
 
 def feedback_metrics(protocol: Protocol) -> set[str]:
@@ -87,103 +71,12 @@ def feedback_metrics(protocol: Protocol) -> set[str]:
 
 
 def needed_kinds(protocol: Protocol) -> set[str]:
-    """Which sensors a protocol reads: 'heart', 'eeg', 'eda'."""
-    metrics = feedback_metrics(protocol)
-    kinds = set()
-    if metrics & HEART_METRICS or protocol.safety.hr_ceiling_bpm:
-        kinds.add("heart")
-    if metrics & EEG_METRICS:
-        kinds.add("eeg")
-    if metrics & EDA_METRICS:
-        kinds.add("eda")
+    """Which sensors a protocol reads: 'heart', 'eeg', 'eda' (each feature's ``sensor``; the heart
+    as well for a heart-rate safety ceiling)."""
+    kinds = {FEATURES[m].sensor.value for m in feedback_metrics(protocol) if m in FEATURES}
+    if protocol.safety.hr_ceiling_bpm:
+        kinds.add(FEATURES["hr"].sensor.value)
     return kinds
-
-
-class SceneParamsOutlet:
-    """Publishes what the runtime applies to the scene, one channel per parameter (type SceneParams)."""
-
-    def __init__(self, names: list[str], station_id: str) -> None:
-        self.names = names
-        info = pylsl.StreamInfo(
-            "OasisSceneParams",
-            StreamKind.SCENE_PARAMS.value,
-            len(names),
-            pylsl.IRREGULAR_RATE,
-            pylsl.cf_float32,
-            f"oasis-sceneparams-{station_id}",
-        )
-        self.info = describe_channels(
-            info, names, ["normalised"] * len(names), "scene_parameter", manufacturer="Oasis"
-        )
-        self._outlet = pylsl.StreamOutlet(info)
-
-    def push(self, params: dict[str, float], t: float) -> None:
-        self._outlet.push_sample([float(params.get(n, math.nan)) for n in self.names], t)
-
-
-def paused_params(neutral: dict[str, float], last: dict[str, float]) -> dict[str, float]:
-    """The scene snapshot while paused: ``neutral`` with ``PAUSED_LOOK`` over it; the pacer keeps
-    its last phase so that it does not jump as it fades."""
-    params = dict(neutral)
-    params.update({name: value for name, value in PAUSED_LOOK.items() if name in params})
-    if "pacer_phase" in last:
-        params["pacer_phase"] = last["pacer_phase"]
-    return params
-
-
-@dataclass
-class PauseClock:
-    """Paused time on one clock: the current pause, if any, and the total of the finished ones."""
-
-    since: float | None = None
-    total: float = 0.0
-
-    def begin(self, t: float) -> None:
-        if self.since is None:
-            self.since = t
-
-    def end(self, t: float) -> float:
-        """Close the current pause at ``t``; returns its length (0 when not paused)."""
-        if self.since is None:
-            return 0.0
-        length = max(0.0, t - self.since)
-        self.total += length
-        self.since = None
-        return length
-
-    def so_far(self, t: float) -> float:
-        """Paused seconds up to ``t``, the current pause included."""
-        return self.total + (max(0.0, t - self.since) if self.since is not None else 0.0)
-
-
-@dataclass
-class _PhaseStats:
-    started: float
-    sums: dict[str, float] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-    paused: PauseClock = field(default_factory=PauseClock)
-    target_s: float = 0.0  # seconds the reward was on (the officer in the target state)
-    feedback_s: float = 0.0  # seconds the reward was running
-
-    def add(self, snapshot: FeatureSnapshot) -> None:
-        for name in SUMMARY_METRICS:
-            value = snapshot.values.get(name, math.nan)
-            if math.isfinite(value) and snapshot.verdict(name).level is not Level.BAD:
-                self.sums[name] = self.sums.get(name, 0.0) + value
-                self.counts[name] = self.counts.get(name, 0) + 1
-
-    def add_reward(self, rewarded: bool | None, dt: float) -> None:
-        """Count ``dt`` seconds of feedback time, and of time in the target state when rewarded."""
-        if rewarded is not None:
-            self.feedback_s += dt
-            self.target_s += dt if rewarded else 0.0
-
-    def summary(self, ended: float) -> dict[str, float]:
-        out = {name: self.sums[name] / self.counts[name] for name in self.sums}
-        out["duration_s"] = max(0.0, ended - self.started - self.paused.so_far(ended))
-        if self.feedback_s > 0:
-            out["target_s"], out["feedback_s"] = self.target_s, self.feedback_s
-        return out
 
 
 @dataclass
@@ -202,16 +95,42 @@ class SessionOutcome:
     paused_s: float = 0.0  # seconds the session spent paused
 
 
-class _Runner(PipelineRunner):
-    """The feature pipeline, handing every published update to the runtime as well."""
+@dataclass
+class SessionRun:
+    """What one run keeps between loop turns (touched by the session loop's thread only)."""
 
-    def __init__(self, registry: SourceRegistry, on_update: Callable[[Update], None], **kwargs) -> None:
-        super().__init__(registry, **kwargs)
-        self._on_update = on_update
+    session_uuid: str
+    xdf_path: Path
+    markers: MarkerOutlet
+    params_outlet: SceneParamsOutlet
+    runner: PipelineRunner
+    metrics: list[str]  # the features whose usability counts for the data quality
+    neutral: dict[str, float]
+    engine_state: engine.EngineState | None = None  # started at the first feature update
+    last: engine.StepOutput | None = None
+    phase: str | None = None  # the engine's current phase id
+    phases: dict[str, PhaseStats] = field(default_factory=dict)
+    last_step_t: float | None = None  # LSL time of the last engine step (None: none since a pause)
+    paused: PauseClock = field(default_factory=PauseClock)
+    look: dict[str, float] | None = None  # the paused scene snapshot, while paused
+    stop_noted: bool = False
+    updates: int = 0
+    usable: int = 0
 
-    def publish(self, update: Update) -> None:
-        super().publish(update)
-        self._on_update(update)
+    @property
+    def over(self) -> bool:
+        """The engine has finished the protocol or stopped the session."""
+        return self.last is not None and (self.last.finished or bool(self.last.stopped))
+
+    @property
+    def current_phase(self) -> PhaseStats | None:
+        """The statistics of the phase the engine is in (None before the first step)."""
+        return self.phases.get(self.phase) if self.phase is not None else None
+
+    @property
+    def usable_fraction(self) -> float:
+        """The share of engine steps where every fed-back metric was usable."""
+        return self.usable / self.updates if self.updates else 0.0
 
 
 class SessionRuntime:
@@ -238,6 +157,12 @@ class SessionRuntime:
         self._lock = threading.Lock()
         self._pause_wanted: str | None = None  # the reason, while a pause is asked for
         self._paused = False
+        self._run: SessionRun | None = None
+
+    @property
+    def pipeline(self) -> FeaturePipeline | None:
+        """The running session's feature pipeline (None before and after the run)."""
+        return self._run.runner.pipeline if self._run is not None else None
 
     @property
     def paused(self) -> bool:
@@ -261,6 +186,8 @@ class SessionRuntime:
                 self.stop_reason = reason
         self.stop_requested.set()
 
+    # --- one run ---------------------------------------------------------------------------------
+
     def run(
         self,
         officer_code: str,
@@ -269,6 +196,21 @@ class SessionRuntime:
         max_seconds: float | None = None,
     ) -> SessionOutcome:
         """Run the protocol to its end (or a stop, a safety stop, ``max_seconds``); return the outcome."""
+        run = self._run = self._open(officer_code, pre_stress, pre_mood)
+        recorder = None
+        try:
+            recorder = self._start_recorder(run)
+            run.runner.start()
+            self._loop(run, max_seconds)
+        finally:
+            ended = pylsl.local_clock()
+            self._paused = False
+            scene_stats = self._close(run, recorder, ended)
+            self._run = None
+        return self._finish(run, scene_stats, ended)
+
+    def _open(self, officer_code: str, pre_stress: int | None, pre_mood: int | None) -> SessionRun:
+        """Open the session's outlets and its stored record; the pipeline calls back into this run."""
         names = self.scene.names if self.scene else sorted(engine.neutral_snapshot(self.protocol))
         markers = MarkerOutlet(self.station_id)
         params_outlet = SceneParamsOutlet(names, self.station_id)
@@ -278,171 +220,179 @@ class SessionRuntime:
         xdf_path = self.recordings_dir / f"{sid}.xdf"
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
         self.store.set_xdf_path(sid, xdf_path)
+        runner = PipelineRunner(self.registry, source_id=self._features_source_id)
+        run = SessionRun(
+            session_uuid=sid,
+            xdf_path=xdf_path,
+            markers=markers,
+            params_outlet=params_outlet,
+            runner=runner,
+            metrics=sorted(feedback_metrics(self.protocol)) or ["hr"],
+            neutral=engine.neutral_snapshot(self.protocol),
+        )
+        runner.on_update = lambda update: self._on_update(run, update)
+        return run
 
-        engine_state: list[engine.EngineState] = []  # started at the first feature update
-        phases: dict[str, _PhaseStats] = {}
-        current: list[str] = []
-        tally = {"updates": 0, "usable": 0}
-        stepped: list[float] = []  # LSL time of the last engine step
-        metrics = sorted(feedback_metrics(self.protocol)) or ["hr"]
-        last: list[engine.StepOutput] = []
-        paused = PauseClock()
-        neutral = engine.neutral_snapshot(self.protocol)
-        look: list[dict[str, float]] = []  # the paused scene snapshot, while paused
-        stop_noted: list[str] = []
+    @property
+    def _features_source_id(self) -> str:
+        return f"oasis-features-{self.station_id}"
 
-        def record(kind: str, data: dict, t: float) -> None:
-            markers.push(kind, marker_detail(engine.Event(t, kind, data)), t)
-            self.store.add_event(sid, kind, data, lsl_time=t)
-
-        def sync_pause(now: float) -> None:
-            """Take up pause, resume and stop requests from other threads."""
-            with self._lock:
-                wanted, stop_reason = self._pause_wanted, self.stop_reason
-            if stop_reason is not None and not stop_noted:
-                stop_noted.append(stop_reason)
-                record("stop", {"reason": stop_reason}, now)
-            stopping = self.stop_requested.is_set()
-            state = engine_state[0] if engine_state else None
-            if paused.since is None and wanted is not None and not stopping:
-                t = max(now, state.last_t) if state is not None and math.isfinite(state.last_t) else now
-                data = dict(engine.pause(state, t).data) if state is not None else {}
-                paused.begin(t)
-                if current:
-                    phases[current[0]].paused.begin(t)
-                look[:] = [paused_params(neutral, last[0].params if last else neutral)]
-                if self.scene is not None:
-                    self.scene.set_params(look[0])
-                record("pause", {"reason": wanted, **data}, t)
-                self._paused = True
-            elif paused.since is not None and (wanted is None or stopping):
-                data = dict(engine.resume(state, now).data) if state is not None and state.paused else {}
-                length = paused.end(now)
-                if current:
-                    phases[current[0]].paused.end(now)
-                look.clear()
-                stepped.clear()  # the pause is not feedback time
-                if not stopping:  # a stop ends the pause without a resume
-                    record("resume", {"paused_s": length, **data}, now)
-                self._paused = False
-
-        def on_update(update: Update) -> None:
-            snapshot = update.snapshot
+    def _loop(self, run: SessionRun, max_seconds: float | None) -> None:
+        """Turn the pipeline until the engine ends the session; take up requests at every turn."""
+        started = time.monotonic()
+        while not run.over:
             now = pylsl.local_clock()
-            if look:  # paused: the pipeline and the recording go on, the timeline does not
-                params_outlet.push(look[0], now)
-                return
-            if not engine_state:
-                engine_state.append(engine.start(self.protocol, now, self.resonance_rate))
-            out = engine.step(self.protocol, engine_state[0], now, snapshot, self.stop_requested.is_set())
-            last[:] = [out]
-            if self.scene is not None:
-                self.scene.set_params(out.params)
-            params_outlet.push(out.params, now)
-            for event in out.events:
-                markers.push(event.kind, marker_detail(event), event.t)
-                self.store.add_event(sid, event.kind, event.data, lsl_time=event.t)
-                if event.kind == "resonance_result":
-                    self.store.record_resonance(sid, event.data.get("rate"), event.data)
-            if not current or out.phase != current[0]:
-                if current and current[0] in phases:
-                    self.store.record_phase_summary(sid, current[0], phases[current[0]].summary(now))
-                current[:] = [out.phase]
-                phases.setdefault(out.phase, _PhaseStats(now))
-            phases[out.phase].add(snapshot)
-            # engine steps come every 0.1 s; a longer gap (a stall) counts as one step
-            phases[out.phase].add_reward(out.rewarded, min(now - (stepped or [now])[0], MAX_STEP_S))
-            stepped[:] = [now]
-            tally["updates"] += 1
-            if all(snapshot.verdict(m).level is not Level.BAD for m in metrics):
-                tally["usable"] += 1
-            if self.on_output is not None:
-                self.on_output(out)
+            if max_seconds is not None and time.monotonic() - started - run.paused.so_far(now) > max_seconds:
+                self.request_stop(f"ran past the {max_seconds:g} s limit")
+            self._take_requests(run, now)
+            run.runner.step()
+            time.sleep(max(0.0, min(run.runner.clock.next_due - pylsl.local_clock(), LOOP_SLEEP_S)))
 
-        runner = _Runner(self.registry, on_update, source_id=f"oasis-features-{self.station_id}")
-        recorder = None
-        try:
-            recorder = self._start_recorder(xdf_path, markers, params_outlet)
-            runner.start()
-            started = time.monotonic()
-            while not (last and (last[0].finished or last[0].stopped)):
-                now = pylsl.local_clock()
-                if max_seconds is not None and time.monotonic() - started - paused.so_far(now) > max_seconds:
-                    self.request_stop(f"ran past the {max_seconds:g} s limit")
-                sync_pause(now)
-                runner.step()
-                time.sleep(max(0.0, min(runner.clock.next_due - pylsl.local_clock(), 0.025)))
-        finally:
-            ended = pylsl.local_clock()
-            self._paused = False
-            if current and current[0] in phases:
-                self.store.record_phase_summary(sid, current[0], phases[current[0]].summary(ended))
-            usable = tally["usable"] / tally["updates"] if tally["updates"] else 0.0
-            self.store.set_data_quality(sid, _quality(usable, runner))
-            if recorder is not None:
-                recorder.stop()
-            scene_stats = self.scene.stop() if self.scene is not None else {}
-            runner.close()
-        out = last[0] if last else None
+    def _close(self, run: SessionRun, recorder: LslRecorder | None, ended: float) -> dict:
+        """Store the last phase's summary and the data quality; stop recorder, scene and pipeline."""
+        if run.phase is not None and run.phase in run.phases:
+            self.store.record_phase_summary(run.session_uuid, run.phase, run.phases[run.phase].summary(ended))
+        self.store.set_data_quality(run.session_uuid, data_quality(run.usable_fraction, run.runner))
+        if recorder is not None:
+            recorder.stop()
+        scene_stats = self.scene.stop() if self.scene is not None else {}
+        run.runner.close()
+        return scene_stats
+
+    def _finish(self, run: SessionRun, scene_stats: dict, ended: float) -> SessionOutcome:
+        """Mark the stored session completed or aborted and say how it went."""
+        out = run.last
         completed = out is not None and out.finished and not out.stopped
         status = SessionStatus.COMPLETED if completed else SessionStatus.ABORTED
-        self.store.finish_session(sid, status)
+        self.store.finish_session(run.session_uuid, status)
         return SessionOutcome(
-            session_uuid=sid,
+            session_uuid=run.session_uuid,
             status=status,
-            xdf_path=xdf_path,
-            updates=runner.updates,
-            dropped_updates=runner.dropped,
+            xdf_path=run.xdf_path,
+            updates=run.runner.updates,
+            dropped_updates=run.runner.dropped,
             stopped_reason=self.stop_reason or (out.stopped if out else "no features"),
-            usable_fraction=usable,
+            usable_fraction=run.usable_fraction,
             scene_stats=scene_stats,
             last_params=dict(out.params) if out else {},
-            paused_s=paused.so_far(ended),
+            paused_s=run.paused.so_far(ended),
         )
 
-    def _start_recorder(
-        self, path: Path, markers: MarkerOutlet, params_outlet: SceneParamsOutlet
-    ) -> LslRecorder | None:
+    def _start_recorder(self, run: SessionRun) -> LslRecorder | None:
         """Record the chosen raw sources plus our own outlets, all found again by source_id."""
         wanted = {inlet.description.source_id for inlet in self.registry.chosen().values()}
-        own = (f"oasis-features-{self.station_id}", markers.info.source_id(), params_outlet.info.source_id())
+        own = (self._features_source_id, run.markers.info.source_id(), run.params_outlet.info.source_id())
         wanted |= set(own)
         infos = resolve_all(sorted(s for s in wanted if s), timeout=RESOLVE_TIMEOUT_S)
         missing = wanted - {info.source_id() for info in infos}
         if missing:
             log.warning("not recorded (not found on the network): %s", ", ".join(sorted(missing)))
-        return LslRecorder(path, infos).start() if infos else None
+        return LslRecorder(run.xdf_path, infos).start() if infos else None
+
+    def _record(self, run: SessionRun, kind: str, data: dict[str, Any], t: float) -> None:
+        """One session event: a marker on the recording and an event in the store."""
+        run.markers.push(kind, marker_detail(engine.Event(t, kind, data)), t)
+        self.store.add_event(run.session_uuid, kind, data, lsl_time=t)
+
+    # --- pause, resume and stop requests ---------------------------------------------------------
+
+    def _take_requests(self, run: SessionRun, now: float) -> None:
+        """Take up pause, resume and stop requests from other threads."""
+        with self._lock:
+            wanted, stop_reason = self._pause_wanted, self.stop_reason
+        if stop_reason is not None and not run.stop_noted:
+            run.stop_noted = True
+            self._record(run, "stop", {"reason": stop_reason}, now)
+        stopping = self.stop_requested.is_set()
+        if not run.paused.running and wanted is not None and not stopping:
+            self._begin_pause(run, wanted, now)
+        elif run.paused.running and (wanted is None or stopping):
+            self._end_pause(run, now, resumed=not stopping)
+
+    def _begin_pause(self, run: SessionRun, reason: str, now: float) -> None:
+        """Hold the engine's timeline and ease the scene to the paused look."""
+        state = run.engine_state
+        t = max(now, state.last_t) if state is not None and math.isfinite(state.last_t) else now
+        data = dict(engine.pause(state, t).data) if state is not None else {}
+        run.paused.begin(t)
+        if (stats := run.current_phase) is not None:
+            stats.paused.begin(t)
+        run.look = paused_params(run.neutral, run.last.params if run.last else run.neutral)
+        if self.scene is not None:
+            self.scene.set_params(run.look)
+        self._record(run, "pause", {"reason": reason, **data}, t)
+        self._paused = True
+
+    def _end_pause(self, run: SessionRun, now: float, resumed: bool) -> None:
+        """Let the timeline go on; a stop ends the pause without a resume event."""
+        state = run.engine_state
+        data = dict(engine.resume(state, now).data) if state is not None and state.paused else {}
+        length = run.paused.end(now)
+        if (stats := run.current_phase) is not None:
+            stats.paused.end(now)
+        run.look = None
+        run.last_step_t = None  # the pause is not feedback time
+        if resumed:
+            self._record(run, "resume", {"paused_s": length, **data}, now)
+        self._paused = False
+
+    # --- feature updates -------------------------------------------------------------------------
+
+    def _on_update(self, run: SessionRun, update: Update) -> None:
+        """Step the engine with one feature update (the pipeline runner calls this)."""
+        now = pylsl.local_clock()
+        if run.look is not None:  # paused: the pipeline and the recording go on, the timeline does not
+            run.params_outlet.push(run.look, now)
+            return
+        if run.engine_state is None:
+            run.engine_state = engine.start(self.protocol, now, self.resonance_rate)
+        out = engine.step(self.protocol, run.engine_state, now, update.snapshot, self.stop_requested.is_set())
+        run.last = out
+        if self.scene is not None:
+            self.scene.set_params(out.params)
+        run.params_outlet.push(out.params, now)
+        self._store_events(run, out.events)
+        if out.phase != run.phase:
+            self._change_phase(run, out.phase, now)
+        self._count(run, update.snapshot, out, now)
+        if self.on_output is not None:
+            self.on_output(out)
+
+    def _store_events(self, run: SessionRun, events: tuple[engine.Event, ...]) -> None:
+        for event in events:
+            run.markers.push(event.kind, marker_detail(event), event.t)
+            self.store.add_event(run.session_uuid, event.kind, event.data, lsl_time=event.t)
+            if event.kind == "resonance_result":
+                self.store.record_resonance(run.session_uuid, event.data.get("rate"), event.data)
+
+    def _change_phase(self, run: SessionRun, phase_id: str, now: float) -> None:
+        """Store the summary of the phase that ended, start the next one's, and tell the pipeline
+        whether the baseline phase runs now."""
+        if run.phase is not None and run.phase in run.phases:
+            self.store.record_phase_summary(run.session_uuid, run.phase, run.phases[run.phase].summary(now))
+        run.phase = phase_id
+        run.phases.setdefault(phase_id, PhaseStats(now))
+        phase = next((p for p in self.protocol.phases if p.id == phase_id), None)
+        if phase is not None and phase.baseline:
+            run.runner.pipeline.begin_baseline()
+        else:
+            run.runner.pipeline.end_baseline()
+
+    def _count(self, run: SessionRun, snapshot: FeatureSnapshot, out: engine.StepOutput, now: float) -> None:
+        """Add one engine step to its phase's statistics and to the usable-data share."""
+        stats = run.phases[out.phase]
+        stats.add(snapshot)
+        # engine steps come every 0.1 s; a longer gap (a stall) counts as one step
+        since = now - run.last_step_t if run.last_step_t is not None else 0.0
+        stats.add_reward(out.rewarded, min(since, MAX_STEP_S))
+        run.last_step_t = now
+        run.updates += 1
+        if all(snapshot.verdict(m).level is not Level.BAD for m in run.metrics):
+            run.usable += 1
 
 
-def resolve_all(source_ids: list[str], timeout: float) -> list[pylsl.StreamInfo]:
-    """Resolve every stream in ``source_ids`` (one query, returns as soon as all answered)."""
-    if not source_ids:
-        return []
-    predicate = " or ".join(f"source_id='{sid}'" for sid in source_ids)
-    found: dict[str, pylsl.StreamInfo] = {}
-    deadline = time.monotonic() + timeout
-    while len(found) < len(source_ids) and time.monotonic() < deadline:
-        for info in pylsl.resolve_bypred(
-            predicate, minimum=len(source_ids), timeout=max(0.5, deadline - time.monotonic())
-        ):
-            found.setdefault(info.source_id(), info)
-    return list(found.values())
-
-
-def marker_detail(event: engine.Event) -> str:
-    """Short marker text for an engine event: the phase id, the pacer cue, 'key=value' pairs…"""
-    data = event.data
-    if event.kind == "phase":
-        return str(data.get("id", ""))
-    if event.kind == "pacer":
-        return str(data.get("cue", ""))
-    scalars = {
-        k: v for k, v in data.items() if isinstance(v, str | int | float | bool) and not k.startswith("instr")
-    }
-    return json.dumps(scalars, ensure_ascii=False, separators=(",", ":")) if scalars else ""
-
-
-def _quality(usable: float, runner: PipelineRunner) -> dict:
+def data_quality(usable: float, runner: PipelineRunner) -> dict:
+    """The stored data quality: a verdict from the usable share, with drops, losses and gaps as notes."""
     verdict = "green" if usable >= 0.9 else "amber" if usable >= 0.6 else "red"
     notes = []
     if runner.dropped:

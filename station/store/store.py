@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from protocols.engine import RESONANCE_RANGE
+from protocols.model import RESONANCE_RANGE
 from station.store import officer_codes
 from station.store.migrations import migrate
 from station.store.models import OutboxItem, ResonanceResult, SessionEvent, SessionRecord, SessionStatus
