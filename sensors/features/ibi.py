@@ -108,8 +108,7 @@ def classify_intervals(rr: np.ndarray, medrr: np.ndarray | None = None) -> dict[
         if (drr[i] > 1 and s12[i] < -C1 * drr[i] - C2) or (drr[i] < -1 and s12[i] > -C1 * drr[i] + C2):
             out["ectopic"].append(i)
             continue
-        candidates = [i] + ([i + 1] if abs(drr[i + 1]) < abs(drr[i + 2]) else [])
-        for j in candidates:
+        for j in [i] + ([i + 1] if abs(drr[i + 1]) < abs(drr[i + 2]) else []):
             long_ = drr[j] > 1 and s22[j] < -1
             short = drr[j] < -1 and s22[j] > 1
             if not (long_ or short or abs(mrr[j]) > 3):
