@@ -2,7 +2,7 @@
 
 Template correlation (Li & Clifford 2012, "Dynamic time warping and machine learning for signal
 quality assessment of pulsatile signals", Physiol. Meas. 33:1491; Orphanidou et al. 2015): each
-beat's cleaned waveform from 0.25 s before to 0.45 s after the systolic peak is compared with the
+beat's cleaned waveform from 0.2 s before to 0.3 s after the systolic peak is compared with the
 sample-wise median of the previous eight beats' waveforms; the Pearson correlation is the beat's
 signal-quality index (SQI, -1..1). A pulse bent by motion, a step from a slipping clip or a
 noise peak between two pulses correlates poorly with the template. The template is built from every
@@ -20,7 +20,7 @@ from collections import deque
 
 import numpy as np
 
-PRE_S, POST_S = 0.25, 0.45  # waveform window around the systolic peak
+PRE_S, POST_S = 0.2, 0.3  # waveform window around the systolic peak (one beat up to 120 bpm)
 TEMPLATE_BEATS = 8
 MIN_TEMPLATE_BEATS = 3
 SQI_ACCEPT = 0.85  # beats below this are not used for intervals (see docs/cardiac.md for the choice)
