@@ -17,6 +17,8 @@ from sensors.features.cardiac import CardiacExtractor
 from sensors.features.ecg_beats import detect_ecg_beats
 from sensors.features.ppg_beats import PpgBeatDetector, detect_ppg_beats_with_quality
 from sensors.features.pulse_quality import accepted, crosscheck_with_ecg
+from sensors.sim.cardiac import BeatTrain, PpgGenerator
+from sensors.sim.state import Scenario
 from sensors.types import StreamKind
 
 DURATION_S = 300.0
@@ -136,9 +138,6 @@ def test_crosscheck_flags_a_false_pulse_and_follows_a_slow_drift():
 def test_simulated_clip_keeps_its_beats(arousal):
     """The demo station's PPG (the simulator, 100 Hz, with ectopic beats): measured 0.3 % and 0 %
     of beats rejected, SQI median 0.997."""
-    from sensors.sim.cardiac import BeatTrain, PpgGenerator
-    from sensors.sim.state import Scenario
-
     scenario = Scenario.fixed(arousal)
     ppg = PpgGenerator(scenario, seed=2, beats=BeatTrain(scenario, seed=2))
     beats, sqi = detect_ppg_beats_with_quality(ppg.next_chunk(int(300 * ppg.fs))[:, 0], ppg.fs)
