@@ -63,7 +63,7 @@ def test_v102s_sqi_agrees_with_the_ecg(v102s):
     assert confirmed[~ok].mean() <= 0.75, confirmed[~ok].mean()
 
 
-def _heartpy(index: int):  # type: ignore[no-untyped-def]
+def _heartpy(index: int) -> tuple[np.ndarray, float]:
     hp = pytest.importorskip("heartpy")
     data, timer = hp.load_exampledata(index)
     if index == 1:
