@@ -160,7 +160,8 @@ class RegionBeatDetector(ABC):
                 self._region_start = base + pos
                 self._region_clean = []
             room = self._max_region - sum(c.size for c in self._region_clean)
-            k = int(np.searchsorted(falls, pos, side="right"))
+            # a fall at ``pos`` itself ends a region carried over from the previous chunk
+            k = int(np.searchsorted(falls, pos))
             fall = int(falls[k]) if k < falls.size else n + room
             end = min(fall, pos + room, n)
             self._region_clean.append(clean[pos:end])
@@ -181,6 +182,11 @@ class RegionBeatDetector(ABC):
             return
         self._last_beat = peak
         self._pending.append(peak)
+
+    def usable(self, beat: int) -> bool:
+        """Whether a released beat is good enough for intervals (the PPG detector checks its SQI);
+        call once per released beat."""
+        return True
 
     def _release(self, n_seen: int) -> list[int]:
         out = []

@@ -172,7 +172,8 @@ class CardiacExtractor:
         stamps = np.concatenate([self._ts_tail, ts])
         base = first - self._ts_tail.size  # sample index of stamps[0]
         for b in self.detector.push(column):
-            self._beats.append(float(stamps[b - base]))
+            if self.detector.usable(b):
+                self._beats.append(float(stamps[b - base]))
         self._ts_tail = stamps[-(self.detector.delay + 1) :]
         self._t = float(ts[-1])
         if self.detector.nonfinite_samples - bad_before > 0.1 * (self.detector.samples_seen - first):

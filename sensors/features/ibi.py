@@ -17,6 +17,12 @@ One rule is added (after Kubios' threshold method): an interval more than 30 % a
 of its 11 neighbours is long/short too. L&T's thresholds adapt to the spread of the series, so in
 a run of many artifacts (a loose electrode) the spread grows and they alone would flag nothing.
 
+One rule keeps normal intervals (after testing on MIT-BIH 100, the only annotated record here): an
+interval within 10 % of its local median is never flagged as long/short, and an ectopic beat is
+not flagged when both intervals touching it are within 10 %. L&T's neighbour rules (S12, S22) flag
+the normal interval before a premature beat's short interval, or after its compensatory pause,
+too; on record 100's annotated beats that left out 16 normal-to-normal intervals, now 3.
+
 Correction: a missed beat's interval is split into equal parts; an extra beat's two intervals are
 merged; the two intervals around an ectopic beat and a long/short interval are replaced by linear
 interpolation (in time) between the nearest normal intervals. Corrected intervals are flagged
@@ -36,6 +42,7 @@ QD_WINDOW, MEDIAN_WINDOW = 91, 11
 MIN_IBI_MS, MAX_IBI_MS = 250.0, 2500.0
 THRESHOLD_FLOOR_MS = 10.0
 MAX_MEDIAN_DEVIATION = 0.3
+NORMAL_DEVIATION = 0.1
 
 
 @dataclass(frozen=True)
@@ -108,8 +115,7 @@ def classify_intervals(rr: np.ndarray, medrr: np.ndarray | None = None) -> dict[
         if (drr[i] > 1 and s12[i] < -C1 * drr[i] - C2) or (drr[i] < -1 and s12[i] > -C1 * drr[i] + C2):
             out["ectopic"].append(i)
             continue
-        candidates = [i] + ([i + 1] if abs(drr[i + 1]) < abs(drr[i + 2]) else [])
-        for j in candidates:
+        for j in [i] + ([i + 1] if abs(drr[i + 1]) < abs(drr[i + 2]) else []):
             long_ = drr[j] > 1 and s22[j] < -1
             short = drr[j] < -1 and s22[j] > 1
             if not (long_ or short or abs(mrr[j]) > 3):
@@ -136,12 +142,17 @@ def correct_ibi(beat_times_s: np.ndarray) -> CorrectedIbi:
     kinds = classify_intervals(rr, median)
     bad = (rr < MIN_IBI_MS) | (rr > MAX_IBI_MS)
     bad |= np.abs(rr - median) > MAX_MEDIAN_DEVIATION * median
+    # an interval this close to its local median is a normal one next to an artefact (L&T's
+    # neighbour rules flag it too): it is kept
+    near = np.abs(rr - median) <= NORMAL_DEVIATION * median
     for i in kinds["ectopic"]:
         # a short interval ends at the ectopic beat, a long (compensatory) one starts at it:
         # either way both intervals touching that beat are not normal-to-normal
-        first = i - 1 if i > 0 and rr[i] > rr[i - 1] else i
-        bad[first : first + 2] = True
-    bad[kinds["longshort"]] = True
+        first = i - 1 if i > 0 and rr[i] > median[i] else i
+        if not near[first : first + 2].all():
+            bad[first : first + 2] = True
+    longshort = np.asarray(kinds["longshort"], dtype=np.int64)
+    bad[longshort[~near[longshort]]] = True
     missed, extra = set(kinds["missed"]), set(kinds["extra"])
     if not missed and not extra:  # the common case: no interval is split or merged
         ok = ~bad

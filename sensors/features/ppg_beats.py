@@ -18,6 +18,11 @@ positions: chunk-independent) and turns the signal over when, of the last six bl
 are negatively skewed and their median clearly so. An inverted recording is turned after 10 s; in
 noisy upright recordings single artifact blocks are strongly skewed either way, and do not flip it.
 
+Quality: every released beat gets a template-correlation SQI (``sensors.features.pulse_quality``)
+from the oriented, cleaned waveform around its systolic peak (``pop_sqi(beat)``); ``usable(beat)``
+says whether it reaches 0.85. ``detect_ppg_beats`` returns every beat, ``detect_ppg_beats_with_quality``
+adds the SQIs; the cardiac extractor uses only usable beats.
+
 The release delay is fixed: ``PpgBeatDetector(fs).delay_s`` (≈ 1.0 s at any rate).
 """
 
@@ -31,7 +36,10 @@ import numpy as np
 from scipy import signal
 
 from sensors.features.beat_detector import RegionBeatDetector
+from sensors.features.pulse_quality import SQI_ACCEPT, BeatTemplate
 from sensors.features.streaming import RunningMean
+
+MAX_UNREAD_SQI = 1024
 
 
 class PolarityTracker:
@@ -102,9 +110,43 @@ class PpgBeatDetector(RegionBeatDetector):
         super().__init__(fs)
         self._energy_mean = RunningMean(round(self.mean_window_s * fs))
         self.polarity = PolarityTracker(fs)
+        self.template = BeatTemplate(fs)
+        self._sqi: dict[int, float] = {}  # released beat -> SQI, until popped (the oldest are dropped)
+        # the newest oriented clean samples, enough to cut a released beat's waveform
+        self._tail = np.zeros(0)
+        self._tail_end = 0  # absolute index after the last sample in _tail
+        self._keep = self.delay + self.template.pre + 1
 
     def _orient(self, clean: np.ndarray) -> np.ndarray:
-        return self.polarity.push(clean)
+        oriented = self.polarity.push(clean)
+        self._tail = np.concatenate([self._tail, oriented])  # trimmed after the release in push
+        self._tail_end = self._n + oriented.size
+        return oriented
+
+    def push(self, x: np.ndarray) -> list[int]:
+        beats = super().push(x)
+        self._tail = self._tail[-self._keep :]
+        return beats
+
+    def _release(self, n_seen: int) -> list[int]:
+        beats = super()._release(n_seen)
+        for b in beats:
+            top = b + self._gd  # the systolic peak in the cleaned signal
+            start = top - self.template.pre - (self._tail_end - self._tail.size)
+            seg = self._tail[max(0, start) : start + self.template.width]
+            whole = start >= 0 and seg.size == self.template.width
+            self._sqi[b] = self.template.score(seg) if whole else math.nan
+            if len(self._sqi) > MAX_UNREAD_SQI:
+                del self._sqi[next(iter(self._sqi))]
+        return beats
+
+    def usable(self, beat: int) -> bool:
+        """A beat whose waveform matches the template (SQI ≥ 0.85), or one before the template exists."""
+        return not self.pop_sqi(beat) < SQI_ACCEPT  # NaN (no template yet) counts as usable
+
+    def pop_sqi(self, beat: int) -> float:
+        """The SQI of a released beat (NaN while the template is being learnt, or if unknown)."""
+        return self._sqi.pop(beat, math.nan)
 
     def _design_filters(self) -> list[np.ndarray]:
         high = min(8.0, 0.45 * self.fs)
@@ -126,3 +168,10 @@ def detect_ppg_beats(ppg: np.ndarray, fs: float) -> np.ndarray:
     Raises ValueError only for a sampling rate outside 50-5000 Hz; NaN/inf samples are held.
     """
     return PpgBeatDetector.detect(ppg, fs)
+
+
+def detect_ppg_beats_with_quality(ppg: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(beats, sqi)``: systolic-peak sample indices and each beat's template-correlation SQI."""
+    det = PpgBeatDetector(fs)
+    beats = det.push(ppg) + det.finish()
+    return np.asarray(beats, dtype=np.int64), np.asarray([det.pop_sqi(b) for b in beats], dtype=float)

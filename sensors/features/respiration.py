@@ -98,7 +98,8 @@ class RespirationExtractor:
         self.channel = channel
         self.window_s = window_s
         self._dec = RespirationDecimator(fs)
-        self._buf: deque[float] = deque(maxlen=round(window_s * self._dec.fs_out))
+        self._size = round(window_s * self._dec.fs_out)
+        self._buf: deque[float] = deque(maxlen=self._size)
         self._t = NAN
         self._recent_bad = 0
 
@@ -124,7 +125,7 @@ class RespirationExtractor:
             verdict = Verdict(Level.BAD, "window too short")
         elif not np.isfinite(rate):
             verdict = Verdict(Level.BAD, "flat respiration signal")
-        elif y.size < self._buf.maxlen:
+        elif y.size < self._size:
             verdict = Verdict(Level.DEGRADED, "window not yet full")
         else:
             verdict = Verdict.good()
