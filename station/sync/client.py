@@ -22,8 +22,8 @@ import httpx
 from pydantic import ValidationError
 
 from station.sync.outbox import Outbox, OutboxItem
-from station.sync.state import SyncState
 from station.sync.store_payloads import to_wire
+from station.sync.sync_state import SyncState
 from wire import v1 as wire_v1
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class SyncClient:
         if self.state.admin_url and self.state.consecutive_failures < 3:
             return self.state.admin_url
         if self._discover is None:
-            from station.sync.discovery import find_admin
+            from station.sync.station_zeroconf import find_admin
 
             self._discover = find_admin
         found = self._discover(self.config.discovery_timeout_s)
