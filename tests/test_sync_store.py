@@ -1,5 +1,5 @@
 """The sync client draining the station's real session store (station.store.SessionStore) into the
-admin server: its payloads are converted to wire_v1, post-session ratings queued after the end
+admin server: its records are queued in wire_v1 form, post-session ratings queued after the end
 update the stored session, and a resend of the same content changes nothing."""
 
 from __future__ import annotations

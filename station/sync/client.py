@@ -22,7 +22,6 @@ import httpx
 from pydantic import ValidationError
 
 from station.sync.outbox import Outbox, OutboxItem
-from station.sync.store_payloads import to_wire
 from station.sync.sync_state import SyncState
 from wire import v1 as wire_v1
 
@@ -159,18 +158,18 @@ class SyncClient:
     def _valid(
         self, items: list[OutboxItem]
     ) -> tuple[list[tuple[OutboxItem, dict[str, Any]]], dict[str, str]]:
-        """Convert each item to wire_v1 and validate it here, so one bad item never blocks a batch."""
+        """Check each item against wire_v1 (the store queued it in that form; a stand-alone outbox may
+        hold anything), so one bad item never blocks a batch."""
         good, bad = [], {}
         for item in items:
             try:
                 if item.kind not in ("session", "calibration"):
                     raise ValueError(f"unknown kind {item.kind!r}")
                 model = wire_v1.SessionSummary if item.kind == "session" else wire_v1.Calibration
-                payload = to_wire(item).payload
-                parsed = model.model_validate(payload)
+                parsed = model.model_validate(item.payload)
                 if parsed.station_id != self.config.station_id:
                     raise ValueError(f"station_id {parsed.station_id!r} is not this station")
-                good.append((item, payload))
+                good.append((item, item.payload))
             except (ValidationError, ValueError, KeyError, TypeError) as exc:
                 bad[item.id] = f"invalid {item.kind}: {str(exc).splitlines()[0]}"
         return good, bad
