@@ -126,7 +126,9 @@ def pair(body: wire_v1.PairingRequest, request: Request) -> wire_v1.PairingRespo
     return wire_v1.PairingResponse(status="pending", pairing_code=code)
 
 
-def _session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
+def session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
+    """The ``sessions`` table row of an uploaded summary received at ``now`` (station-local day and
+    hour for the dashboard, a hash of the content to recognise a resend)."""
     local = s.started_at
     started = s.started_at.astimezone(UTC).replace(tzinfo=None)
     ended = s.ended_at.astimezone(UTC).replace(tzinfo=None) if s.ended_at else None
@@ -156,7 +158,8 @@ def _session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
     }
 
 
-def _calibration_row(c: wire_v1.Calibration, now: Any) -> dict[str, Any]:
+def calibration_row(c: wire_v1.Calibration, now: Any) -> dict[str, Any]:
+    """The ``calibrations`` table row of an uploaded calibration received at ``now``."""
     return {
         "uuid": str(c.uuid),
         "station_id": c.station_id,
@@ -239,8 +242,8 @@ def upload(batch: wire_v1.UploadBatch, station_id: StationId, request: Request) 
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a station token writes only its own station's data")
     now = utcnow()
     with engine_of(request).begin() as conn:
-        dup = store_sessions(conn, [_session_row(s, now) for s in batch.sessions])
-        dup |= insert_new(conn, db.calibrations, [_calibration_row(c, now) for c in batch.calibrations])[0]
+        dup = store_sessions(conn, [session_row(s, now) for s in batch.sessions])
+        dup |= insert_new(conn, db.calibrations, [calibration_row(c, now) for c in batch.calibrations])[0]
         conn.execute(update(db.stations).where(db.stations.c.id == station_id).values(last_sync_at=now))
     all_ids = [s.uuid for s in batch.sessions] + [c.uuid for c in batch.calibrations]
     return wire_v1.UploadResult(

@@ -46,7 +46,7 @@ def _fill(engine, n_stations: int = 50, per_station: int = 2000) -> None:  # typ
                 )
             )
             rows = [
-                api._session_row(wire_v1.SessionSummary.model_validate(r), now)
+                api.session_row(wire_v1.SessionSummary.model_validate(r), now)
                 for r in sample.sessions(station, per_station, seed=s, end=END, days=480)
             ]
             api.store_sessions(conn, rows)

@@ -164,7 +164,7 @@ def test_oversized_batches_are_split(server, tmp_path: Path) -> None:  # type: i
         client.step()
         if outbox.backlog() == 0:
             break
-    assert server_count(engine) == 400 and client._batch_size < 400
+    assert server_count(engine) == 400 and client.batch_size < 400
 
 
 def test_restart_keeps_pairing_and_status_cli(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -69,6 +69,11 @@ class SyncClient:
         self._wake = threading.Event()
         self._http = http or httpx.Client(timeout=config.timeout_s, verify=config.verify)
 
+    @property
+    def batch_size(self) -> int:
+        """Items sent per upload now: halved after each 413 (body too large), down to one."""
+        return self._batch_size
+
     # ---------------------------------------------------------------- helpers
 
     def _save(self) -> None:
