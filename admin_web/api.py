@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from admin_web import db, rollup
@@ -126,7 +126,9 @@ def pair(body: wire_v1.PairingRequest, request: Request) -> wire_v1.PairingRespo
     return wire_v1.PairingResponse(status="pending", pairing_code=code)
 
 
-def _session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
+def session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
+    """The ``sessions`` table row of an uploaded summary received at ``now`` (station-local day and
+    hour for the dashboard, a hash of the content to recognise a resend)."""
     local = s.started_at
     started = s.started_at.astimezone(UTC).replace(tzinfo=None)
     ended = s.ended_at.astimezone(UTC).replace(tzinfo=None) if s.ended_at else None
@@ -156,7 +158,8 @@ def _session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
     }
 
 
-def _calibration_row(c: wire_v1.Calibration, now: Any) -> dict[str, Any]:
+def calibration_row(c: wire_v1.Calibration, now: Any) -> dict[str, Any]:
+    """The ``calibrations`` table row of an uploaded calibration received at ``now``."""
     return {
         "uuid": str(c.uuid),
         "station_id": c.station_id,
@@ -184,6 +187,7 @@ def insert_new(
     if not fresh:
         return existing, []
     dialect = conn.dialect.name
+    stmt: Insert
     if dialect == "sqlite":
         stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["uuid"])
     elif dialect == "postgresql":
@@ -232,15 +236,16 @@ def upload(batch: wire_v1.UploadBatch, station_id: StationId, request: Request) 
     """Store session summaries (with their events) and calibrations. Idempotent by UUID: what the
     server already holds is reported under ``duplicates`` and changes nothing; a session resent with
     a later ``updated_at`` and new content replaces the stored one (listed under ``accepted``)."""
-    foreign = {x.station_id for x in (*batch.sessions, *batch.calibrations)} - {station_id}
+    foreign = {s.station_id for s in batch.sessions} | {c.station_id for c in batch.calibrations}
+    foreign -= {station_id}
     if foreign:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a station token writes only its own station's data")
     now = utcnow()
     with engine_of(request).begin() as conn:
-        dup = store_sessions(conn, [_session_row(s, now) for s in batch.sessions])
-        dup |= insert_new(conn, db.calibrations, [_calibration_row(c, now) for c in batch.calibrations])[0]
+        dup = store_sessions(conn, [session_row(s, now) for s in batch.sessions])
+        dup |= insert_new(conn, db.calibrations, [calibration_row(c, now) for c in batch.calibrations])[0]
         conn.execute(update(db.stations).where(db.stations.c.id == station_id).values(last_sync_at=now))
-    all_ids = [x.uuid for x in (*batch.sessions, *batch.calibrations)]
+    all_ids = [s.uuid for s in batch.sessions] + [c.uuid for c in batch.calibrations]
     return wire_v1.UploadResult(
         accepted=[u for u in dict.fromkeys(all_ids) if str(u) not in dup],
         duplicates=[u for u in dict.fromkeys(all_ids) if str(u) in dup],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,11 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin_web import api, db, web
+from admin_web import db, db_migrations, routes
+from admin_web.data_retention import apply_retention
 from admin_web.i18n import translator
+from admin_web.page_access import LoginRequired
+from admin_web.page_render import lang_of
 from admin_web.security import RateLimiter
 from admin_web.stats import DashboardCache
 from wire import v1 as wire_v1
@@ -105,7 +108,7 @@ async def _no_receive() -> Message:
 def _retention_loop(engine: Engine, stop: threading.Event) -> None:
     while True:
         with engine.begin() as conn:
-            web.apply_retention(conn)
+            apply_retention(conn)
         if stop.wait(RETENTION_EVERY_S):
             return
 
@@ -122,7 +125,7 @@ def create_app(
     stop = threading.Event()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = threading.Thread(target=_retention_loop, args=(engine, stop), daemon=True, name="retention")
         if retention:
             worker.start()
@@ -146,12 +149,12 @@ def create_app(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    app.include_router(api.router)
-    app.include_router(web.router)
+    app.include_router(routes.station_api)
+    app.include_router(routes.pages)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(GuardMiddleware, max_body=max_body)
 
-    @app.exception_handler(web.LoginRequired)
+    @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: Exception) -> Response:
         return RedirectResponse("/login", 303)
 
@@ -159,7 +162,7 @@ def create_app(
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith(wire_v1.API_PREFIX):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        lang = web.lang_of(request)
+        lang = lang_of(request)
         html = app.state.templates.get_template("error.html").render(
             request=request, user=None, lang=lang, t=translator(lang), code=exc.status_code, detail=exc.detail
         )
@@ -176,5 +179,5 @@ def create_app(
 def app_from_url(url: str, **kwargs: Any) -> FastAPI:
     """Migrate the database at ``url`` and build the app on it."""
     engine = db.make_engine(url)
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     return create_app(engine, **kwargs)

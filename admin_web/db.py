@@ -1,14 +1,12 @@
-"""Storage: SQLAlchemy Core tables, engine creation (SQLite file or PostgreSQL URL) and migrations.
+"""Storage: SQLAlchemy Core tables, engine creation (SQLite file or PostgreSQL URL) and settings.
 
-Migrations are an ordered list of functions; ``schema_version`` records how many have run. Each
-runs in its own transaction, so an interrupted upgrade resumes where it stopped.
+The schema is created and upgraded by :mod:`admin_web.db_migrations`.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -29,12 +27,9 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    insert,
-    inspect,
+    func,
     select,
-    update,
 )
-from sqlalchemy import text as text_sql
 
 metadata = MetaData()
 
@@ -202,74 +197,6 @@ DEFAULT_SETTINGS = {
 }
 
 
-def _m1_initial(conn: Connection) -> None:
-    for table in (settings, users, web_sessions, stations, sessions, calibrations, audit):
-        table.create(conn, checkfirst=True)
-    for index in sessions.indexes:
-        index.create(conn, checkfirst=True)
-    rows = [{"key": k, "value": v} for k, v in DEFAULT_SETTINGS.items()]
-    rows.append({"key": "instance_id", "value": secrets.token_hex(8)})
-    conn.execute(insert(settings), rows)
-
-
-def _m2_session_revisions(conn: Connection) -> None:
-    """Sessions can be updated by the station (ratings after the end): keep its change time and a
-    hash of what was received, so a resend of the same content stays a no-op."""
-    present = {c["name"] for c in inspect(conn).get_columns("sessions")}
-    for name, kind in (("updated_at", DateTime()), ("content_hash", String(64))):
-        if name not in present:
-            conn.execute(
-                text_sql(f"ALTER TABLE sessions ADD COLUMN {name} {kind.compile(dialect=conn.dialect)}")
-            )
-
-
-def _m3_indexes(conn: Connection) -> None:
-    """Indexes added since version 1 (the dashboard's covering index, receipt time)."""
-    for index in sessions.indexes:
-        index.create(conn, checkfirst=True)
-
-
-def _m4_rollups(conn: Connection) -> None:
-    """Dashboard rollups, filled from the sessions already stored."""
-    from admin_web.rollup import rebuild
-
-    for table in ROLLUPS:
-        table.create(conn, checkfirst=True)
-    for index in sessions.indexes:
-        index.create(conn, checkfirst=True)
-    rebuild(conn)
-
-
-MIGRATIONS: list[Callable[[Connection], None]] = [
-    _m1_initial,
-    _m2_session_revisions,
-    _m3_indexes,
-    _m4_rollups,
-]
-
-
-def current_version(conn: Connection) -> int:
-    """How many migrations have run on this database (0 for an empty one)."""
-    if not inspect(conn).has_table("schema_version"):
-        return 0
-    return int(conn.execute(select(schema_version.c.version)).scalar_one_or_none() or 0)
-
-
-def migrate(engine: Engine) -> int:
-    """Run the migrations this database has not had yet; return the resulting version."""
-    with engine.begin() as conn:
-        schema_version.create(conn, checkfirst=True)
-        if conn.execute(select(schema_version.c.version)).first() is None:
-            conn.execute(insert(schema_version).values(version=0))
-    while True:
-        with engine.begin() as conn:
-            version = current_version(conn)
-            if version >= len(MIGRATIONS):
-                return version
-            MIGRATIONS[version](conn)
-            conn.execute(update(schema_version).values(version=version + 1))
-
-
 def default_url(data_dir: Path) -> str:
     """The embedded default: a SQLite file in ``data_dir``."""
     return f"sqlite:///{data_dir / 'oasis-admin.sqlite'}"
@@ -283,7 +210,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -299,3 +226,8 @@ def make_engine(url: str) -> Engine:
 def get_settings(conn: Connection) -> dict[str, str]:
     """All settings as strings."""
     return {row.key: row.value for row in conn.execute(select(settings))}
+
+
+def session_count(conn: Connection) -> int:
+    """How many sessions the server holds."""
+    return int(conn.execute(select(func.count()).select_from(sessions)).scalar_one())

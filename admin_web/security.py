@@ -58,20 +58,28 @@ def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+def user_id(conn: Connection, name: str) -> int | None:
+    """The id of the user called ``name``, or None."""
+    found = conn.execute(select(db.users.c.id).where(db.users.c.name == name)).scalar()
+    return None if found is None else int(found)
+
+
 def create_user(conn: Connection, name: str, role: str, password: str) -> int:
     """Add a user; raises ValueError on a bad role, short password or an existing name."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if not name or len(name) > 64 or not name.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise ValueError("user name: 1-64 letters, digits, '.', '_' or '-'")
-    if conn.execute(select(db.users.c.id).where(db.users.c.name == name)).first() is not None:
+    if user_id(conn, name) is not None:
         raise ValueError(f"user {name!r} already exists")
     result = conn.execute(
         insert(db.users).values(
             name=name, role=role, password_hash=hash_password(password), disabled=False, created_at=utcnow()
         )
     )
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def open_web_session(conn: Connection, user_id: int) -> tuple[str, str]:

@@ -19,10 +19,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from admin_web import api, db, sample, stats
+from admin_web import api, db, db_migrations, sample, stats
 from admin_web.app import create_app
+from admin_web.page_access import SESSION_COOKIE
 from admin_web.security import create_user, open_web_session
-from admin_web.web import SESSION_COOKIE
 from station.sync import SQLiteOutbox, SyncClient, SyncConfig
 from tests.admin_support import ServerProcess
 from wire import v1 as wire_v1
@@ -46,7 +46,7 @@ def _fill(engine, n_stations: int = 50, per_station: int = 2000) -> None:  # typ
                 )
             )
             rows = [
-                api._session_row(wire_v1.SessionSummary.model_validate(r), now)
+                api.session_row(wire_v1.SessionSummary.model_validate(r), now)
                 for r in sample.sessions(station, per_station, seed=s, end=END, days=480)
             ]
             api.store_sessions(conn, rows)
@@ -73,7 +73,7 @@ def _naive_dashboard(engine, date_from: date, date_to: date) -> dict:  # type: i
 
 def bench_dashboard(tmp: Path, repeats: int = 25) -> dict[str, dict]:
     engine = db.make_engine(f"sqlite:///{tmp / 'dash.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     _fill(engine)
     with engine.begin() as conn:
         uid = create_user(conn, "bench", "admin", "bench-password")
@@ -154,7 +154,7 @@ def _drain(tmp: Path, url: str, engine, station: str, n: int, batch: int) -> flo
 def bench_sync(tmp: Path) -> dict[str, dict]:
     url_db = f"sqlite:///{tmp / 'sync-admin.sqlite'}"
     engine = db.make_engine(url_db)
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     server = ServerProcess(url_db).start()
     try:
         base = server.url

@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "station.commands.replay_command",
         "republish an XDF recording's streams over LSL in real time",
     ),
-    "admin": ("admin_web.cli", "admin web server: serve, create-user, migrate (管理后台)"),
+    "admin": ("admin_web.admin_command", "admin web server: serve, create-user, migrate (管理后台)"),
     "pipeline": ("sensors.pipeline.cli", "compute features from live sensor streams, publish LSL Features"),
     "protocol": ("protocols.cli", "list, check and simulate relaxation protocols (protocols/library)"),
 }

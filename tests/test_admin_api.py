@@ -14,10 +14,10 @@ from admin_support import approve, pair, postgres_server
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, inspect, select, text, update
 
-from admin_web import db, rollup, sample, stats
+from admin_web import db, db_migrations, rollup, sample, stats
 from admin_web.app import create_app
+from admin_web.data_retention import apply_retention
 from admin_web.security import sha256_hex, utcnow
-from admin_web.web import apply_retention
 from wire import v1 as wire_v1
 
 
@@ -46,7 +46,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path, pg_url: str | None) -> str:
 @pytest.fixture
 def app_client(db_url: str) -> Iterator[tuple[TestClient, object]]:
     engine = db.make_engine(db_url)
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     with TestClient(create_app(engine, retention=False)) as client:
         yield client, engine
     engine.dispose()
@@ -58,8 +58,8 @@ def _auth(token: str) -> dict[str, str]:
 
 def test_migrations_are_idempotent(db_url: str) -> None:
     engine = db.make_engine(db_url)
-    assert db.migrate(engine) == len(db.MIGRATIONS)
-    assert db.migrate(engine) == len(db.MIGRATIONS)
+    assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
+    assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
     with engine.connect() as conn:
         assert db.get_settings(conn)["k_anonymity"] == "5"
     engine.dispose()
@@ -219,7 +219,7 @@ def test_heartbeat_updates_station_health(app_client) -> None:  # type: ignore[n
 
 def test_dashboard_aggregates_and_k_anonymity(db_url: str) -> None:
     engine = db.make_engine(db_url)
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     end = date(2026, 6, 30)
     rows = sample.sessions("room-1", 300, seed=5, end=end, days=10) + sample.sessions(
         "room-2", 100, seed=6, end=end, days=10
@@ -257,12 +257,12 @@ def test_dashboard_aggregates_and_k_anonymity(db_url: str) -> None:
 
 def test_migrations_upgrade_a_version_1_database(db_url: str) -> None:
     engine = db.make_engine(db_url)
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     with engine.begin() as conn:  # back to the version-1 shape: no revision columns
         for column in ("updated_at", "content_hash"):
             conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
         conn.execute(update(db.schema_version).values(version=1))
-    assert db.migrate(engine) == len(db.MIGRATIONS)
+    assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
     with engine.connect() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("sessions")}
     assert {"updated_at", "content_hash"} <= columns

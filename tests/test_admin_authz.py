@@ -15,10 +15,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from admin_web import db, sample
+from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
+from admin_web.page_access import SESSION_COOKIE
 from admin_web.security import create_user, open_web_session
-from admin_web.web import SESSION_COOKIE
 
 PASSWORD = "correct-horse-9"
 ANON, STATION, TECH, ADMIN = "anonymous", "station", "technician", "admin"
@@ -64,7 +64,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A database with an admin, a technician, an approved station with data and a pending station."""
     path = tmp_path_factory.mktemp("authz") / "template.sqlite"
     engine = db.make_engine(f"sqlite:///{path}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     with engine.begin() as conn:
         boss_id = create_user(conn, "boss", "admin", PASSWORD)
         tech_id = create_user(conn, "tech", "technician", PASSWORD)

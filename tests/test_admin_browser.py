@@ -16,7 +16,7 @@ import uvicorn
 from admin_support import free_port, pair, wait_until
 from fastapi.testclient import TestClient
 
-from admin_web import db, sample
+from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from admin_web.security import create_user
 
@@ -52,7 +52,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     engine = db.make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'admin.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     with engine.begin() as conn:
         create_user(conn, "boss", "admin", PASSWORD)
     app = create_app(engine, retention=False)

@@ -16,13 +16,13 @@ from admin_support import approve, free_port, wait_until
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from admin_web import db, sample
+from admin_web import db, db_migrations, sample
+from admin_web.admin_zeroconf import AdminDiscovery
 from admin_web.app import create_app
-from admin_web.discovery import AdminDiscovery
+from admin_web.page_access import SESSION_COOKIE
 from admin_web.security import open_web_session
-from admin_web.web import SESSION_COOKIE
 from station.sync import SQLiteOutbox, SyncClient, SyncConfig
-from station.sync.discovery import StationAdvertiser, find_admin
+from station.sync.station_zeroconf import StationAdvertiser, find_admin
 
 LOOPBACK = ["127.0.0.1"]
 
@@ -30,7 +30,7 @@ LOOPBACK = ["127.0.0.1"]
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[object]:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'admin.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     yield engine
     engine.dispose()
 

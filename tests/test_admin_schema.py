@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from admin_web import db
+from admin_web import db, db_migrations
 from admin_web.app import create_app
 
 EXAMPLES = int(os.environ.get("OASIS_SCHEMATHESIS_EXAMPLES", "25"))
@@ -22,7 +22,7 @@ EXAMPLES = int(os.environ.get("OASIS_SCHEMATHESIS_EXAMPLES", "25"))
 @pytest.fixture(scope="module")
 def station_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     engine = db.make_engine(f"sqlite:///{tmp_path_factory.mktemp('schema') / 'admin.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     app = create_app(engine, retention=False)
     with TestClient(app) as client:
         token = pair(client, engine, "room-1")

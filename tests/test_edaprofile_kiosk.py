@@ -27,7 +27,6 @@ from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.layout import layout
 from station.kiosk.script import run_until
 from station.store import SessionStore
-from station.sync.store_payloads import to_wire
 from tests.lsl_helpers import unique
 from wire import v1 as wire_v1
 
@@ -156,7 +155,7 @@ def test_apply_the_check_restarts_the_bridge_and_the_next_check_passes(station) 
     assert applied["correction_applied"] == 1.0 and applied["profile_gain"] == pytest.approx(0.9, abs=0.02)
     assert f"Applied to {name}" in applied["notes"]
     assert confirmed["correction_applied"] == 0.0 and confirmed["passed"] is True
-    wires = [wire_v1.Calibration.model_validate(to_wire(i).payload) for i in kiosk.store.pending(10)]
+    wires = [wire_v1.Calibration.model_validate(i.payload) for i in kiosk.store.pending(10)]
     assert [w.result for w in wires] == ["fail", "pass"]
     assert wires[0].values["correction_applied"] == 1.0
 

@@ -40,7 +40,7 @@ def test_the_attract_screen_shows_the_pairing_code_until_the_admin_approves(tmp_
     from station.commands.station_run import start_sync
     from station.config import load_config
     from station.sync.embedded_admin import EmbeddedAdmin
-    from station.sync.state import SyncState
+    from station.sync.sync_state import SyncState
 
     admin = EmbeddedAdmin(tmp_path / "admin.db").start()
     store = SessionStore(tmp_path / "sessions.db", "pairing-station")

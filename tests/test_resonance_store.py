@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from station.session.summary import describe_resonance
 from station.store import SessionStatus, SessionStore, StoreError
 from station.store.migrations import MIGRATIONS
-from station.sync.store_payloads import to_wire
 from wire import v1 as wire_v1
 
 DETAILS = {
@@ -121,7 +120,7 @@ def test_the_rate_stays_off_the_sync_wire(store: SessionStore) -> None:
     store.record_resonance(sid, 5.5, DETAILS)
     store.finish_session(sid, SessionStatus.COMPLETED)
     [item] = store.pending(10)
-    wire = wire_v1.SessionSummary.model_validate(to_wire(item).payload)
+    wire = wire_v1.SessionSummary.model_validate(item.payload)
     text = wire.model_dump_json()
     assert "5.5" not in text and "812" not in text and "pacer_rate" not in text
     details = {e.kind: e.detail for e in wire.events}

@@ -192,7 +192,7 @@ def test_sync_thread_sends_the_interrupted_session_to_the_admin_server(make, tmp
     from station.commands.station_run import start_sync
     from station.config import load_config
     from station.sync.embedded_admin import EmbeddedAdmin
-    from station.sync.state import SyncState
+    from station.sync.sync_state import SyncState
 
     admin = EmbeddedAdmin(tmp_path / "admin.db").start()
     stop = threading.Event()

@@ -83,7 +83,8 @@ def test_session_lifecycle_and_outbox_payload(store: SessionStore) -> None:
     assert len(items) == 1 and store.backlog() == 1  # re-queued under the same key, not twice
     item = items[0]
     assert (item.id, item.kind, item.attempts) == (sid, "session", 0)
-    assert item.payload["post_stress"] == 3 and item.payload["status"] == "completed"
+    assert item.payload["ratings"] == {"stress_pre": 7, "stress_post": 3, "mood_pre": 2, "mood_post": 4}
+    assert item.payload["status"] == "completed"  # queued in its wire form (wire_v1.SessionSummary)
     assert item.payload["station_id"] == "st-1" and item.payload["officer_code"] == code
     assert [e["kind"] for e in item.payload["events"]] == ["session_start", "phase", "session_end"]
 
@@ -192,5 +193,5 @@ def test_kill_9_mid_session_then_restart_marks_interrupted(tmp_path: Path) -> No
         assert rec.pre_stress == 6
         assert [e.kind for e in s.events(sid)] == ["session_start", "phase", "phase", "interrupted"]
         [item] = s.pending(5)
-        assert item.id == sid and item.payload["status"] == "interrupted"
+        assert item.id == sid and item.payload["status"] == "incomplete"  # interrupted, on the wire
         assert s.interrupt_running() == []  # idempotent at the next start

@@ -20,7 +20,6 @@ from station.kiosk.controller import KioskController
 from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.script import run_until
 from station.store import SessionStore
-from station.sync.store_payloads import to_wire
 from tests.calibration_helpers import EDA_LABELS, EDA_UNITS, Feeder, gsr_like, steady_heart
 from tests.lsl_helpers import unique
 from wire import v1 as wire_v1
@@ -94,7 +93,7 @@ def test_login_calibrate_store_and_exit(kiosk: KioskController) -> None:
     assert eda["procedure"] == "eda" and eda["passed"] is True
     assert eda["gain_error_pct"] == pytest.approx(-2.0, abs=0.5) and "gain error" in eda["notes"]
     assert heart["sensor"] == "ECG" and 40 < heart["hr_bpm"] < 100
-    wires = [to_wire(item).payload for item in kiosk.store.pending(10) if item.kind == "calibration"]
+    wires = [item.payload for item in kiosk.store.pending(10) if item.kind == "calibration"]
     checked = [wire_v1.Calibration.model_validate(w) for w in wires]
     assert [c.result for c in checked] == ["pass", "pass"]
     assert [c.sensor for c in checked] == ["EDA", "ECG"]

@@ -15,7 +15,7 @@ from admin_support import REPO, approve, station_config
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from admin_web import db, sample
+from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from station.sync import SQLiteOutbox, SyncClient, SyncConfig, sync_status
 
@@ -23,7 +23,7 @@ from station.sync import SQLiteOutbox, SyncClient, SyncConfig, sync_status
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[TestClient, object]]:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'admin.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     with TestClient(create_app(engine, retention=False, max_body=256 * 1024)) as client:
         yield client, engine
     engine.dispose()
@@ -164,7 +164,7 @@ def test_oversized_batches_are_split(server, tmp_path: Path) -> None:  # type: i
         client.step()
         if outbox.backlog() == 0:
             break
-    assert server_count(engine) == 400 and client._batch_size < 400
+    assert server_count(engine) == 400 and client.batch_size < 400
 
 
 def test_restart_keeps_pairing_and_status_cli(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ import pytest
 from admin_support import REPO, ServerProcess, approve, free_port, station_config, wait_until
 from sqlalchemy import func, select
 
-from admin_web import db, sample
+from admin_web import db, db_migrations, sample
 from station.sync import SQLiteOutbox, SyncClient, SyncConfig
 
 
@@ -27,7 +27,7 @@ from station.sync import SQLiteOutbox, SyncClient, SyncConfig
 def admin(tmp_path: Path) -> Iterator[tuple[ServerProcess, object]]:
     url = f"sqlite:///{tmp_path / 'admin.sqlite'}"
     engine = db.make_engine(url)
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     server = ServerProcess(url).start()
     yield server, engine
     server.stop()

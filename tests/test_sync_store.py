@@ -1,5 +1,5 @@
 """The sync client draining the station's real session store (station.store.SessionStore) into the
-admin server: its payloads are converted to wire_v1, post-session ratings queued after the end
+admin server: its records are queued in wire_v1 form, post-session ratings queued after the end
 update the stored session, and a resend of the same content changes nothing."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from admin_support import approve
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from admin_web import db
+from admin_web import db, db_migrations
 from admin_web.app import create_app
 from station.store import SessionStatus, SessionStore
 from station.sync import SyncClient, SyncConfig
@@ -18,7 +18,7 @@ from station.sync import SyncClient, SyncConfig
 
 def test_store_sessions_and_calibrations_reach_the_server(tmp_path: Path) -> None:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'admin.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     store = SessionStore(tmp_path / "station.sqlite", "room-7")
     officer = store.new_officer()
     sid = store.start_session(officer, "sunset-lake", pre_stress=7, pre_mood=2)
@@ -76,7 +76,7 @@ def test_updates_replace_and_resends_change_nothing(tmp_path: Path) -> None:
     from admin_web import sample
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'admin.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     with TestClient(create_app(engine, retention=False)) as http:
         headers = {"Authorization": f"Bearer {pair(http, engine, 'room-1')}"}
         first = sample.sessions("room-1", 1, seed=1)[0]
@@ -106,7 +106,7 @@ def test_a_session_requeued_while_in_flight_is_sent_again(tmp_path: Path) -> Non
     """The post-session rating arrives while the finished session is being uploaded: the client must
     not mark the new content as sent."""
     engine = db.make_engine(f"sqlite:///{tmp_path / 'admin.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     store = SessionStore(tmp_path / "station.sqlite", "room-8")
     sid = store.start_session(store.new_officer(), "forest-breath", pre_stress=8)
     store.finish_session(sid, SessionStatus.COMPLETED)

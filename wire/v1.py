@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 API_PREFIX = "/api/v1"
 STATION_SERVICE = "_oasis-station._tcp.local."
 ADMIN_SERVICE = "_oasis-admin._tcp.local."

@@ -66,7 +66,7 @@ class Result:
     values: dict[str, float]
 
     def record(self, notes: str) -> dict[str, Any]:
-        """The dict stored with SessionStore.add_calibration (see station/sync/store_payloads.py)."""
+        """The dict stored with SessionStore.add_calibration (see station/store/wire_records.py)."""
         finite = {k: v for k, v in self.values.items() if math.isfinite(v)}
         return {
             "procedure": self.procedure,

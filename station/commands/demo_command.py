@@ -212,10 +212,9 @@ class _Demo:
 
     def _sync(self, store, admin, timeout: float = 60.0) -> bool:
         from station.sync.client import SyncClient, SyncConfig
-        from station.sync.store_payloads import WireOutbox
 
         client = SyncClient(
-            WireOutbox(store),
+            store,
             SyncConfig(STATION_ID, "Oasis demo station", self.data_dir / "sync", admin_url=admin.url),
         )
         deadline = time.monotonic() + timeout

@@ -94,7 +94,6 @@ def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Threa
     until ``stop``; None when neither is configured. The controller answers the heartbeat's state and
     shows the pairing code while the admin's approval is awaited."""
     from station.sync import SyncClient, SyncConfig
-    from station.sync.store_payloads import WireOutbox
 
     if not cfg.admin_url and not cfg.admin_discover:
         print("oasis station run: no admin.url and discovery off: sessions stay local", flush=True)
@@ -104,7 +103,7 @@ def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Threa
     config = SyncConfig(
         cfg.station_id, cfg.name or cfg.station_id, state_dir, admin_url=cfg.admin_url or None
     )
-    client = SyncClient(WireOutbox(store), config, state_provider=controller.heartbeat_state)
+    client = SyncClient(store, config, state_provider=controller.heartbeat_state)
     controller.on_session_stored = client.wake
     controller.pairing_code_provider = client.pending_pairing_code
 

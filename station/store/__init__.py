@@ -2,7 +2,7 @@
 results, sync outbox."""
 
 from station.store.models import OutboxItem, ResonanceResult, SessionEvent, SessionRecord, SessionStatus
-from station.store.store import SessionStore, StoreError
+from station.store.store import SessionStore, StoreError, SyncRecordRefused
 
 __all__ = [
     "OutboxItem",
@@ -12,4 +12,5 @@ __all__ = [
     "SessionStatus",
     "SessionStore",
     "StoreError",
+    "SyncRecordRefused",
 ]

@@ -1,14 +1,41 @@
 """Forward-only schema migrations, recorded in ``schema_version``.
 
-Each migration is a list of SQL statements applied in one transaction; its number is its position
-(1-based). Never edit a released migration: append a new one.
+Each migration is a list of SQL statements, or a function of the connection, applied in one
+transaction; its number is its position (1-based). Never edit a released migration: append a new one.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
 
-MIGRATIONS: list[list[str]] = [
+from station.store import wire_records
+
+Migration = list[str] | Callable[[sqlite3.Connection], None]
+
+
+def _outbox_in_wire_form(conn: sqlite3.Connection) -> None:
+    """Unsent outbox items queued in the station's former payload (``"schema": "oasis.station.v1"``)
+    are rebuilt in their wire form from the sessions and calibrations tables. One that the wire
+    schema refuses keeps its old payload and says why in ``last_error`` (it stays pending)."""
+    build = {"session": wire_records.stored_session, "calibration": wire_records.stored_calibration}
+    rows = conn.execute("SELECT id, kind, payload FROM outbox WHERE sent_at IS NULL").fetchall()
+    for item_id, kind, payload in rows:
+        if json.loads(payload).get("schema") != "oasis.station.v1":
+            continue
+        try:
+            wire = build[kind](conn, item_id).model_dump_json()
+        except ValueError as exc:
+            reason = wire_records.refusal_reason(exc)
+            conn.execute(
+                "UPDATE outbox SET last_error = ? WHERE id = ?", (f"invalid {kind}: {reason}", item_id)
+            )
+            continue
+        conn.execute("UPDATE outbox SET payload = ? WHERE id = ?", (wire, item_id))
+
+
+MIGRATIONS: list[Migration] = [
     # 1: the initial schema
     [
         """CREATE TABLE officers (
@@ -85,6 +112,8 @@ MIGRATIONS: list[list[str]] = [
             calibration_uuid TEXT NOT NULL REFERENCES calibrations(uuid)
         )""",
     ],
+    # 4: the outbox holds each record in its wire form (wire_v1), validated when it is queued
+    _outbox_in_wire_form,
 ]
 
 
@@ -109,8 +138,12 @@ def migrate(conn: sqlite3.Connection, now_iso: str) -> int:
     for version in range(current + 1, len(MIGRATIONS) + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in MIGRATIONS[version - 1]:
-                conn.execute(statement)
+            migration = MIGRATIONS[version - 1]
+            if callable(migration):
+                migration(conn)
+            else:
+                for statement in migration:
+                    conn.execute(statement)
             conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, now_iso))
         except BaseException:
             conn.execute("ROLLBACK")

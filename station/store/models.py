@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -55,6 +57,27 @@ class SessionRecord:
     data_quality: dict[str, Any]
     xdf_path: str | None
     recording_deleted_at: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> SessionRecord:
+        """The record of a ``sessions`` table row (JSON columns decoded)."""
+        return cls(
+            uuid=row["uuid"],
+            station_id=row["station_id"],
+            officer_code=row["officer_code"],
+            program=row["program"],
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+            status=SessionStatus(row["status"]),
+            pre_stress=row["pre_stress"],
+            pre_mood=row["pre_mood"],
+            post_stress=row["post_stress"],
+            post_mood=row["post_mood"],
+            phase_summaries=json.loads(row["phase_summaries"]),
+            data_quality=json.loads(row["data_quality"]),
+            xdf_path=row["xdf_path"],
+            recording_deleted_at=row["recording_deleted_at"],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (status as its string value)."""

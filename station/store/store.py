@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from protocols.model import RESONANCE_RANGE
-from station.store import officer_codes
+from station.store import officer_codes, wire_records
 from station.store.migrations import migrate
 from station.store.models import OutboxItem, ResonanceResult, SessionEvent, SessionRecord, SessionStatus
 
@@ -27,12 +29,15 @@ SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 # more per commit than NORMAL, negligible at a kiosk's few writes per minute, and a commit then
 # survives a power cut, not only a crash of the process.
 DEFAULT_SYNCHRONOUS = "FULL"
-PAYLOAD_SCHEMA = "oasis.station.v1"
 DeviceProfileRow = tuple[str, str, dict[str, Any]]  # (device name, kind, calibration fields)
 
 
 class StoreError(ValueError):
     """A request the store refuses (unknown session, out-of-range rating, …), with the reason."""
+
+
+class SyncRecordRefused(StoreError):
+    """A finished session or calibration that the wire schema would refuse; nothing was stored."""
 
 
 def utc_now() -> datetime:
@@ -252,7 +257,7 @@ class SessionStore:
     def session(self, session_uuid: str) -> SessionRecord | None:
         with self._lock:
             row = self._conn.execute("SELECT * FROM sessions WHERE uuid = ?", (session_uuid,)).fetchone()
-        return _session_record(row) if row else None
+        return SessionRecord.from_row(row) if row else None
 
     def sessions(self, limit: int | None = None) -> list[SessionRecord]:
         """Stored sessions, newest first."""
@@ -263,7 +268,7 @@ class SessionStore:
             params = (limit,)
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        return [_session_record(row) for row in rows]
+        return [SessionRecord.from_row(row) for row in rows]
 
     def events(self, session_uuid: str) -> list[SessionEvent]:
         with self._lock:
@@ -331,7 +336,7 @@ class SessionStore:
                 "AND status != 'running' AND started_at < ?",
                 (_iso(cutoff),),
             ).fetchall()
-        return [_session_record(row) for row in rows]
+        return [SessionRecord.from_row(row) for row in rows]
 
     def mark_recording_deleted(self, session_uuid: str) -> None:
         now = self._now()
@@ -364,16 +369,7 @@ class SessionStore:
                     "INSERT OR REPLACE INTO device_profiles VALUES (?, ?, ?, ?, ?)",
                     (name, kind, json.dumps(calibration, allow_nan=False), now, cid),
                 )
-            payload = {
-                "schema": PAYLOAD_SCHEMA,
-                "uuid": cid,
-                "station_id": self.station_id,
-                "technician": technician,
-                "device": device,
-                "at": now,
-                "results": results,
-            }
-            self._enqueue(db, cid, "calibration", payload)
+            self._enqueue(db, cid, "calibration", wire_records.stored_calibration)
         return cid
 
     def device_profile(self, device: str) -> dict[str, Any] | None:
@@ -437,34 +433,28 @@ class SessionStore:
         )
 
     def _enqueue_session(self, db: sqlite3.Connection, sid: str) -> None:
-        row = self._require_session(db, sid)
-        record = _session_record(row)
-        events = db.execute(
-            "SELECT at, kind, detail, lsl_time FROM events WHERE session_uuid = ? ORDER BY id", (sid,)
-        ).fetchall()
-        payload = {
-            "schema": PAYLOAD_SCHEMA,
-            **record.to_dict(),
-            "updated_at": row["updated_at"],  # orders replacements on the server (ratings after the end)
-            "events": [
-                {
-                    "at": e["at"],
-                    "kind": e["kind"],
-                    "detail": json.loads(e["detail"]),
-                    "lsl_time": e["lsl_time"],
-                }
-                for e in events
-            ],
-        }
-        self._enqueue(db, sid, "session", payload)
+        self._enqueue(db, sid, "session", wire_records.stored_session)
 
-    def _enqueue(self, db: sqlite3.Connection, item_id: str, kind: str, payload: dict[str, Any]) -> None:
-        """Queue (or re-queue with the newest payload) one record under its UUID."""
+    def _enqueue(
+        self,
+        db: sqlite3.Connection,
+        item_id: str,
+        kind: str,
+        build: Callable[[sqlite3.Connection, str], BaseModel],
+    ) -> None:
+        """Queue (or re-queue with the newest content) one record under its UUID, in its wire form.
+        A record the wire schema refuses raises :class:`SyncRecordRefused`: the caller's whole
+        transaction is rolled back, so the store stays as it was before the call."""
+        try:
+            record = build(db, item_id)
+        except ValueError as exc:
+            reason = wire_records.refusal_reason(exc)
+            raise SyncRecordRefused(f"{kind} {item_id} cannot be queued for sync: {reason}") from exc
         db.execute(
             "INSERT INTO outbox (id, kind, payload, attempts, enqueued_at) VALUES (?, ?, ?, 0, ?) "
             "ON CONFLICT(id) DO UPDATE SET payload = excluded.payload, sent_at = NULL, "
             "enqueued_at = excluded.enqueued_at",
-            (item_id, kind, json.dumps(payload, allow_nan=False), self._now()),
+            (item_id, kind, record.model_dump_json(), self._now()),
         )
 
 
@@ -475,24 +465,4 @@ def _resonance_result(row: sqlite3.Row) -> ResonanceResult:
         rate=row["rate"],
         measured_at=row["measured_at"],
         details=json.loads(row["details"]),
-    )
-
-
-def _session_record(row: sqlite3.Row) -> SessionRecord:
-    return SessionRecord(
-        uuid=row["uuid"],
-        station_id=row["station_id"],
-        officer_code=row["officer_code"],
-        program=row["program"],
-        started_at=row["started_at"],
-        ended_at=row["ended_at"],
-        status=SessionStatus(row["status"]),
-        pre_stress=row["pre_stress"],
-        pre_mood=row["pre_mood"],
-        post_stress=row["post_stress"],
-        post_mood=row["post_mood"],
-        phase_summaries=json.loads(row["phase_summaries"]),
-        data_quality=json.loads(row["data_quality"]),
-        xdf_path=row["xdf_path"],
-        recording_deleted_at=row["recording_deleted_at"],
     )

@@ -22,8 +22,7 @@ import httpx
 from pydantic import ValidationError
 
 from station.sync.outbox import Outbox, OutboxItem
-from station.sync.state import SyncState
-from station.sync.store_payloads import to_wire
+from station.sync.sync_state import SyncState
 from wire import v1 as wire_v1
 
 log = logging.getLogger(__name__)
@@ -70,6 +69,11 @@ class SyncClient:
         self._wake = threading.Event()
         self._http = http or httpx.Client(timeout=config.timeout_s, verify=config.verify)
 
+    @property
+    def batch_size(self) -> int:
+        """Items sent per upload now: halved after each 413 (body too large), down to one."""
+        return self._batch_size
+
     # ---------------------------------------------------------------- helpers
 
     def _save(self) -> None:
@@ -100,7 +104,7 @@ class SyncClient:
         if self.state.admin_url and self.state.consecutive_failures < 3:
             return self.state.admin_url
         if self._discover is None:
-            from station.sync.discovery import find_admin
+            from station.sync.station_zeroconf import find_admin
 
             self._discover = find_admin
         found = self._discover(self.config.discovery_timeout_s)
@@ -159,18 +163,18 @@ class SyncClient:
     def _valid(
         self, items: list[OutboxItem]
     ) -> tuple[list[tuple[OutboxItem, dict[str, Any]]], dict[str, str]]:
-        """Convert each item to wire_v1 and validate it here, so one bad item never blocks a batch."""
+        """Check each item against wire_v1 (the store queued it in that form; a stand-alone outbox may
+        hold anything), so one bad item never blocks a batch."""
         good, bad = [], {}
         for item in items:
             try:
                 if item.kind not in ("session", "calibration"):
                     raise ValueError(f"unknown kind {item.kind!r}")
                 model = wire_v1.SessionSummary if item.kind == "session" else wire_v1.Calibration
-                payload = to_wire(item).payload
-                parsed = model.model_validate(payload)
+                parsed = model.model_validate(item.payload)
                 if parsed.station_id != self.config.station_id:
                     raise ValueError(f"station_id {parsed.station_id!r} is not this station")
-                good.append((item, payload))
+                good.append((item, item.payload))
             except (ValidationError, ValueError, KeyError, TypeError) as exc:
                 bad[item.id] = f"invalid {item.kind}: {str(exc).splitlines()[0]}"
         return good, bad

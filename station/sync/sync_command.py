@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     client = SyncClient(outbox, config)
     advertiser = None
     if not args.once and not args.no_zeroconf:
-        from station.sync.discovery import StationAdvertiser
+        from station.sync.station_zeroconf import StationAdvertiser
 
         advertiser = StationAdvertiser(config.station_id, config.station_name, config.software_version)
     try:

@@ -55,21 +55,21 @@ def run(args: argparse.Namespace) -> int:
     """Run the chosen action; errors are one line on stderr, exit status 2."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from admin_web import db
+    from admin_web import db, db_migrations
 
     try:
         if args.admin_command == "create-user":
             from admin_web.security import create_user
 
             engine = db.make_engine(_url(args.db))
-            db.migrate(engine)
+            db_migrations.migrate(engine)
             password = _read_password()
             with engine.begin() as conn:
                 create_user(conn, args.name, args.role, password)
             print(f"created {args.role} {args.name}")
             return 0
         if args.admin_command == "migrate":
-            version = db.migrate(db.make_engine(_url(args.db)))
+            version = db_migrations.migrate(db.make_engine(_url(args.db)))
             print(f"schema version {version}")
             return 0
         return _serve(args)
@@ -89,7 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port or (8443 if args.tls_cert else 8080)
     discovery = None
     if not args.no_zeroconf:
-        from admin_web.discovery import AdminDiscovery
+        from admin_web.admin_zeroconf import AdminDiscovery
 
         discovery = AdminDiscovery(port, "https" if args.tls_cert else "http", args.advertise_address)
     try:

@@ -14,7 +14,7 @@ from wire.v1 import ADMIN_SERVICE, STATION_SERVICE
 
 
 def _zeroconf(interfaces: list[str] | None) -> Zeroconf:
-    return Zeroconf(interfaces=interfaces or ["0.0.0.0"], ip_version=IPVersion.V4Only)  # type: ignore[arg-type]
+    return Zeroconf(interfaces=interfaces or ["0.0.0.0"], ip_version=IPVersion.V4Only)
 
 
 class StationAdvertiser:

@@ -31,7 +31,7 @@ class AdminDiscovery:
         interfaces: list[str] | None = None,
         instance: str | None = None,
     ) -> None:
-        self._zc = Zeroconf(interfaces=interfaces or ["0.0.0.0"], ip_version=IPVersion.V4Only)  # type: ignore[arg-type]
+        self._zc = Zeroconf(interfaces=interfaces or ["0.0.0.0"], ip_version=IPVersion.V4Only)
         self._lock = threading.Lock()
         self._stations: dict[str, dict[str, Any]] = {}
         self._names: dict[str, str] = {}

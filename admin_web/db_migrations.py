@@ -1,0 +1,91 @@
+"""Schema migrations of the admin database: an ordered list of functions; ``schema_version`` records
+how many have run. Each runs in its own transaction, so an interrupted upgrade resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from sqlalchemy import Connection, DateTime, Engine, String, insert, inspect, select, update
+from sqlalchemy import text as text_sql
+
+from admin_web import rollup
+from admin_web.db import (
+    DEFAULT_SETTINGS,
+    ROLLUPS,
+    audit,
+    calibrations,
+    schema_version,
+    sessions,
+    settings,
+    stations,
+    users,
+    web_sessions,
+)
+
+
+def _m1_initial(conn: Connection) -> None:
+    for table in (settings, users, web_sessions, stations, sessions, calibrations, audit):
+        table.create(conn, checkfirst=True)
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
+    rows = [{"key": k, "value": v} for k, v in DEFAULT_SETTINGS.items()]
+    rows.append({"key": "instance_id", "value": secrets.token_hex(8)})
+    conn.execute(insert(settings), rows)
+
+
+def _m2_session_revisions(conn: Connection) -> None:
+    """Sessions can be updated by the station (ratings after the end): keep its change time and a
+    hash of what was received, so a resend of the same content stays a no-op."""
+    present = {c["name"] for c in inspect(conn).get_columns("sessions")}
+    for name, kind in (("updated_at", DateTime()), ("content_hash", String(64))):
+        if name not in present:
+            conn.execute(
+                text_sql(f"ALTER TABLE sessions ADD COLUMN {name} {kind.compile(dialect=conn.dialect)}")
+            )
+
+
+def _m3_indexes(conn: Connection) -> None:
+    """Indexes added since version 1 (the dashboard's covering index, receipt time)."""
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
+
+
+def _m4_rollups(conn: Connection) -> None:
+    """Dashboard rollups, filled from the sessions already stored."""
+    for table in ROLLUPS:
+        table.create(conn, checkfirst=True)
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
+    rollup.rebuild(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _m1_initial,
+    _m2_session_revisions,
+    _m3_indexes,
+    _m4_rollups,
+]
+
+
+def current_version(conn: Connection) -> int:
+    """How many migrations have run on this database (0 for an empty one)."""
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    return int(conn.execute(select(schema_version.c.version)).scalar_one_or_none() or 0)
+
+
+def migrate(engine: Engine) -> int:
+    """Run the migrations this database has not had yet; return the resulting version."""
+    with engine.begin() as conn:
+        schema_version.create(conn, checkfirst=True)
+        if conn.execute(select(schema_version.c.version)).first() is None:
+            conn.execute(insert(schema_version).values(version=0))
+    while True:
+        with engine.begin() as conn:
+            version = current_version(conn)
+            if version >= len(MIGRATIONS):
+                return version
+            MIGRATIONS[version](conn)
+            conn.execute(update(schema_version).values(version=version + 1))

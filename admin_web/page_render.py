@@ -1,0 +1,47 @@
+"""Rendering a page in the visitor's language (中文 by default, English by ?lang=en, remembered)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from admin_web.i18n import LANGS, translator
+from admin_web.page_access import User
+
+LANG_COOKIE = "oasis_lang"
+
+
+def lang_of(request: Request) -> str:
+    """The page language: ?lang= first, then the remembered choice, else Chinese."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in LANGS else "zh"
+
+
+def render(
+    request: Request, template: str, user: User | None, status_code: int = 200, **ctx: Any
+) -> HTMLResponse:
+    """Render a page in the request's language; remembers a language chosen with ?lang=."""
+    lang = lang_of(request)
+    html = request.app.state.templates.get_template(template).render(
+        request=request, user=user, lang=lang, t=translator(lang), **ctx
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=request.url.scheme == "https"
+        )
+    return response
+
+
+def parse_day(text: str | None, default: date) -> date:
+    """An ISO date from a query parameter, or ``default`` when it is missing or malformed."""
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        return default

@@ -1,0 +1,152 @@
+"""The pages that report what stations did: the dashboard, the sessions list and one session, and the
+calibration log. Every view is audited."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import HTTPException, Request, status
+from fastapi.responses import HTMLResponse
+from sqlalchemy import Connection, and_, func, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from admin_web import charts, db
+from admin_web.audit_log import record
+from admin_web.i18n import WEEKDAYS, translator
+from admin_web.page_access import AdminUser, AnyUser, engine_of
+from admin_web.page_render import lang_of, parse_day, render
+from admin_web.security import utcnow
+
+PAGE_SIZE = 50
+
+
+def station_ids(conn: Connection) -> list[str]:
+    """Every known station id, sorted (for the filter menus)."""
+    return [r.id for r in conn.execute(select(db.stations.c.id).order_by(db.stations.c.id))]
+
+
+def dashboard_page(request: Request, user: AdminUser) -> HTMLResponse:
+    """Utilization and outcomes over a date range (30 days by default), k-anonymous."""
+    q = request.query_params
+    date_to = parse_day(q.get("to"), utcnow().date())
+    date_from = min(parse_day(q.get("from"), date_to - timedelta(days=29)), date_to)
+    station = q.get("station") or None
+    lang = lang_of(request)
+    t = translator(lang)
+    with engine_of(request).begin() as conn:
+        settings = db.get_settings(conn)
+        k, target = int(settings["k_anonymity"]), float(settings["target_per_day"])
+        board = request.app.state.dashboard_cache.get(conn, date_from, date_to, k, station)
+        stations = station_ids(conn)
+        record(conn, user.name, "view", f"dashboard {date_from}..{date_to} {station or ''}".strip())
+    svg = {}
+    if not board.hidden:
+        svg["per_station"] = charts.hbar_chart(
+            list(board.per_station.items()), t("chart_per_station"), target
+        )
+        svg["per_day"] = charts.line_chart(board.per_day, t("chart_per_day"), target)
+        svg["heatmap"] = charts.heatmap(board.heatmap, WEEKDAYS[lang], t("chart_heatmap"))
+        if not board.stress_change_hidden:
+            svg["stress"] = charts.histogram(board.stress_change, t("chart_stress"))
+    return render(
+        request,
+        "dashboard.html",
+        user,
+        board=board,
+        svg=svg,
+        k=k,
+        target=target,
+        station=station,
+        station_ids=stations,
+    )
+
+
+def session_filter(query: Any) -> tuple[ColumnElement[bool], dict[str, str]]:
+    """The SQL condition for the sessions page's filters, and the filter values chosen."""
+    chosen = {key: query.get(key, "") for key in ("from", "to", "station", "program", "status")}
+    clauses: list[ColumnElement[bool]] = []
+    if chosen["from"]:
+        clauses.append(db.sessions.c.local_date >= parse_day(chosen["from"], date.min))
+    if chosen["to"]:
+        clauses.append(db.sessions.c.local_date <= parse_day(chosen["to"], date.max))
+    for key, column in (
+        ("station", db.sessions.c.station_id),
+        ("program", db.sessions.c.program),
+        ("status", db.sessions.c.status),
+    ):
+        if chosen[key]:
+            clauses.append(column == chosen[key])
+    return (and_(*clauses) if clauses else true()), chosen
+
+
+def sessions_page(request: Request, user: AdminUser) -> HTMLResponse:
+    """Sessions, newest first, filtered and paged."""
+    where, chosen = session_filter(request.query_params)
+    try:
+        page = max(int(request.query_params.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    with engine_of(request).begin() as conn:
+        total = conn.execute(select(func.count()).select_from(db.sessions).where(where)).scalar_one()
+        rows = conn.execute(
+            select(db.sessions)
+            .where(where)
+            .order_by(db.sessions.c.started_at.desc())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        ).all()
+        programs = [
+            r[0]
+            for r in conn.execute(select(db.sessions.c.program).distinct().order_by(db.sessions.c.program))
+        ]
+        stations = station_ids(conn)
+        record(conn, user.name, "view", "sessions " + " ".join(f"{k}={v}" for k, v in chosen.items() if v))
+    return render(
+        request,
+        "sessions.html",
+        user,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=-(-total // PAGE_SIZE),
+        chosen=chosen,
+        programs=programs,
+        station_ids=stations,
+        query=urlencode({k: v for k, v in chosen.items() if v}),
+    )
+
+
+def session_detail(uuid: str, request: Request, user: AdminUser) -> HTMLResponse:
+    """One session: ratings, quality, events and a chart per phase metric."""
+    with engine_of(request).begin() as conn:
+        row = conn.execute(select(db.sessions).where(db.sessions.c.uuid == uuid[:36])).first()
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such session")
+        record(conn, user.name, "view", f"session {row.uuid}")
+    t = translator(lang_of(request))
+    metrics = sorted({m for p in row.phases for m in p.get("metrics", {})})
+    plots = {m: charts.phase_chart(row.phases, m, f"{t('phase_metric')}: {m}") for m in metrics}
+    return render(request, "session_detail.html", user, s=row, plots=plots)
+
+
+def calibrations_page(request: Request, user: AnyUser) -> HTMLResponse:
+    """The newest 500 calibrations, optionally of one station."""
+    station = request.query_params.get("station", "")
+    query = select(db.calibrations).order_by(db.calibrations.c.performed_at.desc()).limit(500)
+    if station:
+        query = query.where(db.calibrations.c.station_id == station)
+    with engine_of(request).begin() as conn:
+        rows = conn.execute(query).all()
+        stations = station_ids(conn)
+        record(conn, user.name, "view", f"calibrations {station}".strip())
+    return render(
+        request,
+        "calibrations.html",
+        user,
+        rows=rows,
+        station=station,
+        station_ids=stations,
+        today=utcnow().date(),
+    )

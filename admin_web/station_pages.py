@@ -1,0 +1,82 @@
+"""The Stations page: paired stations with heartbeat, sync and calibration state, stations seen on
+the network that have not asked to pair, and the approve / revoke forms."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection, select
+
+from admin_web import db
+from admin_web.audit_log import record
+from admin_web.page_access import AdminForm, AnyUser, FormText, engine_of
+from admin_web.page_render import render
+from admin_web.security import utcnow
+from admin_web.station_pairing import approve_station, revoke_station
+
+ONLINE_WITHIN = timedelta(seconds=90)
+
+
+def calibration_due(conn: Connection) -> dict[str, date | None]:
+    """Per station, the earliest next-due date among the latest calibration of each device and sensor."""
+    latest: dict[tuple[str, str, str], Any] = {}
+    for row in conn.execute(
+        select(
+            db.calibrations.c.station_id,
+            db.calibrations.c.device,
+            db.calibrations.c.sensor,
+            db.calibrations.c.next_due,
+        ).order_by(db.calibrations.c.performed_at)
+    ):
+        latest[(row.station_id, row.device, row.sensor)] = row.next_due
+    due: dict[str, date | None] = {}
+    for (station, _device, _sensor), next_due in latest.items():
+        earliest = due.get(station)
+        if next_due is not None and (earliest is None or next_due < earliest):
+            due[station] = next_due
+    return due
+
+
+def stations_page(request: Request, user: AnyUser) -> HTMLResponse:
+    """Paired and pending stations, and unpaired ones zeroconf sees."""
+    now = utcnow()
+    with engine_of(request).begin() as conn:
+        rows = conn.execute(select(db.stations).order_by(db.stations.c.id)).all()
+        due = calibration_due(conn)
+        record(conn, user.name, "view", "stations")
+    discovered = request.app.state.discovered_stations()
+    known = {r.id for r in rows}
+    soon = now.date() + timedelta(days=7)
+    listing = []
+    for r in rows:
+        next_due = due.get(r.id)
+        listing.append(
+            {
+                "row": r,
+                "online": r.last_heartbeat_at is not None and now - r.last_heartbeat_at <= ONLINE_WITHIN,
+                "on_network": r.id in discovered,
+                "due": next_due,
+                "due_now": next_due is not None and next_due <= soon,
+            }
+        )
+    unpaired = [info for sid, info in sorted(discovered.items()) if sid not in known]
+    return render(request, "stations.html", user, listing=listing, unpaired=unpaired)
+
+
+def approve(station_id: str, request: Request, user: AdminForm, pairing_code: FormText = "") -> Response:
+    """Approve a pending station whose pairing code the admin typed."""
+    with engine_of(request).begin() as conn:
+        if not approve_station(conn, station_id, pairing_code, user.name):
+            raise HTTPException(status.HTTP_409_CONFLICT, "station is not pending with that pairing code")
+    return RedirectResponse("/stations", status.HTTP_303_SEE_OTHER)
+
+
+def revoke(station_id: str, request: Request, user: AdminForm) -> Response:
+    """Revoke a station's token."""
+    with engine_of(request).begin() as conn:
+        if not revoke_station(conn, station_id, user.name):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such station")
+    return RedirectResponse("/stations", status.HTTP_303_SEE_OTHER)
