@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from devices_helpers import DEVICES, InletReader
 
+from sensors.devices.device_kinds import get
 from sensors.devices.emulator import PtyEmulator
-from sensors.devices.registry import get
 from station.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,7 +130,7 @@ def test_sim_device_emulates_the_simulated_officer_end_to_end(tmp_path: Path) ->
 
     link = tmp_path / "cyton"
     code = (
-        "import sys, argparse; from sensors.sim import cli;"
+        "import sys, argparse; from sensors.sim import sim_command as cli;"
         "p = argparse.ArgumentParser(); cli.configure(p); sys.exit(cli.run(p.parse_args(sys.argv[1:])))"
     )
     proc = subprocess.Popen(

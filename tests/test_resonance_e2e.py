@@ -14,8 +14,8 @@ import pytest
 
 from protocols.engine import StepOutput
 from protocols.loader import load_protocol
-from protocols.model import Protocol
-from sensors.lsl.registry import SourceRegistry, StreamCatalog
+from protocols.protocol_model import Protocol
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from station.kiosk.controller import KioskController, SceneSettings
 from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.script import run_until

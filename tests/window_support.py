@@ -88,7 +88,7 @@ def _kiosk(data_dir: Path) -> None:
     import pyglet
 
     from protocols.loader import find_protocol
-    from sensors.lsl.registry import SourceRegistry, StreamCatalog
+    from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
     from station.kiosk.app import KioskApp
     from station.kiosk.controller import KioskController
     from station.store import SessionStore

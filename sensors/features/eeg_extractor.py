@@ -1,6 +1,6 @@
 """The streaming EEG extractor: alpha_rel, alpha_beta, theta_alpha, iaf and faa, each with a verdict.
 
-It shares :class:`~sensors.features.eeg.EEGWindowing` with the offline ``analyze_eeg``, so a
+It shares :class:`~sensors.features.eeg_bands.EEGWindowing` with the offline ``analyze_eeg``, so a
 window's band powers are the same however the samples arrive. Features come from the newest
 clean window of each channel; while a channel's windows are flagged (blink, EMG, clipping…) the
 feature holds its last clean window for up to ``stale_s`` and is marked degraded, then becomes NaN
@@ -15,8 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sensors.features.base import ExtractorOutput
-from sensors.features.eeg import (
+from sensors.features.eeg_bands import (
     POSTERIOR,
     EEGSettings,
     EEGWindowing,
@@ -25,6 +24,7 @@ from sensors.features.eeg import (
     _ratio,
     individual_alpha_frequency,
 )
+from sensors.features.extractor import ExtractorOutput
 from sensors.quality.checks import check_dropped
 from sensors.types import Level, StreamKind, Verdict
 

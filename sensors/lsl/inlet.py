@@ -19,8 +19,8 @@ import numpy as np
 import pylsl
 from pylsl.util import LostError
 
-from sensors.lsl.discovery import StreamDescription, describe
 from sensors.lsl.ring_buffer import RingBuffer
+from sensors.lsl.stream_discovery import StreamDescription, describe
 from sensors.types import Level, Verdict
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class Inlet:
     def channel_verdicts(self, seconds: float = 2.0) -> list[Verdict]:
         """Per-channel signal quality (flatline, clipping, mains, impossible values…) of the last
         ``seconds``; empty for stream types Oasis has no signal rules for."""
-        from sensors.lsl.registry import kind_of
+        from sensors.lsl.stream_catalog import kind_of
         from sensors.quality import channel_verdicts
 
         kind = kind_of(self.description.type)

@@ -4,7 +4,7 @@ Loop (one thread, never blocking on a stream): pull every source's inlet (non-bl
 new samples to the compute core, and at each update slot merge the extractors' snapshots and
 publish them. A slot missed because computing took too long is dropped and counted, never caught
 up. The station's Markers stream, when present, tells the extractors when the baseline phase runs.
-Sources are (re)chosen by :class:`sensors.lsl.registry.SourceRegistry` once a second on a
+Sources are (re)chosen by :class:`sensors.lsl.stream_catalog.SourceRegistry` once a second on a
 background thread, because opening an inlet waits on the network (up to seconds); the loop only
 takes the inlets that thread offers.
 """
@@ -25,7 +25,7 @@ from pylsl.util import LostError
 
 from sensors.lsl.inlet import Inlet
 from sensors.lsl.metadata import describe_channels
-from sensors.lsl.registry import SourceRegistry
+from sensors.lsl.stream_catalog import SourceRegistry
 from sensors.pipeline.core import EXTRACTORS, FeaturePipeline, Update, UpdateClock
 from sensors.types import FEATURES, Level, StreamKind
 

@@ -2,7 +2,7 @@
 
 Every generator is pure and chunk-incremental: ``next_chunk(n)`` returns the next ``n`` samples as a
 ``(n, channels)`` float64 array, the same values whatever the chunk sizes, for a given seed. A
-:class:`~sensors.sim.state.Scenario` (arousal and breathing over time) drives them all. Modules:
+:class:`~sensors.sim.officer_state.Scenario` (arousal and breathing over time) drives them all. Modules:
 ``state`` (the officer), ``eeg``, ``cardiac`` (beats, ECG, PPG, RR), ``eda``, ``resp``, ``streams``
 (the set of one officer's generators), ``faults``, ``outlets`` (LSL) and ``cli`` (``oasis sim``).
 This package imports nothing heavy, so ``oasis --help`` stays fast.

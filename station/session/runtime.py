@@ -34,9 +34,9 @@ from pathlib import Path
 import pylsl
 
 from protocols import engine
-from protocols.model import Protocol
+from protocols.protocol_model import Protocol
 from sensors.lsl.metadata import describe_channels
-from sensors.lsl.registry import SourceRegistry
+from sensors.lsl.stream_catalog import SourceRegistry
 from sensors.pipeline.core import Update
 from sensors.pipeline.runner import PipelineRunner
 from sensors.types import FeatureSnapshot, Level, StreamKind

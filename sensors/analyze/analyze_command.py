@@ -154,26 +154,26 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         if kind in ("ecg", "ppg"):
-            from sensors.analyze.cardiac import analyze_cardiac
+            from sensors.analyze.cardiac_analysis import analyze_cardiac
 
             report = analyze_cardiac(data, fs, kind, args.window, bar.update)
             if len(report["beats"]) < 2:
                 return _fail(f"no heart beats found: is this really {kind.upper()} at {fs:g} Hz?")
         elif kind == "resp":
-            from sensors.analyze.cardiac import analyze_resp
+            from sensors.analyze.cardiac_analysis import analyze_resp
 
             report = analyze_resp(data, fs, bar.update)
         elif kind == "eeg":
             try:
-                from sensors.features.eeg import analyze_eeg
+                from sensors.features.eeg_bands import analyze_eeg
             except ImportError:
-                return _fail("EEG analysis (sensors.features.eeg) is not part of this build")
+                return _fail("EEG analysis (sensors.features.eeg_bands) is not part of this build")
             report = analyze_eeg(data, fs, labels, args.window or 2.0)
         else:
             try:
-                from sensors.features.eda import analyze_eda
+                from sensors.features.skin_conductance import analyze_eda
             except ImportError:
-                return _fail("EDA analysis (sensors.features.eda) is not part of this build")
+                return _fail("EDA analysis (sensors.features.skin_conductance) is not part of this build")
             report = analyze_eda(data, fs)
     finally:
         bar.close()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sensors.features.base import ExtractorOutput
+from sensors.features.extractor import ExtractorOutput
 from sensors.features.filters import CausalFilter, lowpass_sos
 from sensors.quality import channel_verdicts
 from sensors.types import Level, StreamKind, Verdict

@@ -84,8 +84,8 @@ def _check(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from protocols.feature_io import FeatureFileError, plot_png, read_features, write_csv, write_events
     from protocols.loader import ProtocolError, find_protocol
-    from protocols.replay import replay
     from protocols.simulated_features import breathing_schedule, simulate
+    from protocols.timeline_runner import replay
 
     try:
         protocol = find_protocol(args.protocol)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import pylsl
 
-from sensors.lsl.discovery import StreamDescription, describe
 from sensors.lsl.inlet import Inlet
+from sensors.lsl.stream_discovery import StreamDescription, describe
 from sensors.types import StreamKind
 
 log = logging.getLogger(__name__)
