@@ -21,6 +21,7 @@ from pylsl.util import LostError
 
 from sensors.lsl.ring_buffer import RingBuffer
 from sensors.lsl.stream_discovery import StreamDescription, describe
+from sensors.lsl.stream_kinds import kind_of
 from sensors.types import Level, Verdict
 
 log = logging.getLogger(__name__)
@@ -216,7 +217,6 @@ class Inlet:
     def channel_verdicts(self, seconds: float = 2.0) -> list[Verdict]:
         """Per-channel signal quality (flatline, clipping, mains, impossible values…) of the last
         ``seconds``; empty for stream types Oasis has no signal rules for."""
-        from sensors.lsl.stream_catalog import kind_of
         from sensors.quality import channel_verdicts
 
         kind = kind_of(self.description.type)
