@@ -151,7 +151,7 @@ def _scene() -> None:
     import numpy as np
 
     from scenes.catalog import get_scene
-    from scenes.output import open_output
+    from scenes.open_output import open_output
 
     out = open_output("window", get_scene("lakeside"), width=320, height=180)
     try:
