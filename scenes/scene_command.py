@@ -32,7 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="window: desk (one eye, mouse-look) or mirror (both eyes)",
     )
     parser.add_argument(
-        "--panel", choices=("zh-CN", "en"), help="show the instruction panel in this language"
+        "--lang",
+        choices=("zh-CN", "en"),
+        help="show the instruction panel in this language (default: no panel)",
     )
     parser.add_argument("--audio", action="store_true", help="play the ambient sound")
     parser.add_argument(
@@ -139,7 +141,7 @@ def _headless(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float
 
     width, height = parse_size(args.size or "320x240")
     out = HeadlessOutput(
-        spec, width, height, stereo=args.stereo, params=params, panel_language=args.panel, audio=args.audio
+        spec, width, height, stereo=args.stereo, params=params, panel_language=args.lang, audio=args.audio
     )
     frames = args.frames or 1
     started = time.perf_counter()
@@ -165,7 +167,7 @@ def _sweep(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float]) 
 
     width, height = parse_size(args.size or "320x240")
     param = spec.params[args.sweep]
-    out = HeadlessOutput(spec, width, height, params=params, panel_language=args.panel)
+    out = HeadlessOutput(spec, width, height, params=params, panel_language=args.lang)
     tiles, report = [], []
     try:
         for value in np.linspace(param.low, param.high, args.steps):
@@ -190,12 +192,10 @@ def _live(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float]) -
     out: WindowOutput | XrOutput
     if args.output == "window":
         width, height = parse_size(args.size or "1280x720")
-        out = WindowOutput(
-            spec, width, height, args.mode, params, panel_language=args.panel, audio=args.audio
-        )
+        out = WindowOutput(spec, width, height, args.mode, params, panel_language=args.lang, audio=args.audio)
     else:
         out = XrOutput(
-            spec, params, panel_language=args.panel, audio=args.audio, render_scale=args.render_scale
+            spec, params, panel_language=args.lang, audio=args.audio, render_scale=args.render_scale
         )
     count = 0
     try:

@@ -54,8 +54,10 @@ class EEGExtractor:
         self._last_flag = [""] * n
         self._last_window_t = math.nan
         self._verdicts = [Verdict(Level.BAD, "no data yet")] * n
-        self._psd_sum, self._psd_count = None, 0
-        self._baseline_sum, self._baseline_count = None, 0
+        self._psd_sum: np.ndarray | None = None  # sum of the clean windows' mean spectra, for the IAF
+        self._psd_count = 0
+        self._baseline_sum: np.ndarray | None = None  # the same over the eyes-closed baseline
+        self._baseline_count = 0
         self._baseline_active = False
         self._baseline_iaf: float | None = None
         self._posterior = _pick(self.labels, POSTERIOR)
@@ -73,7 +75,7 @@ class EEGExtractor:
     def end_baseline(self) -> float | None:
         """Stop the baseline; returns (and from now on reports) its IAF, None without an alpha peak."""
         self._baseline_active = False
-        if self._baseline_count:
+        if self._baseline_sum is not None and self._baseline_count:
             self._baseline_iaf = individual_alpha_frequency(
                 self.core.freqs, self._baseline_sum / self._baseline_count
             )
@@ -157,7 +159,7 @@ class EEGExtractor:
     def _iaf(self) -> tuple[float, Verdict]:
         if self._baseline_iaf is not None:
             return self._baseline_iaf, Verdict.good()
-        if not self._psd_count:
+        if self._psd_sum is None or not self._psd_count:
             return math.nan, Verdict(Level.BAD, "no clean EEG yet")
         iaf = individual_alpha_frequency(self.core.freqs, self._psd_sum / self._psd_count)
         if iaf is None:

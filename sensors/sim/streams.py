@@ -6,6 +6,7 @@ list the names without loading scipy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def build_generators(
     if unknown:
         raise ValueError(f"unknown stream {unknown[0]!r}; choose from {','.join(STREAM_NAMES)}")
     beats = BeatTrain(scenario, seed)
-    makers = {
+    makers: dict[str, Callable[[], Generator]] = {
         "eeg": lambda: EegGenerator(scenario, seed),
         "ecg": lambda: EcgGenerator(scenario, seed, beats),
         "ppg": lambda: PpgGenerator(scenario, seed, beats),
