@@ -20,9 +20,9 @@ from sensors.features.eeg_bands import (
     EEGSettings,
     EEGWindowing,
     WindowResult,
-    _pick,
-    _ratio,
+    band_ratio,
     individual_alpha_frequency,
+    pick_channels,
 )
 from sensors.features.extractor import ExtractorOutput
 from sensors.quality.checks import check_dropped
@@ -30,9 +30,9 @@ from sensors.types import Level, StreamKind, Verdict
 
 DELTA, THETA, ALPHA, BETA, GAMMA = range(5)
 RATIOS = {
-    "alpha_rel": lambda b: _ratio(b[ALPHA], b.sum()),
-    "alpha_beta": lambda b: _ratio(b[ALPHA], b[BETA]),
-    "theta_alpha": lambda b: _ratio(b[THETA], b[ALPHA]),
+    "alpha_rel": lambda b: band_ratio(b[ALPHA], b.sum()),
+    "alpha_beta": lambda b: band_ratio(b[ALPHA], b[BETA]),
+    "theta_alpha": lambda b: band_ratio(b[THETA], b[ALPHA]),
 }
 
 
@@ -60,7 +60,7 @@ class EEGExtractor:
         self._baseline_count = 0
         self._baseline_active = False
         self._baseline_iaf: float | None = None
-        self._posterior = _pick(self.labels, POSTERIOR)
+        self._posterior = pick_channels(self.labels, POSTERIOR)
         upper = [name.upper() for name in self.labels]
         self._f3f4 = (upper.index("F3"), upper.index("F4")) if {"F3", "F4"} <= set(upper) else None
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensors.features.eeg_bands import POSTERIOR, EEGWindowing, _pick, individual_alpha_frequency
+from sensors.features.eeg_bands import POSTERIOR, EEGWindowing, individual_alpha_frequency, pick_channels
 from sensors.lsl.inlet import Inlet
 from sensors.types import Level
 from station.calibration.procedure import Message, Procedure, Result, Step
@@ -119,7 +119,7 @@ class EegReactivity(Procedure):
                 "channels_used": float(len(per_channel_open)),
             }
         )
-        chosen = set(_pick(self.labels, POSTERIOR))
+        chosen = set(pick_channels(self.labels, POSTERIOR))
         spectra = [np.mean(closed.spectra[ch], axis=0) for ch in chosen if closed.spectra[ch]]
         iaf = individual_alpha_frequency(self.core.freqs, np.mean(spectra, axis=0)) if spectra else None
         values["iaf_hz"] = iaf if iaf is not None else math.nan
