@@ -22,8 +22,8 @@ from pathlib import Path
 import pylsl
 
 from sensors.devices.detect import guess_port
+from sensors.devices.device_kinds import get
 from sensors.devices.emulator import PtyEmulator
-from sensors.devices.registry import get
 from station.bridges import BridgeManager
 from station.config import DeviceConfig
 

@@ -16,9 +16,9 @@ import contextlib
 import struct
 import time
 
-from sensors.devices.base import DeviceSpec
 from sensors.devices.cyton import DAISY_SPEC
-from sensors.devices.registry import get
+from sensors.devices.device_interfaces import DeviceSpec
+from sensors.devices.device_kinds import get
 
 CHUNKS = (256, 4096)  # a typical serial read at the device's rate; a burst after a stall or a dump
 SECONDS = {"cyton": 120, "cyton_daisy": 120, "thinkgear": 60, "cms50d": 600, "cms50d-v7": 600, "gsr": 3000}

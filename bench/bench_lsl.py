@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pylsl
 
-from sensors.lsl.discovery import find_infos
 from sensors.lsl.inlet import Inlet
 from sensors.lsl.ring_buffer import RingBuffer
+from sensors.lsl.stream_discovery import find_infos
 
 SECONDS, RATE, CHANNELS, CHUNK = 30.0, 1000, 32, 20
 

@@ -45,7 +45,7 @@ def band_power_update(fs: float = 250.0, channels: int = 8) -> dict[str, dict]:
     from mne.time_frequency import psd_array_welch
     from scipy import signal
 
-    from sensors.features.eeg import EEGWindowing
+    from sensors.features.eeg_bands import EEGWindowing
     from sensors.features.filters import bandpass_notch_sos
     from sensors.quality import verdicts_from, window_stats
     from sensors.types import StreamKind

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from protocols import engine
 from protocols.loader import find_protocol
-from protocols.model import Normalise, Protocol
+from protocols.protocol_model import Normalise, Protocol
 from protocols.simulated_features import breathing_schedule, simulate
 from protocols.transfer import BaselineStats, normalise
 from sensors.types import FeatureSnapshot

@@ -193,7 +193,7 @@ def frame_time_under_load(out, rounds: int = 4) -> dict[str, tuple[float, float]
 
 def run() -> dict[str, dict]:
     from scenes.catalog import SCENES
-    from scenes.output import HeadlessOutput
+    from scenes.headless_output import HeadlessOutput
 
     rows: dict[str, dict] = {}
     outputs = {name: HeadlessOutput(spec, 2 * FPS_SIZE[0], FPS_SIZE[1]) for name, spec in SCENES.items()}

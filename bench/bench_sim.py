@@ -15,8 +15,8 @@ TICK_S = 0.02
 
 
 def _all_streams_cpu_ms_per_s() -> float:
-    from sensors.sim.cardiac import RrGenerator
-    from sensors.sim.state import Scenario
+    from sensors.sim.cardiac_signal import RrGenerator
+    from sensors.sim.officer_state import Scenario
     from sensors.sim.streams import STREAM_NAMES, build_generators
 
     generators = build_generators(STREAM_NAMES, Scenario.named("relaxing", SIM_SECONDS), seed=0)
@@ -43,8 +43,8 @@ def _best_of(fn, repeats: int = 3) -> float:
 def run() -> dict[str, dict]:
     import neurokit2
 
-    from sensors.sim.cardiac import EcgGenerator, mean_hr_bpm
-    from sensors.sim.state import Scenario
+    from sensors.sim.cardiac_signal import EcgGenerator, mean_hr_bpm
+    from sensors.sim.officer_state import Scenario
 
     scenario = Scenario.fixed(0.4)
     ours = _best_of(lambda: EcgGenerator(scenario, seed=1).next_chunk(int(SIM_SECONDS * 500)))

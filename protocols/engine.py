@@ -19,7 +19,15 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from protocols.model import RESONANCE_RANGE, AssessMethod, Direction, Normalise, Pacer, Phase, Protocol
+from protocols.protocol_model import (
+    RESONANCE_RANGE,
+    AssessMethod,
+    Direction,
+    Normalise,
+    Pacer,
+    Phase,
+    Protocol,
+)
 from protocols.transfer import BaselineStats, approach, normalise, shape, smooth
 from scenes.params import SHARED_PARAMS
 from sensors.types import FeatureSnapshot, Level, Verdict

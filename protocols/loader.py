@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from protocols.model import (
+from protocols.protocol_model import (
     LANGUAGES,
     Assessment,
     AssessMethod,

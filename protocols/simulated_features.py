@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from protocols.engine import pacer_rate, start
-from protocols.model import Protocol
+from protocols.protocol_model import Protocol
 from sensors.types import FEATURES, FeatureSnapshot, Level, Verdict
 
 SPONTANEOUS_RATE = 12.0  # breaths/min when no pacer guides

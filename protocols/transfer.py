@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from protocols.model import Curve, Direction, Normalise
+from protocols.protocol_model import Curve, Direction, Normalise
 
 MIN_BASELINE_SAMPLES = 10
 _SIGMOID_GAIN = 8.0  # logistic slope across the input range; ends at ~2 % / 98 % before rescaling

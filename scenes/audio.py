@@ -116,7 +116,8 @@ class AmbientAudio:
         class _Stream(Source):
             def __init__(self) -> None:
                 self._duration = None
-                self.audio_format = AudioFormat(channels=1, sample_size=16, sample_rate=SAMPLE_RATE)
+                # pyglet declares ``audio_format = None`` on Source, so mypy infers the type None
+                self.audio_format = AudioFormat(channels=1, sample_size=16, sample_rate=SAMPLE_RATE)  # type: ignore[assignment]
 
             def get_audio_data(self, num_bytes: int, compensation_time: float = 0.0) -> AudioData:
                 n = max(256, min(int(num_bytes) // 2, SAMPLE_RATE // 2))

@@ -124,5 +124,5 @@ def read_rgb(fbo: int, width: int, height: int) -> np.ndarray:
     buf = (gl.GLubyte * (width * height * 4))()
     gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
     gl.glReadPixels(0, 0, width, height, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE, buf)
-    pixels = np.frombuffer(buf, dtype=np.uint8).reshape(height, width, 4)
+    pixels = np.ctypeslib.as_array(buf).reshape(height, width, 4)
     return np.ascontiguousarray(pixels[::-1, :, :3])

@@ -10,8 +10,8 @@ import numpy as np
 
 from scenes.camera import centre_eye, perspective, seated_stereo
 from scenes.catalog import SceneSpec
-from scenes.output import SceneOutput
 from scenes.params import SceneParams
+from scenes.scene_output import SceneOutput
 
 MODES = ("desk", "mirror")
 LOOK_RAD_PER_PIXEL = 0.004

@@ -32,8 +32,8 @@ from scenes.camera import (
     view_from_pose,
 )
 from scenes.catalog import SceneSpec
-from scenes.output import SceneOutput
 from scenes.params import SceneParams
+from scenes.scene_output import SceneOutput
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class XrOutput(SceneOutput):
         self.space = None
         self.swapchains: list[_Swapchain] = []
         self._binding = None
-        self._fbo = None
+        self._fbo: ctypes.c_uint | None = None  # the framebuffer the eyes are drawn through
         self.user_present = None
 
     def _connect(self) -> None:

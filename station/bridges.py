@@ -28,10 +28,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sensors.devices.base import one_line_reason
 from sensors.devices.bridge import BridgeStatus, SerialBridge
 from sensors.devices.detect import guess_port, list_serial_ports
-from sensors.devices.registry import get
+from sensors.devices.device_interfaces import one_line_reason
+from sensors.devices.device_kinds import get
 from sensors.types import Level
 from station.config import DeviceConfig
 

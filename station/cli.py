@@ -14,16 +14,28 @@ import sys
 
 # name -> (module, one-line help). Order is the order shown by `oasis --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "sim": ("sensors.sim.cli", "publish simulated physiological LSL streams (a simulated officer)"),
+    "sim": ("sensors.sim.sim_command", "publish simulated physiological LSL streams (a simulated officer)"),
     "demo": ("station.commands.demo_command", "run a simulated session end to end (what `make demo` runs)"),
-    "streams": ("sensors.lsl.cli", "live table of the LSL streams on the network (--json for scripts)"),
-    "analyze": ("sensors.analyze.cli", "analyse a recorded ECG/PPG/EEG/EDA/RESP file offline (JSON, --plot)"),
-    "devices": ("sensors.devices.cli_devices", "list serial ports and guess the biofeedback device on each"),
+    "streams": (
+        "sensors.lsl.streams_command",
+        "live table of the LSL streams on the network (--json for scripts)",
+    ),
+    "analyze": (
+        "sensors.analyze.analyze_command",
+        "analyse a recorded ECG/PPG/EEG/EDA/RESP file offline (JSON, --plot)",
+    ),
+    "devices": (
+        "sensors.devices.devices_command",
+        "list serial ports and guess the biofeedback device on each",
+    ),
     "bridge": (
-        "sensors.devices.cli_bridge",
+        "sensors.devices.bridge_command",
         "bridge a serial device (cyton, thinkgear, cms50d, cms50d-v7, gsr) to LSL",
     ),
-    "scene": ("scenes.cli", "show a calming scene on a headset, in a window, or render it to images"),
+    "scene": (
+        "scenes.scene_command",
+        "show a calming scene on a headset, in a window, or render it to images",
+    ),
     "station": ("station.commands.station_command", "station check, stored sessions, sync to the admin"),
     "report": (
         "station.commands.report_command",
@@ -34,8 +46,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "republish an XDF recording's streams over LSL in real time",
     ),
     "admin": ("admin_web.admin_command", "admin web server: serve, create-user, migrate (管理后台)"),
-    "pipeline": ("sensors.pipeline.cli", "compute features from live sensor streams, publish LSL Features"),
-    "protocol": ("protocols.cli", "list, check and simulate relaxation protocols (protocols/library)"),
+    "pipeline": (
+        "sensors.pipeline.pipeline_command",
+        "compute features from live sensor streams, publish LSL Features",
+    ),
+    "protocol": (
+        "protocols.protocol_command",
+        "list, check and simulate relaxation protocols (protocols/library)",
+    ),
 }
 
 

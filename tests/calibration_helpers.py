@@ -9,9 +9,9 @@ import numpy as np
 import pylsl
 
 from sensors.lsl.metadata import describe_channels
-from sensors.sim.cardiac import BeatTrain, EcgGenerator
+from sensors.sim.cardiac_signal import BeatTrain, EcgGenerator
+from sensors.sim.officer_state import Scenario
 from sensors.sim.outlets import SimPublisher
-from sensors.sim.state import Scenario
 from tests.lsl_helpers import unique
 
 EDA_LABELS, EDA_UNITS = ["eda", "reading", "device_t"], ["microsiemens", "a.u.", "ms"]

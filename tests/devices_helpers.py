@@ -11,8 +11,8 @@ from collections.abc import Callable
 import numpy as np
 from hypothesis import HealthCheck, settings
 
-from sensors.devices.base import Decoded
-from sensors.devices.registry import get
+from sensors.devices.device_interfaces import Decoded
+from sensors.devices.device_kinds import get
 from sensors.devices.sources import SineSource
 
 DEVICES = ("cyton", "thinkgear", "cms50d", "gsr", "cms50d-v7")

@@ -108,8 +108,8 @@ class Pusher:
 @contextmanager
 def simulated_ecg(name: str) -> Iterator[None]:
     """A relaxing simulated officer's ECG (breathing 6/min) published on LSL while the block runs."""
+    from sensors.sim.officer_state import Scenario
     from sensors.sim.outlets import SimPublisher
-    from sensors.sim.state import Scenario
     from sensors.sim.streams import build_generators
 
     publisher = SimPublisher(build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), 0), name)

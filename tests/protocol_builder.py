@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from protocols.loader import load_protocol
-from protocols.model import Protocol
+from protocols.protocol_model import Protocol
 
 
 def toml_value(value: object) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sensors.features.base import Extractor
 from sensors.features.cardiac import CARDIAC_FEATURES, CardiacExtractor, window_features
 from sensors.features.ecg_beats import detect_ecg_beats
+from sensors.features.extractor import Extractor
 from sensors.features.ppg_beats import detect_ppg_beats
 from sensors.features.respiration import RespirationExtractor, breathing_rate, detect_breaths
 from sensors.types import FEATURES, Level, StreamKind

@@ -17,8 +17,8 @@ from sensors.features.cardiac import CardiacExtractor
 from sensors.features.ecg_beats import detect_ecg_beats
 from sensors.features.ppg_beats import PpgBeatDetector, detect_ppg_beats_with_quality
 from sensors.features.pulse_quality import accepted, crosscheck_with_ecg
-from sensors.sim.cardiac import BeatTrain, PpgGenerator
-from sensors.sim.state import Scenario
+from sensors.sim.cardiac_signal import BeatTrain, PpgGenerator
+from sensors.sim.officer_state import Scenario
 from sensors.types import StreamKind
 
 DURATION_S = 300.0

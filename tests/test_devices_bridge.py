@@ -14,8 +14,8 @@ from devices_helpers import DEVICES, InletReader, wait_for
 
 from sensors.devices import cyton, thinkgear
 from sensors.devices.bridge import SerialBridge
+from sensors.devices.device_kinds import get
 from sensors.devices.emulator import PtyEmulator
-from sensors.devices.registry import get
 from sensors.devices.sources import SineSource
 from sensors.types import Level
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from devices_helpers import DEVICES, InletReader
 
+from sensors.devices.device_kinds import get
 from sensors.devices.emulator import PtyEmulator
-from sensors.devices.registry import get
 from station.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,6 +63,14 @@ def test_devices_gives_clear_verdicts_for_garbage_and_missing_ports(
     assert main(["devices", "--only", "--listen", "0.2", "--port", str(tmp_path / "missing")]) == 0
     out = capsys.readouterr().out
     assert "无法打开" in out and "Traceback" not in out
+    missing = ["devices", "--only", "--listen", "0.2", "--port", str(tmp_path / "missing")]
+    assert main([*missing, "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "cannot open" in out and "无法打开" not in out
+    assert main([*missing, "--lang", "zh-CN"]) == 0
+    assert "无法打开" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main([*missing, "--lang", "zh"])  # one language code everywhere: zh-CN
 
 
 def test_bridge_command_streams_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,7 +138,7 @@ def test_sim_device_emulates_the_simulated_officer_end_to_end(tmp_path: Path) ->
 
     link = tmp_path / "cyton"
     code = (
-        "import sys, argparse; from sensors.sim import cli;"
+        "import sys, argparse; from sensors.sim import sim_command as cli;"
         "p = argparse.ArgumentParser(); cli.configure(p); sys.exit(cli.run(p.parse_args(sys.argv[1:])))"
     )
     proc = subprocess.Popen(

@@ -22,7 +22,7 @@ from sensors.devices.detect import detect_daisy
 from sensors.devices.emulator import PtyEmulator
 from sensors.devices.sim_device import sim_device
 from sensors.devices.sources import SineSource
-from sensors.sim.state import Scenario
+from sensors.sim.officer_state import Scenario
 from station.cli import main
 
 SCALE = cyton.uv_per_count()

@@ -24,7 +24,7 @@ from devices_helpers import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sensors.devices.registry import get
+from sensors.devices.device_kinds import get
 
 
 def decode_whole(device: str, data: bytes) -> tuple[dict[str, np.ndarray], dict[str, int]]:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sensors.features.eda import EDAExtractor, SCRDetector, analyze_eda
+from sensors.features.skin_conductance import EDAExtractor, SCRDetector, analyze_eda
 from sensors.types import Level
 
 FS = 32.0
@@ -149,8 +149,8 @@ def test_analyze_eda_gives_a_result_or_a_clear_error(signal: np.ndarray, fs: flo
 def test_simulated_officer_scr_rate_is_in_the_simulators_range_and_follows_arousal() -> None:
     # The simulator draws 1-8 SCRs a minute, more when stressed; its slow tonic drift must not be
     # counted as responses (a first-order drift filter once made that 30 a minute).
-    from sensors.sim.eda import EdaGenerator
-    from sensors.sim.state import Scenario
+    from sensors.sim.eda_signal import EdaGenerator
+    from sensors.sim.officer_state import Scenario
 
     rates = {}
     for name in ("steady", "stressed"):

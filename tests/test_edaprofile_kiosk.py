@@ -16,7 +16,7 @@ from devices_helpers import InletReader, wait_for
 from protocols.loader import find_protocol
 from sensors.devices.emulator import PtyEmulator
 from sensors.devices.gsr import GsrCalibration, GsrEmulator
-from sensors.lsl.registry import SourceRegistry, StreamCatalog
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from sensors.types import StreamKind
 from station.bridges import BridgeManager
 from station.calibration.eda_profile import DeviceProfile, profile_lookup

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from mne.time_frequency import psd_array_welch
 
-from sensors.features.eeg import EEGWindowing, analyze_eeg
+from sensors.features.eeg_bands import EEGWindowing, analyze_eeg
 from sensors.features.eeg_extractor import EEGExtractor
 from sensors.features.filters import CausalFilter, bandpass_notch_sos
 from sensors.types import Level

@@ -7,8 +7,8 @@ import numpy as np
 import pylsl
 import pytest
 
-from sensors.lsl.discovery import find_infos, find_streams
 from sensors.lsl.inlet import Inlet, wait_for
+from sensors.lsl.stream_discovery import find_infos, find_streams
 from sensors.types import Level
 from tests.lsl_helpers import Pusher, make_info, unique
 

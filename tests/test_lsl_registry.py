@@ -6,7 +6,8 @@ import pylsl
 import pytest
 
 from sensors.lsl.inlet import wait_for
-from sensors.lsl.registry import Pin, SourceRegistry, StreamCatalog, kind_of
+from sensors.lsl.stream_catalog import Pin, SourceRegistry, StreamCatalog
+from sensors.lsl.stream_kinds import kind_of
 from sensors.types import StreamKind
 from tests.lsl_helpers import make_info, unique
 

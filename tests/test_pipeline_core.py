@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from sensors.features.base import ExtractorOutput
-from sensors.features.eda import EDAExtractor
 from sensors.features.eeg_extractor import EEGExtractor
+from sensors.features.extractor import ExtractorOutput
+from sensors.features.skin_conductance import EDAExtractor
 from sensors.pipeline.core import EXTRACTORS, FeaturePipeline, UpdateClock
 from sensors.pipeline.phase_markers import apply_marker
 from sensors.types import FEATURES, Level, StreamKind, Verdict

@@ -194,7 +194,7 @@ def test_json_output_drops_lines_instead_of_blocking_on_a_full_pipe() -> None:
 
 
 def test_unusable_stream_is_skipped_once_and_the_pipeline_goes_on(caplog: pytest.LogCaptureFixture) -> None:
-    from sensors.lsl.registry import SourceRegistry
+    from sensors.lsl.stream_catalog import SourceRegistry
     from sensors.pipeline.runner import PipelineRunner
 
     slow_eeg = SignalPusher("EEG", 1, 2.0, ["Oz"], "microvolts")  # 2 Hz: no EEG band fits

@@ -12,9 +12,9 @@ import pytest
 
 from protocols.engine import EngineState, StepOutput, pacer_phase, start, step
 from protocols.loader import LIBRARY, find_protocol, library_names, parse_protocol
-from protocols.model import Protocol
-from protocols.replay import replay
+from protocols.protocol_model import Protocol
 from protocols.simulated_features import Dropout, Officer, Scenario, breathing_schedule, simulate
+from protocols.timeline_runner import replay
 from sensors.types import FeatureSnapshot
 from tests.protocol_builder import Phase, protocol_toml
 

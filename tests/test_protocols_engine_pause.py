@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from protocols.engine import EngineState, StepOutput, pause, resume, start, step
 from protocols.loader import find_protocol
-from protocols.model import Protocol
+from protocols.protocol_model import Protocol
 from protocols.simulated_features import breathing_schedule, simulate
 from sensors.types import FeatureSnapshot, Verdict
 

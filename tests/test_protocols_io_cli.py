@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from protocols.feature_io import FeatureFileError, read_features, read_jsonl, snapshot_from_json, write_jsonl
 from protocols.loader import find_protocol
-from protocols.replay import replay
 from protocols.simulated_features import breathing_schedule, simulate
+from protocols.timeline_runner import replay
 from sensors.types import Level
 
 ROOT = Path(__file__).resolve().parents[1]

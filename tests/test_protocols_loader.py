@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from protocols.loader import ProtocolError, find_protocol, library_names, load_protocol, parse_protocol
-from protocols.model import Normalise
+from protocols.protocol_model import Normalise
 from tests.protocol_builder import toml_value
 
 VALID = """

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from protocols.engine import StepOutput
-from protocols.model import Protocol
-from sensors.lsl.registry import SourceRegistry, StreamCatalog
+from protocols.protocol_model import Protocol
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from station.kiosk.controller import KioskController, SceneSettings
 from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.script import run_until

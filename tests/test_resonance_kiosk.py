@@ -13,7 +13,7 @@ import pytest
 pyglet.options["headless"] = True
 
 from protocols.loader import find_protocol  # noqa: E402  (pyglet options must be set before windows exist)
-from sensors.lsl.registry import SourceRegistry, StreamCatalog  # noqa: E402
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
 from station.kiosk.controller import KioskController  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402

@@ -60,6 +60,19 @@ def test_describe_prints_the_schema(capsys):
     assert schema["title"]["zh-CN"] == "星空"
 
 
+def test_lang_shows_the_instruction_panel_below_eye_level(tmp_path):
+    """``--lang zh-CN|en`` draws the instruction panel (the one language flag of every command)."""
+    quiet = ["--params", '{"pacer_visible": 0, "particles": 0}', "--size", "160x120"]
+    assert main(["scene", "lakeside", *quiet, "--save", str(tmp_path / "plain")]) == 0
+    assert main(["scene", "lakeside", *quiet, "--lang", "zh-CN", "--save", str(tmp_path / "panel")]) == 0
+    plain = load_png(tmp_path / "plain" / "lakeside-0000.png").astype(float)
+    panel = load_png(tmp_path / "panel" / "lakeside-0000.png").astype(float)
+    changed = np.abs(panel - plain).mean(axis=-1) > 10
+    assert changed.mean() > 0.01 and np.flatnonzero(changed.any(axis=1)).min() > 60
+    with pytest.raises(SystemExit):
+        main(["scene", "lakeside", "--lang", "zh"])  # the old short code is refused
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from scenes.catalog import SCENES
-from scenes.output import HeadlessOutput
+from scenes.headless_output import HeadlessOutput
 from scenes.xr_output import LIFECYCLE_ACTIONS, WORN_STATES, Status, XrOutput, worn
 from station.session.scene_process import HEADSET_OFF, HEADSET_ON, HEADSET_UNKNOWN, SceneProcess, headset_code
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scenes.catalog import SCENES
-from scenes.output import HeadlessOutput
+from scenes.headless_output import HeadlessOutput
 
 W, H = 160, 120
 LUMA = np.array([0.2126, 0.7152, 0.0722])

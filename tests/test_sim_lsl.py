@@ -11,8 +11,8 @@ import pylsl
 import pytest
 
 from sensors.sim.faults import MAINS_HZ, parse_fault
+from sensors.sim.officer_state import Scenario
 from sensors.sim.outlets import MANUFACTURER, SimPublisher
-from sensors.sim.state import Scenario
 from sensors.sim.streams import STREAM_NAMES, build_generators
 
 

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import interpolate, signal
 
-from sensors.sim.cardiac import BeatTrain, EcgGenerator, PpgGenerator, RrGenerator
-from sensors.sim.eda import EdaGenerator
-from sensors.sim.eeg import LABELS, EegGenerator
-from sensors.sim.resp import RespGenerator
-from sensors.sim.state import Scenario
+from sensors.sim.cardiac_signal import BeatTrain, EcgGenerator, PpgGenerator, RrGenerator
+from sensors.sim.eda_signal import EdaGenerator
+from sensors.sim.eeg_signal import LABELS, EegGenerator
+from sensors.sim.officer_state import Scenario
+from sensors.sim.resp_signal import RespGenerator
 from sensors.sim.streams import STREAM_NAMES, build_generators
 
 

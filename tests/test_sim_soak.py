@@ -10,9 +10,9 @@ import numpy as np
 import pylsl
 import pytest
 
-from sensors.sim.cardiac import RrGenerator
+from sensors.sim.cardiac_signal import RrGenerator
+from sensors.sim.officer_state import Scenario
 from sensors.sim.outlets import SimPublisher
-from sensors.sim.state import Scenario
 from sensors.sim.streams import STREAM_NAMES, build_generators
 
 pytestmark = [

@@ -13,8 +13,8 @@ import pytest
 from devices_helpers import NOT_SYNC, InletReader, wait_for
 from station_bridges_helpers import Watch
 
+from sensors.devices.device_kinds import get
 from sensors.devices.emulator import PtyEmulator
-from sensors.devices.registry import get
 from station.bridges import BridgeManager, BridgeRow
 from station.config import DeviceConfig
 

@@ -15,8 +15,8 @@ import pytest
 from devices_helpers import wait_for
 from station_bridges_helpers import Watch, found
 
+from sensors.devices.device_kinds import get
 from sensors.devices.emulator import PtyEmulator
-from sensors.devices.registry import get
 from station.cli import main
 
 

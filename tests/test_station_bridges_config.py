@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sensors.devices.registry import DEVICES
+from sensors.devices.device_kinds import DEVICES
 from station.config import DEFAULT_FILE, DEVICE_KINDS, ConfigError, DeviceConfig, load_config, parse_devices
 
 

@@ -18,9 +18,9 @@ from devices_helpers import wait_for  # noqa: E402  (pyglet options must be set 
 from station_bridges_helpers import Watch, found  # noqa: E402
 
 from protocols.loader import find_protocol  # noqa: E402
+from sensors.devices.device_kinds import get  # noqa: E402
 from sensors.devices.emulator import PtyEmulator  # noqa: E402
-from sensors.devices.registry import get  # noqa: E402
-from sensors.lsl.registry import SourceRegistry, StreamCatalog  # noqa: E402
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog  # noqa: E402
 from station.bridges import _ENGLISH, BridgeManager, BridgeRow  # noqa: E402
 from station.config import DEVICE_KINDS, DeviceConfig, hash_pin  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from sensors.lsl.inlet import Inlet, wait_for
-from sensors.lsl.registry import SourceRegistry, StreamCatalog
-from sensors.sim.cardiac import mean_hr_bpm
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
+from sensors.sim.cardiac_signal import mean_hr_bpm
 from sensors.types import StreamKind
 from station.calibration.cardiac import RestingHeart
 from station.calibration.eda import EdaCheck

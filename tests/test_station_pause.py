@@ -16,7 +16,7 @@ import pylsl
 import pytest
 import pyxdf
 
-from sensors.lsl.registry import SourceRegistry, StreamCatalog
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from station.kiosk.controller import KioskController, SceneSettings
 from station.kiosk.flow import FlowTimeouts, PauseSession, ResumeSession, Screen
 from station.kiosk.script import run_until

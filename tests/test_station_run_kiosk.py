@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sensors.lsl.registry import SourceRegistry, StreamCatalog
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from station.kiosk.controller import KioskController, SceneSettings, program_for, startup_recovery
 from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.layout import layout

@@ -11,7 +11,7 @@ import pytest
 
 from protocols.engine import StepOutput
 from protocols.loader import load_protocol
-from sensors.lsl.registry import SourceRegistry, StreamCatalog
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from station.session.runtime import SessionRuntime
 from station.store import SessionStatus, SessionStore
 from tests.lsl_helpers import simulated_ecg

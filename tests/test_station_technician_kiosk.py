@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from protocols.loader import find_protocol
-from sensors.lsl.registry import SourceRegistry, StreamCatalog
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from station.calibration.settings import CalibrationSettings, EdaCheckSettings, RestingHeartSettings
 from station.config import hash_pin
 from station.kiosk.controller import KioskController

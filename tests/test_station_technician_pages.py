@@ -13,9 +13,9 @@ import pytest
 
 pyglet.options["headless"] = True
 
-from sensors.lsl.registry import SourceRegistry, StreamCatalog  # noqa: E402
+from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog  # noqa: E402
+from sensors.sim.officer_state import Scenario  # noqa: E402
 from sensors.sim.outlets import SimPublisher  # noqa: E402
-from sensors.sim.state import Scenario  # noqa: E402
 from sensors.sim.streams import build_generators  # noqa: E402
 from station.calibration.live import TRACE_POINTS, LiveRow, trace_points  # noqa: E402
 from station.calibration.procedure import Message, Result, Step, View  # noqa: E402

@@ -88,7 +88,7 @@ def _kiosk(data_dir: Path) -> None:
     import pyglet
 
     from protocols.loader import find_protocol
-    from sensors.lsl.registry import SourceRegistry, StreamCatalog
+    from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
     from station.kiosk.app import KioskApp
     from station.kiosk.controller import KioskController
     from station.store import SessionStore
@@ -151,7 +151,7 @@ def _scene() -> None:
     import numpy as np
 
     from scenes.catalog import get_scene
-    from scenes.output import open_output
+    from scenes.open_output import open_output
 
     out = open_output("window", get_scene("lakeside"), width=320, height=180)
     try:

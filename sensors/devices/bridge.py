@@ -22,7 +22,14 @@ import numpy as np
 import pylsl
 import serial
 
-from sensors.devices.base import Decoded, DeviceSpec, Parser, ParserStats, StreamSpec, one_line_reason
+from sensors.devices.device_interfaces import (
+    Decoded,
+    DeviceSpec,
+    Parser,
+    ParserStats,
+    StreamSpec,
+    one_line_reason,
+)
 from sensors.devices.motion import Motion, latest_motion
 from sensors.devices.serial_port import open_serial
 from sensors.lsl.metadata import describe_channels

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensors.devices.base import BufferedParser, Decoded, DeviceSpec, SerialSettings, StreamSpec
+from sensors.devices.device_interfaces import BufferedParser, Decoded, DeviceSpec, SerialSettings, StreamSpec
 from sensors.devices.sources import SignalSource, SineSource
 from sensors.types import Level, Verdict
 

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensors.devices.base import BufferedParser, Decoded, DeviceSpec, SerialSettings
 from sensors.devices.cms50d import SPEC as LEGACY_SPEC
 from sensors.devices.cms50d import Cms50dEmulator, verdict
+from sensors.devices.device_interfaces import BufferedParser, Decoded, DeviceSpec, SerialSettings
 from sensors.devices.sources import SignalSource
 
 REALTIME = 0x01

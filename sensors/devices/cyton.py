@@ -34,7 +34,7 @@ import functools
 
 import numpy as np
 
-from sensors.devices.base import Decoded, DeviceSpec, ParserStats, SerialSettings, StreamSpec
+from sensors.devices.device_interfaces import Decoded, DeviceSpec, ParserStats, SerialSettings, StreamSpec
 from sensors.devices.motion import MOTION_KEY, MotionDetector, latest_motion
 from sensors.devices.sources import SignalSource, SineSource
 from sensors.types import Verdict

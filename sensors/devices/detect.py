@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import serial
 from serial.tools import list_ports
 
-from sensors.devices.base import DeviceSpec, one_line_reason
 from sensors.devices.cyton import has_daisy
-from sensors.devices.registry import DEVICES
+from sensors.devices.device_interfaces import DeviceSpec, one_line_reason
+from sensors.devices.device_kinds import DEVICES
 from sensors.devices.serial_port import open_serial
 
 

@@ -18,7 +18,7 @@ import time
 import tty
 from pathlib import Path
 
-from sensors.devices.base import EmulatedDevice
+from sensors.devices.device_interfaces import EmulatedDevice
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sensors.devices.base import BufferedParser, Decoded, DeviceSpec, SerialSettings, StreamSpec
+from sensors.devices.device_interfaces import BufferedParser, Decoded, DeviceSpec, SerialSettings, StreamSpec
 from sensors.devices.sources import SignalSource, SineSource
 
 MAX_LINE = 128

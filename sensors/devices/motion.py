@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensors.devices.base import Decoded
+from sensors.devices.device_interfaces import Decoded
 from sensors.types import Level, Verdict
 
 MOTION_KEY = "motion"  # parser output key: rows (moving 0/1, motion_sd in g)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from sensors.devices.base import DeviceSpec, EmulatedDevice
 from sensors.devices.cyton import DAISY_LABELS, device_spec
+from sensors.devices.device_interfaces import DeviceSpec, EmulatedDevice
+from sensors.devices.device_kinds import get
 from sensors.devices.emulator import PtyEmulator
-from sensors.devices.registry import get
 from sensors.devices.sources import Resampled, SignalSource, Stacked
-from sensors.sim.cardiac import PpgGenerator
-from sensors.sim.eda import EdaGenerator
-from sensors.sim.eeg import EegGenerator
-from sensors.sim.state import Scenario
+from sensors.sim.cardiac_signal import PpgGenerator
+from sensors.sim.eda_signal import EdaGenerator
+from sensors.sim.eeg_signal import EegGenerator
+from sensors.sim.officer_state import Scenario
 
 DEVICE_NAMES = ("cyton", "cyton-daisy", "thinkgear", "cms50d", "cms50d-v7", "gsr")
 

@@ -15,8 +15,15 @@ import numpy as np
 class SignalSource(Protocol):
     """A continuous multichannel signal generated chunk by chunk at ``fs`` Hz."""
 
-    fs: float
-    labels: Sequence[str]
+    @property
+    def fs(self) -> float:
+        """Sampling rate in Hz."""
+        ...
+
+    @property
+    def labels(self) -> Sequence[str]:
+        """One label per channel."""
+        ...
 
     def next_chunk(self, n: int) -> np.ndarray:
         """The next ``n`` samples, shape (n, channels)."""

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from sensors.devices.base import BufferedParser, Decoded, DeviceSpec, SerialSettings, StreamSpec
+from sensors.devices.device_interfaces import BufferedParser, Decoded, DeviceSpec, SerialSettings, StreamSpec
 from sensors.devices.sources import SignalSource, SineSource
 from sensors.types import Level, Verdict
 
@@ -164,48 +165,63 @@ class ThinkGearParser(BufferedParser):
         return packets
 
     def feed(self, data: bytes) -> Decoded:
-        raw: list[int] = []
-        esense: list[tuple[float, float]] = []
-        bands: list[list[int]] = []
-        quality: list[tuple[float, float]] = []
-        blinks: list[float] = []
+        values = _DecodedValues()
         for payload in self._payloads(data):
             if len(payload) == 4 and payload[0] == RAW and payload[1] == 2:  # the 512 Hz common case
                 v = (payload[2] << 8) | payload[3]
-                raw.append(v - 0x10000 if v & 0x8000 else v)
+                values.raw.append(v - 0x10000 if v & 0x8000 else v)
                 continue
             rows, complete = parse_rows(payload)
             if not complete:
                 self.stats.corrupt += 1
-            attention = meditation = float("nan")
-            for level, code, value in rows:
-                if level:
-                    continue
-                if code == RAW and len(value) == 2:
-                    raw.append(int.from_bytes(value, "big", signed=True))
-                elif code == POOR_SIGNAL:
-                    quality.append((max(0.0, 1.0 - value[0] / 200.0), float(value[0])))
-                elif code == ATTENTION:
-                    attention = float(value[0])
-                elif code == MEDITATION:
-                    meditation = float(value[0])
-                elif code == BLINK:
-                    blinks.append(float(value[0]))
-                elif code == ASIC_EEG_POWER and len(value) == 24:
-                    bands.append([int.from_bytes(value[3 * b : 3 * b + 3], "big") for b in range(8)])
-            if attention == attention or meditation == meditation:
-                esense.append((attention, meditation))
+            values.add_rows(rows)
+        return values.decoded()
+
+
+@dataclass
+class _DecodedValues:
+    """The values of the packets of one ``feed`` call, gathered per stream."""
+
+    raw: list[int] = field(default_factory=list)
+    esense: list[tuple[float, float]] = field(default_factory=list)
+    bands: list[list[int]] = field(default_factory=list)
+    quality: list[tuple[float, float]] = field(default_factory=list)
+    blinks: list[float] = field(default_factory=list)
+
+    def add_rows(self, rows: list[Row]) -> None:
+        """Gather one packet's rows (extended-code rows are skipped)."""
+        attention = meditation = float("nan")
+        for level, code, value in rows:
+            if level:
+                continue
+            if code == RAW and len(value) == 2:
+                self.raw.append(int.from_bytes(value, "big", signed=True))
+            elif code == POOR_SIGNAL:
+                self.quality.append((max(0.0, 1.0 - value[0] / 200.0), float(value[0])))
+            elif code == ATTENTION:
+                attention = float(value[0])
+            elif code == MEDITATION:
+                meditation = float(value[0])
+            elif code == BLINK:
+                self.blinks.append(float(value[0]))
+            elif code == ASIC_EEG_POWER and len(value) == 24:
+                self.bands.append([int.from_bytes(value[3 * b : 3 * b + 3], "big") for b in range(8)])
+        if attention == attention or meditation == meditation:
+            self.esense.append((attention, meditation))
+
+    def decoded(self) -> Decoded:
+        """The gathered values as arrays, one per stream that received any."""
         out: Decoded = {}
-        if raw:
-            out["eeg"] = np.asarray(raw, dtype=np.float64)[:, None] * UV_PER_COUNT
-        if esense:
-            out["esense"] = np.asarray(esense, dtype=np.float64)
-        if bands:
-            out["bands"] = np.asarray(bands, dtype=np.float64)
-        if quality:
-            out["quality"] = np.asarray(quality, dtype=np.float64)
-        if blinks:
-            out["blink"] = np.asarray(blinks, dtype=np.float64)[:, None]
+        if self.raw:
+            out["eeg"] = np.asarray(self.raw, dtype=np.float64)[:, None] * UV_PER_COUNT
+        if self.esense:
+            out["esense"] = np.asarray(self.esense, dtype=np.float64)
+        if self.bands:
+            out["bands"] = np.asarray(self.bands, dtype=np.float64)
+        if self.quality:
+            out["quality"] = np.asarray(self.quality, dtype=np.float64)
+        if self.blinks:
+            out["blink"] = np.asarray(self.blinks, dtype=np.float64)[:, None]
         return out
 
 

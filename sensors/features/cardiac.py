@@ -14,11 +14,11 @@ from collections import deque
 
 import numpy as np
 
-from sensors.features.base import ExtractorOutput
 from sensors.features.beat_detector import RegionBeatDetector
 from sensors.features.coherence import WINDOW_S as COHERENCE_WINDOW_S
 from sensors.features.coherence import series_coherence
 from sensors.features.ecg_beats import EcgBeatDetector
+from sensors.features.extractor import ExtractorOutput
 from sensors.features.hrv import (
     HF_BAND,
     band_power,

@@ -1,6 +1,6 @@
 """The streaming EEG extractor: alpha_rel, alpha_beta, theta_alpha, iaf and faa, each with a verdict.
 
-It shares :class:`~sensors.features.eeg.EEGWindowing` with the offline ``analyze_eeg``, so a
+It shares :class:`~sensors.features.eeg_bands.EEGWindowing` with the offline ``analyze_eeg``, so a
 window's band powers are the same however the samples arrive. Features come from the newest
 clean window of each channel; while a channel's windows are flagged (blink, EMG, clipping…) the
 feature holds its last clean window for up to ``stale_s`` and is marked degraded, then becomes NaN
@@ -15,24 +15,24 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sensors.features.base import ExtractorOutput
-from sensors.features.eeg import (
+from sensors.features.eeg_bands import (
     POSTERIOR,
     EEGSettings,
     EEGWindowing,
     WindowResult,
-    _pick,
-    _ratio,
+    band_ratio,
     individual_alpha_frequency,
+    pick_channels,
 )
+from sensors.features.extractor import ExtractorOutput
 from sensors.quality.checks import check_dropped
 from sensors.types import Level, StreamKind, Verdict
 
 DELTA, THETA, ALPHA, BETA, GAMMA = range(5)
 RATIOS = {
-    "alpha_rel": lambda b: _ratio(b[ALPHA], b.sum()),
-    "alpha_beta": lambda b: _ratio(b[ALPHA], b[BETA]),
-    "theta_alpha": lambda b: _ratio(b[THETA], b[ALPHA]),
+    "alpha_rel": lambda b: band_ratio(b[ALPHA], b.sum()),
+    "alpha_beta": lambda b: band_ratio(b[ALPHA], b[BETA]),
+    "theta_alpha": lambda b: band_ratio(b[THETA], b[ALPHA]),
 }
 
 
@@ -54,11 +54,13 @@ class EEGExtractor:
         self._last_flag = [""] * n
         self._last_window_t = math.nan
         self._verdicts = [Verdict(Level.BAD, "no data yet")] * n
-        self._psd_sum, self._psd_count = None, 0
-        self._baseline_sum, self._baseline_count = None, 0
+        self._psd_sum: np.ndarray | None = None  # sum of the clean windows' mean spectra, for the IAF
+        self._psd_count = 0
+        self._baseline_sum: np.ndarray | None = None  # the same over the eyes-closed baseline
+        self._baseline_count = 0
         self._baseline_active = False
         self._baseline_iaf: float | None = None
-        self._posterior = _pick(self.labels, POSTERIOR)
+        self._posterior = pick_channels(self.labels, POSTERIOR)
         upper = [name.upper() for name in self.labels]
         self._f3f4 = (upper.index("F3"), upper.index("F4")) if {"F3", "F4"} <= set(upper) else None
 
@@ -73,7 +75,7 @@ class EEGExtractor:
     def end_baseline(self) -> float | None:
         """Stop the baseline; returns (and from now on reports) its IAF, None without an alpha peak."""
         self._baseline_active = False
-        if self._baseline_count:
+        if self._baseline_sum is not None and self._baseline_count:
             self._baseline_iaf = individual_alpha_frequency(
                 self.core.freqs, self._baseline_sum / self._baseline_count
             )
@@ -157,7 +159,7 @@ class EEGExtractor:
     def _iaf(self) -> tuple[float, Verdict]:
         if self._baseline_iaf is not None:
             return self._baseline_iaf, Verdict.good()
-        if not self._psd_count:
+        if self._psd_sum is None or not self._psd_count:
             return math.nan, Verdict(Level.BAD, "no clean EEG yet")
         iaf = individual_alpha_frequency(self.core.freqs, self._psd_sum / self._psd_count)
         if iaf is None:

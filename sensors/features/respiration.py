@@ -14,7 +14,7 @@ from collections import deque
 import numpy as np
 from scipy import signal
 
-from sensors.features.base import ExtractorOutput
+from sensors.features.extractor import ExtractorOutput
 from sensors.features.streaming import FiniteHold, SosFilter
 from sensors.types import Level, StreamKind, Verdict
 

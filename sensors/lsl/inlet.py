@@ -19,8 +19,9 @@ import numpy as np
 import pylsl
 from pylsl.util import LostError
 
-from sensors.lsl.discovery import StreamDescription, describe
 from sensors.lsl.ring_buffer import RingBuffer
+from sensors.lsl.stream_discovery import StreamDescription, describe
+from sensors.lsl.stream_kinds import kind_of
 from sensors.types import Level, Verdict
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class Inlet:
             return self._reject(problem)
         self._inlet = inlet
         self._scratch = np.empty((1024, self.description.channel_count), dtype=_numpy_dtype(full))
-        self._refresh_offset(pylsl.local_clock(), timeout=timeout)
+        self._refresh_offset(inlet, pylsl.local_clock(), timeout=timeout)
         self._state = "waiting"
         return True
 
@@ -138,22 +139,23 @@ class Inlet:
         now = pylsl.local_clock()
         if self._state == "rejected":
             return 0
-        if self._inlet is None:
+        inlet, scratch = self._inlet, self._scratch
+        if inlet is None or scratch is None:
             self._try_recover()
             return 0
         if now - self._offset_checked > CLOCK_REFRESH_S:
-            self._refresh_offset(now, timeout=0.0)
+            self._refresh_offset(inlet, now, timeout=0.0)
         received = 0
         try:
             while True:
-                chunk, stamps = self._inlet.pull_chunk(
-                    timeout=0.0, max_samples=len(self._scratch), dest_obj=self._scratch, as_numpy=True
+                chunk, stamps = inlet.pull_chunk(
+                    timeout=0.0, max_samples=len(scratch), dest_obj=scratch, as_numpy=True
                 )
                 if len(stamps) == 0:
                     break
                 self._ingest(chunk, np.asarray(stamps, dtype=np.float64) + self._offset, now)
                 received += len(stamps)
-                if len(stamps) < len(self._scratch):
+                if len(stamps) < len(scratch):
                     break
         except LostError:
             self._lose("stream lost and not recoverable by liblsl (no source_id?)")
@@ -216,7 +218,6 @@ class Inlet:
     def channel_verdicts(self, seconds: float = 2.0) -> list[Verdict]:
         """Per-channel signal quality (flatline, clipping, mains, impossible values…) of the last
         ``seconds``; empty for stream types Oasis has no signal rules for."""
-        from sensors.lsl.registry import kind_of
         from sensors.quality import channel_verdicts
 
         kind = kind_of(self.description.type)
@@ -288,14 +289,14 @@ class Inlet:
             if self.connect(timeout=1.0):
                 log.info("%s: reconnected", d.name)
 
-    def _refresh_offset(self, now: float, timeout: float) -> None:
+    def _refresh_offset(self, inlet: pylsl.StreamInlet, now: float, timeout: float) -> None:
         self._offset_checked = now
         if self._offset_source is not None:
             self._offset = float(self._offset_source())
             return
         # On a timeout keep the last estimate; liblsl keeps measuring in the background.
         with contextlib.suppress(TimeoutError, LostError):
-            self._offset = float(self._inlet.time_correction(timeout=timeout))
+            self._offset = float(inlet.time_correction(timeout=timeout))
 
     def _buffer_span(self) -> float:
         rate = self.description.nominal_srate

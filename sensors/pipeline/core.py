@@ -17,11 +17,11 @@ from typing import Protocol, cast, runtime_checkable
 
 import numpy as np
 
-from sensors.features.base import Extractor, ExtractorOutput
 from sensors.features.cardiac import CardiacExtractor
-from sensors.features.eda import EDAExtractor
 from sensors.features.eeg_extractor import EEGExtractor
+from sensors.features.extractor import Extractor, ExtractorOutput
 from sensors.features.respiration import RespirationExtractor
+from sensors.features.skin_conductance import EDAExtractor
 from sensors.types import FEATURES, FeatureSnapshot, Level, StreamKind, Verdict
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ import numpy as np
 import pylsl
 
 from sensors.lsl.metadata import describe_channels
-from sensors.sim.cardiac import RrGenerator
+from sensors.sim.cardiac_signal import RrGenerator
 from sensors.sim.faults import Fault, FaultInjector
 
 if TYPE_CHECKING:

@@ -6,12 +6,13 @@ list the names without loading scipy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sensors.sim.base import SignalGenerator
-    from sensors.sim.cardiac import RrGenerator
-    from sensors.sim.state import Scenario
+    from sensors.sim.cardiac_signal import RrGenerator
+    from sensors.sim.officer_state import Scenario
+    from sensors.sim.signal_generator import SignalGenerator
 
     Generator = SignalGenerator | RrGenerator
 
@@ -22,16 +23,16 @@ def build_generators(
     names: list[str] | tuple[str, ...], scenario: Scenario, seed: int = 0
 ) -> dict[str, Generator]:
     """Generators for ``names`` (a subset of :data:`STREAM_NAMES`), one heart shared by ECG, PPG and RR."""
-    from sensors.sim.cardiac import BeatTrain, EcgGenerator, PpgGenerator, RrGenerator
-    from sensors.sim.eda import EdaGenerator
-    from sensors.sim.eeg import EegGenerator
-    from sensors.sim.resp import RespGenerator
+    from sensors.sim.cardiac_signal import BeatTrain, EcgGenerator, PpgGenerator, RrGenerator
+    from sensors.sim.eda_signal import EdaGenerator
+    from sensors.sim.eeg_signal import EegGenerator
+    from sensors.sim.resp_signal import RespGenerator
 
     unknown = [n for n in names if n not in STREAM_NAMES]
     if unknown:
         raise ValueError(f"unknown stream {unknown[0]!r}; choose from {','.join(STREAM_NAMES)}")
     beats = BeatTrain(scenario, seed)
-    makers = {
+    makers: dict[str, Callable[[], Generator]] = {
         "eeg": lambda: EegGenerator(scenario, seed),
         "ecg": lambda: EcgGenerator(scenario, seed, beats),
         "ppg": lambda: PpgGenerator(scenario, seed, beats),

@@ -17,7 +17,7 @@ import numpy as np
 
 from sensors.features.cardiac import CORRECTED_DEGRADED, CardiacExtractor, window_features
 from sensors.lsl.inlet import Inlet
-from sensors.lsl.registry import kind_of
+from sensors.lsl.stream_kinds import kind_of
 from sensors.types import Level, StreamKind
 from station.calibration.procedure import Message, Procedure, Result, Step
 from station.calibration.settings import RestingHeartSettings

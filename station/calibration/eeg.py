@@ -1,6 +1,6 @@
 """EEG eyes open, then eyes closed: individual alpha frequency (IAF) and alpha reactivity.
 
-The signal path is the pipeline's own (sensors.features.eeg.EEGWindowing: band-pass + notch, 2-s
+The signal path is the pipeline's own (sensors.features.eeg_bands.EEGWindowing: band-pass + notch, 2-s
 Welch windows every 0.25 s, artifact flags), so the numbers match what sessions use. Per step, only
 clean windows (no artifact flag, quality not bad) that start ``settle_s`` after the step began are
 kept (the officer needs a moment to open or close the eyes).
@@ -10,7 +10,7 @@ kept (the officer needs a moment to open or close the eyes).
   or on electrode impedance, which change between headsets; the absolute alpha power ratio is
   reported too. ≥ 1.5 good (passed), 1.2–1.5 weak, < 1.2 no reactivity.
 * IAF = the alpha peak (7–13.5 Hz, parabolic refinement) of the mean eyes-closed clean spectrum of the
-  posterior channels (all when none is labelled posterior): sensors.features.eeg's function.
+  posterior channels (all when none is labelled posterior): sensors.features.eeg_bands's function.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensors.features.eeg import POSTERIOR, EEGWindowing, _pick, individual_alpha_frequency
+from sensors.features.eeg_bands import POSTERIOR, EEGWindowing, individual_alpha_frequency, pick_channels
 from sensors.lsl.inlet import Inlet
 from sensors.types import Level
 from station.calibration.procedure import Message, Procedure, Result, Step
 from station.calibration.settings import EegReactivitySettings
 
-ALPHA = 2  # index of alpha in sensors.features.eeg.BANDS
+ALPHA = 2  # index of alpha in sensors.features.eeg_bands.BANDS
 GOOD_REACTIVITY, WEAK_REACTIVITY = 1.5, 1.2
 MIN_CLEAN_WINDOWS = 8  # 2 s of 0.25-s hops: fewer clean windows than this is too little EEG
 
@@ -119,7 +119,7 @@ class EegReactivity(Procedure):
                 "channels_used": float(len(per_channel_open)),
             }
         )
-        chosen = set(_pick(self.labels, POSTERIOR))
+        chosen = set(pick_channels(self.labels, POSTERIOR))
         spectra = [np.mean(closed.spectra[ch], axis=0) for ch in chosen if closed.spectra[ch]]
         iaf = individual_alpha_frequency(self.core.freqs, np.mean(spectra, axis=0)) if spectra else None
         values["iaf_hz"] = iaf if iaf is not None else math.nan

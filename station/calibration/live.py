@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensors.lsl.registry import SourceRegistry
+from sensors.lsl.stream_catalog import SourceRegistry
 from sensors.types import StreamKind
 
 LIVE_KINDS = (StreamKind.EEG, StreamKind.ECG, StreamKind.PPG, StreamKind.EDA, StreamKind.RESP)

@@ -11,7 +11,7 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from sensors.devices.gsr import load_calibration
-from sensors.lsl.registry import SourceRegistry
+from sensors.lsl.stream_catalog import SourceRegistry
 from sensors.types import StreamKind
 from station.calibration.cardiac import RestingHeart
 from station.calibration.eda import EdaCheck

@@ -64,7 +64,7 @@ class _Demo:
 
     def run(self) -> int:
         from protocols.loader import load_protocol
-        from sensors.sim.state import Scenario
+        from sensors.sim.officer_state import Scenario
 
         protocol = load_protocol(Path(__file__).with_name("demo_protocol.toml"))
         scenario = Scenario.named(self.args.scenario, protocol.duration_s + 30.0, 6.0)
@@ -89,8 +89,8 @@ class _Demo:
 
     def _start_sensors(self, scenario) -> list:
         from sensors.devices.bridge import SerialBridge
+        from sensors.devices.device_kinds import get
         from sensors.devices.emulator import PtyEmulator
-        from sensors.devices.registry import get
         from sensors.devices.sim_device import sim_device
         from sensors.sim.outlets import SimPublisher
         from sensors.sim.streams import build_generators
@@ -115,7 +115,7 @@ class _Demo:
         return admin, password
 
     def _session(self, protocol, admin, password) -> int:
-        from sensors.lsl.registry import SourceRegistry, StreamCatalog
+        from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
         from station.session.runtime import SessionRuntime
         from station.session.scene_process import SceneProcess
         from station.store import SessionStore

@@ -131,7 +131,7 @@ class _Station:
         self.cfg, self.protocols, self.scene = cfg, protocols, scene
 
     def serve(self, steps, windowed: bool) -> int:
-        from sensors.lsl.registry import SourceRegistry, StreamCatalog
+        from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
         from station.bridges import BridgeManager
         from station.calibration.eda_profile import profile_lookup
         from station.kiosk.controller import KioskController, startup_recovery

@@ -41,8 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from protocols.model import Protocol
-from sensors.lsl.registry import SourceRegistry
+from protocols.protocol_model import Protocol
+from sensors.lsl.stream_catalog import SourceRegistry
 from sensors.types import StreamKind
 from station.calibration.runner import TechnicianDesk
 from station.calibration.settings import CalibrationSettings

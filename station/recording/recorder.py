@@ -18,7 +18,7 @@ import numpy as np
 import pylsl
 from pylsl.util import LostError, TimeoutError
 
-from sensors.lsl.discovery import FORMAT_NAMES
+from sensors.lsl.stream_discovery import FORMAT_NAMES
 from station.recording.xdf_writer import XdfWriter
 
 log = logging.getLogger(__name__)

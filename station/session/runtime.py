@@ -40,8 +40,8 @@ from typing import Any
 import pylsl
 
 from protocols import engine
-from protocols.model import Protocol
-from sensors.lsl.registry import SourceRegistry
+from protocols.protocol_model import Protocol
+from sensors.lsl.stream_catalog import SourceRegistry
 from sensors.pipeline.core import FeaturePipeline, Update
 from sensors.pipeline.runner import PipelineRunner
 from sensors.types import FEATURES, FeatureSnapshot, Level

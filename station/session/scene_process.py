@@ -30,7 +30,7 @@ def headset_code(worn: bool | None) -> int:
 
 
 class SceneProcess:
-    """Runs ``scenes.output.open_output(kind, scene, **options)`` in a child process."""
+    """Runs ``scenes.open_output.open_output(kind, scene, **options)`` in a child process."""
 
     def __init__(
         self,
@@ -118,7 +118,7 @@ def _render_main(
     """Child process: render frames until told to stop; report frame statistics."""
     from scenes.catalog import get_scene
     from scenes.images import write_png
-    from scenes.output import open_output
+    from scenes.open_output import open_output
 
     out = open_output(output, get_scene(scene), **options)
     frame_ms: list[float] = []

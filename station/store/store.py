@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from protocols.model import RESONANCE_RANGE
+from protocols.protocol_model import RESONANCE_RANGE
 from station.store import officer_codes, wire_records
 from station.store.migrations import migrate
 from station.store.models import OutboxItem, ResonanceResult, SessionEvent, SessionRecord, SessionStatus

@@ -45,22 +45,29 @@ def run(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from protocols.loader import ProtocolError, find_protocol, library_names
 
-    rows = []
+    protocols = []
     for name in library_names():
         try:
-            p = find_protocol(name)
+            protocols.append(find_protocol(name))
         except ProtocolError as exc:
             print(exc, file=sys.stderr)
             return 1
-        rows.append({
-            "id": p.id, "name": p.name.get(args.lang), "duration_s": p.duration_s,
-            "phases": [ph.id for ph in p.phases], "description": p.description.get(args.lang),
-        })  # fmt: skip
     if args.json:
+        rows = [
+            {
+                "id": p.id,
+                "name": p.name.get(args.lang),
+                "duration_s": p.duration_s,
+                "phases": [ph.id for ph in p.phases],
+                "description": p.description.get(args.lang),
+            }
+            for p in protocols
+        ]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    for r in rows:
-        print(f"{r['id']:<22} {r['duration_s'] / 60:>5.1f} min  {r['name']}  ({', '.join(r['phases'])})")
+    for p in protocols:
+        phases = ", ".join(ph.id for ph in p.phases)
+        print(f"{p.id:<22} {p.duration_s / 60:>5.1f} min  {p.name.get(args.lang)}  ({phases})")
     return 0
 
 
@@ -84,8 +91,8 @@ def _check(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from protocols.feature_io import FeatureFileError, plot_png, read_features, write_csv, write_events
     from protocols.loader import ProtocolError, find_protocol
-    from protocols.replay import replay
     from protocols.simulated_features import breathing_schedule, simulate
+    from protocols.timeline_runner import replay
 
     try:
         protocol = find_protocol(args.protocol)

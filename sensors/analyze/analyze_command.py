@@ -6,7 +6,12 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 KINDS = ("ecg", "ppg", "eeg", "eda", "resp")
 FS_RANGE = {
@@ -103,78 +108,28 @@ def _clean_json(obj: object) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
+    """Analyse one recording; print a summary (or JSON) and optionally draw a plot."""
     from tqdm import tqdm
 
-    from sensors.analyze.readers import UserError, pick_channel, read_recording
+    from sensors.analyze.readers import UserError
 
     kind: str = args.kind
     try:
-        if args.fs is not None and not (math.isfinite(args.fs) and args.fs > 0):
-            raise UserError("--fs must be a positive number of hertz")
-        rec = read_recording(args.file, kind, args.key)
-        fs = float(args.fs) if args.fs is not None else rec.fs
-        if not math.isfinite(fs):
-            raise UserError(f"no sampling rate in {args.file.name}: give --fs HZ")
-        low, high = FS_RANGE[kind]
-        if not low <= fs <= high:
-            raise UserError(
-                f"sampling rate {fs:g} Hz is implausible for {kind.upper()} ({low:g}-{high:g} Hz)"
-            )
-        if args.window is not None and not (math.isfinite(args.window) and args.window > 0):
-            raise UserError("--window must be a positive number of seconds")
-        if args.plot is not None and not args.plot.parent.is_dir():
-            raise UserError(f"cannot write the plot: no folder {args.plot.parent}")
-        if kind == "eeg":
-            picks = (
-                list(range(rec.data.shape[1]))
-                if args.channel is None
-                else [pick_channel(rec, args.channel, kind)]
-            )
-            data, labels = rec.data[:, picks], [rec.labels[i] for i in picks]
-        else:
-            index = pick_channel(rec, args.channel, kind)
-            data, labels = rec.data[:, index], [rec.labels[index]]
-        finite = np.isfinite(data)
-        if not finite.any():
-            raise UserError("the signal has no finite samples")
-        if data.shape[0] < 2 * fs:
-            raise UserError(f"recording too short: {data.shape[0] / fs:.1f} s")
+        data, labels, fs = _load_signal(args)
     except UserError as exc:
         return _fail(str(exc))
-
-    duration = data.shape[0] / fs
     bar = tqdm(
         total=data.shape[0],
         unit="sample",
         unit_scale=True,
         file=sys.stderr,
-        disable=duration < PROGRESS_MIN_S,
+        disable=data.shape[0] / fs < PROGRESS_MIN_S,
         desc=f"analyze {kind}",
     )
     try:
-        if kind in ("ecg", "ppg"):
-            from sensors.analyze.cardiac import analyze_cardiac
-
-            report = analyze_cardiac(data, fs, kind, args.window, bar.update)
-            if len(report["beats"]) < 2:
-                return _fail(f"no heart beats found: is this really {kind.upper()} at {fs:g} Hz?")
-        elif kind == "resp":
-            from sensors.analyze.cardiac import analyze_resp
-
-            report = analyze_resp(data, fs, bar.update)
-        elif kind == "eeg":
-            try:
-                from sensors.features.eeg import analyze_eeg
-            except ImportError:
-                return _fail("EEG analysis (sensors.features.eeg) is not part of this build")
-            report = analyze_eeg(data, fs, labels, args.window or 2.0)
-        else:
-            try:
-                from sensors.features.eda import analyze_eda
-            except ImportError:
-                return _fail("EDA analysis (sensors.features.eda) is not part of this build")
-            report = analyze_eda(data, fs)
+        report = _analyze(kind, data, fs, labels, args.window, bar.update)
+    except UserError as exc:
+        return _fail(str(exc))
     finally:
         bar.close()
     if args.plot is not None:
@@ -185,6 +140,74 @@ def run(args: argparse.Namespace) -> int:
             plot_report(args.plot, signal_1d, fs, kind, report)
         except OSError as exc:
             return _fail(f"cannot write the plot {args.plot}: {exc.strerror or exc}")
-    report = _clean_json(report)
-    print(json.dumps(report, ensure_ascii=False) if args.json else summary_text(kind, report))
+    cleaned = {str(key): _clean_json(value) for key, value in report.items()}
+    print(json.dumps(cleaned, ensure_ascii=False) if args.json else summary_text(kind, cleaned))
     return 0
+
+
+def _load_signal(args: argparse.Namespace) -> tuple[np.ndarray, list[str], float]:
+    """The checked options' signal (samples, or samples × channels for EEG), its labels and rate."""
+    import numpy as np
+
+    from sensors.analyze.readers import UserError, pick_channel, read_recording
+
+    kind: str = args.kind
+    if args.fs is not None and not (math.isfinite(args.fs) and args.fs > 0):
+        raise UserError("--fs must be a positive number of hertz")
+    rec = read_recording(args.file, kind, args.key)
+    fs = float(args.fs) if args.fs is not None else rec.fs
+    if not math.isfinite(fs):
+        raise UserError(f"no sampling rate in {args.file.name}: give --fs HZ")
+    low, high = FS_RANGE[kind]
+    if not low <= fs <= high:
+        raise UserError(f"sampling rate {fs:g} Hz is implausible for {kind.upper()} ({low:g}-{high:g} Hz)")
+    if args.window is not None and not (math.isfinite(args.window) and args.window > 0):
+        raise UserError("--window must be a positive number of seconds")
+    if args.plot is not None and not args.plot.parent.is_dir():
+        raise UserError(f"cannot write the plot: no folder {args.plot.parent}")
+    if kind == "eeg":
+        picks = (
+            list(range(rec.data.shape[1]))
+            if args.channel is None
+            else [pick_channel(rec, args.channel, kind)]
+        )
+        data, labels = rec.data[:, picks], [rec.labels[i] for i in picks]
+    else:
+        index = pick_channel(rec, args.channel, kind)
+        data, labels = rec.data[:, index], [rec.labels[index]]
+    if not np.isfinite(data).any():
+        raise UserError("the signal has no finite samples")
+    if data.shape[0] < 2 * fs:
+        raise UserError(f"recording too short: {data.shape[0] / fs:.1f} s")
+    return data, labels, fs
+
+
+def _analyze(
+    kind: str,
+    data: np.ndarray,
+    fs: float,
+    labels: list[str],
+    window: float | None,
+    progress: Callable[[int], None],
+) -> dict:
+    """The report of one kind of signal, from the same feature code the real-time pipeline uses."""
+    from sensors.analyze.readers import UserError
+
+    if kind in ("ecg", "ppg"):
+        from sensors.analyze.cardiac_analysis import analyze_cardiac
+
+        report = analyze_cardiac(data, fs, kind, window, progress)
+        if len(report["beats"]) < 2:
+            raise UserError(f"no heart beats found: is this really {kind.upper()} at {fs:g} Hz?")
+        return report
+    if kind == "resp":
+        from sensors.analyze.cardiac_analysis import analyze_resp
+
+        return analyze_resp(data, fs, progress)
+    if kind == "eeg":
+        from sensors.features.eeg_bands import analyze_eeg
+
+        return analyze_eeg(data, fs, labels, window or 2.0)
+    from sensors.features.skin_conductance import analyze_eda
+
+    return analyze_eda(data, fs)

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from sensors.devices.cli_text import add_lang_option, t
+from sensors.devices.device_command_texts import add_lang_option, t
 
 if TYPE_CHECKING:
     from sensors.devices.detect import PortGuess
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _verdict(guess: PortGuess, lang: str) -> str:
     if guess.code == "match" and guess.device:
-        from sensors.devices.registry import get
+        from sensors.devices.device_kinds import get
 
         scores = guess.scores[guess.device]
         return t(

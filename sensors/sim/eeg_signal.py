@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from sensors.sim.base import EventTrain, SignalGenerator, noise_gain, seeded_rng
-from sensors.sim.state import Scenario
+from sensors.sim.officer_state import Scenario
+from sensors.sim.signal_generator import EventTrain, SignalGenerator, noise_gain, seeded_rng
 from sensors.types import StreamKind
 
 LABELS = ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "O1", "O2")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sensors.features.base import ExtractorOutput
+from sensors.features.extractor import ExtractorOutput
 from sensors.features.filters import CausalFilter, lowpass_sos
 from sensors.quality import channel_verdicts
 from sensors.types import Level, StreamKind, Verdict
@@ -76,7 +76,7 @@ class SCRDetector:
 
     def _step(self, t: float, v: float) -> None:
         h = self.min_amplitude
-        if self._trough is None:
+        if self._trough is None or self._peak is None:
             self._trough = self._peak = (t, v)
             return
         if not self._rising:
@@ -88,10 +88,10 @@ class SCRDetector:
         if v > self._peak[1]:
             self._peak = (t, v)
         elif v <= self._peak[1] - h:
-            self._close(t, v)
+            self._close(t, v, self._trough, self._peak)
 
-    def _close(self, t: float, v: float) -> None:
-        (onset, low), (peak_t, high) = self._trough, self._peak
+    def _close(self, t: float, v: float, trough: tuple[float, float], peak: tuple[float, float]) -> None:
+        (onset, low), (peak_t, high) = trough, peak
         if high - low >= self.min_amplitude and peak_t - onset <= self.max_rise_s:
             self.scrs.append(SCR(onset, peak_t, high - low))
         self._rising, self._trough = False, (t, v)

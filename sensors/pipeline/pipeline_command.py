@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"oasis pipeline: 时长无效 / invalid --duration {args.duration:g}", file=sys.stderr)
         return 2
 
-    from sensors.lsl.registry import SourceRegistry
+    from sensors.lsl.stream_catalog import SourceRegistry
     from sensors.pipeline.json_out import JsonLines
     from sensors.pipeline.runner import PipelineRunner
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from protocols.engine import StepOutput, start, step
-from protocols.model import Protocol
+from protocols.protocol_model import Protocol
 from sensors.types import FeatureSnapshot
 
 STEP_HZ = 10.0

@@ -8,11 +8,11 @@ import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from sensors.devices.cli_text import add_lang_option, t
+from sensors.devices.device_command_texts import add_lang_option, t
 
 if TYPE_CHECKING:
-    from sensors.devices.base import DeviceSpec
     from sensors.devices.bridge import BridgeStatus
+    from sensors.devices.device_interfaces import DeviceSpec
 
 DEVICE_NAMES = ("cyton", "thinkgear", "cms50d", "cms50d-v7", "gsr")
 
@@ -55,8 +55,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sensors.devices.bridge import SerialBridge
+    from sensors.devices.device_kinds import get
     from sensors.devices.gsr import GsrParser, load_calibration
-    from sensors.devices.registry import get
 
     spec = get(args.device)
     if args.device == "cyton":

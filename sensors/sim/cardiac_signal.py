@@ -17,8 +17,8 @@ import bisect
 
 import numpy as np
 
-from sensors.sim.base import SignalGenerator, seeded_rng
-from sensors.sim.state import Scenario
+from sensors.sim.officer_state import Scenario
+from sensors.sim.signal_generator import SignalGenerator, seeded_rng
 from sensors.types import StreamKind
 
 ECTOPIC_PER_MIN = 0.5

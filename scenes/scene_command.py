@@ -32,7 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="window: desk (one eye, mouse-look) or mirror (both eyes)",
     )
     parser.add_argument(
-        "--panel", choices=("zh-CN", "en"), help="show the instruction panel in this language"
+        "--lang",
+        choices=("zh-CN", "en"),
+        help="show the instruction panel in this language (default: no panel)",
     )
     parser.add_argument("--audio", action="store_true", help="play the ambient sound")
     parser.add_argument(
@@ -134,12 +136,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _headless(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float]) -> int:
+    from scenes.headless_output import HeadlessOutput
     from scenes.images import write_png
-    from scenes.output import HeadlessOutput
 
     width, height = parse_size(args.size or "320x240")
     out = HeadlessOutput(
-        spec, width, height, stereo=args.stereo, params=params, panel_language=args.panel, audio=args.audio
+        spec, width, height, stereo=args.stereo, params=params, panel_language=args.lang, audio=args.audio
     )
     frames = args.frames or 1
     started = time.perf_counter()
@@ -160,12 +162,12 @@ def _headless(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float
 def _sweep(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float]) -> int:
     import numpy as np
 
+    from scenes.headless_output import HeadlessOutput
     from scenes.images import write_png
-    from scenes.output import HeadlessOutput
 
     width, height = parse_size(args.size or "320x240")
     param = spec.params[args.sweep]
-    out = HeadlessOutput(spec, width, height, params=params, panel_language=args.panel)
+    out = HeadlessOutput(spec, width, height, params=params, panel_language=args.lang)
     tiles, report = [], []
     try:
         for value in np.linspace(param.low, param.high, args.steps):
@@ -184,15 +186,17 @@ def _sweep(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float]) 
 
 def _live(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float]) -> int:
     from scenes.images import write_png
-    from scenes.output import open_output
+    from scenes.window_output import WindowOutput
+    from scenes.xr_output import XrOutput
 
-    options = {"params": params, "panel_language": args.panel, "audio": args.audio}
+    out: WindowOutput | XrOutput
     if args.output == "window":
-        options["mode"] = args.mode
-        options["width"], options["height"] = parse_size(args.size or "1280x720")
+        width, height = parse_size(args.size or "1280x720")
+        out = WindowOutput(spec, width, height, args.mode, params, panel_language=args.lang, audio=args.audio)
     else:
-        options["render_scale"] = args.render_scale
-    out = open_output(args.output, spec, **options)
+        out = XrOutput(
+            spec, params, panel_language=args.lang, audio=args.audio, render_scale=args.render_scale
+        )
     count = 0
     try:
         while args.frames is None or count < args.frames:
@@ -200,7 +204,7 @@ def _live(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float]) -
             if not out.frame():
                 break
             # a window shows every frame; a headset counts the frames it accepted
-            shown = out.frames_submitted if args.output == "xr" else count + 1
+            shown = out.frames_submitted if isinstance(out, XrOutput) else count + 1
             if shown > count:
                 count = shown
                 image = out.snapshot()

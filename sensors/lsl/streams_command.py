@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sensors.lsl.registry import StreamCatalog
+    from sensors.lsl.stream_catalog import StreamCatalog
 
     duration = args.duration if args.duration is not None else (3.0 if args.json else math.inf)
     if duration <= 0 or args.interval <= 0:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.signal import lfilter
 
-from sensors.sim.state import Scenario
+from sensors.sim.officer_state import Scenario
 from sensors.types import StreamKind
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 
 from sensors.sim.faults import FAULT_KINDS
-from sensors.sim.state import SCENARIOS
+from sensors.sim.officer_state import SCENARIOS
 from sensors.sim.streams import STREAM_NAMES
 
 STATUS_EVERY_S = 10.0
@@ -66,7 +66,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sensors.sim.faults import FaultSyntaxError, parse_fault
-    from sensors.sim.state import Scenario
+    from sensors.sim.officer_state import Scenario
 
     names = [n.strip() for n in args.streams.split(",") if n.strip()]
     unknown = [n for n in names if n not in STREAM_NAMES]
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     except (FaultSyntaxError, ValueError) as exc:
         return _error(str(exc))
 
-    from sensors.sim.cardiac import mean_hr_bpm
+    from sensors.sim.cardiac_signal import mean_hr_bpm
 
     if args.device:
         from sensors.devices.sim_device import run_emulated_device

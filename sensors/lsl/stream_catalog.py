@@ -14,30 +14,12 @@ from dataclasses import dataclass
 
 import pylsl
 
-from sensors.lsl.discovery import StreamDescription, describe
 from sensors.lsl.inlet import Inlet
+from sensors.lsl.stream_discovery import StreamDescription, describe
+from sensors.lsl.stream_kinds import kind_of
 from sensors.types import StreamKind
 
 log = logging.getLogger(__name__)
-
-# Stream types other software uses for the same kind of signal (compared case-insensitively).
-TYPE_ALIASES: dict[StreamKind, tuple[str, ...]] = {
-    StreamKind.EEG: ("eeg",),
-    StreamKind.ECG: ("ecg", "ekg"),
-    StreamKind.PPG: ("ppg", "pleth", "bvp"),
-    StreamKind.EDA: ("eda", "gsr", "skin conductance"),
-    StreamKind.RESP: ("resp", "respiration"),
-    StreamKind.RR: ("rr", "ibi"),
-}
-
-
-def kind_of(stream_type: str) -> StreamKind | None:
-    """The signal kind a stream type names, or None for types Oasis does not acquire."""
-    lowered = stream_type.strip().lower()
-    for kind, aliases in TYPE_ALIASES.items():
-        if lowered in aliases:
-            return kind
-    return None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sensors.sim.base import SignalGenerator, seeded_rng
-from sensors.sim.state import Scenario
+from sensors.sim.officer_state import Scenario
+from sensors.sim.signal_generator import SignalGenerator, seeded_rng
 from sensors.types import StreamKind
 
 INSPIRATION_SHARE = 0.4

@@ -1,49 +1,12 @@
-"""The one interface every output implements, and the headless (EGL, images) output.
-
-An output owns a GL context and the eyes; ``frame()`` advances the player's clock, renders and
-presents one frame and returns False once the output has ended (window closed, XR session
-exiting). ``open_output`` picks one by name, setting pyglet's platform options first.
-"""
+"""The headless output: offscreen EGL rendering to images (tests, thumbnails, the demo)."""
 
 from __future__ import annotations
-
-import time
-from abc import ABC, abstractmethod
 
 import numpy as np
 
 from scenes.catalog import SceneSpec
 from scenes.params import SceneParams
-
-OUTPUTS = ("headless", "window", "xr")
-
-
-class SceneOutput(ABC):
-    """A place a scene is shown: a headset, a window or an offscreen image."""
-
-    player: object  # scenes.player.ScenePlayer, created once the output's GL context exists
-
-    @abstractmethod
-    def frame(self) -> bool:
-        """Advance, render and present one frame; False when the output has ended."""
-
-    def snapshot(self) -> np.ndarray | None:
-        """The last frame as an (h, w, 3) uint8 image, where the output can give one."""
-        return None
-
-    def set_params(self, params: SceneParams) -> None:
-        """New target parameters (eased over the following frames)."""
-        self.player.set_params(params, time.monotonic())
-
-    @property
-    def headset_worn(self) -> bool | None:
-        """Whether the officer wears the headset now; None where the output cannot tell (headless,
-        window)."""
-        return None
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release the output; safe to call more than once."""
+from scenes.scene_output import SceneOutput
 
 
 class HeadlessOutput(SceneOutput):
@@ -104,18 +67,3 @@ class HeadlessOutput(SceneOutput):
         self._closed = True
         self.player.close()
         self.target.delete()
-
-
-def open_output(kind: str, spec: SceneSpec, **options) -> SceneOutput:
-    """Create the output called ``kind`` (one of OUTPUTS) for ``spec``."""
-    if kind == "headless":
-        return HeadlessOutput(spec, **options)
-    if kind == "window":
-        from scenes.window_output import WindowOutput
-
-        return WindowOutput(spec, **options)
-    if kind == "xr":
-        from scenes.xr_output import XrOutput
-
-        return XrOutput(spec, **options)
-    raise ValueError(f"unknown output {kind!r}; choose one of {', '.join(OUTPUTS)}")

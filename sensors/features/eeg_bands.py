@@ -224,11 +224,13 @@ def individual_alpha_frequency(freqs: np.ndarray, psd: np.ndarray) -> float | No
     return float(freqs[k] + offset * (freqs[1] - freqs[0]))
 
 
-def _ratio(num: float, den: float) -> float:
+def band_ratio(num: float, den: float) -> float:
+    """``num / den`` as a float; NaN when the denominator is not positive or either is not finite."""
     return float(num / den) if den > 0 and math.isfinite(num) and math.isfinite(den) else math.nan
 
 
-def _pick(labels: Sequence[str], wanted: set[str]) -> list[int]:
+def pick_channels(labels: Sequence[str], wanted: set[str]) -> list[int]:
+    """Indices of the channels labelled as one of ``wanted`` (case-insensitive); all when none is."""
     picked = [i for i, name in enumerate(labels) if name.upper() in wanted]
     return picked or list(range(len(labels)))
 
@@ -265,9 +267,9 @@ def analyze_eeg(data: np.ndarray, fs: float, labels: list[str], window_s: float 
             continue
         powers = np.mean([w.bands[ch] for w in clean], axis=0)
         bands_out[name] = {band: float(p) for band, p in zip(BANDS, powers, strict=True)}
-        alpha_rel[name] = float(np.mean([_ratio(w.bands[ch, 2], w.bands[ch].sum()) for w in clean]))
+        alpha_rel[name] = float(np.mean([band_ratio(w.bands[ch, 2], w.bands[ch].sum()) for w in clean]))
         clean_psd.append((ch, np.mean([w.psd[ch] for w in clean], axis=0)))
-    chosen = set(_pick(labels, POSTERIOR))
+    chosen = set(pick_channels(labels, POSTERIOR))
     spectra = [psd for ch, psd in clean_psd if ch in chosen] or [psd for _, psd in clean_psd]
     iaf = individual_alpha_frequency(core.freqs, np.mean(spectra, axis=0)) if spectra else None
     return {"bands": bands_out, "alpha_rel": alpha_rel, "iaf": iaf}

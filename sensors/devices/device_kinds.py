@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sensors.devices import cms50d, cms50d_v7, cyton, gsr, thinkgear
-from sensors.devices.base import DeviceSpec
+from sensors.devices.device_interfaces import DeviceSpec
 
 DEVICES: dict[str, DeviceSpec] = {
     spec.name: spec for spec in (cyton.SPEC, thinkgear.SPEC, cms50d.SPEC, gsr.SPEC, cms50d_v7.SPEC)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+
+LANGUAGES = ("zh-CN", "en")  # zh-CN is the default
+
 TEXT: dict[str, tuple[str, str]] = {
     "no_ports": ("未发现串口", "no serial ports found"),
     "port": ("端口", "port"),
@@ -66,17 +70,17 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def add_lang_option(parser: object) -> None:
-    """``--lang zh|en`` on a subcommand parser."""
+def add_lang_option(parser: argparse.ArgumentParser) -> None:
+    """``--lang zh-CN|en`` on a device command's parser."""
     parser.add_argument(
         "--lang",
-        choices=("zh", "en"),
-        default="zh",  # type: ignore[attr-defined]
-        help="output language: zh (中文, default) or en",
+        choices=LANGUAGES,
+        default="zh-CN",
+        help="output language: zh-CN (简体中文, default) or en",
     )
 
 
 def t(key: str, lang: str, **values: object) -> str:
-    """The text for ``key`` in ``lang``, formatted with ``values``."""
+    """The text for ``key`` in ``lang`` (zh-CN or en), formatted with ``values``."""
     zh, en = TEXT[key]
-    return (zh if lang == "zh" else en).format(**values)
+    return (en if lang == "en" else zh).format(**values)
