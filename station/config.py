@@ -77,10 +77,11 @@ class StationConfig:
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     devices: tuple[DeviceConfig, ...] = ()  # [[devices]]: serial devices the station bridges to LSL
     scene: SceneConfig = SceneConfig()
+    database_name: str = "sessions.db"  # [storage] database: the session database's file in data_dir
 
     @property
     def database(self) -> Path:
-        return self.data_dir / "sessions.db"
+        return self.data_dir / self.database_name
 
     @property
     def recordings_dir(self) -> Path:
@@ -93,7 +94,7 @@ class StationConfig:
 
 _SCHEMA: dict[str, dict[str, type]] = {
     "station": {"id": str, "name": str, "language": str},
-    "storage": {"data_dir": str, "retention_days": int},
+    "storage": {"data_dir": str, "database": str, "retention_days": int},
     "admin": {"url": str, "discover": bool},
     "technician": {"pin_hash": str, "name": str},
     "scene": {"name": str, "output": str, "headless_width": int, "headless_height": int, "pace_fps": float},
@@ -176,6 +177,8 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         raise ConfigError(f"station.language must be one of {', '.join(LANGUAGES)}, got {st['language']!r}")
     if storage["retention_days"] < 0:
         raise ConfigError("storage.retention_days must be 0 or more")
+    if not storage["database"] or Path(storage["database"]).name != storage["database"]:
+        raise ConfigError(f"storage.database must be a file name in data_dir, got {storage['database']!r}")
     if admin["url"] and not admin["url"].startswith(("http://", "https://")):
         raise ConfigError(f"admin.url must start with http:// or https://, got {admin['url']!r}")
     for key, value in kiosk.items():
@@ -207,6 +210,7 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         calibration=_calibration(v["calibration"]),
         devices=parse_devices(v.get("devices", []), source),
         scene=scene_config(v["scene"]),
+        database_name=storage["database"],
     )
 
 

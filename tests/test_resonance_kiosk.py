@@ -37,7 +37,7 @@ def _texts(controller: KioskController) -> list[str]:
 
 
 def test_the_attract_screen_shows_the_pairing_code_until_the_admin_approves(tmp_path: Path) -> None:
-    from station.commands.station_run import start_sync
+    from station.commands.kiosk_process import start_sync
     from station.config import load_config
     from station.sync.embedded_admin import EmbeddedAdmin
     from station.sync.state import SyncState

@@ -232,7 +232,7 @@ def test_cli_marks_a_crashed_session_interrupted_then_runs_a_session(ecg_only, t
 
 
 def test_sync_thread_sends_the_interrupted_session_to_the_admin_server(make, tmp_path: Path) -> None:
-    from station.commands.station_run import start_sync
+    from station.commands.kiosk_process import start_sync
     from station.config import load_config
     from station.sync.embedded_admin import EmbeddedAdmin
     from station.sync.state import SyncState
