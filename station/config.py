@@ -92,7 +92,7 @@ class StationConfig:
         return self.data_dir / "reports"
 
 
-_SCHEMA: dict[str, dict[str, type]] = {
+SCHEMA: dict[str, dict[str, type]] = {
     "station": {"id": str, "name": str, "language": str},
     "storage": {"data_dir": str, "database": str, "retention_days": int},
     "admin": {"url": str, "discover": bool},
@@ -135,12 +135,12 @@ def _merged(path: Path | None) -> dict[str, dict[str, Any]]:
     user = _read(path)
     values["devices"] = user.pop("devices", [])
     for table, keys in user.items():
-        if table not in _SCHEMA:
-            raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(_SCHEMA)})")
+        if table not in SCHEMA:
+            raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(SCHEMA)})")
         if not isinstance(keys, dict):
             raise ConfigError(f"{path}: {table} must be a table")
         for key, value in keys.items():
-            expected = _SCHEMA[table].get(key)
+            expected = SCHEMA[table].get(key)
             if expected is None:
                 raise ConfigError(f"{path}: unknown key {table}.{key}")
             ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))

@@ -10,10 +10,11 @@ import pytest
 pyglet.options["headless"] = True
 
 from station.kiosk import flow as f  # noqa: E402  (pyglet options must be set before windows exist)
-from station.kiosk.layout import Widget, layout  # noqa: E402
+from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.model import KioskModel, Program, SensorStatus  # noqa: E402
 from station.kiosk.render import hit  # noqa: E402
 from station.kiosk.texts import LANGUAGES, TEXTS  # noqa: E402
+from station.kiosk.widgets import Widget  # noqa: E402
 from station.session.summary import describe_changes  # noqa: E402
 from station.store.officer_codes import InvalidOfficerCode, new_code, normalise  # noqa: E402
 from tests.kiosk_render import kiosk_window, render  # noqa: E402

@@ -22,10 +22,11 @@ from station.calibration.procedure import Message, Result, Step, View  # noqa: E
 from station.calibration.runner import TechnicianDesk  # noqa: E402
 from station.calibration.settings import CalibrationSettings  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
-from station.kiosk.layout import Widget, layout  # noqa: E402
+from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.model import KioskModel  # noqa: E402
 from station.kiosk.technician_layout import fit, quality_reason  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402
+from station.kiosk.widgets import Widget  # noqa: E402
 from station.store import SessionStore  # noqa: E402
 from station.store.officer_codes import new_code, normalise  # noqa: E402
 from tests.kiosk_render import kiosk_window, render  # noqa: E402

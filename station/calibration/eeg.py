@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensors.features.eeg import POSTERIOR, EEGWindowing, _pick, individual_alpha_frequency
+from sensors.features.eeg import POSTERIOR, EEGWindowing, individual_alpha_frequency
 from sensors.lsl.inlet import Inlet
 from sensors.types import Level
 from station.calibration.procedure import Message, Procedure, Result, Step
@@ -30,6 +30,12 @@ from station.calibration.settings import EegReactivitySettings
 ALPHA = 2  # index of alpha in sensors.features.eeg.BANDS
 GOOD_REACTIVITY, WEAK_REACTIVITY = 1.5, 1.2
 MIN_CLEAN_WINDOWS = 8  # 2 s of 0.25-s hops: fewer clean windows than this is too little EEG
+
+
+def posterior_channels(labels: list[str]) -> list[int]:
+    """The indices of the posterior channels (where alpha is strongest); all channels when none is."""
+    picked = [i for i, name in enumerate(labels) if name.upper() in POSTERIOR]
+    return picked or list(range(len(labels)))
 
 
 @dataclass
@@ -69,6 +75,7 @@ class EegReactivity(Procedure):
 
     def _take(self, step: int, data: np.ndarray, times: np.ndarray) -> None:
         core = self.core
+        assert core is not None  # _attach made it before the first samples
         first_end = self._step_start + core.window + round(self.settings.settle_s * core.fs)
         clean = self._clean[step]
         for window in core.push(data):
@@ -119,9 +126,14 @@ class EegReactivity(Procedure):
                 "channels_used": float(len(per_channel_open)),
             }
         )
-        chosen = set(_pick(self.labels, POSTERIOR))
+        chosen = set(posterior_channels(self.labels))
         spectra = [np.mean(closed.spectra[ch], axis=0) for ch in chosen if closed.spectra[ch]]
-        iaf = individual_alpha_frequency(self.core.freqs, np.mean(spectra, axis=0)) if spectra else None
+        freqs = self.core.freqs if self.core is not None else None
+        iaf = (
+            individual_alpha_frequency(freqs, np.mean(spectra, axis=0))
+            if spectra and freqs is not None
+            else None
+        )
         values["iaf_hz"] = iaf if iaf is not None else math.nan
         if not reactivity >= WEAK_REACTIVITY:
             return Result(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from station.kiosk import flow
 from station.kiosk.texts import LANGUAGES
@@ -81,80 +81,129 @@ class KioskModel:
     def tap(self, action: str, screen: flow.Screen) -> flow.Event | None:
         """Apply a tapped widget's action; returns the flow event it produces (None: UI-only)."""
         name, _, arg = action.partition(":")
-        if name == "language":
-            self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
+        on_tap = self._ON_TAP.get(name)
+        if on_tap is not None:
+            return on_tap(self, arg, screen)
+        return self._technician_action(name, arg)
+
+    # -- one handler per action name: (self, argument after ":", screen) -> flow event or None ----
+
+    def _language(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
+        return flow.Touch()
+
+    def _begin(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.reset()
+        return flow.Begin()
+
+    def _technician(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.pin_pad, self.pin_entry, self.notice = True, "", ""
+        return flow.Touch()
+
+    def _pin_key(self, arg: str, screen: flow.Screen) -> flow.Event | None:
+        if len(self.pin_entry) >= 12:
+            return None
+        self.pin_entry += arg
+        return flow.Touch()
+
+    def _pin_delete(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.pin_entry = self.pin_entry[:-1]
+        return flow.Touch()
+
+    def _pin_cancel(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.pin_pad, self.pin_entry = False, ""
+        return flow.Touch()
+
+    def _pin_ok(self, arg: str, screen: flow.Screen) -> flow.Event:
+        valid = self.verify_pin(self.pin_entry)
+        self.pin_entry = ""
+        self.pin_pad = not valid
+        return flow.TechnicianLogin(valid)
+
+    def _key(self, arg: str, screen: flow.Screen) -> flow.Event | None:
+        if len(self.code_entry) >= 7:
+            return None
+        self.code_entry += arg
+        self.notice = ""
+        return flow.Touch()
+
+    def _delete(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.code_entry = self.code_entry[:-1]
+        return flow.Touch()
+
+    def _submit_code(self, arg: str, screen: flow.Screen) -> flow.Event:
+        try:
+            code = self.check_code(self.code_entry)
+        except InvalidOfficerCode:
+            self.notice = "invalid_code"
             return flow.Touch()
-        if name == "begin":
-            self.reset()
-            return flow.Begin()
-        if name == "stop":
-            return flow.Stop()
-        if name == "technician":
-            self.pin_pad, self.pin_entry, self.notice = True, "", ""
-            return flow.Touch()
-        if name == "pin_key" and len(self.pin_entry) < 12:
-            self.pin_entry += arg
-            return flow.Touch()
-        if name == "pin_delete":
-            self.pin_entry = self.pin_entry[:-1]
-            return flow.Touch()
-        if name == "pin_cancel":
-            self.pin_pad, self.pin_entry = False, ""
-            return flow.Touch()
-        if name == "pin_ok":
-            valid = self.verify_pin(self.pin_entry)
-            self.pin_entry = ""
-            self.pin_pad = not valid
-            return flow.TechnicianLogin(valid)
-        if name == "key" and len(self.code_entry) < 7:
-            self.code_entry += arg
-            self.notice = ""
-            return flow.Touch()
-        if name == "delete":
-            self.code_entry = self.code_entry[:-1]
-            return flow.Touch()
-        if name == "submit_code":
-            try:
-                code = self.check_code(self.code_entry)
-            except InvalidOfficerCode:
-                self.notice = "invalid_code"
-                return flow.Touch()
-            self.notice = ""
-            return flow.CheckedIn(code)
-        if name == "new_code":
-            self.issued_code = self.new_code()
-            self.code_entry = self.issued_code
-            self.notice = "your_new_code"
-            return flow.Touch()
-        if name == "program":
-            program = next(p for p in self.programs if p.id == arg)
-            return flow.ProgramChosen(program.id, program.baseline_s, program.session_s)
-        if name == "stress":
-            self.stress = int(arg)
-            return flow.Touch()
-        if name == "mood":
-            self.mood = int(arg)
-            return flow.Touch()
-        if name == "rate" and self.stress is not None and self.mood is not None:
-            event = flow.Rated(self.stress, self.mood)
-            self.stress = self.mood = None
-            return event
-        if name == "skip":
-            return flow.SkipRating()
-        if name == "sensors_ready":
-            return flow.SensorsReady()
-        if name == "done":
-            return flow.Done()
-        if name == "tech_exit":
-            return flow.TechnicianExit()
-        if name == "tech_page" and screen is flow.Screen.TECHNICIAN:
-            self.tech_page, self.live_first, self.notice, self.code_entry = arg, 0, "", ""
-            return flow.Touch()
-        if name == "tech_live_next":
-            following = self.live_first + LIVE_ROWS_PER_PAGE
-            self.live_first = following if following < len(self.live_rows) else 0
-            return flow.Touch()
+        self.notice = ""
+        return flow.CheckedIn(code)
+
+    def _new_code(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.issued_code = self.new_code()
+        self.code_entry = self.issued_code
+        self.notice = "your_new_code"
+        return flow.Touch()
+
+    def _program(self, arg: str, screen: flow.Screen) -> flow.Event:
+        program = next(p for p in self.programs if p.id == arg)
+        return flow.ProgramChosen(program.id, program.baseline_s, program.session_s)
+
+    def _stress(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.stress = int(arg)
+        return flow.Touch()
+
+    def _mood(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.mood = int(arg)
+        return flow.Touch()
+
+    def _rate(self, arg: str, screen: flow.Screen) -> flow.Event | None:
+        if self.stress is None or self.mood is None:
+            return None
+        event = flow.Rated(self.stress, self.mood)
+        self.stress = self.mood = None
+        return event
+
+    def _tech_page(self, arg: str, screen: flow.Screen) -> flow.Event | None:
+        if screen is not flow.Screen.TECHNICIAN:
+            return self._technician_action("tech_page", arg)
+        self.tech_page, self.live_first, self.notice, self.code_entry = arg, 0, "", ""
+        return flow.Touch()
+
+    def _tech_live_next(self, arg: str, screen: flow.Screen) -> flow.Event:
+        following = self.live_first + LIVE_ROWS_PER_PAGE
+        self.live_first = following if following < len(self.live_rows) else 0
+        return flow.Touch()
+
+    def _technician_action(self, name: str, arg: str) -> flow.Event | None:
+        """Any other ``tech_*`` action goes to the technician desk (start, cancel, save, hand-off)."""
         if name.startswith("tech_") and self.on_technician is not None:
             self.on_technician(name, arg)
             return flow.Touch()
         return None
+
+    _ON_TAP: ClassVar[dict[str, Callable[[KioskModel, str, flow.Screen], flow.Event | None]]] = {
+        "language": _language,
+        "begin": _begin,
+        "stop": lambda model, arg, screen: flow.Stop(),
+        "technician": _technician,
+        "pin_key": _pin_key,
+        "pin_delete": _pin_delete,
+        "pin_cancel": _pin_cancel,
+        "pin_ok": _pin_ok,
+        "key": _key,
+        "delete": _delete,
+        "submit_code": _submit_code,
+        "new_code": _new_code,
+        "program": _program,
+        "stress": _stress,
+        "mood": _mood,
+        "rate": _rate,
+        "skip": lambda model, arg, screen: flow.SkipRating(),
+        "sensors_ready": lambda model, arg, screen: flow.SensorsReady(),
+        "done": lambda model, arg, screen: flow.Done(),
+        "tech_exit": lambda model, arg, screen: flow.TechnicianExit(),
+        "tech_page": _tech_page,
+        "tech_live_next": _tech_live_next,
+    }
