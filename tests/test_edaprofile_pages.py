@@ -14,8 +14,8 @@ from station.bridges import BridgeRow  # noqa: E402
 from station.calibration.eda_profile import ApplyOffer  # noqa: E402
 from station.calibration.procedure import Message, Result, Step, View  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
-from station.kiosk.model import KioskModel  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402
 from station.kiosk.widgets import Widget  # noqa: E402
 from tests.kiosk_render import kiosk_window, render  # noqa: E402

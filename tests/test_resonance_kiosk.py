@@ -16,8 +16,8 @@ from protocols.loader import find_protocol  # noqa: E402  (pyglet options must b
 from sensors.lsl.registry import SourceRegistry, StreamCatalog  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
 from station.kiosk.controller import KioskController  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel, Program  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
-from station.kiosk.model import KioskModel, Program  # noqa: E402
 from station.kiosk.render import draw  # noqa: E402
 from station.kiosk.script import run_until  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402

@@ -25,8 +25,8 @@ from station.bridges import ENGLISH_DETAILS, BridgeManager, BridgeRow  # noqa: E
 from station.config import DEVICE_KINDS, DeviceConfig, hash_pin  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
 from station.kiosk.controller import KioskController  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
-from station.kiosk.model import KioskModel  # noqa: E402
 from station.kiosk.render import hit  # noqa: E402
 from station.kiosk.technician_devices import clip, handle_bridge_action, short_port  # noqa: E402
 from station.kiosk.texts import LANGUAGES, TEXTS  # noqa: E402
@@ -231,7 +231,7 @@ def kiosk(tmp_path: Path) -> Iterator[tuple[KioskController, BridgeManager, str,
 
 
 def test_technician_stops_and_starts_a_bridge_from_the_kiosk(kiosk, window) -> None:
-    from station.kiosk.app import KioskApp
+    from station.kiosk.window import KioskApp
 
     controller, manager, name, emulator = kiosk
     manager.start_autostart()

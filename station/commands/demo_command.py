@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from station.commands.kiosk_process import KioskProcess
     from station.config import StationConfig
     from station.session.runtime import SessionOutcome
+    from station.sync import SyncClient
     from station.sync.embedded_admin import EmbeddedAdmin
 
 STATION_ID = "demo-station"
@@ -230,21 +231,12 @@ class Demo:
 
     @staticmethod
     def _await_pairing(process: KioskProcess, admin: EmbeddedAdmin) -> bool:
-        """Approve the station on the admin server as soon as it asks (as an admin does on the
-        Stations page); True once it is paired."""
+        """Wait until the station is paired with the admin server; True once it is."""
         from sensors.lsl.inlet import wait_for
 
         sync = process.sync
         assert sync is not None  # the demo's configuration names the admin's URL
-
-        def paired() -> bool:
-            code = sync.client.pending_pairing_code()
-            if code and admin.approve(STATION_ID, code):
-                say(f"管理员已批准配对（配对码 {code}）", f"the admin approved pairing code {code}")
-                sync.client.wake()
-            return sync.client.state.pairing == "paired"
-
-        if wait_for(paired, PAIRING_S, 0.2):
+        if wait_for(lambda: approve_pending(sync.client, admin), PAIRING_S, 0.2):
             return True
         print(f"oasis demo: not paired with the admin: {sync.client.state.last_error}", file=sys.stderr)
         return False
@@ -305,8 +297,13 @@ class Demo:
         """Wait for the kiosk's background sync to empty the outbox (post ratings included)."""
         from sensors.lsl.inlet import wait_for
 
-        synced = wait_for(lambda: process.store.backlog() == 0, SYNC_S, 0.2)
         sync = process.sync
+
+        def synced_now() -> bool:
+            paired = sync is not None and approve_pending(sync.client, admin)
+            return paired and process.store.backlog() == 0
+
+        synced = wait_for(synced_now, SYNC_S, 0.2)
         error = sync.client.state.last_error if sync is not None else "no sync"
         say(
             "已同步到管理后台" if synced else "同步未完成",
@@ -348,6 +345,16 @@ class Demo:
         if password:
             print(f"  login     demo-admin / {password}   (new account; shown once)")
         print(f"  browse later: oasis admin serve --db sqlite:///{self.data_dir / 'admin.db'}", flush=True)
+
+
+def approve_pending(client: SyncClient, admin: EmbeddedAdmin) -> bool:
+    """Approve the station's pending pairing code on the admin server, as an admin does on the
+    Stations page (the station asks again at once); True when the station is paired."""
+    code = client.pending_pairing_code()
+    if code and admin.approve(STATION_ID, code):
+        say(f"管理员已批准配对（配对码 {code}）", f"the admin approved pairing code {code}")
+        client.wake()
+    return client.state.pairing == "paired"
 
 
 class PhasePrinter:

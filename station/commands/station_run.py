@@ -160,7 +160,7 @@ class _Station:
     def _window(self, controller) -> None:
         import pyglet
 
-        from station.kiosk.app import KioskApp
+        from station.kiosk.window import KioskApp
 
         app = KioskApp(controller.flow, controller.model, controller.apply, on_tap=controller.tap)
 

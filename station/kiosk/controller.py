@@ -45,11 +45,11 @@ from protocols.engine import StepOutput
 from protocols.model import Protocol
 from sensors.lsl.registry import SourceRegistry
 from sensors.types import StreamKind
-from station.calibration.runner import TechnicianDesk
 from station.calibration.settings import CalibrationSettings
+from station.calibration.technician_desk import TechnicianDesk
 from station.config import StationConfig, verify_pin
 from station.kiosk import flow as f
-from station.kiosk.model import KioskModel, Program, SensorStatus
+from station.kiosk.kiosk_model import KioskModel, Program, SensorStatus
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.session.recovery import recover_interrupted

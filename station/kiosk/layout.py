@@ -9,7 +9,7 @@ flips them for OpenGL). Buttons are at least 10u tall (80 px on an 800-line moni
 from __future__ import annotations
 
 from station.kiosk.flow import Screen, SessionFlow
-from station.kiosk.model import KioskModel
+from station.kiosk.kiosk_model import KioskModel
 from station.kiosk.technician_devices import layout_devices
 from station.kiosk.technician_layout import technician
 from station.kiosk.texts import TEXTS

@@ -7,7 +7,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from station.kiosk.model import LIVE_ROWS_PER_PAGE, KioskModel
+from station.kiosk.kiosk_model import LIVE_ROWS_PER_PAGE, KioskModel
 from station.kiosk.texts import text
 from station.kiosk.widgets import Box, Grid, Widget
 from station.store.officer_codes import ALPHABET

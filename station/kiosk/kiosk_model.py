@@ -58,7 +58,7 @@ class KioskModel:
     mood: int | None = None
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
-    # technician mode (station/calibration/runner.py fills these; technician_layout.py shows them)
+    # technician mode (station/calibration/technician_desk.py fills these; technician_layout.py shows them)
     tech_page: str = "home"  # "home" | "live" | "eda" | "eeg" | "hr" | "resonance" | "devices"
     bridges: list[BridgeRow] = field(default_factory=list)  # the station's device bridges
     live_rows: list[LiveRow] = field(default_factory=list)
