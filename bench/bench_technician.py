@@ -56,8 +56,8 @@ def bench_traces() -> dict[str, dict]:
 def bench_live_page() -> dict[str, dict]:
     from station.calibration.live import LiveRow, trace_points
     from station.kiosk import flow as f
+    from station.kiosk.kiosk_model import KioskModel
     from station.kiosk.layout import layout
-    from station.kiosk.model import KioskModel
     from station.kiosk.render import draw
 
     model = KioskModel([], check_code=str, new_code=str, verify_pin=lambda pin: False, tech_page="live")

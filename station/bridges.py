@@ -32,6 +32,7 @@ from sensors.devices.bridge import BridgeStatus, SerialBridge
 from sensors.devices.detect import guess_port, list_serial_ports
 from sensors.devices.device_interfaces import one_line_reason
 from sensors.devices.device_kinds import get
+from sensors.devices.gsr import GsrParser
 from sensors.types import Level
 from station.config import DeviceConfig
 
@@ -62,7 +63,7 @@ class BridgeRow:
     profile: Mapping[str, object] | None = None
 
 
-_ENGLISH = {
+ENGLISH_DETAILS = {
     "stopped": "stopped",
     "searching": "searching the serial ports…",
     "not_found": "no {kind} found on {ports} serial port(s)",
@@ -95,7 +96,7 @@ def _row(slot: _Slot, port: str, running: bool, level: Level, code: str, **value
         port,
         running,
         level.value,
-        _ENGLISH[code].format(**values),
+        ENGLISH_DETAILS[code].format(**values),
         code,
         values,
         shown,
@@ -223,7 +224,7 @@ class BridgeManager:
         """Start a SerialBridge on ``port`` (called with the lock held)."""
         device = slot.device
         spec = get(device.kind)
-        parser = spec.make_parser(calibration=slot.profile.calibration) if slot.profile else None
+        parser = GsrParser(calibration=slot.profile.calibration) if slot.profile else None  # only GSR has one
         bridge = SerialBridge(
             spec, port, name=device.name, parser=parser, source_id=f"oasis-bridge-{device.name}"
         )

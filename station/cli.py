@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         module.configure(command_parser)
-        command_parser.set_defaults(_run=module.run)
+        command_parser.set_defaults(run_command=module.run)
     return parser
 
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return int(args._run(args) or 0)
+        return int(args.run_command(args) or 0)
     except KeyboardInterrupt:
         return 130
 

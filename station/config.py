@@ -77,10 +77,11 @@ class StationConfig:
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     devices: tuple[DeviceConfig, ...] = ()  # [[devices]]: serial devices the station bridges to LSL
     scene: SceneConfig = SceneConfig()
+    database_name: str = "sessions.db"  # [storage] database: the session database's file in data_dir
 
     @property
     def database(self) -> Path:
-        return self.data_dir / "sessions.db"
+        return self.data_dir / self.database_name
 
     @property
     def recordings_dir(self) -> Path:
@@ -91,9 +92,9 @@ class StationConfig:
         return self.data_dir / "reports"
 
 
-_SCHEMA: dict[str, dict[str, type]] = {
+SCHEMA: dict[str, dict[str, type]] = {
     "station": {"id": str, "name": str, "language": str},
-    "storage": {"data_dir": str, "retention_days": int},
+    "storage": {"data_dir": str, "database": str, "retention_days": int},
     "admin": {"url": str, "discover": bool},
     "technician": {"pin_hash": str, "name": str},
     "scene": {"name": str, "output": str, "headless_width": int, "headless_height": int, "pace_fps": float},
@@ -134,12 +135,12 @@ def _merged(path: Path | None) -> dict[str, dict[str, Any]]:
     user = _read(path)
     values["devices"] = user.pop("devices", [])
     for table, keys in user.items():
-        if table not in _SCHEMA:
-            raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(_SCHEMA)})")
+        if table not in SCHEMA:
+            raise ConfigError(f"{path}: unknown table [{table}] (known: {', '.join(SCHEMA)})")
         if not isinstance(keys, dict):
             raise ConfigError(f"{path}: {table} must be a table")
         for key, value in keys.items():
-            expected = _SCHEMA[table].get(key)
+            expected = SCHEMA[table].get(key)
             if expected is None:
                 raise ConfigError(f"{path}: unknown key {table}.{key}")
             ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
@@ -176,6 +177,8 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         raise ConfigError(f"station.language must be one of {', '.join(LANGUAGES)}, got {st['language']!r}")
     if storage["retention_days"] < 0:
         raise ConfigError("storage.retention_days must be 0 or more")
+    if not storage["database"] or Path(storage["database"]).name != storage["database"]:
+        raise ConfigError(f"storage.database must be a file name in data_dir, got {storage['database']!r}")
     if admin["url"] and not admin["url"].startswith(("http://", "https://")):
         raise ConfigError(f"admin.url must start with http:// or https://, got {admin['url']!r}")
     for key, value in kiosk.items():
@@ -207,6 +210,7 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         calibration=_calibration(v["calibration"]),
         devices=parse_devices(v.get("devices", []), source),
         scene=scene_config(v["scene"]),
+        database_name=storage["database"],
     )
 
 

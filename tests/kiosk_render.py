@@ -10,8 +10,8 @@ import numpy as np
 import pyglet
 import pytest
 
-from station.kiosk.layout import Widget
 from station.kiosk.render import Overflow, draw, font_available
+from station.kiosk.widgets import Widget
 
 
 def kiosk_window() -> Iterator[pyglet.window.Window]:

@@ -14,9 +14,10 @@ from station.bridges import BridgeRow  # noqa: E402
 from station.calibration.eda_profile import ApplyOffer  # noqa: E402
 from station.calibration.procedure import Message, Result, Step, View  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
-from station.kiosk.layout import Widget, layout  # noqa: E402
-from station.kiosk.model import KioskModel  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel  # noqa: E402
+from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402
+from station.kiosk.widgets import Widget  # noqa: E402
 from tests.kiosk_render import kiosk_window, render  # noqa: E402
 
 SIZES = [(1024, 768), (1280, 800), (1920, 1080)]

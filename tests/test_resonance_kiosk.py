@@ -16,8 +16,8 @@ from protocols.loader import find_protocol  # noqa: E402  (pyglet options must b
 from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
 from station.kiosk.controller import KioskController  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel, Program  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
-from station.kiosk.model import KioskModel, Program  # noqa: E402
 from station.kiosk.render import draw  # noqa: E402
 from station.kiosk.script import run_until  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402
@@ -37,7 +37,7 @@ def _texts(controller: KioskController) -> list[str]:
 
 
 def test_the_attract_screen_shows_the_pairing_code_until_the_admin_approves(tmp_path: Path) -> None:
-    from station.commands.station_run import start_sync
+    from station.commands.kiosk_process import start_sync
     from station.config import load_config
     from station.sync.embedded_admin import EmbeddedAdmin
     from station.sync.sync_state import SyncState

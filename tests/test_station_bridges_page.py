@@ -21,15 +21,16 @@ from protocols.loader import find_protocol  # noqa: E402
 from sensors.devices.device_kinds import get  # noqa: E402
 from sensors.devices.emulator import PtyEmulator  # noqa: E402
 from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog  # noqa: E402
-from station.bridges import _ENGLISH, BridgeManager, BridgeRow  # noqa: E402
+from station.bridges import ENGLISH_DETAILS, BridgeManager, BridgeRow  # noqa: E402
 from station.config import DEVICE_KINDS, DeviceConfig, hash_pin  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
 from station.kiosk.controller import KioskController  # noqa: E402
-from station.kiosk.layout import Widget, layout  # noqa: E402
-from station.kiosk.model import KioskModel  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel  # noqa: E402
+from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.render import hit  # noqa: E402
 from station.kiosk.technician_devices import clip, handle_bridge_action, short_port  # noqa: E402
 from station.kiosk.texts import LANGUAGES, TEXTS  # noqa: E402
+from station.kiosk.widgets import Widget  # noqa: E402
 from station.store import SessionStore  # noqa: E402
 from tests.kiosk_render import kiosk_window, render  # noqa: E402
 from wire.v1 import SensorVerdict  # noqa: E402
@@ -57,7 +58,7 @@ LEVEL = {
 
 def every_state() -> list[BridgeRow]:
     rows = []
-    for i, code in enumerate(_ENGLISH):
+    for i, code in enumerate(ENGLISH_DETAILS):
         values = VALUES.get(code, {})
         kind = DEVICE_KINDS[i % len(DEVICE_KINDS)]
         name = "MMMMMMMMMMMMMMMM" if i % 3 == 0 else "pulse-oximeter-2"  # 16 characters, widest and usual
@@ -69,7 +70,7 @@ def every_state() -> list[BridgeRow]:
                 port,
                 code != "stopped",
                 LEVEL.get(code, "bad"),
-                _ENGLISH[code].format(**values),
+                ENGLISH_DETAILS[code].format(**values),
                 code,
                 values,
             )
@@ -78,8 +79,8 @@ def every_state() -> list[BridgeRow]:
 
 
 def test_every_state_has_words_in_both_languages() -> None:
-    assert set(VALUES) <= set(_ENGLISH)
-    for code in _ENGLISH:
+    assert set(VALUES) <= set(ENGLISH_DETAILS)
+    for code in ENGLISH_DETAILS:
         zh, en = TEXTS[f"bridge_{code}"]
         assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), code
         zh.format(**VALUES.get(code, {}))
@@ -119,7 +120,7 @@ def test_usual_rows_are_shown_whole_on_the_smallest_monitor(language: str) -> No
                 "reason": "finger out of the oximeter",
             },
         )
-        for i, code in enumerate(c for c in _ENGLISH if c not in ("cannot_open", "cannot_start"))
+        for i, code in enumerate(c for c in ENGLISH_DETAILS if c not in ("cannot_open", "cannot_start"))
     ]
     for start in range(0, len(usual), 6):
         model, flow = devices_page(usual[start : start + 6], language)
@@ -230,7 +231,7 @@ def kiosk(tmp_path: Path) -> Iterator[tuple[KioskController, BridgeManager, str,
 
 
 def test_technician_stops_and_starts_a_bridge_from_the_kiosk(kiosk, window) -> None:
-    from station.kiosk.app import KioskApp
+    from station.kiosk.window import KioskApp
 
     controller, manager, name, emulator = kiosk
     manager.start_autostart()

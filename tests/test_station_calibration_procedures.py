@@ -17,10 +17,10 @@ from sensors.lsl.inlet import Inlet, wait_for
 from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from sensors.sim.cardiac_signal import mean_hr_bpm
 from sensors.types import StreamKind
-from station.calibration.cardiac import RestingHeart
-from station.calibration.eda import EdaCheck
-from station.calibration.eeg import EegReactivity
+from station.calibration.eda_check import EdaCheck
+from station.calibration.eeg_reactivity import EegReactivity
 from station.calibration.procedure import Procedure
+from station.calibration.resting_hr import RestingHeart
 from station.calibration.settings import EdaCheckSettings, EegReactivitySettings, RestingHeartSettings
 from tests.calibration_helpers import EDA_LABELS, EDA_UNITS, Feeder, gsr_like, steady_heart
 from tests.lsl_helpers import unique

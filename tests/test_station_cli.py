@@ -131,7 +131,7 @@ def test_report_from_session_uuid_png_and_pdf(station_env: Path, capsys: pytest.
     assert "Relaxed-brain alpha share rose from 20 to 30 %" in out
     assert "Heart coherence stayed about 0.50" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
-    assert main(["report", str(xdf), "--out", str(pdf), "--language", "zh-CN"]) == 0
+    assert main(["report", str(xdf), "--out", str(pdf), "--lang", "zh-CN"]) == 0
     assert "心率：从 75 降到 68 次/分" in capsys.readouterr().out
     assert pdf.read_bytes()[:5] == b"%PDF-"
 

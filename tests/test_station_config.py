@@ -24,10 +24,10 @@ def test_defaults_work_without_any_file(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_the_documented_default_file_covers_every_key() -> None:
-    from station.config import _SCHEMA
+    from station.config import SCHEMA
 
     documented = tomllib.loads(DEFAULT_FILE.read_text())
-    assert {t: set(keys) for t, keys in documented.items()} == {t: set(k) for t, k in _SCHEMA.items()}
+    assert {t: set(keys) for t, keys in documented.items()} == {t: set(k) for t, k in SCHEMA.items()}
 
 
 def test_overrides(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """`oasis demo` end to end, headless: a real subprocess running simulated LSL sensors and a serial
 emulator on a pty, the pipeline, the protocol engine, the scene in its own process, the store, the XDF
-recorder, the report, and sync to the embedded admin server. Everything it leaves is checked."""
+recorder, the report, and sync to the embedded admin server, all driven through the kiosk controller by
+a headless script. Everything it leaves is checked."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ def test_demo_runs_a_complete_session_and_syncs_it(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "station.db")
     status, xdf_path = db.execute("SELECT status, xdf_path FROM sessions WHERE uuid = ?", (uuid,)).fetchone()
     assert status == "completed"
+    ratings = db.execute(
+        "SELECT pre_stress, pre_mood, post_stress, post_mood FROM sessions WHERE uuid = ?", (uuid,)
+    ).fetchone()
+    assert ratings == (6, 2, 3, 4)  # tapped on the kiosk by the demo's script
     assert db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0] == 0
     stored = db.execute("SELECT phase_summaries FROM sessions WHERE uuid = ?", (uuid,)).fetchone()[0]
     summaries = json.loads(stored)
@@ -49,6 +54,7 @@ def test_demo_runs_a_complete_session_and_syncs_it(tmp_path: Path) -> None:
     for kind in ("EEG", "ECG", "EDA", "PPG", "Features", "SceneParams", "Markers"):
         assert kind in by_type, f"{kind} not recorded: {sorted(by_type)}"
         assert len(by_type[kind]["time_stamps"]) > 0, kind
+    assert by_type["PPG"]["info"]["name"][0] == "oximeter"  # the CMS50D+ bridged as a [[devices]] entry
     markers = [row[0] for row in by_type["Markers"]["time_series"]]
     assert "phase:training" in markers
     assert (tmp_path / "reports" / f"{uuid}.png").stat().st_size > 10_000

@@ -10,10 +10,11 @@ import pytest
 pyglet.options["headless"] = True
 
 from station.kiosk import flow as f  # noqa: E402  (pyglet options must be set before windows exist)
-from station.kiosk.layout import Widget, layout  # noqa: E402
-from station.kiosk.model import KioskModel, Program, SensorStatus  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel, Program, SensorStatus  # noqa: E402
+from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.render import hit  # noqa: E402
 from station.kiosk.texts import LANGUAGES, TEXTS  # noqa: E402
+from station.kiosk.widgets import Widget  # noqa: E402
 from station.session.summary import describe_changes  # noqa: E402
 from station.store.officer_codes import InvalidOfficerCode, new_code, normalise  # noqa: E402
 from tests.kiosk_render import kiosk_window, render  # noqa: E402
@@ -214,7 +215,7 @@ def test_invalid_code_is_never_checked_in() -> None:
 
 
 def test_kiosk_window_turns_touches_into_effects(window) -> None:
-    from station.kiosk.app import KioskApp
+    from station.kiosk.window import KioskApp
 
     now = [0.0]
     received: list = []
@@ -253,7 +254,7 @@ def test_scanned_code_checks_the_officer_in(window) -> None:
     """A barcode scanner is a USB keyboard: it types the code (here with its dash, lower case) and
     presses Enter. No keyboard exists in headless EGL, so pyglet's own on_text / on_key_press
     events are dispatched, as the window system would deliver them."""
-    from station.kiosk.app import KioskApp
+    from station.kiosk.window import KioskApp
 
     model, flow = make_model("en"), f.SessionFlow()
     app = KioskApp(flow, model, lambda effects: None, window=window, clock=lambda: 0.0)

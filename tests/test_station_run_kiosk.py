@@ -64,9 +64,7 @@ def make(tmp_path: Path, ecg_only) -> Iterator:
 
     yield factory
     for controller, store, registry in made:
-        if controller._runtime is not None:
-            controller._runtime.stop_requested.set()
-        run_until(controller, lambda c=controller: not c.session_running, 60.0)
+        controller.shutdown("test over")
         registry.close()
         store.close()
 
@@ -110,6 +108,22 @@ def test_stop_during_the_session_stores_it_aborted(make, tmp_path: Path) -> None
     record = controller.store.session(outcome.session_uuid)
     assert record is not None and record.status is SessionStatus.ABORTED
     assert record.post_stress is None
+
+
+def test_shutdown_ends_a_running_session_as_aborted_with_its_reason(make, tmp_path: Path) -> None:
+    """What `oasis station run` and `oasis demo` do on exit (KioskProcess.close)."""
+    controller = make([_protocol(tmp_path, "short", HR_MAPPING)])
+    for action in (*CHECK_IN, "program:short", *RATE_BEFORE):
+        controller.tap(action)
+    assert run_until(controller, lambda: controller.screen is Screen.BASELINE, 60.0)
+    assert controller.session_running
+    assert controller.shutdown("the station is shutting down")
+    assert not controller.session_running
+    [outcome] = controller.outcomes
+    assert outcome.stopped_reason == "the station is shutting down"
+    record = controller.store.session(outcome.session_uuid)
+    assert record is not None and record.status is SessionStatus.ABORTED
+    assert controller.shutdown("again: nothing is running")  # idempotent
 
 
 def test_a_missing_sensor_keeps_the_sensor_check_then_times_out(make, tmp_path: Path) -> None:
@@ -189,7 +203,7 @@ def test_cli_marks_a_crashed_session_interrupted_then_runs_a_session(ecg_only, t
 
 
 def test_sync_thread_sends_the_interrupted_session_to_the_admin_server(make, tmp_path: Path) -> None:
-    from station.commands.station_run import start_sync
+    from station.commands.kiosk_process import start_sync
     from station.config import load_config
     from station.sync.embedded_admin import EmbeddedAdmin
     from station.sync.sync_state import SyncState

@@ -19,13 +19,14 @@ from sensors.sim.outlets import SimPublisher  # noqa: E402
 from sensors.sim.streams import build_generators  # noqa: E402
 from station.calibration.live import TRACE_POINTS, LiveRow, trace_points  # noqa: E402
 from station.calibration.procedure import Message, Result, Step, View  # noqa: E402
-from station.calibration.runner import TechnicianDesk  # noqa: E402
 from station.calibration.settings import CalibrationSettings  # noqa: E402
+from station.calibration.technician_desk import TechnicianDesk  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
-from station.kiosk.layout import Widget, layout  # noqa: E402
-from station.kiosk.model import KioskModel  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel  # noqa: E402
+from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.technician_layout import fit, quality_reason  # noqa: E402
 from station.kiosk.texts import LANGUAGES  # noqa: E402
+from station.kiosk.widgets import Widget  # noqa: E402
 from station.store import SessionStore  # noqa: E402
 from station.store.officer_codes import new_code, normalise  # noqa: E402
 from tests.kiosk_render import kiosk_window, render  # noqa: E402

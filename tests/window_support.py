@@ -89,8 +89,8 @@ def _kiosk(data_dir: Path) -> None:
 
     from protocols.loader import find_protocol
     from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
-    from station.kiosk.app import KioskApp
     from station.kiosk.controller import KioskController
+    from station.kiosk.window import KioskApp
     from station.store import SessionStore
 
     store = SessionStore(data_dir / "sessions.db", "window-station")

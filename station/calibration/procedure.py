@@ -135,6 +135,7 @@ class Procedure(ABC):
         if self.inlet is None and not self._find(now):
             return
         inlet = self.inlet
+        assert inlet is not None  # _find attached it
         data, times, self._cursor, _ = inlet.buffer.since(self._cursor)
         if len(times):
             first = self._span[0] if math.isfinite(self._span[0]) else float(times[0])

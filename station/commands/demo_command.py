@@ -1,9 +1,15 @@
-"""`oasis demo`: one complete simulated session, end to end, then synced to an embedded admin server.
+"""`oasis demo`: one complete simulated session through the real kiosk, then synced to an admin server.
 
-simulated officer (LSL: EEG, ECG, EDA, RESP, RR; serial: a CMS50D+ pulse oximeter emulated on a pty
-and bridged to LSL) → acquisition → feature pipeline → protocol engine → lakeside scene rendered
-headless in its own process → session stored (SQLite) and recorded (XDF) → report (PNG) → synced
-to the admin server embedded on loopback, whose URL it prints.
+The demo is the station itself, driven by a script: it writes a station configuration into its data
+dir (the demo program, headless output, the simulated oximeter as a ``[[devices]]`` entry, the
+embedded admin's URL) and plays the headless script through the same ``KioskProcess`` as
+`oasis station run --headless-script` — check-in → program → rating → the kiosk's sensor check →
+session → post rating → summary.
+
+    simulated officer: LSL EEG, ECG, EDA, RESP, RR + a CMS50D+ emulated on a pty (bridged to LSL by
+    the station's BridgeManager) → KioskController → SessionRuntime (pipeline → engine → lakeside
+    scene rendered headless in its own process; SQLite store, XDF recording) → report (PNG) →
+    background sync to the admin server embedded on loopback, whose URL it prints.
 
 Runs in a private LSL session: the demo never mixes with real sensors on the network.
 """
@@ -11,11 +17,47 @@ Runs in a private LSL session: the demo never mixes with real sensors on the net
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from protocols.engine import StepOutput
+    from protocols.protocol_model import Protocol
+    from sensors.sim.officer_state import Scenario
+    from station.commands.kiosk_process import KioskProcess
+    from station.config import StationConfig
+    from station.session.runtime import SessionOutcome
+    from station.sync import SyncClient
+    from station.sync.embedded_admin import EmbeddedAdmin
 
 STATION_ID = "demo-station"
+PROTOCOL_FILE = Path(__file__).with_name("demo_protocol.toml")
+PRE_RATING, POST_RATING = (6, 2), (3, 4)  # (stress 0-10, mood 1-5)
+SCRIPT = [
+    {"tap": "begin"},
+    {"tap": "new_code"},
+    {"tap": "submit_code"},
+    {"tap": "program:demo"},
+    {"tap": f"stress:{PRE_RATING[0]}"},
+    {"tap": f"mood:{PRE_RATING[1]}"},
+    {"tap": "rate"},
+    {"wait_for": "baseline", "timeout_s": 60},  # the kiosk's own sensor check lets the session start
+    {"wait_for": "post_rating", "timeout_s": 240},
+    {"tap": f"stress:{POST_RATING[0]}"},
+    {"tap": f"mood:{POST_RATING[1]}"},
+    {"tap": "rate"},
+    {"wait_for": "summary", "timeout_s": 120},
+]
+LEAVE_SUMMARY = [{"tap": "done"}, {"wait_for": "idle", "timeout_s": 10}]
+SIM_STREAMS = ["eeg", "ecg", "eda", "resp", "rr"]  # PPG comes over serial from the CMS50D+
+DEVICE_READY_S = 30.0
+PAIRING_S = 30.0
+SYNC_S = 60.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +79,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _say(zh: str, en: str) -> None:
+def say(zh: str, en: str) -> None:
+    """One line of the demo's narration, Chinese first."""
     print(f"· {zh} / {en}", flush=True)
 
 
@@ -55,10 +98,32 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"oasis demo: cannot create {data_dir}: {exc.strerror}", file=sys.stderr)
         return 2
-    return _Demo(args, data_dir).run()
+    try:
+        from scenes.catalog import get_scene
+
+        get_scene(args.scene)
+    except ValueError as exc:
+        print(f"oasis demo: {exc}", file=sys.stderr)
+        return 2
+    return Demo(args, data_dir).run()
 
 
-class _Demo:
+def station_toml(data_dir: Path, admin_url: str, scene: str, oximeter_port: str) -> str:
+    """The demo station's configuration: its data dir, headless output, the oximeter, the admin."""
+    quoted = json.dumps  # a JSON string is a valid TOML basic string
+    return (
+        f'[station]\nid = "{STATION_ID}"\nname = "Oasis demo station"\n'
+        f'[storage]\ndata_dir = {quoted(str(data_dir))}\ndatabase = "station.db"\n'
+        f"[admin]\nurl = {quoted(admin_url)}\ndiscover = false\n"
+        f'[scene]\nname = {quoted(scene)}\noutput = "headless"\n'
+        "headless_width = 320\nheadless_height = 180\npace_fps = 15\n"
+        f'[[devices]]\nname = "oximeter"\nkind = "cms50d"\nport = {quoted(oximeter_port)}\n'
+    )
+
+
+class Demo:
+    """The simulated officer, the embedded admin and the station, started and stopped in order."""
+
     def __init__(self, args: argparse.Namespace, data_dir: Path) -> None:
         self.args, self.data_dir = args, data_dir
 
@@ -66,142 +131,159 @@ class _Demo:
         from protocols.loader import load_protocol
         from sensors.sim.officer_state import Scenario
 
-        protocol = load_protocol(Path(__file__).with_name("demo_protocol.toml"))
+        protocol = load_protocol(PROTOCOL_FILE)
         scenario = Scenario.named(self.args.scenario, protocol.duration_s + 30.0, 6.0)
         print(
             f"oasis demo: {protocol.name.zh} / {protocol.name.en}, {protocol.duration_s:g} s, "
             f"data in {self.data_dir}",
             flush=True,
         )
-        sensors = self._start_sensors(scenario)
-        admin = None
+        stops: list[Callable[[], object]] = []
         try:
-            admin, password = self._start_admin()
-            return self._session(protocol, admin, password)
+            oximeter_port = self._start_officer(scenario, stops)
+            admin = self._start_admin(stops)
+            password = admin.ensure_admin()
+            config = self.data_dir / "station.toml"
+            config.write_text(
+                station_toml(self.data_dir, admin.url, self.args.scene, oximeter_port), encoding="utf-8"
+            )
+            return self._station(config, protocol, admin, password)
         finally:
-            if admin is not None and self.args.serve > 0:
-                print(f"admin server stays up {self.args.serve:g} s at {admin.url}", flush=True)
-                time.sleep(self.args.serve)
-            if admin is not None:
-                admin.stop()
-            for stop in reversed(sensors):
+            for stop in reversed(stops):
                 stop()
 
-    def _start_sensors(self, scenario) -> list:
-        from sensors.devices.bridge import SerialBridge
-        from sensors.devices.device_kinds import get
+    def _start_officer(self, scenario: Scenario, stops: list[Callable[[], object]]) -> str:
+        """The simulated officer's LSL streams and CMS50D+ (on a pty); returns the pty's path."""
         from sensors.devices.emulator import PtyEmulator
         from sensors.devices.sim_device import sim_device
         from sensors.sim.outlets import SimPublisher
         from sensors.sim.streams import build_generators
 
-        streams = ["eeg", "ecg", "eda", "resp", "rr"]  # PPG comes over serial from the CMS50D+
-        publisher = SimPublisher(build_generators(streams, scenario, self.args.seed), "oasis-demo")
+        publisher = SimPublisher(build_generators(SIM_STREAMS, scenario, self.args.seed), "oasis-demo")
         publisher.start()
+        stops.append(publisher.stop)
         emulator = PtyEmulator(sim_device("cms50d", scenario, self.args.seed)).start()
-        bridge = SerialBridge(get("cms50d"), emulator.path).start()
-        _say(
-            "模拟传感器已启动",
-            f"simulated sensors: LSL EEG/ECG/EDA/RESP/RR + CMS50D+ on serial {emulator.path}",
+        stops.append(emulator.stop)
+        say(
+            "模拟警员已就位",
+            f"simulated officer: LSL EEG/ECG/EDA/RESP/RR + CMS50D+ on serial {emulator.path}",
         )
-        return [publisher.stop, emulator.stop, bridge.stop]
+        return emulator.path
 
-    def _start_admin(self):
+    def _start_admin(self, stops: list[Callable[[], object]]) -> EmbeddedAdmin:
         from station.sync.embedded_admin import EmbeddedAdmin
 
         admin = EmbeddedAdmin(self.data_dir / "admin.db").start()
-        password = admin.ensure_admin()
-        _say("管理后台已启动", f"admin server at {admin.url}")
-        return admin, password
+        serve_s = self.args.serve
 
-    def _session(self, protocol, admin, password) -> int:
-        from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
-        from station.session.runtime import SessionRuntime
-        from station.session.scene_process import SceneProcess
-        from station.store import SessionStore
+        def stop() -> None:
+            if serve_s > 0:
+                print(f"admin server stays up {serve_s:g} s at {admin.url}", flush=True)
+                time.sleep(serve_s)
+            admin.stop()
 
-        store = SessionStore(self.data_dir / "station.db", station_id=STATION_ID)
-        interrupted = store.interrupt_running()
-        if interrupted:
-            _say("发现中断的会话", f"{len(interrupted)} interrupted session(s) from an earlier run marked")
-        code = store.new_officer()
-        _say(f"签到：新警员编号 {code}", f"check-in: new pseudonymous officer code {code}")
-        _say("选择课程：演示；练习前压力 6/10", "program: demo; stress before 6/10, mood 2/5")
+        stops.append(stop)
+        say("管理后台已启动", f"admin server at {admin.url}")
+        return admin
 
-        registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
-        if not self._sensor_check(registry):
-            registry.close()
-            print("oasis demo: sensors not ready", file=sys.stderr)
-            return 1
+    def _station(self, config: Path, protocol: Protocol, admin: EmbeddedAdmin, password: str | None) -> int:
+        from station.commands.kiosk_process import KioskProcess
+        from station.commands.station_run import scene_settings
+        from station.config import load_config
+
+        cfg = load_config(config)
         frames_dir = self.data_dir / "frames"
         frames_dir.mkdir(exist_ok=True)
-        scene = SceneProcess(
-            self.args.scene,
-            "headless",
-            {"width": 320, "height": 180, "stereo": True},
-            pace_fps=15.0,
-            save_dir=frames_dir,
-            save_every_s=15.0,
-        ).start()
-        last_phase: list[str] = []
-
-        def show(out) -> None:
-            if not last_phase or out.phase != last_phase[0]:
-                last_phase[:] = [out.phase]
-                p = out.params
-                print(
-                    f"  [{out.elapsed:5.1f} s] phase {out.phase:<9} warmth {p['warmth']:.2f} "
-                    f"motion {p['motion']:.2f} fog {p['fog']:.2f}",
-                    flush=True,
-                )
-
-        _say("开始会话（基线 → 训练 → 放松）", "session running (baseline → training → cooldown)")
-        runtime = SessionRuntime(
-            store, registry, protocol, scene, self.data_dir / "recordings", STATION_ID, on_output=show
-        )
-        outcome = runtime.run(code, pre_stress=6, pre_mood=2, max_seconds=protocol.duration_s + 60.0)
-        store.set_post_ratings(outcome.session_uuid, stress=3, mood=4)
-        _say("练习后压力 3/10", "stress after 3/10, mood 4/5")
-        record = store.session(outcome.session_uuid)
-        report = self._report(outcome, record.phase_summaries if record else None)
-        synced = self._sync(store, admin)
-        self._print_result(outcome, report, admin, password, synced)
-        return 0 if outcome.status.value == "completed" and synced else 1
-
-    def _sensor_check(self, registry, timeout: float = 30.0) -> bool:
-        from sensors.lsl.inlet import wait_for
-        from sensors.types import StreamKind
-
-        kinds = [StreamKind.EEG, StreamKind.ECG, StreamKind.PPG, StreamKind.EDA]
-
-        def ready() -> bool:
-            inlets = [registry.get(kind) for kind in kinds]
-            registry.catalog.update()
-            return all(i is not None and i.status().state == "receiving" for i in inlets)
-
-        ok = wait_for(ready, timeout=timeout, poll=0.2)
-        for kind in kinds:
-            inlet = registry.get(kind)
-            if inlet is None:
-                print(f"  {kind.value:<4} missing / 未连接", flush=True)
-                continue
-            s = inlet.status()
-            print(
-                f"  {kind.value:<4} {s.description.name:<22} {s.description.nominal_srate:>5g} Hz  "
-                f"{s.verdict.level.value}",
-                flush=True,
+        scene = replace(scene_settings(cfg.scene, None, "headless"), save_dir=frames_dir, save_every_s=15.0)
+        process = KioskProcess(cfg, [protocol], scene)
+        process.controller.on_output = PhasePrinter()
+        say(f"站点配置 {config}", f"station configuration {config}")
+        if process.interrupted:
+            say(
+                "发现中断的会话",
+                f"{len(process.interrupted)} interrupted session(s) from an earlier run marked",
             )
-        _say("传感器检查完成" if ok else "传感器未就绪", "sensor check passed" if ok else "sensors not ready")
+        try:
+            process.start()
+            if not (self._await_oximeter(process) and self._await_pairing(process, admin)):
+                return 1
+            outcome = self._visit(process)
+            if outcome is None:
+                return 1
+            report = self._report(process, outcome)
+            synced = self._await_sync(process, admin)
+            self._print_result(cfg, outcome, report, admin, password, synced)
+            return 0 if outcome.status.value == "completed" and synced else 1
+        finally:
+            process.close("the demo is ending")
+
+    @staticmethod
+    def _await_oximeter(process: KioskProcess) -> bool:
+        """Wait for the station's bridge to stream the oximeter's PPG to LSL."""
+        from sensors.lsl.inlet import wait_for
+
+        ok = wait_for(lambda: all(row.level == "good" for row in process.bridges.rows()), DEVICE_READY_S, 0.2)
+        for row in process.bridges.rows():
+            print(f"  device {row.name} ({row.kind}, {row.port}): {row.detail}", flush=True)
+        if not ok:
+            print("oasis demo: the oximeter's bridge is not streaming", file=sys.stderr)
         return ok
 
-    def _report(self, outcome, stored: dict | None) -> Path | None:
+    @staticmethod
+    def _await_pairing(process: KioskProcess, admin: EmbeddedAdmin) -> bool:
+        """Wait until the station is paired with the admin server; True once it is."""
+        from sensors.lsl.inlet import wait_for
+
+        sync = process.sync
+        assert sync is not None  # the demo's configuration names the admin's URL
+        if wait_for(lambda: approve_pending(sync.client, admin), PAIRING_S, 0.2):
+            return True
+        print(f"oasis demo: not paired with the admin: {sync.client.state.last_error}", file=sys.stderr)
+        return False
+
+    def _visit(self, process: KioskProcess) -> SessionOutcome | None:
+        """The officer's visit, tapped on the kiosk by the headless script; the outcome, None on a
+        step that did not happen."""
+        from station.kiosk.script import parse_script, run_script
+
+        controller = process.controller
+        say(
+            "签到 → 选择课程 → 练习前评分 → 传感器检查 → 会话 → 练习后评分 → 小结",
+            "kiosk script: check-in → program → rating → sensor check → session → rating → summary",
+        )
+        problems = run_script(controller, parse_script(json.dumps({"steps": SCRIPT}), "demo script"))
+        for problem in problems:
+            print(f"oasis demo: {problem}", file=sys.stderr)
+        if problems or not controller.outcomes:
+            return None
+        code = controller.model.issued_code
+        say(f"签到：新警员编号 {code}", f"check-in: new pseudonymous officer code {code}")
+        say(
+            f"练习前压力 {PRE_RATING[0]}/10，心情 {PRE_RATING[1]}/5；练习后压力 {POST_RATING[0]}/10，"
+            f"心情 {POST_RATING[1]}/5",
+            f"stress before {PRE_RATING[0]}/10, mood {PRE_RATING[1]}/5; "
+            f"after {POST_RATING[0]}/10, mood {POST_RATING[1]}/5",
+        )
+        rows = ", ".join(f"{s.kind} {s.level}" for s in controller.model.sensors)
+        say(f"传感器检查：{rows}", f"kiosk sensor check: {rows}")
+        say("小结（信息亭所示）：", "the kiosk's summary (in English with the report below):")
+        for line in controller.model.summary.get("zh-CN", []):
+            print(f"    {line}", flush=True)
+        run_script(controller, parse_script(json.dumps({"steps": LEAVE_SUMMARY}), "demo script"))
+        return controller.outcomes[-1]
+
+    def _report(self, process: KioskProcess, outcome: SessionOutcome) -> Path | None:
         from station.session.report_figure import ReportError, draw_report, load_traces
 
-        out = self.data_dir / "reports" / f"{outcome.session_uuid}.png"
+        record = process.store.session(outcome.session_uuid)
+        out = process.cfg.reports_dir / f"{outcome.session_uuid}.png"
         out.parent.mkdir(exist_ok=True)
         try:
             lines = draw_report(
-                load_traces(outcome.xdf_path), out, f"Oasis demo {outcome.session_uuid[:8]}", stored=stored
+                load_traces(outcome.xdf_path),
+                out,
+                f"Oasis demo {outcome.session_uuid[:8]}",
+                stored=record.phase_summaries if record else None,
             )
         except ReportError as exc:
             print(f"  report not drawn: {exc}", flush=True)
@@ -210,35 +292,36 @@ class _Demo:
             print(f"  {line}", flush=True)
         return out
 
-    def _sync(self, store, admin, timeout: float = 60.0) -> bool:
-        from station.sync.client import SyncClient, SyncConfig
+    @staticmethod
+    def _await_sync(process: KioskProcess, admin: EmbeddedAdmin) -> bool:
+        """Wait for the kiosk's background sync to empty the outbox (post ratings included)."""
+        from sensors.lsl.inlet import wait_for
 
-        client = SyncClient(
-            store,
-            SyncConfig(STATION_ID, "Oasis demo station", self.data_dir / "sync", admin_url=admin.url),
-        )
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                client.step()
-                state = client.state
-                if state.pairing == "pending" and state.pairing_code:
-                    admin.approve(STATION_ID, state.pairing_code)
-                elif state.pairing == "paired" and store.backlog() == 0:
-                    break
-                time.sleep(0.2)
-        finally:
-            client.close()
-        synced = store.backlog() == 0
-        _say(
+        sync = process.sync
+
+        def synced_now() -> bool:
+            paired = sync is not None and approve_pending(sync.client, admin)
+            return paired and process.store.backlog() == 0
+
+        synced = wait_for(synced_now, SYNC_S, 0.2)
+        error = sync.client.state.last_error if sync is not None else "no sync"
+        say(
             "已同步到管理后台" if synced else "同步未完成",
             f"synced to the admin server ({admin.session_count()} session(s) there)"
             if synced
-            else f"sync incomplete: {client.state.last_error}",
+            else f"sync incomplete: {error}",
         )
         return synced
 
-    def _print_result(self, outcome, report, admin, password, synced) -> None:
+    def _print_result(
+        self,
+        cfg: StationConfig,
+        outcome: SessionOutcome,
+        report: Path | None,
+        admin: EmbeddedAdmin,
+        password: str | None,
+        synced: bool,
+    ) -> None:
         stats = outcome.scene_stats
         print("\nOasis demo result / 演示结果", flush=True)
         print(
@@ -254,7 +337,7 @@ class _Demo:
                 f"  scene     {stats['frames']} frames, CPU per frame p50 {stats['frame_ms_p50']:.2f} ms "
                 f"p99 {stats['frame_ms_p99']:.2f} ms; stills {', '.join(stats['saved'][:2])}"
             )
-        print(f"  store     {self.data_dir / 'station.db'}")
+        print(f"  store     {cfg.database}")
         print(f"  XDF       {outcome.xdf_path}")
         if report:
             print(f"  report    {report}")
@@ -262,3 +345,31 @@ class _Demo:
         if password:
             print(f"  login     demo-admin / {password}   (new account; shown once)")
         print(f"  browse later: oasis admin serve --db sqlite:///{self.data_dir / 'admin.db'}", flush=True)
+
+
+def approve_pending(client: SyncClient, admin: EmbeddedAdmin) -> bool:
+    """Approve the station's pending pairing code on the admin server, as an admin does on the
+    Stations page (the station asks again at once); True when the station is paired."""
+    code = client.pending_pairing_code()
+    if code and admin.approve(STATION_ID, code):
+        say(f"管理员已批准配对（配对码 {code}）", f"the admin approved pairing code {code}")
+        client.wake()
+    return client.state.pairing == "paired"
+
+
+class PhasePrinter:
+    """Prints the scene's parameters each time the protocol engine enters a new phase."""
+
+    def __init__(self) -> None:
+        self.phase = ""
+
+    def __call__(self, out: StepOutput) -> None:
+        if out.phase == self.phase:
+            return
+        self.phase = out.phase
+        p = out.params
+        print(
+            f"  [{out.elapsed:5.1f} s] phase {out.phase:<9} warmth {p['warmth']:.2f} "
+            f"motion {p['motion']:.2f} fog {p['fog']:.2f}",
+            flush=True,
+        )

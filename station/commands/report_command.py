@@ -11,7 +11,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", help="session UUID (from `oasis station sessions`) or an .xdf file")
     parser.add_argument("--out", required=True, help="output file, .png or .pdf")
     parser.add_argument("--config", help="station.toml to use (to find the session store)")
-    parser.add_argument("--language", choices=["zh-CN", "en"], default="en", help="summary language")
+    parser.add_argument(
+        "--lang", choices=["zh-CN", "en"], default="en", help="language of the summary lines (default en)"
+    )
 
 
 def _fail(message: str) -> int:
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         stored = record.phase_summaries
         title = f"{record.program} · {record.started_at[:16].replace('T', ' ')} UTC · {record.status.value}"
     try:
-        lines = draw_report(load_traces(xdf), args.out, title, args.language, stored)
+        lines = draw_report(load_traces(xdf), args.out, title, args.lang, stored)
     except ReportError as exc:
         return _fail(str(exc))
     print(f"wrote {args.out}")

@@ -89,35 +89,6 @@ def scene_settings(scene_cfg, scene: str | None, output: str):
     return SceneSettings(name, output, options, scene_cfg.pace_fps or None)
 
 
-def start_sync(cfg, store, controller, stop: threading.Event) -> threading.Thread | None:
-    """A daemon thread draining the store to the admin server (admin.url, else zeroconf discovery)
-    until ``stop``; None when neither is configured. The controller answers the heartbeat's state and
-    shows the pairing code while the admin's approval is awaited."""
-    from station.sync import SyncClient, SyncConfig
-
-    if not cfg.admin_url and not cfg.admin_discover:
-        print("oasis station run: no admin.url and discovery off: sessions stay local", flush=True)
-        return None
-    state_dir = cfg.data_dir / "sync"
-    state_dir.mkdir(parents=True, exist_ok=True)
-    config = SyncConfig(
-        cfg.station_id, cfg.name or cfg.station_id, state_dir, admin_url=cfg.admin_url or None
-    )
-    client = SyncClient(store, config, state_provider=controller.heartbeat_state)
-    controller.on_session_stored = client.wake
-    controller.pairing_code_provider = client.pending_pairing_code
-
-    def loop() -> None:
-        try:
-            client.run(stop)
-        finally:
-            client.close()
-
-    thread = threading.Thread(target=loop, name="oasis-sync", daemon=True)
-    thread.start()
-    return thread
-
-
 class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so the session and the store are closed properly."""
 
@@ -131,56 +102,39 @@ class _Station:
         self.cfg, self.protocols, self.scene = cfg, protocols, scene
 
     def serve(self, steps, windowed: bool) -> int:
-        from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
-        from station.bridges import BridgeManager
-        from station.calibration.eda_profile import profile_lookup
-        from station.kiosk.controller import KioskController, startup_recovery
-        from station.store import SessionStore
+        from station.commands.kiosk_process import KioskProcess
 
         cfg = self.cfg
-        store = SessionStore(cfg.database, cfg.station_id)
-        interrupted, purged = startup_recovery(store, cfg.retention_days)
+        process = KioskProcess(cfg, self.protocols, self.scene)
         print(
-            f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(interrupted)} interrupted "
-            f"session(s) marked, {purged} old recording(s) deleted; scene {self.scene.scene}, "
-            f"scene output {self.scene.output}",
+            f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(process.interrupted)} "
+            f"interrupted session(s) marked, {process.purged} old recording(s) deleted; scene "
+            f"{self.scene.scene}, scene output {self.scene.output}",
             flush=True,
         )
-        bridges = BridgeManager(cfg.devices, profiles=profile_lookup(store.device_profile))
-        registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
-        controller = KioskController.from_config(cfg, registry, self.protocols, store, self.scene, bridges)
-        stop = threading.Event()
-        sync = start_sync(cfg, store, controller, stop)
         signal.signal(signal.SIGTERM, _terminate)  # systemd's stop: end a running session as aborted
         try:
-            self._start_bridges(bridges)
+            process.start()
+            if process.sync is None:
+                print("oasis station run: no admin.url and discovery off: sessions stay local", flush=True)
+            self._print_bridges(process.bridges)
+            controller = process.controller
             if steps is not None:
                 return self._scripted(controller, steps)
             if windowed:
                 self._window(controller)
             else:
-                self._headless(controller, stop)
+                self._headless(controller, process.stop)
             return 0
         except _Terminated:
             return 0
         except KeyboardInterrupt:
             return 130
         finally:
-            if controller._runtime is not None:
-                controller._runtime.request_stop("the station is shutting down")
-            from station.kiosk.script import run_until
-
-            run_until(controller, lambda: not controller.session_running, 60.0)
-            stop.set()
-            bridges.stop_all()
-            if sync is not None:
-                sync.join(timeout=10.0)
-            registry.close()
-            store.close()
+            process.close()
 
     @staticmethod
-    def _start_bridges(bridges) -> None:
-        bridges.start_autostart()
+    def _print_bridges(bridges) -> None:
         for row in bridges.rows():
             state = "started" if row.running else "not started (autostart = false)"
             print(f"oasis station run: device {row.name} ({row.kind}, {row.port}) {state}", flush=True)
@@ -206,7 +160,7 @@ class _Station:
     def _window(self, controller) -> None:
         import pyglet
 
-        from station.kiosk.app import KioskApp
+        from station.kiosk.window import KioskApp
 
         app = KioskApp(controller.flow, controller.model, controller.apply, on_tap=controller.tap)
 

@@ -41,14 +41,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from protocols.engine import StepOutput
 from protocols.protocol_model import Protocol
 from sensors.lsl.stream_catalog import SourceRegistry
 from sensors.types import StreamKind
-from station.calibration.runner import TechnicianDesk
 from station.calibration.settings import CalibrationSettings
+from station.calibration.technician_desk import TechnicianDesk
 from station.config import StationConfig, verify_pin
 from station.kiosk import flow as f
-from station.kiosk.model import KioskModel, Program, SensorStatus
+from station.kiosk.kiosk_model import KioskModel, Program, SensorStatus
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.session.recovery import recover_interrupted
@@ -87,6 +88,8 @@ class SceneSettings:
     output: str = "headless"  # "headless" | "window" | "xr"
     options: dict | None = None
     pace_fps: float | None = 30.0
+    save_dir: Path | None = None  # a still every ``save_every_s`` goes here (the demo keeps some)
+    save_every_s: float = 10.0
 
 
 def startup_recovery(
@@ -163,6 +166,8 @@ class KioskController:
         self._last_bridge_poll = float("-inf")
         # set by start_sync: the pairing code while the admin's approval is awaited, else None
         self.pairing_code_provider: Callable[[], str | None] | None = None
+        # every protocol-engine step of a running session, on the session's thread (the demo prints it)
+        self.on_output: Callable[[StepOutput], None] | None = None
 
     @classmethod
     def from_config(
@@ -275,6 +280,18 @@ class KioskController:
                 case _:
                     log.debug("effect %s", effect)
 
+    def shutdown(self, reason: str = "the station is shutting down", timeout_s: float = 60.0) -> bool:
+        """End a running session as aborted with ``reason`` and tick until it is stored; True when no
+        session is left running (False: still running after ``timeout_s``)."""
+        if self._runtime is not None and self.session_running:
+            self._runtime.request_stop(reason)
+        deadline = time.monotonic() + timeout_s
+        while self.session_running and time.monotonic() < deadline:
+            self.tick()
+            time.sleep(0.1)
+        self.tick()
+        return not self.session_running
+
     def heartbeat_state(self) -> tuple[str, list[dict]]:
         """For SyncClient's state_provider: the current screen, the last sensor verdicts and the
         device bridges (sensor "bridge.NAME"; a stopped bridge is "absent")."""
@@ -344,7 +361,12 @@ class KioskController:
         protocol = self.protocols[effect.program]
         settings = self.scene
         scene = SceneProcess(
-            settings.scene, settings.output, settings.options, pace_fps=settings.pace_fps
+            settings.scene,
+            settings.output,
+            settings.options,
+            pace_fps=settings.pace_fps,
+            save_dir=settings.save_dir,
+            save_every_s=settings.save_every_s,
         ).start()
         rate = self.store.resonance_rate(effect.officer_code)
         runtime = SessionRuntime(
@@ -355,6 +377,7 @@ class KioskController:
             self.recordings_dir,
             self.station_id,
             resonance_rate=rate,
+            on_output=self.on_output,
         )
         self._runtime, self._outcome, self._error = runtime, None, None
         self._pending_ratings, self._awaiting_outcome = None, True

@@ -17,8 +17,10 @@ checked by the caller (see station.config.verify_pin); repeated wrong PINs lock 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
 
 class Screen(StrEnum):
@@ -248,54 +250,104 @@ class SessionFlow:
         """Apply one event; events that do not apply to the current screen are ignored (stale taps)."""
         effects = self.tick(now)
         self._last_touch = now
-        s = self.screen
-        match event:
-            case Begin() if s is Screen.IDLE:
-                self.context = SessionContext()
-                self.screen = Screen.CHECK_IN
-            case CheckedIn(code) if s is Screen.CHECK_IN:
-                self.context.officer_code = code
-                self.screen = Screen.PROGRAM
-            case ProgramChosen(program, baseline_s, session_s) if s is Screen.PROGRAM:
-                if baseline_s < 0 or session_s <= 0:
-                    raise ValueError("a program needs baseline_s >= 0 and session_s > 0")
-                self.context.program = program
-                self.context.baseline_s, self.context.session_s = baseline_s, session_s
-                self.screen = Screen.PRE_RATING
-            case Rated(stress, mood) if s in (Screen.PRE_RATING, Screen.POST_RATING):
-                if not (0 <= stress <= 10 and 1 <= mood <= 5):
-                    raise ValueError("stress is 0-10 and mood 1-5")
-                if s is Screen.PRE_RATING:
-                    self.context.pre_rating = (stress, mood)
-                    self.screen = Screen.SENSOR_CHECK
-                else:
-                    self.context.post_rating = (stress, mood)
-                    effects.append(SavePostRatings(stress, mood))
-                    self.screen = Screen.SUMMARY
-            case SkipRating() if s is Screen.POST_RATING:
-                self.screen = Screen.SUMMARY
-            case SensorsReady() if s is Screen.SENSOR_CHECK:
-                stress, mood = self.context.pre_rating or (0, 1)
-                effects.append(StartSession(self.context.officer_code, self.context.program, stress, mood))
-                effects += self._start_running(now)
-            case HeadsetOff() if s in RUNNING and self._headset_off_since is None:
-                self._headset_off_since = now
-            case HeadsetOn() if s in RUNNING:
-                self._headset_off_since = None
-                if self.paused:
-                    effects += self._resume(now)
-            case Stop() if s in RUNNING:
-                effects += self._end(now, "aborted", "stopped by the officer")
-                self.screen = Screen.POST_RATING
-            case Stop() if s in INTERACTIVE or s is Screen.SUMMARY:
-                effects += self._to_idle("stopped")
-            case Done() if s is Screen.SUMMARY:
-                effects += self._to_idle("finished")
-            case TechnicianLogin(valid) if s is Screen.IDLE:
-                effects += self._technician_login(valid, now)
-            case TechnicianExit() if s is Screen.TECHNICIAN:
-                effects += [TechnicianMode(False), *self._to_idle("technician")]
+        on_event = self._ON_EVENT.get(type(event))
+        if on_event is not None:
+            effects += on_event(self, event, now)
         return effects
+
+    # -- one handler per event kind (Touch has none: handle() has already noted the touch) ------
+
+    def _on_begin(self, event: Begin, now: float) -> list[Effect]:
+        if self.screen is Screen.IDLE:
+            self.context = SessionContext()
+            self.screen = Screen.CHECK_IN
+        return []
+
+    def _on_checked_in(self, event: CheckedIn, now: float) -> list[Effect]:
+        if self.screen is Screen.CHECK_IN:
+            self.context.officer_code = event.officer_code
+            self.screen = Screen.PROGRAM
+        return []
+
+    def _on_program_chosen(self, event: ProgramChosen, now: float) -> list[Effect]:
+        if self.screen is Screen.PROGRAM:
+            if event.baseline_s < 0 or event.session_s <= 0:
+                raise ValueError("a program needs baseline_s >= 0 and session_s > 0")
+            self.context.program = event.program
+            self.context.baseline_s, self.context.session_s = event.baseline_s, event.session_s
+            self.screen = Screen.PRE_RATING
+        return []
+
+    def _on_rated(self, event: Rated, now: float) -> list[Effect]:
+        if self.screen not in (Screen.PRE_RATING, Screen.POST_RATING):
+            return []
+        if not (0 <= event.stress <= 10 and 1 <= event.mood <= 5):
+            raise ValueError("stress is 0-10 and mood 1-5")
+        if self.screen is Screen.PRE_RATING:
+            self.context.pre_rating = (event.stress, event.mood)
+            self.screen = Screen.SENSOR_CHECK
+            return []
+        self.context.post_rating = (event.stress, event.mood)
+        self.screen = Screen.SUMMARY
+        return [SavePostRatings(event.stress, event.mood)]
+
+    def _on_skip_rating(self, event: SkipRating, now: float) -> list[Effect]:
+        if self.screen is Screen.POST_RATING:
+            self.screen = Screen.SUMMARY
+        return []
+
+    def _on_sensors_ready(self, event: SensorsReady, now: float) -> list[Effect]:
+        if self.screen is not Screen.SENSOR_CHECK:
+            return []
+        stress, mood = self.context.pre_rating or (0, 1)
+        start = StartSession(self.context.officer_code, self.context.program, stress, mood)
+        return [start, *self._start_running(now)]
+
+    def _on_headset_off(self, event: HeadsetOff, now: float) -> list[Effect]:
+        if self.screen in RUNNING and self._headset_off_since is None:
+            self._headset_off_since = now
+        return []
+
+    def _on_headset_on(self, event: HeadsetOn, now: float) -> list[Effect]:
+        if self.screen not in RUNNING:
+            return []
+        self._headset_off_since = None
+        return self._resume(now) if self.paused else []
+
+    def _on_stop(self, event: Stop, now: float) -> list[Effect]:
+        if self.screen in RUNNING:
+            effects = self._end(now, "aborted", "stopped by the officer")
+            self.screen = Screen.POST_RATING
+            return effects
+        if self.screen in INTERACTIVE or self.screen is Screen.SUMMARY:
+            return self._to_idle("stopped")
+        return []
+
+    def _on_done(self, event: Done, now: float) -> list[Effect]:
+        return self._to_idle("finished") if self.screen is Screen.SUMMARY else []
+
+    def _on_technician_login(self, event: TechnicianLogin, now: float) -> list[Effect]:
+        return self._technician_login(event.pin_valid, now) if self.screen is Screen.IDLE else []
+
+    def _on_technician_exit(self, event: TechnicianExit, now: float) -> list[Effect]:
+        if self.screen is not Screen.TECHNICIAN:
+            return []
+        return [TechnicianMode(False), *self._to_idle("technician")]
+
+    _ON_EVENT: ClassVar[dict[type, Callable[..., list[Effect]]]] = {
+        Begin: _on_begin,
+        CheckedIn: _on_checked_in,
+        ProgramChosen: _on_program_chosen,
+        Rated: _on_rated,
+        SkipRating: _on_skip_rating,
+        SensorsReady: _on_sensors_ready,
+        HeadsetOff: _on_headset_off,
+        HeadsetOn: _on_headset_on,
+        Stop: _on_stop,
+        Done: _on_done,
+        TechnicianLogin: _on_technician_login,
+        TechnicianExit: _on_technician_exit,
+    }
 
     def tick(self, now: float) -> list[Effect]:
         """Advance time: phase ends, pauses, timeouts. Call it often (each UI frame is fine)."""

@@ -8,90 +8,18 @@ flips them for OpenGL). Buttons are at least 10u tall (80 px on an 800-line moni
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from station.kiosk.flow import Screen, SessionFlow
-from station.kiosk.model import KioskModel
+from station.kiosk.kiosk_model import KioskModel
 from station.kiosk.technician_devices import layout_devices
-from station.kiosk.texts import TEXTS, text
+from station.kiosk.technician_layout import technician
+from station.kiosk.texts import TEXTS
+from station.kiosk.widgets import Grid, Widget
 from station.store.officer_codes import ALPHABET
-
-
-@dataclass(frozen=True)
-class Box:
-    x: float
-    y: float  # top edge, from the top of the window
-    w: float
-    h: float
-
-    def contains(self, px: float, py: float) -> bool:
-        return self.x <= px <= self.x + self.w and self.y <= py <= self.y + self.h
-
-
-@dataclass(frozen=True)
-class Widget:
-    kind: str  # "title" | "text" | "button" | "entry" | "trace" | "bar"
-    box: Box
-    text: str
-    font_px: float
-    action: str = ""  # buttons: what a tap does (see KioskModel.tap)
-    style: str = "normal"  # "primary" | "selected" | "disabled" | "good" | "degraded" | "bad" | "notice"
-    align: str = "center"  # "left" | "center"
-    values: tuple[float, ...] = ()  # "trace": points scaled to 0..1; "bar": (filled share,)
-
-
-class _Grid:
-    """Layout helper bound to one window size."""
-
-    def __init__(self, width: float, height: float, language: str) -> None:
-        self.w, self.h, self.lang = width, height, language
-        self.u = height / 100
-        self.m = max(4 * self.u, width * 0.03)
-        self.items: list[Widget] = []
-
-    def t(self, key: str, **values: object) -> str:
-        return text(key, self.lang, **values)
-
-    def add(
-        self, kind: str, x: float, y: float, w: float, h: float, label: str, font_u: float, **kw: str
-    ) -> None:
-        self.items.append(Widget(kind, Box(x, y * self.u, w, h * self.u), label, font_u * self.u, **kw))
-
-    def title(self, label: str, y: float = 4, h: float = 9, font_u: float = 5.0) -> None:
-        self.add("title", self.m, y, self.w - 2 * self.m, h, label, font_u)
-
-    def line(self, label: str, y: float, h: float = 5, font_u: float = 2.8, **kw: str) -> None:
-        self.add("text", self.m, y, self.w - 2 * self.m, h, label, font_u, **kw)
-
-    def row(
-        self,
-        y: float,
-        h: float,
-        labels: list[tuple[str, str, str]],
-        font_u: float = 3.4,
-        gap_u: float = 1.5,
-        x0: float | None = None,
-        width: float | None = None,
-    ) -> None:
-        """Buttons side by side: (label, action, style) each."""
-        x0 = self.m if x0 is None else x0
-        width = (self.w - 2 * self.m) if width is None else width
-        gap = gap_u * self.u
-        bw = (width - gap * (len(labels) - 1)) / len(labels)
-        for i, (label, action, style) in enumerate(labels):
-            self.add("button", x0 + i * (bw + gap), y, bw, h, label, font_u, action=action, style=style)
-
-    def footer(self, right: list[tuple[str, str, str]]) -> None:
-        fw = 0.22 * self.w
-        self.add("button", self.m, 86, fw, 10, self.t("language"), 3.4, action="language")
-        for i, (label, action, style) in enumerate(reversed(right)):
-            x = self.w - self.m - (i + 1) * fw - i * 1.5 * self.u
-            self.add("button", x, 86, fw, 10, label, 3.4, action=action, style=style)
 
 
 def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height: int) -> list[Widget]:
     """The widgets of the current screen."""
-    g = _Grid(width, height, model.language)
+    g = Grid(width, height, model.language)
     screen = flow.screen
     if screen is Screen.IDLE and model.pin_pad:
         _pin_pad(g, model)
@@ -139,13 +67,11 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif screen is Screen.TECHNICIAN and model.tech_page == "devices":
         layout_devices(g, model.bridges)
     elif screen is Screen.TECHNICIAN:
-        from station.kiosk.technician_layout import technician  # it builds on _Grid
-
         technician(g, model)
     return g.items
 
 
-def _pin_pad(g: _Grid, model: KioskModel) -> None:
+def _pin_pad(g: Grid, model: KioskModel) -> None:
     g.title(g.t("pin_title"))
     g.add("entry", 0.3 * g.w, 14, 0.4 * g.w, 9, "● " * len(model.pin_entry), 5.0)
     if model.notice:
@@ -175,7 +101,7 @@ def _pin_pad(g: _Grid, model: KioskModel) -> None:
     g.footer([(g.t("back"), "pin_cancel", "normal")])
 
 
-def _check_in(g: _Grid, model: KioskModel) -> None:
+def _check_in(g: Grid, model: KioskModel) -> None:
     g.title(g.t("check_in_title"))
     g.line(g.t("check_in_hint"), y=12.5, h=4.5, font_u=2.6)
     shown = model.code_entry[:4] + ("-" + model.code_entry[4:] if len(model.code_entry) > 4 else "")
@@ -209,7 +135,7 @@ def _check_in(g: _Grid, model: KioskModel) -> None:
     g.footer([(g.t("back"), "stop", "normal")])
 
 
-def _rating(g: _Grid, model: KioskModel, post: bool) -> None:
+def _rating(g: Grid, model: KioskModel, post: bool) -> None:
     g.title(g.t("post_rating_title" if post else "pre_rating_title"))
     g.line(g.t("stress_label"), y=15, font_u=3.0)
     g.row(
@@ -232,7 +158,7 @@ def _rating(g: _Grid, model: KioskModel, post: bool) -> None:
     g.footer([(g.t("stop" if post else "back"), "stop", "normal")])
 
 
-def _sensor_rows(g: _Grid, model: KioskModel) -> None:
+def _sensor_rows(g: Grid, model: KioskModel) -> None:
     if not model.sensors:
         g.line(g.t("no_streams"), y=20, font_u=3.0, style="bad")
     for i, s in enumerate(model.sensors[:6]):
@@ -252,7 +178,7 @@ def _sensor_rows(g: _Grid, model: KioskModel) -> None:
             )
 
 
-def _sensor_check(g: _Grid, model: KioskModel) -> None:
+def _sensor_check(g: Grid, model: KioskModel) -> None:
     g.title(g.t("sensor_title"))
     g.line(g.t("sensor_wait"), y=12.5, h=4.5, font_u=2.6)
     _sensor_rows(g, model)
@@ -267,7 +193,7 @@ def _sensor_check(g: _Grid, model: KioskModel) -> None:
     g.footer([(g.t("back"), "stop", "normal")])
 
 
-def _running(g: _Grid, flow: SessionFlow, now: float) -> None:
+def _running(g: Grid, flow: SessionFlow, now: float) -> None:
     ctx = flow.context
     heading = "baseline_title" if flow.screen is Screen.BASELINE else "session_title"
     g.title(g.t(heading), y=24, h=12, font_u=6.0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pyglet
 
-from station.kiosk.layout import Widget
+from station.kiosk.widgets import Widget
 
 FONT = "Noto Sans CJK SC"  # Debian fonts-noto-cjk: Chinese and Latin in one calm, even face
 PAD_PX = 8.0
@@ -80,7 +80,8 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
         available = (b.w - 2 * PAD_PX, b.h)
         if label.content_width > available[0] or label.content_height > available[1]:
             overflows.append(Overflow(wd.text, (label.content_width, label.content_height), available))
-    pyglet.gl.glClearColor(*(c / 255 for c in BACKGROUND), 1.0)
+    red, green, blue = (c / 255 for c in BACKGROUND)
+    pyglet.gl.glClearColor(red, green, blue, 1.0)
     pyglet.gl.glClear(pyglet.gl.GL_COLOR_BUFFER_BIT)
     batch.draw()
     return overflows

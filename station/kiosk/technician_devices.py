@@ -10,7 +10,7 @@ from station.config import MAX_DEVICES
 
 if TYPE_CHECKING:
     from station.bridges import BridgeManager, BridgeRow
-    from station.kiosk.layout import _Grid
+    from station.kiosk.widgets import Grid
 
 TEXT_SLACK_PX = 20.0  # the renderer's padding on both sides, and a little more
 CJK_FROM = 0x2E80  # characters from here on are full width
@@ -46,7 +46,7 @@ def short_port(port: str) -> str:
     return f"{prefix} {os.path.basename(path) or path}".strip()
 
 
-def layout_devices(g: _Grid, rows: list[BridgeRow]) -> None:
+def layout_devices(g: Grid, rows: list[BridgeRow]) -> None:
     """The devices page into ``g``: title, a row per device (at most MAX_DEVICES), a back button."""
     g.title(g.t("devices_title"))
     if not rows:

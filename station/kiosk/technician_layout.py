@@ -7,9 +7,9 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from station.kiosk.layout import Box, Widget, _Grid
-from station.kiosk.model import LIVE_ROWS_PER_PAGE, KioskModel
+from station.kiosk.kiosk_model import LIVE_ROWS_PER_PAGE, KioskModel
 from station.kiosk.texts import text
+from station.kiosk.widgets import Box, Grid, Widget
 from station.store.officer_codes import ALPHABET
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ _RESULT_LINES = {
 }
 
 
-def technician(g: _Grid, model: KioskModel) -> None:
+def technician(g: Grid, model: KioskModel) -> None:
     """The widgets of the technician page ``model.tech_page``."""
     page = model.tech_page
     if page == "live":
@@ -81,14 +81,14 @@ def fit(label: str, width_px: float, font_px: float) -> str:
     return label + "…"
 
 
-def _say(g: _Grid, message: Message) -> str:
+def _say(g: Grid, message: Message) -> str:
     values = dict(message.values)
     if isinstance(values.get("reason"), str):
         values["reason"] = quality_reason(values["reason"], g.lang)
     return g.t(message.key, **values)
 
 
-def _home(g: _Grid) -> None:
+def _home(g: Grid) -> None:
     g.title(g.t("technician_title"))
     half = (g.w - 2 * g.m - 1.5 * g.u) / 2
     for i, (key, page) in enumerate(HOME_BUTTONS):
@@ -116,7 +116,7 @@ def _home(g: _Grid) -> None:
     )
 
 
-def _leave(g: _Grid) -> None:
+def _leave(g: Grid) -> None:
     """Leaving the kiosk program (maintenance, the desktop): asked once more, it cannot be undone
     from the screen."""
     g.title(g.t("leave_kiosk_title"))
@@ -131,7 +131,7 @@ def _leave(g: _Grid) -> None:
     g.footer([])
 
 
-def _live(g: _Grid, model: KioskModel) -> None:
+def _live(g: Grid, model: KioskModel) -> None:
     rows = model.live_rows
     pages = max(1, math.ceil(len(rows) / LIVE_ROWS_PER_PAGE))
     title = g.t("tech_live")
@@ -158,7 +158,7 @@ def _live(g: _Grid, model: KioskModel) -> None:
     g.footer(buttons)
 
 
-def _calibration(g: _Grid, model: KioskModel, page: str) -> None:
+def _calibration(g: Grid, model: KioskModel, page: str) -> None:
     g.title(g.t(f"tech_{page}"))
     view = model.calibration
     facts = model.calibration_facts
@@ -198,12 +198,13 @@ def _calibration(g: _Grid, model: KioskModel, page: str) -> None:
     g.footer([(g.t("back"), "tech_page:home", "normal")])
 
 
-def _apply_line(g: _Grid, offer: ApplyOffer | None) -> bool:
+def _apply_line(g: Grid, offer: ApplyOffer | None) -> bool:
     """The line about applying an EDA result to its bridged device; True when it can be applied."""
     if offer is None:
         return False
     if offer.calibration is None:
-        reason = g.t("tech_apply_refused", device=offer.device) + _say(g, offer.refused)
+        why = _say(g, offer.refused) if offer.refused is not None else ""
+        reason = g.t("tech_apply_refused", device=offer.device) + why
         g.line(fit(reason, g.w - 2 * g.m - 16, 2.6 * g.u), y=44, h=6, font_u=2.6, style="notice")
         return False
     key = "tech_applied" if offer.applied else "tech_apply_offer"
@@ -218,7 +219,7 @@ def _apply_line(g: _Grid, offer: ApplyOffer | None) -> bool:
     return not offer.applied
 
 
-def _running(g: _Grid, view: View, facts: dict[str, float]) -> None:
+def _running(g: Grid, view: View, facts: dict[str, float]) -> None:
     g.line(g.t("tech_step", n=view.step + 1, total=len(view.steps)), y=14, h=5, font_u=2.8, style="disabled")
     g.line(g.t(view.steps[view.step].key, **facts), y=20, h=10, font_u=3.8)
     bar = Box(0.2 * g.w, 33 * g.u, 0.6 * g.w, 4 * g.u)
@@ -232,7 +233,7 @@ def _running(g: _Grid, view: View, facts: dict[str, float]) -> None:
     g.row(72, 11, [(g.t("tech_cancel"), "tech_cancel", "normal")], x0=0.35 * g.w, width=0.3 * g.w)
 
 
-def _resonance(g: _Grid, model: KioskModel) -> None:
+def _resonance(g: Grid, model: KioskModel) -> None:
     g.title(g.t("tech_resonance"))
     g.line(g.t("tech_resonance_hint"), y=12.5, h=4.5, font_u=2.6)
     shown = model.code_entry[:4] + ("-" + model.code_entry[4:] if len(model.code_entry) > 4 else "")

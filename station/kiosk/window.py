@@ -13,9 +13,10 @@ from collections.abc import Callable
 import pyglet
 
 from station.kiosk import flow as f
-from station.kiosk.layout import Widget, layout
-from station.kiosk.model import KioskModel
+from station.kiosk.kiosk_model import KioskModel
+from station.kiosk.layout import layout
 from station.kiosk.render import draw, hit
+from station.kiosk.widgets import Widget
 from station.store.officer_codes import ALPHABET
 
 

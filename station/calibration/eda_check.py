@@ -44,7 +44,8 @@ class EdaCheck(Procedure):
         s = self.settings.step_s
         steps = [Step("cal_eda_open", s, check_channels=False), Step("cal_eda_reference", s)]
         super().__init__(source, steps)
-        self._channel, self._reading = 0, None
+        self._channel = 0
+        self._reading: int | None = None  # the raw ADC reading's channel, when the device sends it
         self._data: list[list[np.ndarray]] = [[], []]
         self._raw: list[list[np.ndarray]] = [[], []]
 

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 from sensors.devices.gsr import load_calibration
 from sensors.lsl.stream_catalog import SourceRegistry
 from sensors.types import StreamKind
-from station.calibration.cardiac import RestingHeart
-from station.calibration.eda import EdaCheck
+from station.calibration.eda_check import EdaCheck
 from station.calibration.eda_profile import ApplyOffer, ProfileRefused, bridge_for, correct_calibration
-from station.calibration.eeg import EegReactivity
+from station.calibration.eeg_reactivity import EegReactivity
 from station.calibration.live import live_rows
 from station.calibration.procedure import Procedure
+from station.calibration.resting_hr import RestingHeart
 from station.calibration.settings import CalibrationSettings
 from station.kiosk import flow as f
-from station.kiosk.model import KioskModel
+from station.kiosk.kiosk_model import KioskModel
 from station.kiosk.texts import text
 from station.store import SessionStore
 from station.store.officer_codes import InvalidOfficerCode

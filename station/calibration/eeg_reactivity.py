@@ -69,6 +69,7 @@ class EegReactivity(Procedure):
 
     def _take(self, step: int, data: np.ndarray, times: np.ndarray) -> None:
         core = self.core
+        assert core is not None  # _attach made it before the first samples
         first_end = self._step_start + core.window + round(self.settings.settle_s * core.fs)
         clean = self._clean[step]
         for window in core.push(data):
@@ -121,7 +122,12 @@ class EegReactivity(Procedure):
         )
         chosen = set(pick_channels(self.labels, POSTERIOR))
         spectra = [np.mean(closed.spectra[ch], axis=0) for ch in chosen if closed.spectra[ch]]
-        iaf = individual_alpha_frequency(self.core.freqs, np.mean(spectra, axis=0)) if spectra else None
+        freqs = self.core.freqs if self.core is not None else None
+        iaf = (
+            individual_alpha_frequency(freqs, np.mean(spectra, axis=0))
+            if spectra and freqs is not None
+            else None
+        )
         values["iaf_hz"] = iaf if iaf is not None else math.nan
         if not reactivity >= WEAK_REACTIVITY:
             return Result(
