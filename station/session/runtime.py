@@ -47,10 +47,10 @@ from sensors.pipeline.runner import PipelineRunner
 from sensors.types import FEATURES, FeatureSnapshot, Level
 from station.recording.markers import MarkerOutlet
 from station.recording.recorder import LslRecorder
-from station.session.session_outlets import SceneParamsOutlet, marker_detail, resolve_all
 from station.session.pause import PauseClock, paused_params
 from station.session.phase_stats import PhaseStats
 from station.session.scene_process import SceneProcess
+from station.session.session_outlets import SceneParamsOutlet, marker_detail, resolve_all
 from station.store import SessionStatus, SessionStore
 
 log = logging.getLogger(__name__)
