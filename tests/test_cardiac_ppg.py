@@ -4,7 +4,7 @@ heart (PhysioNet v102s: ECG II, ECG V and PLETH at 250 Hz, 5 min) and on heartpy
 The figure is the heart rate per 10-s window (``windowed_heart_rate``: 60000 / mean NN, as the
 station's ``hr``) from the PPG against the same from ECG lead II. v102s and heartpy's examples are
 development data: the SQI window (−0.2…+0.3 s) and threshold (0.85) were chosen on them
-(docs/cardiac.md), so these tests guard the measured figures with a margin; they are not unseen data.
+(docs/sensors.md, "Heart"), so these tests guard the measured figures with a margin; they are not unseen data.
 """
 
 from __future__ import annotations

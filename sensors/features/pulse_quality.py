@@ -23,7 +23,7 @@ import numpy as np
 PRE_S, POST_S = 0.2, 0.3  # waveform window around the systolic peak (one beat up to 120 bpm)
 TEMPLATE_BEATS = 8
 MIN_TEMPLATE_BEATS = 3
-SQI_ACCEPT = 0.85  # beats below this are not used for intervals (see docs/cardiac.md for the choice)
+SQI_ACCEPT = 0.85  # beats below this are not used for intervals (see docs/sensors.md, "Heart" for the choice)
 PAT_RANGE_S = (0.1, 0.6)  # plausible pulse arrival times
 PAT_TOLERANCE_S = 0.1
 PAT_MEDIAN_BEATS = 15
