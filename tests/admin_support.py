@@ -49,7 +49,9 @@ def postgres_bindir() -> Path:
         if made.returncode == 0:
             candidates.append(Path(made.stdout.strip()))
     versions = Path("/usr/lib/postgresql").glob("*/bin")
-    candidates += sorted(versions, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0, reverse=True)
+    candidates += sorted(
+        versions, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0, reverse=True
+    )
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(Path(on_path).resolve().parent)
@@ -80,7 +82,18 @@ def postgres_server() -> Iterator[str]:
     if as_root:
         shutil.chown(tmp, "postgres")
     data, port = tmp / "data", free_port()
-    initdb = [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "oasis", "--no-sync", "-E", "UTF8"]
+    initdb = [
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-A",
+        "trust",
+        "-U",
+        "oasis",
+        "--no-sync",
+        "-E",
+        "UTF8",
+    ]
     options = f"-p {port} -h 127.0.0.1 -k {tmp} -c fsync=off"
     start = [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(tmp / "log"), "-o", options]
     try:

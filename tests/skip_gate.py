@@ -49,7 +49,9 @@ class SkipGate:
 
     def problems(self) -> list[str]:
         """Why the run must fail (empty when the gate is satisfied)."""
-        found = [f"{len(ids)} skipped ({reason}): {', '.join(ids[:3])}" for reason, ids in self.unexpected.items()]
+        found = [
+            f"{len(ids)} skipped ({reason}): {', '.join(ids[:3])}" for reason, ids in self.unexpected.items()
+        ]
         if self.min_passed is not None and self.passed < self.min_passed:
             found.append(f"only {self.passed} tests passed, at least {self.min_passed} expected")
         return found

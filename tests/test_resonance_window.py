@@ -17,11 +17,6 @@ from queue import Empty, Queue
 import pytest
 from window_support import REPO, SCREEN, click, window_env, xvfb
 
-pytestmark = pytest.mark.skipif(
-    subprocess.run(["which", "Xvfb", "xdotool"], capture_output=True).returncode != 0,
-    reason="needs Xvfb and xdotool (scripts/install-system-deps.sh test)",
-)
-
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
