@@ -1,4 +1,4 @@
-"""The skip gate (tests/skip_gate.py) in a real pytest run of its own (pytester, in a subprocess):
+"""The skip gate (tests/skip_gate.py) in a real pytest run of its own (pytester, a session of its own):
 an unlisted skip fails the run, a listed one does not, and ``--min-passed`` fails a run that tested
 too little or skipped anything."""
 
@@ -34,7 +34,7 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):  # type: ig
 
     def run_tests(source: str, *args: str) -> pytest.RunResult:
         pytester.makepyfile(test_sample=source)
-        return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+        return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
 
     return run_tests
 
