@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: demo test bench lint test-xr system-deps system-deps-test
+.PHONY: demo test bench soak lint test-xr system-deps system-deps-test
 
 # The virtual environment is (re)built whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -23,8 +23,13 @@ system-deps-test:
 demo: system-deps $(STAMP)
 	$(VENV)/bin/oasis demo
 
+# A skip not listed in tests/allowed_skips.toml fails the run (tests/skip_gate.py).
 test: system-deps-test $(STAMP)
 	$(PY) -m pytest -q --durations=15
+
+# The long LSL soak (ten minutes of streaming; `make test` runs a 20-second one).
+soak: $(STAMP)
+	OASIS_SOAK=long $(PY) -m pytest -q tests/test_sim_soak.py
 
 bench: system-deps $(STAMP)
 	$(PY) -m bench

@@ -6,7 +6,8 @@ profile="${1:-runtime}"
 
 runtime=(python3 python3-venv python3-pip libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 libglu1-mesa
          fontconfig fonts-noto-cjk libasound2 xvfb xauth)
-test_extra=(chromium postgresql debootstrap xdotool)
+# systemd for systemd-analyze (the unit's check), openssl for the TLS certificates of the tests
+test_extra=(chromium postgresql debootstrap xdotool systemd openssl)
 
 want=("${runtime[@]}")
 [ "$profile" = test ] && want+=("${test_extra[@]}")

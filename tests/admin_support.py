@@ -20,7 +20,6 @@ from sqlalchemy import Engine, update
 from admin_web import db
 
 REPO = Path(__file__).resolve().parents[1]
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def free_port() -> int:
@@ -39,67 +38,77 @@ def wait_until(condition, timeout: float = 30.0, interval: float = 0.05, what: s
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def postgres_bindir() -> Path:
+    """The directory of PostgreSQL's server programs (initdb, pg_ctl), whatever the version: the one
+    ``pg_config --bindir`` names, else the newest /usr/lib/postgresql/<major>/bin, else ``initdb`` on
+    PATH. Raises when none is installed (``make system-deps-test`` installs it)."""
+    candidates: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        made = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=30)
+        if made.returncode == 0:
+            candidates.append(Path(made.stdout.strip()))
+    versions = Path("/usr/lib/postgresql").glob("*/bin")
+    candidates += sorted(
+        versions, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0, reverse=True
+    )
+    on_path = shutil.which("initdb")
+    if on_path:
+        candidates.append(Path(on_path).resolve().parent)
+    for directory in candidates:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    raise RuntimeError(
+        "PostgreSQL's server programs (initdb, pg_ctl) were not found: install the Debian package "
+        "postgresql (make system-deps-test)"
+    )
+
+
+def _run_pg(command: list[str], timeout: float) -> None:
+    """Run a PostgreSQL program; a failure raises with its output (a test failure, never a skip)."""
+    made = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if made.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({made.returncode}):\n{made.stdout}{made.stderr}")
+
+
 @contextmanager
-def postgres_server() -> Iterator[str | None]:
-    """A throwaway PostgreSQL 15 on 127.0.0.1; yields its URL, or None (with the reason printed) when it
-    cannot start here. Run as the ``postgres`` user when the tests run as root."""
-    if not (PG_BIN / "initdb").exists():
-        yield None
-        return
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server on 127.0.0.1; yields its URL. Run as the ``postgres`` user when
+    the tests run as root. A server that cannot start raises: the PostgreSQL tests then fail."""
+    bindir = postgres_bindir()
     as_root = os.geteuid() == 0
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
     tmp = Path(tempfile.mkdtemp(prefix="oasis-pg-"))
     if as_root:
         shutil.chown(tmp, "postgres")
     data, port = tmp / "data", free_port()
+    initdb = [
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-A",
+        "trust",
+        "-U",
+        "oasis",
+        "--no-sync",
+        "-E",
+        "UTF8",
+    ]
+    options = f"-p {port} -h 127.0.0.1 -k {tmp} -c fsync=off"
+    start = [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(tmp / "log"), "-o", options]
     try:
-        subprocess.run(
-            [
-                *prefix,
-                str(PG_BIN / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "oasis",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        subprocess.run(
-            [
-                *prefix,
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(data),
-                "-w",
-                "-t",
-                "60",
-                "-l",
-                str(tmp / "log"),
-                "-o",
-                f"-p {port} -h 127.0.0.1 -k {tmp} -c fsync=off",
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=90,
-        )
-    except (subprocess.SubprocessError, OSError) as exc:
-        print(f"PostgreSQL could not start: {exc}")
+        _run_pg([*prefix, *initdb], 120)
+        _run_pg([*prefix, *start, "start"], 90)
+    except BaseException:
+        log = tmp / "log"
+        print(log.read_text(errors="replace")[-2000:] if log.exists() else "no server log")
         shutil.rmtree(tmp, ignore_errors=True)
-        yield None
-        return
+        raise
     try:
         yield f"postgresql://oasis@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
-            [*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
             capture_output=True,
             timeout=60,
         )

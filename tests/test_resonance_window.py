@@ -19,11 +19,6 @@ from window_support import REPO, SCREEN, click, window_env, xvfb
 
 from tests.protocol_builder import Phase, protocol_toml
 
-pytestmark = pytest.mark.skipif(
-    subprocess.run(["which", "Xvfb", "xdotool"], capture_output=True).returncode != 0,
-    reason="needs Xvfb and xdotool (scripts/install-system-deps.sh test)",
-)
-
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -110,7 +109,6 @@ out.close()
 """
 
 
-@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb (Debian package xvfb)")
 def test_window_mirror_under_xvfb(tmp_path):
     read_fd, write_fd = os.pipe()
     xvfb = subprocess.Popen(

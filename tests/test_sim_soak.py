@@ -1,4 +1,5 @@
-"""Long runs of the simulator (set OASIS_SLOW=1): stable signals offline, no drift or loss on LSL."""
+"""Long runs of the simulator: stable signals offline (half an hour of signal, in about a second), and
+no drift or loss on LSL: a short soak in `make test`, ten minutes in `make soak` (OASIS_SOAK=long)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,8 @@ from sensors.sim.officer_state import Scenario
 from sensors.sim.outlets import SimPublisher
 from sensors.sim.streams import STREAM_NAMES, build_generators
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("OASIS_SLOW") != "1", reason="soak test: set OASIS_SLOW=1"),
-]
+LONG = os.environ.get("OASIS_SOAK") == "long"
+LSL_SOAK_S = 600.0 if LONG else 20.0  # seconds of LSL time the stream must cover
 
 
 # per stream: a summary of each minute and the range it must stay in
@@ -48,21 +47,19 @@ def test_half_an_hour_stays_finite_plausible_and_bounded() -> None:
     assert len(eeg._blinks.events) < 60 and len(eda._scrs.events) < 30
 
 
-@pytest.mark.timeout(900)
-def test_ten_minutes_on_lsl_lose_nothing_and_do_not_drift() -> None:
+@pytest.mark.timeout(900 if LONG else 300)
+def test_a_soak_on_lsl_loses_nothing_and_does_not_drift() -> None:
     prefix = f"soak-{uuid.uuid4().hex[:8]}"
-    generators = build_generators(["ecg", "eda"], Scenario.named("relaxing", 600.0), seed=8)
-    with SimPublisher(generators, prefix) as publisher:
+    generators = build_generators(["ecg", "eda"], Scenario.named("relaxing", LSL_SOAK_S), seed=8)
+    with SimPublisher(generators, prefix):
         [info] = pylsl.resolve_bypred(f"source_id='{prefix}-ecg'", 1, 20.0)
         inlet = pylsl.StreamInlet(info, max_buflen=30)
         inlet.open_stream(timeout=10.0)
         stamps: list[float] = []
-        while publisher.elapsed < 600.0:
+        while not stamps or stamps[-1] - stamps[0] < LSL_SOAK_S:  # the test's timeout bounds a stall
             _, got = inlet.pull_chunk(timeout=0.0, max_samples=10000)
             stamps.extend(got)
             time.sleep(0.1)
-        lag = pylsl.local_clock() - stamps[-1]
     spacing = np.diff(stamps)
     assert np.allclose(spacing, 1.0 / 500.0, atol=1e-4)
     assert len(stamps) == pytest.approx((stamps[-1] - stamps[0]) * 500.0 + 1, abs=1)
-    assert 0.0 <= lag < 1.0

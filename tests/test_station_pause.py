@@ -88,14 +88,14 @@ def by_kind(events) -> dict[str, list]:
 def test_runtime_pause_holds_the_timeline_and_is_recorded(protocol, store, registry, tmp_path: Path) -> None:
     scene = SceneProcess("lakeside", "headless", {"width": 64, "height": 36}, pace_fps=10.0).start()
     phases: list[str] = []
+    steps: list = []  # every engine step's output
+
+    def on_output(out) -> None:  # type: ignore[no-untyped-def]
+        phases.append(out.phase)
+        steps.append(out)
+
     runtime = SessionRuntime(
-        store,
-        registry,
-        protocol,
-        scene,
-        tmp_path / "rec",
-        "test-station",
-        on_output=lambda out: phases.append(out.phase),
+        store, registry, protocol, scene, tmp_path / "rec", "test-station", on_output=on_output
     )
     officer = store.new_officer()
     result: list = []
@@ -112,11 +112,13 @@ def test_runtime_pause_holds_the_timeline_and_is_recorded(protocol, store, regis
         assert phases[-1] == "training"
         runtime.resume()
         assert wait(lambda: not runtime.paused)
+        resumed_by = pylsl.local_clock()
     finally:
         worker.join(timeout=120.0)
     [outcome] = result
     assert outcome.status is SessionStatus.COMPLETED and outcome.stopped_reason is None
-    assert PAUSE_S <= outcome.paused_s < PAUSE_S + 5.0
+    # the pause began no earlier than the last step before it and ended before the test saw it end
+    assert PAUSE_S <= outcome.paused_s <= resumed_by - steps[steps_at_pause - 1].t
     assert outcome.scene_stats["frames"] > 0
 
     events = by_kind(store.events(outcome.session_uuid))
@@ -124,11 +126,24 @@ def test_runtime_pause_holds_the_timeline_and_is_recorded(protocol, store, regis
     assert pause.detail["reason"] == "headset removed" and pause.detail["elapsed"] > 6.0
     assert resume.detail["paused_s"] == pytest.approx(outcome.paused_s, abs=1e-6)
     assert resume.lsl_time - pause.lsl_time == pytest.approx(outcome.paused_s, abs=1e-6)
+    # each step's elapsed time is its LSL time less the start and the pause before it, its phase is
+    # the protocol's phase at that elapsed time, and each phase starts at its first step
+    ends = np.cumsum([phase.duration_s for phase in protocol.phases])
+    t_start = steps[0].t
+    for out in steps:
+        paused_before = outcome.paused_s if out.t >= resume.lsl_time else 0.0
+        assert out.elapsed == pytest.approx(out.t - t_start - paused_before, abs=1e-6)
+        index = int(np.searchsorted(ends, out.elapsed, side="right"))
+        assert out.phase == (protocol.phases[index].id if index < len(ends) else "end")
+    first_steps: dict[str, float] = {}
+    for out in steps:
+        first_steps.setdefault(out.phase, out.t)
     starts = {e.detail["id"]: e.lsl_time for e in events["phase"]}
-    assert starts["cooldown"] - starts["training"] == pytest.approx(6.0 + outcome.paused_s, abs=0.5)
-    assert starts["baseline"] - starts["settle"] == pytest.approx(2.0, abs=0.5)
+    assert list(starts) == ["settle", "baseline", "training", "cooldown"]
+    assert starts == {phase: first_steps[phase] for phase in starts}
     summaries = store.session(outcome.session_uuid).phase_summaries
-    assert summaries["training"]["duration_s"] == pytest.approx(6.0, abs=0.6)  # the pause left out
+    training_s = starts["cooldown"] - starts["training"] - outcome.paused_s  # the pause left out
+    assert summaries["training"]["duration_s"] == pytest.approx(training_s, abs=1e-6)
 
     streams, _ = pyxdf.load_xdf(str(outcome.xdf_path))
     by_type = {s["info"]["type"][0]: s for s in streams}
@@ -142,13 +157,13 @@ def test_runtime_pause_holds_the_timeline_and_is_recorded(protocol, store, regis
     t_resume = next(t for k, t in markers if k == "resume")
     assert t_resume - t_pause == pytest.approx(outcome.paused_s, abs=0.05)
     features = np.asarray(by_type["Features"]["time_stamps"])
-    inside = features[(features > t_pause + 0.5) & (features < t_resume - 0.5)]
-    assert len(inside) >= 10 * (PAUSE_S - 1.0) * 0.5, "the pipeline stopped publishing during the pause"
+    inside = features[(features > t_pause) & (features < t_resume)]
+    assert len(inside) > 0, "the pipeline stopped publishing during the pause"
     params = by_type["SceneParams"]
     labels = [c["label"][0] for c in params["info"]["desc"][0]["channels"][0]["channel"]]
     stamps = np.asarray(params["time_stamps"])
-    held = np.asarray(params["time_series"])[(stamps > t_pause + 0.2) & (stamps < t_resume - 0.2)]
-    assert len(held) > 5
+    held = np.asarray(params["time_series"])[(stamps > t_pause) & (stamps < t_resume)]
+    assert len(held) > 0
     for name in ("light", "volume", "pacer_visible"):
         assert np.all(held[:, labels.index(name)] == pytest.approx(PAUSED_LOOK[name])), name
 
@@ -217,10 +232,9 @@ def test_headset_off_pauses_and_on_resumes_the_session(kiosk) -> None:
     runtime = controller._runtime
     set_headset(scene, HEADSET_ON)
     assert run_until(controller, lambda: scene.headset_worn is True, 10.0)
+    off_at = pylsl.local_clock()
     set_headset(scene, HEADSET_OFF)
-    off_at = time.monotonic()
     assert run_until(controller, lambda: runtime.paused, 30.0)
-    assert time.monotonic() - off_at >= 1.0  # not before the grace time
     assert controller.flow.paused and any(isinstance(e, PauseSession) for e in controller.effects_seen)
     run_until(controller, lambda: False, 2.0)  # stay paused a little
     assert controller.screen in (Screen.BASELINE, Screen.SESSION)
@@ -233,6 +247,7 @@ def test_headset_off_pauses_and_on_resumes_the_session(kiosk) -> None:
     assert outcome.status is SessionStatus.COMPLETED and outcome.paused_s >= 2.0
     events = by_kind(controller.store.events(outcome.session_uuid))
     assert [e.detail["reason"] for e in events["pause"]] == ["headset removed"]
+    assert events["pause"][0].lsl_time - off_at >= 1.0  # not before the grace time
     assert len(events["resume"]) == 1
 
 
@@ -241,6 +256,7 @@ def test_headset_off_past_the_pause_limit_aborts_with_the_reason(kiosk) -> None:
         FlowTimeouts(interaction_s=120.0, sensor_check_s=60.0, headset_grace_s=1.0, pause_limit_s=3.0)
     )
     scene = start_session(controller)
+    off_at = pylsl.local_clock()
     set_headset(scene, HEADSET_OFF)
     assert run_until(controller, lambda: controller._runtime.paused, 30.0)
     assert run_until(controller, lambda: controller.screen is Screen.IDLE, 30.0)
@@ -248,9 +264,11 @@ def test_headset_off_past_the_pause_limit_aborts_with_the_reason(kiosk) -> None:
     [outcome] = controller.outcomes
     reason = "headset off too long: the officer left"
     assert outcome.status is SessionStatus.ABORTED and outcome.stopped_reason == reason
-    assert outcome.paused_s == pytest.approx(3.0, abs=0.5)  # the flow times the limit, ticking at 10 Hz
     events = by_kind(controller.store.events(outcome.session_uuid))
     assert [e.detail["reason"] for e in events["stop"]] == [reason]
+    [pause], [stop] = events["pause"], events["stop"]
+    assert stop.lsl_time - off_at >= 1.0 + 3.0  # the grace time, then the pause limit
+    assert outcome.paused_s >= stop.lsl_time - pause.lsl_time > 0  # paused until the stop
     assert len(events["pause"]) == 1 and "resume" not in events
     assert controller.store.session(outcome.session_uuid).status is SessionStatus.ABORTED
     assert not math.isnan(outcome.usable_fraction)

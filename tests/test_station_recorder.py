@@ -139,40 +139,46 @@ _RECORDING_PROCESS = textwrap.dedent(
                       flush_interval=0.5).start()
     while not out.have_consumers():
         time.sleep(0.01)
-    k = 0
-    while True:
-        t = pylsl.local_clock()
-        out.push_chunk(np.full((10, 2), k, dtype=np.float32), t - np.arange(9, -1, -1) / 100.0)
-        k += 1
-        print(k, t, flush=True)
+    t0 = pylsl.local_clock()
+    for k in range(CHUNKS):
+        out.push_chunk(np.full((10, 2), k, dtype=np.float32), t0 + (10 * k + np.arange(10)) / 100.0)
         time.sleep(0.1)
+    print(t0, flush=True)
+    while True:  # still recording, never stopped: only the flushes put the samples on disk
+        time.sleep(1.0)
     """
 )
+CHUNKS = 40  # about 4 s of a 100-Hz PPG, 10 samples a chunk
 
 
-def test_kill_9_while_recording_loses_at_most_a_second(tmp_path: Path) -> None:
+def _loaded_samples(path: Path) -> int:
+    """Samples of CrashPPG in the file as it is on disk now (0 while it cannot be read yet)."""
+    try:
+        return len(load(path)["CrashPPG"]["time_stamps"])
+    except (KeyError, ValueError, OSError, EOFError):
+        return 0
+
+
+def test_kill_9_while_recording_keeps_every_flushed_sample(tmp_path: Path) -> None:
     path = tmp_path / "crash.xdf"
     proc = subprocess.Popen(
-        [sys.executable, "-c", _RECORDING_PROCESS, str(path)],
+        [sys.executable, "-c", f"CHUNKS = {CHUNKS}\n" + _RECORDING_PROCESS, str(path)],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
-        last_t = 0.0
-        for line in proc.stdout:
-            k, t = line.split()
-            last_t = float(t)
-            if int(k) >= 40:  # about 4 s recorded
-                break
+        t0 = float(proc.stdout.readline())  # type: ignore[union-attr]
+        # the recorder flushes while it runs: every sample reaches the disk without a stop
+        wait_for(lambda: _loaded_samples(path) == 10 * CHUNKS, 60.0)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-    # as the crash left it: no footer, and pyxdf loads it
+    # as the crash left it: no footer, and pyxdf loads every sample with its timestamp
     s = load(path)["CrashPPG"]
     assert "footer" not in s
-    assert len(s["time_stamps"]) >= 200
-    assert s["time_stamps"][-1] >= last_t - 1.0
+    np.testing.assert_allclose(s["time_stamps"], t0 + np.arange(10 * CHUNKS) / 100.0, atol=1e-9)
+    np.testing.assert_array_equal(s["time_series"][:, 0], np.repeat(np.arange(CHUNKS), 10))
     assert np.all(np.diff(s["time_stamps"]) > 0)
     # the station's restart repairs it: same samples, footers added
     assert repair(path) is True
