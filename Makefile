@@ -29,7 +29,7 @@ test: system-deps-test $(STAMP)
 
 # The long LSL soak (ten minutes of streaming; `make test` runs a 20-second one).
 soak: $(STAMP)
-	OASIS_SOAK=long $(PY) -m pytest -q tests/test_sim_soak.py
+	OASIS_SOAK=long $(PY) -m pytest -q tests/sensors/test_sim_soak.py
 
 bench: system-deps $(STAMP)
 	$(PY) -m bench

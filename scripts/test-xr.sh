@@ -5,7 +5,7 @@
 # OpenXR client (pytest) both run inside a Debian trixie root file system built with debootstrap and
 # cached OUTSIDE the repository (default /var/cache/oasis-xr; override with OASIS_XR_CACHE).
 # The repository is bind-mounted read-only at /oasis; the tests start monado-service themselves
-# (tests/test_scenes_xr*.py) so that they can kill and restart it.
+# (tests/scenes/test_scenes_xr*.py) so that they can kill and restart it.
 #
 # Usage: scripts/test-xr.sh [pytest args...]       (needs root)
 #        scripts/test-xr.sh --clean                 (unmount and delete the cached chroot)
@@ -124,7 +124,7 @@ chroot "$root" /usr/bin/env -i PATH=/opt/oasis-venv/bin:/usr/bin:/bin HOME=/root
   OASIS_XR_RUNTIME=monado XDG_RUNTIME_DIR=/run/xdg \
   XR_RUNTIME_JSON=/usr/share/openxr/1/openxr_monado.json PYTHONDONTWRITEBYTECODE=1 \
   bash -c 'mkdir -p -m 700 /run/xdg && cd /oasis && PYTHONPATH=/oasis python -m pytest -p no:cacheprovider \
-    -m xr -q --min-passed '"$xr_min_passed"' tests/test_scenes_xr*.py "$@"' _ "$@"
+    -m xr -q --min-passed '"$xr_min_passed"' tests/scenes/test_scenes_xr*.py "$@"' _ "$@"
 rc=$?
 set -e
 echo "test-xr: finished in $(($(date +%s) - started)) s (rc=$rc)"
