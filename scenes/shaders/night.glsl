@@ -49,7 +49,8 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
         if (tw < FAR) {
             t = tw;
             vec3 p = ro + rd * t;
-            vec3 n = water_normal(p.xz * 0.7, t, mix(0.02, 0.35, u_motion));
+            float slope_var;
+            vec3 n = water_normal(p.xz, ground_footprint(t, rd), mix(0.05, 0.6, u_motion), slope_var);
             vec3 r = reflect(rd, n);
             r.y = abs(r.y);
             float fresnel = 0.05 + 0.95 * pow(1.0 - max(dot(-rd, n), 0.0), 5.0);
