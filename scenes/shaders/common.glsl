@@ -252,6 +252,15 @@ float breath(float phase) {
     return 0.5 - 0.5 * cos(2.0 * PI * phase);
 }
 
+// Implemented by each scene: the guide's colour at breath b (0 exhaled, 1 inhaled), so that it
+// keeps its contrast against the scene (a glow at dusk, a vermilion dot on paper).
+vec3 pacer_colour(float b);
+
+// The usual guide: a glow from cool blue to warm gold with warmth, brighter on the inhale.
+vec3 glowing_pacer(float b) {
+    return mix(vec3(0.55, 0.85, 1.0), vec3(1.0, 0.82, 0.55), u_warmth) * (3.0 + 0.8 * b);
+}
+
 vec3 pacer_centre() {
     return vec3(0.0, 1.05 + 0.28 * breath(u_pacer_phase), -1.8);
 }
@@ -265,7 +274,7 @@ vec3 apply_pacer(vec3 col, vec3 ro, vec3 rd, float scene_t) {
     float t = dot(oc, rd);
     if (t <= 0.0 || t > scene_t) return col;
     float d = length(oc - t * rd);
-    vec3 glow = mix(vec3(0.55, 0.85, 1.0), vec3(1.0, 0.82, 0.55), u_warmth) * (3.0 + 0.8 * b);
+    vec3 glow = pacer_colour(b);
     float core = smoothstep(r, r * 0.55, d);
     float halo = exp(-max(d - r * 0.55, 0.0) / (r * 1.1)) * 0.5;
     col = mix(col, glow, core * u_pacer_visible);

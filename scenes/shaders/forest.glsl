@@ -104,3 +104,7 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     col += motes(ro, rd, t, u_particles, vec3(0.8, 1.0, 0.4), vec3(0.0, 1.2, -4.0), vec3(12.0, 1.8, 8.0));
     return col;
 }
+
+vec3 pacer_colour(float b) {
+    return glowing_pacer(b);
+}

@@ -103,3 +103,7 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     col += motes(ro, rd, t, u_particles, vec3(1.0, 0.75, 0.4), vec3(0.0, 0.9, -9.0), vec3(14.0, 1.4, 10.0));
     return col * exposure(sun);
 }
+
+vec3 pacer_colour(float b) {
+    return glowing_pacer(b);
+}

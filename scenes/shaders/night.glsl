@@ -65,3 +65,7 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     col += motes(ro, rd, t, u_particles * 0.5, vec3(0.6, 0.9, 1.0), vec3(0.0, 1.0, -6.0), vec3(12.0, 1.5, 8.0));
     return col;
 }
+
+vec3 pacer_colour(float b) {
+    return glowing_pacer(b);
+}
