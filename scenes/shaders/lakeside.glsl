@@ -50,13 +50,17 @@ vec3 far_view(vec3 rd, vec3 sun, vec3 haze, vec3 ambient) {
     return col;
 }
 
-// The grassy bank: band-limited patches and blades, a gust rolling across, wet soil at the water.
-vec3 bank(vec3 p, float footprint, float wet, vec3 sun, vec3 ambient) {
+// The grassy bank: shell blades near the viewer over band-limited ground (which carries the blades'
+// average colour further away), a gust rolling across, wet soil at the water.
+vec3 bank(vec3 ro, vec3 rd, vec3 p, float footprint, float wet, vec3 sun, vec3 ambient) {
     float patches = fbm_filtered(p.xz * 0.45, footprint * 0.45);
-    float blades = fbm_filtered(p.xz * vec2(9.0, 7.0), footprint * 9.0);
-    vec3 albedo = mix(vec3(0.035, 0.07, 0.02), vec3(0.11, 0.12, 0.04), patches) * (0.55 + 0.9 * blades);
+    float tufts = fbm_filtered(p.xz * 4.0, footprint * 4.0);
+    vec3 albedo = mix(vec3(0.035, 0.07, 0.02), vec3(0.11, 0.12, 0.04), patches) * (0.6 + 0.8 * tufts);
     float gust = sin(dot(p.xz, vec2(0.6, 0.8)) * 0.7 - u_flow * 1.6);
     albedo *= 1.0 + 0.12 * u_motion * gust;
+    vec2 blades = grass_blades(ro, rd, footprint) * (1.0 - wet);
+    vec3 blade = albedo * mix(0.45, 1.5, blades.y) * vec3(1.0, 1.08, 0.9);
+    albedo = mix(albedo * mix(1.0, 0.55, 1.0 - smoothstep(0.2, 0.5, footprint / 0.035)), blade, blades.x);
     albedo = mix(albedo, vec3(0.045, 0.04, 0.03), wet);
     vec3 irradiance = sunlight(sun) * max(sun.y, 0.0) + ambient;
     return albedo * irradiance / PI;
@@ -92,7 +96,7 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
         float soft = max(0.06, footprint);
         float lap = 0.05 * sin(u_flow * 0.9 + p.x * 0.3);
         vec3 water = lake(rd, p, footprint, -from_shore, sun, haze, ambient);
-        vec3 land = bank(p, footprint, smoothstep(0.5, 0.0, from_shore), sun, ambient);
+        vec3 land = bank(ro, rd, p, footprint, smoothstep(0.5, 0.0, from_shore), sun, ambient);
         col = mix(water, land, smoothstep(-soft, soft, from_shore - lap));
         col = apply_fog(col, t, haze);
     } else {
