@@ -15,8 +15,9 @@ vec3 range_shape(int i) {
     return vec3(d, d * (0.34 - 0.05 * float(i)), 6.0 - float(i));
 }
 
+// Ink density: the scene's own parameter, softened a little as the officer calms.
 float ink_density() {
-    return mix(0.3, 1.0, u_extra);
+    return mix(0.3, 1.0, u_extra) * mix(1.1, 0.85, u_calm);
 }
 
 // How much ink survives the distance d through the mist: far ranges pale towards the paper.
@@ -127,7 +128,7 @@ vec3 bank(vec3 p, float footprint) {
 vec3 lake(vec3 ro, vec3 rd, vec3 p, float t) {
     float footprint = ground_footprint(t, rd);
     float slope_var;
-    vec3 n = water_normal(p.xz, footprint, mix(0.03, 0.35, u_motion), slope_var);
+    vec3 n = water_normal(p.xz, footprint, mix(0.03, 0.35, u_motion) * mix(1.3, 0.7, u_calm), slope_var);
     vec3 r = reflect(rd, n);
     r.y = max(r.y, 0.002);
     vec3 mirrored = ranges_over(paper_sky(r), p + vec3(0.0, 0.001, 0.0), r, FAR);
