@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pytest
@@ -29,15 +29,17 @@ from scenes.camera import DEFAULT_IPD, SEATED_EYE_HEIGHT
 from scenes.catalog import SCENES
 from scenes.images import write_png
 from scenes.output import HeadlessOutput
-from scenes.player import ScenePlayer
+
+if TYPE_CHECKING:  # importing the player loads pyglet's GL before the headless context exists
+    from scenes.player import ScenePlayer
 
 W, H = 128, 96
 FOV = 70.0
 TIME, FLOW = 2.0, 3.0
 UPDATE = os.environ.get("OASIS_UPDATE_GOLDEN") == "1"
-# The shared parameters the picture shows (volume drives the ambient sound only).
 # Scenes with no open horizon (the forest's trunks stand a few metres away all around).
 ENCLOSED = {"forest"}
+# The shared parameters the picture shows (volume drives the ambient sound only).
 VISIBLE_SHARED = ("calm", "light", "warmth", "fog", "motion", "particles", "pacer_phase", "pacer_visible")
 
 
@@ -49,7 +51,7 @@ def load_png(path: Path) -> np.ndarray:
 
 def render(output: HeadlessOutput, **params: float) -> np.ndarray:
     """The scene at its defaults overridden by ``params``, at the fixed scene time, as uint8 RGB."""
-    player = cast(ScenePlayer, output.player)
+    player = cast("ScenePlayer", output.player)
     values = player.spec.defaults()
     values.update(params)
     player.jump_to(values)
@@ -96,7 +98,7 @@ def output(request):
 
 
 def test_scene_matches_its_golden_image(output, recordings):
-    name = cast(ScenePlayer, output.player).spec.name
+    name = cast("ScenePlayer", output.player).spec.name
     image = render(output)
     reference = recordings / "golden" / f"{name}.png"
     if UPDATE:
@@ -114,7 +116,7 @@ def test_each_parameter_changes_the_picture_perceptibly(output, param):
     moment of the cycle) a parameter changes the picture by more than a just-noticeable difference
     over at least 0.3 % of it (about 40 pixels here: the breathing guide or a few motes; the
     parameters that act on the whole picture change far more)."""
-    spec = cast(ScenePlayer, output.player).spec
+    spec = cast("ScenePlayer", output.player).spec
     name = spec.extra if param == "extra" else param
     low_value, high_value = spec.params[name].low, spec.params[name].high
     if name == "pacer_phase":
@@ -148,7 +150,7 @@ def test_stereo_near_ground_shifts_and_horizon_does_not(output):
     f·ipd/z between the eyes while the band just above the horizon on the right (hills, ranges and
     sky, 40 m to infinity: at most 0.2 px) lines up. Fog is off: light scattered along the ray has
     no single depth and would blur the ground's texture the eyes are matched on."""
-    spec = cast(ScenePlayer, output.player).spec
+    spec = cast("ScenePlayer", output.player).spec
     size = 192
     pair = HeadlessOutput(spec, 2 * size, size, stereo=True, vertical_fov_deg=FOV)
     try:
