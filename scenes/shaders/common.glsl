@@ -81,13 +81,13 @@ float ground_footprint(float t, vec3 rd) {
     return t * pixel_angle / max(abs(rd.y), 0.03);
 }
 
-// fbm whose octaves fade out once their wavelength nears two pixel footprints ``fw`` (same units as
-// p): band-limited detail, so there is no shimmer or smear where the ground recedes.
-float fbm_filtered(vec2 p, float fw) {
+// fbm of ``octaves`` octaves, each fading out once its wavelength nears two pixel footprints ``fw``
+// (same units as p): band-limited detail, so there is no shimmer or smear where the ground recedes.
+float fbm_filtered(vec2 p, float fw, int octaves) {
     float sum = 0.0;
     float amp = 0.5;
     float freq = 1.0;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < octaves; i++) {
         float keep = 1.0 - smoothstep(0.2, 0.5, fw * freq);
         sum += amp * mix(0.5, noise(p), keep);
         p = mat2(1.6, 1.2, -1.2, 1.6) * p + vec2(1.7, 9.2);  // rotate each octave: no lattice streaks
@@ -199,6 +199,7 @@ vec3 atmosphere(vec3 rd, vec3 sun, int steps) {
 // The sun's disc with limb darkening, in the colour the atmosphere leaves it.
 vec3 sun_disc(vec3 rd, vec3 sun, float radius) {
     float c = dot(rd, sun);
+    if (c < 1.0 - 2.0 * radius * radius) return vec3(0.0);  // more than two radii away
     float r = sqrt(max(1.0 - c * c, 0.0)) / radius;
     float aa = pixel_angle / radius + 0.02;
     float disc = 1.0 - smoothstep(1.0 - aa, 1.0 + aa, r);
@@ -208,12 +209,12 @@ vec3 sun_disc(vec3 rd, vec3 sun, float radius) {
 
 // Light falling on the ground from the whole sky (an upward surface), from the same model.
 vec3 sky_ambient(vec3 sun) {
-    return PI * 0.5 * (atmosphere(vec3(0.0, 1.0, 0.0), sun, 4) + atmosphere(normalize(vec3(sun.x, 0.15, sun.z)), sun, 4));
+    return 1.3 * PI * atmosphere(normalize(vec3(sun.x, 0.6, sun.z)), sun, 2);
 }
 
 // Fog colour towards rd: the sky just above the horizon in that azimuth (aerial perspective).
 vec3 horizon_haze(vec3 rd, vec3 sun) {
-    return atmosphere(normalize(vec3(rd.x, 0.03, rd.z)), sun, 4);
+    return atmosphere(normalize(vec3(rd.x, 0.03, rd.z)), sun, 2);
 }
 
 // ---- Water: unaligned waves (golden-angle directions, deep-water speeds), each faded out once its

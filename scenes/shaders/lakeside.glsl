@@ -17,7 +17,9 @@ float exposure(vec3 sun) {
     return mix(1.0, 0.4, smoothstep(0.0, 0.3, sun.y));
 }
 
-// Sunlight reaching the ground, as irradiance on a surface facing the sun.
+// Sunlight reaching the ground, as irradiance on a surface facing the sun (set once per pixel).
+vec3 sun_light;
+
 vec3 sunlight(vec3 sun) {
     return SUN_E * sun_transmittance(0.0, sun.y) * smoothstep(-0.01, 0.02, sun.y);
 }
@@ -33,18 +35,19 @@ vec3 clouds(vec3 rd, vec3 sky, vec3 sun, vec3 ambient) {
     vec2 uv = rd.xz / (rd.y + 0.08);
     float cover = smoothstep(0.55, 0.85, fbm(uv * 0.6 + vec2(u_flow * 0.01, 0.0)));
     float forward = 0.3 + 2.0 * pow(max(dot(rd, sun), 0.0), 8.0);
-    vec3 lit = 0.06 * (sunlight(sun) * forward + ambient);
+    vec3 lit = 0.1 * (sun_light * forward + ambient);
     return mix(sky, lit, cover * 0.6 * smoothstep(0.01, 0.12, rd.y));
 }
 
 // Everything beyond the lake seen along rd: the sky, the sun and the hills on the far shore.
 vec3 far_view(vec3 rd, vec3 sun, vec3 haze, vec3 ambient) {
+    vec3 col = clouds(rd, atmosphere(rd, sun, 5) + sun_disc(rd, sun, 0.012), sun, ambient);
+    if (rd.y > 0.075) return col;  // above the highest hill
     float azimuth = atan(rd.x, -rd.z);
     float far_hills = ridge(azimuth, 0.07, 2.2, 1.0);
     float near_hills = ridge(azimuth, 0.045, 4.5, 5.0) - 0.008;
     float edge = pixel_angle + 1e-4;
-    vec3 col = clouds(rd, atmosphere(rd, sun, 8) + sun_disc(rd, sun, 0.012), sun, ambient);
-    vec3 lit = vec3(0.04, 0.06, 0.05) * (sunlight(sun) * max(sun.y, 0.0) + ambient) / PI;
+    vec3 lit = vec3(0.04, 0.06, 0.05) * (sun_light * max(sun.y, 0.0) + ambient) / PI;
     col = mix(col, mix(lit, haze, 0.6), smoothstep(edge, -edge, rd.y - far_hills));
     col = mix(col, mix(lit * 0.6, haze, 0.3), smoothstep(edge, -edge, rd.y - near_hills));
     return col;
@@ -53,8 +56,8 @@ vec3 far_view(vec3 rd, vec3 sun, vec3 haze, vec3 ambient) {
 // The grassy bank: shell blades near the viewer over band-limited ground (which carries the blades'
 // average colour further away), a gust rolling across, wet soil at the water.
 vec3 bank(vec3 ro, vec3 rd, vec3 p, float footprint, float wet, vec3 sun, vec3 ambient) {
-    float patches = fbm_filtered(p.xz * 0.45, footprint * 0.45);
-    float tufts = fbm_filtered(p.xz * 4.0, footprint * 4.0);
+    float patches = fbm_filtered(p.xz * 0.45, footprint * 0.45, 3);
+    float tufts = fbm_filtered(p.xz * 4.0, footprint * 4.0, 4);
     vec3 albedo = mix(vec3(0.035, 0.07, 0.02), vec3(0.11, 0.12, 0.04), patches) * (0.6 + 0.8 * tufts);
     float gust = sin(dot(p.xz, vec2(0.6, 0.8)) * 0.7 - u_flow * 1.6);
     albedo *= 1.0 + 0.12 * u_motion * gust;
@@ -62,7 +65,7 @@ vec3 bank(vec3 ro, vec3 rd, vec3 p, float footprint, float wet, vec3 sun, vec3 a
     vec3 blade = albedo * mix(0.45, 1.5, blades.y) * vec3(1.0, 1.08, 0.9);
     albedo = mix(albedo * mix(1.0, 0.55, 1.0 - smoothstep(0.2, 0.5, footprint / 0.035)), blade, blades.x);
     albedo = mix(albedo, vec3(0.045, 0.04, 0.03), wet);
-    vec3 irradiance = sunlight(sun) * max(sun.y, 0.0) + ambient;
+    vec3 irradiance = sun_light * max(sun.y, 0.0) + ambient;
     return albedo * irradiance / PI;
 }
 
@@ -78,33 +81,42 @@ vec3 lake(vec3 rd, vec3 p, float footprint, float depth, vec3 sun, vec3 haze, ve
     vec3 body = mix(vec3(0.05, 0.045, 0.03), vec3(0.01, 0.025, 0.03), smoothstep(0.0, 1.5, depth)) * ambient;
     vec3 col = mix(body, far_view(r, sun, haze, ambient), fresnel);
     float alpha = clamp(0.03 + 0.08 * amp + sqrt(slope_var), 0.03, 0.6);
-    col += sunlight(sun) * fresnel * ggx_highlight(rd, n, sun, alpha) * 0.35;
+    col += sun_light * fresnel * ggx_highlight(rd, n, sun, alpha) * 0.35;
     return col;
 }
 
 vec3 scene(vec3 ro, vec3 rd, out float t) {
     vec3 sun = sun_dir();
+    sun_light = sunlight(sun);
     vec3 ambient = sky_ambient(sun);
     vec3 haze = horizon_haze(rd, sun);
+    haze /= 1.0 + 0.15 * max(haze.r, max(haze.g, haze.b));  // the sun's haze peak, softened for fog
     vec3 col;
     float tg = plane_hit(ro, rd, 0.0);
-    if (tg < 400.0) {
+    if (tg < 3000.0) {
         t = tg;
         vec3 p = ro + rd * t;
         float footprint = ground_footprint(t, rd);
         float from_shore = p.z - shore_z(p.x, SHORE);
         float soft = max(0.06, footprint);
         float lap = 0.05 * sin(u_flow * 0.9 + p.x * 0.3);
-        vec3 water = lake(rd, p, footprint, -from_shore, sun, haze, ambient);
-        vec3 land = bank(ro, rd, p, footprint, smoothstep(0.5, 0.0, from_shore), sun, ambient);
-        col = mix(water, land, smoothstep(-soft, soft, from_shore - lap));
-        col = apply_fog(col, t, haze);
+        float land_share = smoothstep(-soft, soft, from_shore - lap);
+        col = vec3(0.0);  // each side is shaded only where it shows
+        if (land_share < 1.0) col += (1.0 - land_share) * lake(rd, p, footprint, -from_shore, sun, haze, ambient);
+        if (land_share > 0.0) {
+            float wet = smoothstep(0.5, 0.0, from_shore);
+            col += land_share * bank(ro, rd, p, footprint, wet, sun, ambient);
+        }
+        col = mix(col, haze, 1.0 - exp(-t * (0.0003 + 0.06 * u_fog * u_fog)));  // aerial perspective
     } else {
         t = FAR;
         col = far_view(rd, sun, haze, ambient);
         col = mix(col, haze, u_fog * u_fog * 0.85 * (1.0 - smoothstep(0.0, 0.35, rd.y)));
     }
-    col += motes(ro, rd, t, u_particles, vec3(1.0, 0.75, 0.4), vec3(0.0, 0.9, -9.0), vec3(14.0, 1.4, 10.0));
+    // fireflies in two swarms: over the water ahead and along the bank
+    vec3 firefly = vec3(1.0, 0.75, 0.4);
+    col += motes(ro, rd, t, u_particles, firefly, vec3(0.0, 0.9, -9.0), vec3(14.0, 1.4, 10.0));
+    col += motes(ro, rd, t, u_particles, firefly, vec3(-2.0, 0.6, -2.0), vec3(10.0, 0.8, 4.0));
     return col * exposure(sun);
 }
 

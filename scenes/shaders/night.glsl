@@ -82,7 +82,7 @@ vec3 aurora(vec3 rd) {
 // The sky above the far shore's hills: moonlit atmosphere, stars, moon, aurora and thin clouds.
 vec3 night_sky(vec3 rd, float star_blur) {
     vec3 m = moon_dir();
-    vec3 col = atmosphere(rd, m, 6) * MOONLIGHT + vec3(0.004, 0.006, 0.012);
+    vec3 col = atmosphere(rd, m, 4) * MOONLIGHT + vec3(0.004, 0.006, 0.012);
     vec2 uv = rd.xz / (max(rd.y, 0.0) + 0.1);
     float clouds = smoothstep(0.5, 0.8, fbm(uv * 0.5 + vec2(u_flow * 0.02, u_flow * 0.01))) * smoothstep(0.0, 0.1, rd.y);
     col += (stars(rd, star_blur) + aurora(rd)) * (1.0 - 0.8 * clouds) + moon(rd) * (1.0 - 0.5 * clouds);
@@ -108,8 +108,8 @@ vec3 night_lake(vec3 rd, vec3 p, float footprint) {
 
 // The meadow around the user under moonlight, band-limited like the lakeside's grass.
 vec3 meadow(vec3 p, float footprint) {
-    float patches = fbm_filtered(p.xz * 0.5, footprint * 0.5);
-    float blades = fbm_filtered(p.xz * vec2(9.0, 7.0), footprint * 9.0);
+    float patches = fbm_filtered(p.xz * 0.5, footprint * 0.5, 3);
+    float blades = fbm_filtered(p.xz * vec2(9.0, 7.0), footprint * 9.0, 4);
     float sway = 1.0 + 0.15 * u_motion * sin(dot(p.xz, vec2(0.6, 0.8)) * 0.7 - u_flow * 1.6);
     vec3 albedo = mix(vec3(0.03, 0.045, 0.03), vec3(0.06, 0.07, 0.05), patches) * (0.6 + 0.8 * blades) * sway;
     return albedo * (vec3(0.7, 0.78, 1.0) * moon_dir().y + vec3(0.1, 0.12, 0.18));
@@ -125,7 +125,10 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
         float footprint = ground_footprint(t, rd);
         float from_shore = p.z - shore_z(p.x, -4.0);
         float soft = max(0.25, footprint);
-        col = mix(night_lake(rd, p, footprint), meadow(p, footprint), smoothstep(-soft, soft, from_shore));
+        float land_share = smoothstep(-soft, soft, from_shore);
+        col = vec3(0.0);  // each side is shaded only where it shows
+        if (land_share < 1.0) col += (1.0 - land_share) * night_lake(rd, p, footprint);
+        if (land_share > 0.0) col += land_share * meadow(p, footprint);
         col = apply_fog(col, t, haze);
     } else {
         t = FAR;

@@ -42,18 +42,22 @@ float ring_hit(vec3 ro, vec3 rd, float r) {
 // Ridge height at azimuth az: rounded shoulders with a few tall, steep peaks; the two nearest ranges
 // gather into a tall massif on the left and a lower one on the right, framing the lake ahead.
 float ridge_height(float az, vec3 shape, float seed) {
-    float n = fbm(vec2(az * shape.z + seed * 13.0, seed));
+    float n = fbm_filtered(vec2(az * shape.z + seed * 13.0, seed), 0.0, 3);
     float peak = pow(max(noise(vec2(az * shape.z * 0.6 + seed * 7.0, 3.0 + seed)) - 0.35, 0.0) / 0.65, 2.0);
-    float frame = exp(-pow((az + 0.75) / 0.35, 2.0)) * 1.3 + exp(-pow((az - 0.95) / 0.3, 2.0)) * 0.7;
-    float massif = seed < 1.5 ? frame : 0.0;
+    float massif = 0.0;
+    if (seed < 1.5) {
+        vec2 d = (vec2(az) - vec2(-0.75, 0.95)) / vec2(0.35, 0.3);
+        massif = exp(-d.x * d.x) * 1.3 + exp(-d.y * d.y) * 0.7;
+    }
     return shape.y * (0.2 + 0.5 * n + 0.8 * peak + massif);
 }
 
 // Ink on range i where the ray crosses its ring at p (0 where the ray passes above the ridge):
 // a dark brush line at the ridge, a lighter wash below with vertical dry-brush texture, fading into
 // the mist towards the water.
-float range_ink(int i, vec3 p, float t) {
+float range_ink(int i, vec3 p, float t, bool textured) {
     vec3 shape = range_shape(i);
+    if (p.y <= 0.0 || p.y > shape.y * 2.8) return 0.0;  // under the water or above the highest peak
     float az = atan(p.x, -p.z);
     float top = ridge_height(az, shape, float(i));
     float below = top - p.y;
@@ -64,7 +68,8 @@ float range_ink(int i, vec3 p, float t) {
     float edge = exp(-max(below, 0.0) / stroke);
     vec2 uv = vec2(az * shape.x, p.y);
     float texture_scale = 1.0 / (0.08 * shape.x);
-    float brush = fbm_filtered(uv * vec2(texture_scale * 6.0, texture_scale * 1.2), aa * texture_scale * 6.0);
+    float brush = 0.5;
+    if (textured) brush = fbm_filtered(uv * vec2(texture_scale * 6.0, texture_scale * 1.2), aa * texture_scale * 6.0, 3);
     float wash = 0.45 + 0.35 * brush;
     float mist_height = shape.y * mix(0.25, 0.85, u_fog);
     float drift = 0.15 * shape.y * sin(az * 9.0 + u_flow * 0.15 + float(i));
@@ -101,25 +106,27 @@ vec3 paper_sky(vec3 rd) {
     float s = 1.0 - smoothstep(0.045, 0.046 + pixel_angle, acos(clamp(dot(rd, sun), -1.0, 1.0)));
     col = mix(col, vec3(1.35, 0.62, 0.48), s * 0.75);
     vec2 uv = rd.xz / (rd.y + 0.2);
-    float cloud = smoothstep(0.55, 0.8, fbm(uv * 0.8 + vec2(u_flow * 0.02, 0.0)));
+    float cloud = smoothstep(0.55, 0.8, fbm_filtered(uv * 0.8 + vec2(u_flow * 0.02, 0.0), 0.0, 2));
     return col * (1.0 - 0.12 * cloud * ink_density());
 }
 
-// The ranges and the pavilion nearer than ``limit`` painted over ``col``, back to front.
-vec3 ranges_over(vec3 col, vec3 ro, vec3 rd, float limit) {
+// The ranges and the pavilion nearer than ``limit`` painted over ``col``, back to front. Seen
+// directly, the three nearest carry the dry-brush texture; in the rippled reflection (``direct``
+// false) the texture and the two palest ranges would be lost anyway and are left out.
+vec3 ranges_over(vec3 col, vec3 ro, vec3 rd, float limit, bool direct) {
     float k = ink_density();
-    for (int i = RANGES - 1; i >= 0; i--) {
+    for (int i = direct ? RANGES - 1 : RANGES - 3; i >= 0; i--) {
         float t = ring_hit(ro, rd, range_shape(i).x);
         if (t >= limit) continue;
-        col = mix(col, INK, range_ink(i, ro + rd * t, t) * k);
+        col = mix(col, INK, range_ink(i, ro + rd * t, t, direct && i < 3) * k);
     }
     return mix(col, INK, pavilion_ink(ro, rd, limit) * mix(0.7, 1.0, k));
 }
 
 // The stony bank where the viewer sits: dry-brush ink on paper, darker in the cracks.
 vec3 bank(vec3 p, float footprint) {
-    float stone = fbm_filtered(p.xz * 1.3, footprint * 1.3);
-    float grain = fbm_filtered(p.xz * vec2(6.0, 2.0), footprint * 6.0);
+    float stone = fbm_filtered(p.xz * 1.3, footprint * 1.3, 3);
+    float grain = fbm_filtered(p.xz * vec2(6.0, 2.0), footprint * 6.0, 3);
     float ink = smoothstep(0.35, 0.75, stone) * 0.55 + 0.25 * grain;
     return mix(PAPER * 0.95, INK, ink * ink_density());
 }
@@ -131,7 +138,7 @@ vec3 lake(vec3 ro, vec3 rd, vec3 p, float t) {
     vec3 n = water_normal(p.xz, footprint, mix(0.03, 0.35, u_motion) * mix(1.3, 0.7, u_calm), slope_var);
     vec3 r = reflect(rd, n);
     r.y = max(r.y, 0.002);
-    vec3 mirrored = ranges_over(paper_sky(r), p + vec3(0.0, 0.001, 0.0), r, FAR);
+    vec3 mirrored = ranges_over(paper_sky(r), p + vec3(0.0, 0.001, 0.0), r, FAR, false);
     vec3 col = mix(PAPER * 0.9, mirrored, 0.7);
     float line_width = footprint * 3.0;
     float lines = sin(p.z * 2.2 + 1.3 * noise(p.xz * 0.3) + u_flow * 0.35);
@@ -148,12 +155,15 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
         float footprint = ground_footprint(t, rd);
         float from_shore = p.z - shore_z(p.x, -2.5);
         float soft = max(0.08, footprint);
-        col = mix(lake(ro, rd, p, t), bank(p, footprint), smoothstep(-soft, soft, from_shore));
+        float land_share = smoothstep(-soft, soft, from_shore);
+        col = vec3(0.0);  // each side is shaded only where it shows
+        if (land_share < 1.0) col += (1.0 - land_share) * lake(ro, rd, p, t);
+        if (land_share > 0.0) col += land_share * bank(p, footprint);
     } else {
         t = FAR;
         col = paper_sky(rd);
     }
-    col = ranges_over(col, ro, rd, t);
+    col = ranges_over(col, ro, rd, t, true);
     // mist lying on the water: the paper shows through low and far
     float mist = u_fog * (1.0 - smoothstep(-0.05, 0.12, rd.y)) * 0.6;
     col = mix(col, PAPER, mist);
