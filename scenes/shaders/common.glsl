@@ -217,15 +217,15 @@ vec3 horizon_haze(vec3 rd, vec3 sun) {
     return atmosphere(normalize(vec3(rd.x, 0.03, rd.z)), sun, 2);
 }
 
-// ---- Water: unaligned waves (golden-angle directions, deep-water speeds), each faded out once its
+// ---- Water: `waves` unaligned waves (golden-angle directions, deep-water speeds), each faded out once its
 // wavelength falls below about two pixel footprints; the removed slope variance is returned so the
 // highlight can widen instead of glittering (Bruneton et al. 2010).
-vec3 water_normal(vec2 p, float footprint, float amp, out float slope_var) {
+vec3 water_normal(vec2 p, float footprint, float amp, int waves, out float slope_var) {
     vec2 g = vec2(0.0);
     slope_var = 0.0;
     float wavelength = 3.2;
     float gust = 0.55 + 0.9 * noise(p * 0.07 + vec2(u_flow * 0.03, 0.0));
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < waves; i++) {
         float angle = float(i) * 2.39996 + 0.4;
         vec2 dir = vec2(cos(angle), sin(angle));
         float k = 2.0 * PI / wavelength;

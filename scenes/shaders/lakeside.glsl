@@ -74,7 +74,7 @@ vec3 bank(vec3 ro, vec3 rd, vec3 p, float footprint, float wet, vec3 sun, vec3 a
 vec3 lake(vec3 rd, vec3 p, float footprint, float depth, vec3 sun, vec3 haze, vec3 ambient) {
     float amp = mix(0.08, 1.0, u_motion);
     float slope_var;
-    vec3 n = water_normal(p.xz, footprint, amp, slope_var);
+    vec3 n = water_normal(p.xz, footprint, amp, 7, slope_var);
     vec3 r = reflect(rd, n);
     r.y = max(abs(r.y), 0.002);
     float fresnel = water_fresnel(rd, n);

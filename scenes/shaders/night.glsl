@@ -96,7 +96,7 @@ vec3 night_sky(vec3 rd, float star_blur) {
 vec3 night_lake(vec3 rd, vec3 p, float footprint) {
     float amp = mix(0.05, 0.6, u_motion);
     float slope_var;
-    vec3 n = water_normal(p.xz, footprint, amp, slope_var);
+    vec3 n = water_normal(p.xz, footprint, amp, 7, slope_var);
     vec3 r = reflect(rd, n);
     r.y = max(r.y, 0.002);
     float fresnel = water_fresnel(rd, n);

@@ -1,4 +1,4 @@
-// 山水 ink wash: five ranges of mountains standing on rings at real distances (40 m to 1.2 km)
+// 山水 ink wash: four ranges of mountains standing on rings at real distances (40 m to 880 m)
 // around a still lake, each paler with distance and dissolving into mist at its foot, a pavilion on
 // a rock island, a stony bank at the viewer's feet and pale petals drifting. The ink darkens along
 // each ridge (edge darkening, as a brush leaves it) and carries dry-brush texturing keyed to the
@@ -6,12 +6,12 @@
 
 const vec3 PAPER = vec3(1.45, 1.40, 1.28);
 const vec3 INK = vec3(0.09, 0.10, 0.11);
-const int RANGES = 5;
+const int RANGES = 4;
 const vec2 PAVILION = vec2(-4.5, -15.0);  // x, z of the pavilion's front plane
 
 // Ring radius, ridge height (metres) and ridge frequency (per radian) of range i (near to far).
 vec3 range_shape(int i) {
-    float d = 40.0 * pow(2.3, float(i));
+    float d = 40.0 * pow(2.8, float(i));
     return vec3(d, d * (0.34 - 0.05 * float(i)), 6.0 - float(i));
 }
 
@@ -111,16 +111,100 @@ vec3 paper_sky(vec3 rd) {
 }
 
 // The ranges and the pavilion nearer than ``limit`` painted over ``col``, back to front. Seen
-// directly, the three nearest carry the dry-brush texture; in the rippled reflection (``direct``
-// false) the texture and the two palest ranges would be lost anyway and are left out.
+// directly, the two nearest carry the dry-brush texture; in the rippled reflection (``direct``
+// false) the texture and the palest range would be lost anyway and are left out.
 vec3 ranges_over(vec3 col, vec3 ro, vec3 rd, float limit, bool direct) {
     float k = ink_density();
-    for (int i = direct ? RANGES - 1 : RANGES - 3; i >= 0; i--) {
+    for (int i = direct ? RANGES - 1 : RANGES - 2; i >= 0; i--) {
         float t = ring_hit(ro, rd, range_shape(i).x);
         if (t >= limit) continue;
-        col = mix(col, INK, range_ink(i, ro + rd * t, t, direct && i < 3) * k);
+        col = mix(col, INK, range_ink(i, ro + rd * t, t, direct && i < 2) * k);
     }
     return mix(col, INK, pavilion_ink(ro, rd, limit) * mix(0.7, 1.0, k));
+}
+
+// ---- Bamboo: a few stalks on the bank to the left, 2–3.5 m away: leaning ink cylinders with dark
+// nodes, and sprays of narrow leaves on vertical cards facing the seat (real depth in both eyes).
+const int STALKS = 4;
+
+vec3 stalk(int i) {  // x, z of the root and the stalk's radius
+    float f = float(i);
+    float x = -1.25 - 0.3 * f - 0.25 * hash12(vec2(f, 3.0));
+    return vec3(x, -2.4 - 0.3 * f + 0.5 * hash12(vec2(f, 8.0)), 0.022 + 0.008 * hash12(vec2(f, 5.0)));
+}
+
+// Sideways offset of stalk i at height y: a slight lean, and a sway with the wind.
+float stalk_bend(int i, float y) {
+    float sway = 0.05 * u_motion * sin(u_flow * 0.7 + float(i) * 1.9);
+    return (0.015 + sway) * y * y * 0.25;
+}
+
+// One leaf: a narrow blade from `base` in direction `dir`, of length len.
+float leaf(vec2 q, vec2 base, vec2 dir, float len, float aa) {
+    vec2 d = q - base;
+    float s = clamp(dot(d, dir), 0.0, len);
+    float across = abs(dot(d, vec2(-dir.y, dir.x)));
+    float u = s / len;
+    float width = 0.11 * u * (1.0 - u) * (1.3 - u);  // widest a third of the way
+    float along = dot(d, dir);
+    return smoothstep(width + aa, width - aa, across) * step(0.0, along) * step(along, len);
+}
+
+// Ink coverage of the bamboo along the ray (0 if it passes by) and the distance of what it meets.
+float bamboo(vec3 ro, vec3 rd, out float hit_t) {
+    hit_t = FAR;
+    float ink = 0.0;
+    for (int i = 0; i < STALKS; i++) {
+        vec3 s = stalk(i);
+        vec2 c = s.xy;
+        float a = dot(rd.xz, rd.xz);
+        float t = dot(c - ro.xz, rd.xz) / a;
+        float y = ro.y + rd.y * t;
+        c.x += stalk_bend(i, y);
+        t = dot(c - ro.xz, rd.xz) / a;
+        y = ro.y + rd.y * t;
+        vec2 side = ro.xz + rd.xz * t - c;
+        float d = length(side);
+        float aa = t * pixel_angle + 1e-3;
+        if (t > 0.0 && t < hit_t && y > -0.1 && y < 6.0 && d < s.z + aa) {
+            float cover = smoothstep(s.z + aa, s.z - aa, d) * smoothstep(-0.1, 0.7, y);  // the foot fades out
+            float edge = mix(0.55, 1.0, pow(d / s.z, 2.0));
+            float node = 1.0 - smoothstep(0.0, 0.025 + aa, abs(fract(y / 0.42 + float(i) * 0.3) - 0.5) * 0.42 - 0.19);
+            ink = cover * clamp(edge + 0.5 * node, 0.0, 1.0);
+            hit_t = t;
+        }
+        // the leaves: a card through the stalk, facing the seat
+        vec3 n = normalize(vec3(-c.x, 0.0, -c.y));
+        float denom = dot(rd, n);
+        if (abs(denom) < 1e-3) continue;
+        float tl = dot(vec3(c.x, 0.0, c.y) - ro, n) / denom;
+        if (tl <= 0.0 || tl >= hit_t) continue;
+        vec3 q3 = ro + rd * tl;
+        vec2 q = vec2(dot(q3.xz - c, vec2(-n.z, n.x)), q3.y);
+        if (q.y < 1.45 || q.y > 3.35 || abs(q.x) > 0.3) continue;
+        float laa = tl * pixel_angle + 1e-3;
+        float leaves = 0.0;
+        int first = clamp(int(floor((q.y - 1.8) / 0.55)), 0, 2);
+        for (int k = first; k <= min(first + 1, 2); k++) {  // the two sprays nearest in height
+            float base_y = 1.8 + 0.55 * float(k) + 0.2 * hash12(vec2(float(i), float(k)));
+            if (abs(q.y - base_y) > 0.3) continue;
+            vec2 root = vec2(0.0, base_y);
+            float flutter = 0.08 * u_motion * sin(u_flow * 1.3 + float(i * 3 + k));
+            for (int j = 0; j < 3; j++) {
+                // drooping at about 30°, 60° and 90° below the horizontal, turned a little by chance and wind
+                vec2 dir = j == 0 ? vec2(0.88, -0.48) : (j == 1 ? vec2(0.5, -0.87) : vec2(0.03, -1.0));
+                float turn = 0.25 * hash12(vec2(float(k), float(i * 3 + j))) + flutter;
+                dir = normalize(dir + turn * vec2(dir.y, -dir.x));
+                dir.x *= (j == 1) == (k == 1) ? 1.0 : -1.0;
+                leaves = max(leaves, leaf(q, root, dir, 0.26, laa));
+            }
+        }
+        if (leaves > 0.0) {
+            ink = max(ink * step(hit_t, tl), leaves * 0.9);
+            hit_t = min(hit_t, tl);
+        }
+    }
+    return ink;
 }
 
 // The stony bank where the viewer sits: dry-brush ink on paper, darker in the cracks.
@@ -135,7 +219,7 @@ vec3 bank(vec3 p, float footprint) {
 vec3 lake(vec3 ro, vec3 rd, vec3 p, float t) {
     float footprint = ground_footprint(t, rd);
     float slope_var;
-    vec3 n = water_normal(p.xz, footprint, mix(0.03, 0.35, u_motion) * mix(1.3, 0.7, u_calm), slope_var);
+    vec3 n = water_normal(p.xz, footprint, mix(0.03, 0.35, u_motion) * mix(1.3, 0.7, u_calm), 4, slope_var);
     vec3 r = reflect(rd, n);
     r.y = max(r.y, 0.002);
     vec3 mirrored = ranges_over(paper_sky(r), p + vec3(0.0, 0.001, 0.0), r, FAR, false);
@@ -167,10 +251,18 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     // mist lying on the water: the paper shows through low and far
     float mist = u_fog * (1.0 - smoothstep(-0.05, 0.12, rd.y)) * 0.6;
     col = mix(col, PAPER, mist);
+    if (rd.z < 0.0 && rd.x < -0.15 * -rd.z && rd.x > -1.4 * -rd.z) {  // the grove stands ahead to the left
+        float tb;
+        float ink = bamboo(ro, rd, tb);
+        if (tb < t) {
+            col = mix(col, INK, ink * mix(0.7, 1.0, ink_density()));
+            t = tb;
+        }
+    }
     return col + motes(ro, rd, t, u_particles, vec3(1.1, 0.72, 0.72), vec3(0.0, 1.6, -7.0), vec3(12.0, 2.0, 8.0));
 }
 
 // The guide as a vermilion dot of ink, like a seal on the painting.
 vec3 pacer_colour(float b) {
-    return vec3(0.78, 0.2, 0.13) * (0.8 + 0.35 * b);
+    return vec3(1.6, 0.42, 0.26) * (0.8 + 0.35 * b);
 }
