@@ -218,7 +218,7 @@ vec3 horizon_haze(vec3 rd, vec3 sun) {
 }
 
 // ---- Water: `waves` unaligned waves (golden-angle directions, deep-water speeds), each faded out once its
-// wavelength falls below about two pixel footprints; the removed slope variance is returned so the
+// wavelength falls below about three pixel footprints; the removed slope variance is returned so the
 // highlight can widen instead of glittering (Bruneton et al. 2010).
 vec3 water_normal(vec2 p, float footprint, float amp, int waves, out float slope_var) {
     vec2 g = vec2(0.0);
@@ -230,7 +230,7 @@ vec3 water_normal(vec2 p, float footprint, float amp, int waves, out float slope
         vec2 dir = vec2(cos(angle), sin(angle));
         float k = 2.0 * PI / wavelength;
         float slope = amp * 0.16 * gust * pow(wavelength / 3.2, 0.25);
-        float keep = clamp(wavelength / (2.0 * footprint) - 1.0, 0.0, 1.0);
+        float keep = clamp(wavelength / (3.0 * footprint) - 1.0, 0.0, 1.0);
         float phase = dot(p, dir) * k + u_flow * sqrt(9.81 * k) * 0.6 + float(i) * 1.7;
         g += dir * slope * keep * cos(phase);
         slope_var += 0.5 * slope * slope * (1.0 - keep);
@@ -261,6 +261,15 @@ float shore_z(float x, float base) {
 // Glowing motes (fireflies, sparks) at fixed 3-D positions that drift: a real depth in stereo.
 vec3 motes(vec3 ro, vec3 rd, float scene_t, float amount, vec3 colour, vec3 centre, vec3 extent) {
     vec3 sum = vec3(0.0);
+    // rays that miss the swarm's box (with room for drift and glow) see none of it
+    vec3 inv = 1.0 / (rd + vec3(equal(rd, vec3(0.0))) * 1e-6);
+    vec3 t0 = (centre - 0.5 * extent - 0.8 - ro) * inv;
+    vec3 t1 = (centre + 0.5 * extent + 0.8 - ro) * inv;
+    vec3 near = min(t0, t1);
+    vec3 far = max(t0, t1);
+    float enter = max(max(near.x, near.y), max(near.z, 0.0));
+    float leave = min(min(far.x, far.y), far.z);
+    if (leave < enter || enter > scene_t) return sum;
     int count = int(amount * 24.0 + 0.5);
     for (int i = 0; i < 24; i++) {
         if (i >= count) break;

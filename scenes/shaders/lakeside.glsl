@@ -85,6 +85,54 @@ vec3 lake(vec3 rd, vec3 p, float footprint, float depth, vec3 sun, vec3 haze, ve
     return col;
 }
 
+// ---- Reeds: a clump of thin stems with seed heads at the water's edge ahead to the right, bending
+// with the wind; thinner than a pixel far away, they keep their share of the pixel instead of
+// flickering. Lit by the sun from behind at the golden hour (light through the leaves).
+const int REEDS = 10;
+
+vec4 reed(int i, float shore) {  // root x, z, height, stem radius (around the shore line's z)
+    float f = float(i);
+    vec2 h = vec2(hash12(vec2(f, 11.0)), hash12(vec2(f, 23.0)));
+    float x = 1.4 + 1.8 * h.x;
+    return vec4(x, shore + 0.35 - 0.7 * h.y, 0.9 + 0.7 * hash12(vec2(f, 31.0)), 0.005 + 0.003 * h.y);
+}
+
+float reed_bend(int i, float y) {
+    float gust = 0.12 + 0.25 * u_motion * (0.5 + 0.5 * sin(u_flow * 1.3 + float(i) * 0.8));
+    return gust * y * y * 0.35;
+}
+
+// Coverage of the reeds along the ray and the distance of the nearest one it meets (FAR if none).
+float reeds(vec3 ro, vec3 rd, out float hit_t, out float head) {
+    hit_t = FAR;
+    head = 0.0;
+    float cover = 0.0;
+    float a = dot(rd.xz, rd.xz);
+    float shore = shore_z(2.3, SHORE);
+    for (int i = 0; i < REEDS; i++) {
+        vec4 r = reed(i, shore);
+        vec2 c = r.xy;
+        float t = dot(c - ro.xz, rd.xz) / a;
+        float y = ro.y + rd.y * t;
+        c.x += reed_bend(i, y);
+        t = dot(c - ro.xz, rd.xz) / a;
+        y = ro.y + rd.y * t;
+        if (t <= 0.0 || t >= hit_t || y < 0.0 || y > r.z + 0.12) continue;
+        float top = smoothstep(r.z - 0.16, r.z - 0.12, y) * (1.0 - smoothstep(r.z, r.z + 0.1, y));
+        float radius = r.w * (1.0 - 0.6 * y / r.z) + 0.012 * top;
+        float aa = t * pixel_angle;
+        float width = max(radius, aa);
+        float d = length(ro.xz + rd.xz * t - c);
+        float c_i = smoothstep(width + 0.5 * aa, width - 0.5 * aa, d) * min(radius / aa, 1.0);
+        if (c_i > 0.0) {
+            cover = c_i;
+            hit_t = t;
+            head = top;
+        }
+    }
+    return cover;
+}
+
 vec3 scene(vec3 ro, vec3 rd, out float t) {
     vec3 sun = sun_dir();
     sun_light = sunlight(sun);
@@ -113,10 +161,23 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
         col = far_view(rd, sun, haze, ambient);
         col = mix(col, haze, u_fog * u_fog * 0.85 * (1.0 - smoothstep(0.0, 0.35, rd.y)));
     }
+    float az = rd.x / max(-rd.z, 1e-3);
+    if (rd.z < 0.0 && az > 0.3 && az < 1.4 && rd.y > -0.4 && rd.y < 0.15) {
+        float tr;
+        float head;
+        float cover = reeds(ro, rd, tr, head);
+        if (tr < t) {
+            vec3 albedo = mix(vec3(0.09, 0.1, 0.04), vec3(0.16, 0.1, 0.05), head);
+            float through = pow(max(dot(rd, sun), 0.0), 6.0);
+            vec3 lit = albedo * (sun_light * (0.35 * max(sun.y, 0.0) + 0.25 * through) + ambient) / PI;
+            col = mix(col, lit, cover);
+            t = mix(t, tr, step(0.5, cover));
+        }
+    }
     // fireflies in two swarms: over the water ahead and along the bank
     vec3 firefly = vec3(1.0, 0.75, 0.4);
     col += motes(ro, rd, t, u_particles, firefly, vec3(0.0, 0.9, -9.0), vec3(14.0, 1.4, 10.0));
-    col += motes(ro, rd, t, u_particles, firefly, vec3(-2.0, 0.6, -2.0), vec3(10.0, 0.8, 4.0));
+    col += motes(ro, rd, t, u_particles * 0.5, firefly, vec3(-2.0, 0.6, -2.5), vec3(8.0, 0.8, 3.0));
     return col * exposure(sun);
 }
 
