@@ -123,7 +123,7 @@ vec3 ranges_over(vec3 col, vec3 ro, vec3 rd, float limit, bool direct) {
     return mix(col, INK, pavilion_ink(ro, rd, limit) * mix(0.7, 1.0, k));
 }
 
-// ---- Bamboo: a few stalks on the bank to the left, 2–3.5 m away: leaning ink cylinders with dark
+// ---- Bamboo: a few stalks on the bank to the left, 3–4 m away: leaning ink cylinders with dark
 // nodes, and sprays of narrow leaves on vertical cards facing the seat (real depth in both eyes).
 const int STALKS = 4;
 
