@@ -281,6 +281,7 @@ vec3 motes(vec3 ro, vec3 rd, float scene_t, float amount, vec3 colour, vec3 cent
         float t = dot(oc, rd);
         if (t <= 0.0 || t > scene_t) continue;
         float d = length(oc - t * rd) / t;            // angular distance in radians
+        if (d > 0.08) continue;                       // its glow has faded below 0.2 %
         float twinkle = 0.7 + 0.3 * sin(u_time * (1.0 + h.x) + fi * 4.0);
         sum += colour * twinkle * (exp(-d * d * 1.2e4) * 3.0 + exp(-d * 70.0) * 0.3);
     }

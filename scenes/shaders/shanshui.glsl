@@ -41,15 +41,16 @@ float ring_hit(vec3 ro, vec3 rd, float r) {
 
 // Ridge height at azimuth az: rounded shoulders with a few tall, steep peaks; the two nearest ranges
 // gather into a tall massif on the left and a lower one on the right, framing the lake ahead.
-float ridge_height(float az, vec3 shape, float seed) {
+float massif(float az, float seed) {
+    if (seed > 1.5) return 0.0;
+    vec2 d = (vec2(az) - vec2(-0.75, 0.95)) / vec2(0.35, 0.3);
+    return exp(-d.x * d.x) * 1.3 + exp(-d.y * d.y) * 0.7;
+}
+
+float ridge_height(float az, vec3 shape, float seed, float mass) {
     float n = fbm_filtered(vec2(az * shape.z + seed * 13.0, seed), 0.0, 3);
     float peak = pow(max(noise(vec2(az * shape.z * 0.6 + seed * 7.0, 3.0 + seed)) - 0.35, 0.0) / 0.65, 2.0);
-    float massif = 0.0;
-    if (seed < 1.5) {
-        vec2 d = (vec2(az) - vec2(-0.75, 0.95)) / vec2(0.35, 0.3);
-        massif = exp(-d.x * d.x) * 1.3 + exp(-d.y * d.y) * 0.7;
-    }
-    return shape.y * (0.2 + 0.5 * n + 0.8 * peak + massif);
+    return shape.y * (0.2 + 0.5 * n + 0.8 * peak + mass);
 }
 
 // Ink on range i where the ray crosses its ring at p (0 where the ray passes above the ridge):
@@ -59,7 +60,9 @@ float range_ink(int i, vec3 p, float t, bool textured) {
     vec3 shape = range_shape(i);
     if (p.y <= 0.0 || p.y > shape.y * 2.8) return 0.0;  // under the water or above the highest peak
     float az = atan(p.x, -p.z);
-    float top = ridge_height(az, shape, float(i));
+    float mass = massif(az, float(i));
+    if (p.y > shape.y * (1.5 + mass)) return 0.0;  // above the highest ridge this range has here
+    float top = ridge_height(az, shape, float(i), mass);
     float below = top - p.y;
     float aa = t * pixel_angle + 1e-3;
     if (below < -aa) return 0.0;
@@ -103,8 +106,11 @@ float pavilion_ink(vec3 ro, vec3 rd, float limit) {
 vec3 paper_sky(vec3 rd) {
     vec3 col = PAPER * (0.92 + 0.08 * smoothstep(0.0, 0.5, rd.y));
     vec3 sun = normalize(vec3(0.12, 0.42, -1.0));
-    float s = 1.0 - smoothstep(0.045, 0.046 + pixel_angle, acos(clamp(dot(rd, sun), -1.0, 1.0)));
-    col = mix(col, vec3(1.35, 0.62, 0.48), s * 0.75);
+    float c = dot(rd, sun);
+    if (c > 0.99) {  // within about 8° of the sun's disc
+        float s = 1.0 - smoothstep(0.045, 0.046 + pixel_angle, acos(min(c, 1.0)));
+        col = mix(col, vec3(1.35, 0.62, 0.48), s * 0.75);
+    }
     vec2 uv = rd.xz / (rd.y + 0.2);
     float cloud = smoothstep(0.55, 0.8, fbm_filtered(uv * 0.8 + vec2(u_flow * 0.02, 0.0), 0.0, 2));
     return col * (1.0 - 0.12 * cloud * ink_density());
@@ -112,10 +118,10 @@ vec3 paper_sky(vec3 rd) {
 
 // The ranges and the pavilion nearer than ``limit`` painted over ``col``, back to front. Seen
 // directly, the two nearest carry the dry-brush texture; in the rippled reflection (``direct``
-// false) the texture and the palest range would be lost anyway and are left out.
+// false) the texture and the two palest ranges would be lost anyway and are left out.
 vec3 ranges_over(vec3 col, vec3 ro, vec3 rd, float limit, bool direct) {
     float k = ink_density();
-    for (int i = direct ? RANGES - 1 : RANGES - 2; i >= 0; i--) {
+    for (int i = direct ? RANGES - 1 : RANGES - 3; i >= 0; i--) {
         float t = ring_hit(ro, rd, range_shape(i).x);
         if (t >= limit) continue;
         col = mix(col, INK, range_ink(i, ro + rd * t, t, direct && i < 2) * k);
