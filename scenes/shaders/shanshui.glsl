@@ -69,7 +69,9 @@ float range_ink(int i, vec3 p, float t, bool textured) {
     float cover = smoothstep(-aa, aa, below);
     float stroke = shape.y * 0.04 + aa;
     float edge = exp(-max(below, 0.0) / stroke);
-    vec2 uv = vec2(az * shape.x, p.y);
+    // hemp-fibre strokes (披麻皴) run down the slopes, leaning one way or the other in patches
+    float lean = 1.6 * (noise(vec2(az * shape.z * 1.5, float(i) * 5.0)) - 0.5);
+    vec2 uv = vec2(az * shape.x + lean * p.y, p.y);
     float texture_scale = 1.0 / (0.08 * shape.x);
     float brush = 0.5;
     if (textured) brush = fbm_filtered(uv * vec2(texture_scale * 6.0, texture_scale * 1.2), aa * texture_scale * 6.0, 3);
