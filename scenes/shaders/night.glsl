@@ -106,12 +106,15 @@ vec3 night_lake(vec3 rd, vec3 p, float footprint) {
     return col + vec3(1.0, 0.97, 0.9) * 0.4 * fresnel * ggx_highlight(rd, n, moon_dir(), alpha);
 }
 
-// The meadow around the user under moonlight, band-limited like the lakeside's grass.
-vec3 meadow(vec3 p, float footprint) {
+// The meadow around the user under moonlight: shell blades near the feet, band-limited beyond.
+vec3 meadow(vec3 ro, vec3 rd, vec3 p, float footprint) {
     float patches = fbm_filtered(p.xz * 0.5, footprint * 0.5, 3);
-    float blades = fbm_filtered(p.xz * vec2(9.0, 7.0), footprint * 9.0, 4);
+    float tufts = fbm_filtered(p.xz * 4.0, footprint * 4.0, 4);
     float sway = 1.0 + 0.15 * u_motion * sin(dot(p.xz, vec2(0.6, 0.8)) * 0.7 - u_flow * 1.6);
-    vec3 albedo = mix(vec3(0.03, 0.045, 0.03), vec3(0.06, 0.07, 0.05), patches) * (0.6 + 0.8 * blades) * sway;
+    vec3 albedo = mix(vec3(0.03, 0.045, 0.03), vec3(0.06, 0.07, 0.05), patches) * (0.6 + 0.8 * tufts) * sway;
+    vec2 blades = grass_blades(ro, rd, footprint);
+    vec3 blade = albedo * mix(0.5, 1.8, blades.y) * vec3(0.95, 1.0, 1.1);
+    albedo = mix(albedo * mix(1.0, 0.6, 1.0 - smoothstep(0.2, 0.5, footprint / 0.035)), blade, blades.x);
     return albedo * (vec3(0.7, 0.78, 1.0) * moon_dir().y + vec3(0.1, 0.12, 0.18));
 }
 
@@ -128,7 +131,7 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
         float land_share = smoothstep(-soft, soft, from_shore);
         col = vec3(0.0);  // each side is shaded only where it shows
         if (land_share < 1.0) col += (1.0 - land_share) * night_lake(rd, p, footprint);
-        if (land_share > 0.0) col += land_share * meadow(p, footprint);
+        if (land_share > 0.0) col += land_share * meadow(ro, rd, p, footprint);
         col = apply_fog(col, t, haze);
     } else {
         t = FAR;
