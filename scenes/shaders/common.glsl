@@ -318,6 +318,10 @@ vec3 apply_pacer(vec3 col, vec3 ro, vec3 rd, float scene_t) {
     vec3 glow = pacer_colour(b);
     float core = smoothstep(r, r * 0.55, d);
     float halo = exp(-max(d - r * 0.55, 0.0) / (r * 1.1)) * 0.5;
+    // against a bright background (sunlit water) a soft shade just outside the orb keeps it readable
+    float bright = smoothstep(0.8, 2.5, dot(col, vec3(0.2126, 0.7152, 0.0722)));
+    float rim = exp(-pow((d - r) / (0.6 * r), 2.0)) * (1.0 - core);
+    col *= 1.0 - 0.35 * bright * rim * u_pacer_visible;
     col = mix(col, glow, core * u_pacer_visible);
     return col + glow * halo * u_pacer_visible * (1.0 - core);
 }

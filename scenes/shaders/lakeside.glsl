@@ -39,14 +39,15 @@ vec3 clouds(vec3 rd, vec3 sky, vec3 sun, vec3 ambient) {
     return mix(sky, lit, cover * 0.6 * smoothstep(0.01, 0.12, rd.y));
 }
 
-// Everything beyond the lake seen along rd: the sky, the sun and the hills on the far shore.
-vec3 far_view(vec3 rd, vec3 sun, vec3 haze, vec3 ambient) {
+// Everything beyond the lake seen along rd: the sky, the sun and the hills on the far shore (their
+// edge softened by ``blur`` radians in the water's reflection).
+vec3 far_view(vec3 rd, vec3 sun, vec3 haze, vec3 ambient, float blur) {
     vec3 col = clouds(rd, atmosphere(rd, sun, 5) + sun_disc(rd, sun, 0.012), sun, ambient);
-    if (rd.y > 0.075) return col;  // above the highest hill
+    if (rd.y > 0.075 + blur) return col;  // above the highest hill
     float azimuth = atan(rd.x, -rd.z);
     float far_hills = ridge(azimuth, 0.07, 2.2, 1.0);
     float near_hills = ridge(azimuth, 0.045, 4.5, 5.0) - 0.008;
-    float edge = pixel_angle + 1e-4;
+    float edge = pixel_angle + blur + 1e-4;
     vec3 lit = vec3(0.04, 0.06, 0.05) * (sun_light * max(sun.y, 0.0) + ambient) / PI;
     col = mix(col, mix(lit, haze, 0.6), smoothstep(edge, -edge, rd.y - far_hills));
     col = mix(col, mix(lit * 0.6, haze, 0.3), smoothstep(edge, -edge, rd.y - near_hills));
@@ -79,7 +80,9 @@ vec3 lake(vec3 rd, vec3 p, float footprint, float depth, vec3 sun, vec3 haze, ve
     r.y = max(abs(r.y), 0.002);
     float fresnel = water_fresnel(rd, n);
     vec3 body = mix(vec3(0.05, 0.045, 0.03), vec3(0.01, 0.025, 0.03), smoothstep(0.0, 1.5, depth)) * ambient;
-    vec3 col = mix(body, far_view(r, sun, haze, ambient), fresnel);
+    // the ripples blur what the water mirrors: the hills' edge softens instead of breaking into rings
+    float blur = 0.02 * amp + sqrt(slope_var);
+    vec3 col = mix(body, far_view(r, sun, haze, ambient, blur), fresnel);
     float alpha = clamp(0.03 + 0.08 * amp + sqrt(slope_var), 0.03, 0.6);
     col += sun_light * fresnel * ggx_highlight(rd, n, sun, alpha) * 0.35;
     return col;
@@ -158,7 +161,7 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
         col = mix(col, haze, 1.0 - exp(-t * (0.0003 + 0.06 * u_fog * u_fog)));  // aerial perspective
     } else {
         t = FAR;
-        col = far_view(rd, sun, haze, ambient);
+        col = far_view(rd, sun, haze, ambient, 0.0);
         col = mix(col, haze, u_fog * u_fog * 0.85 * (1.0 - smoothstep(0.0, 0.35, rd.y)));
     }
     float az = rd.x / max(-rd.z, 1e-3);
