@@ -267,7 +267,7 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
             t = tb;
         }
     }
-    return col + motes(ro, rd, t, u_particles, vec3(1.1, 0.72, 0.72), vec3(0.0, 1.6, -7.0), vec3(12.0, 2.0, 8.0));
+    return col + motes(ro, rd, t, u_particles * 0.6, vec3(1.1, 0.72, 0.72), vec3(0.0, 1.6, -7.0), vec3(12.0, 2.0, 8.0));
 }
 
 // The guide as a vermilion dot of ink, like a seal on the painting.
