@@ -270,10 +270,10 @@ vec3 motes(vec3 ro, vec3 rd, float scene_t, float amount, vec3 colour, vec3 cent
     float enter = max(max(near.x, near.y), max(near.z, 0.0));
     float leave = min(min(far.x, far.y), far.z);
     if (leave < enter || enter > scene_t) return sum;
-    int count = int(amount * 24.0 + 0.5);
+    float count = amount * 24.0;  // the last mote fades in and out: no popping as amount eases
     for (int i = 0; i < 24; i++) {
-        if (i >= count) break;
         float fi = float(i);
+        if (fi >= count) break;
         vec3 h = vec3(hash12(vec2(fi, 1.3)), hash12(vec2(fi, 7.1)), hash12(vec2(fi, 3.7)));
         vec3 p = centre + (h - 0.5) * extent;
         p += 0.35 * vec3(sin(u_flow * 0.31 + fi), sin(u_flow * 0.23 + fi * 1.7), cos(u_flow * 0.27 + fi * 2.3));
@@ -283,7 +283,8 @@ vec3 motes(vec3 ro, vec3 rd, float scene_t, float amount, vec3 colour, vec3 cent
         float d = length(oc - t * rd) / t;            // angular distance in radians
         if (d > 0.08) continue;                       // its glow has faded below 0.2 %
         float twinkle = 0.7 + 0.3 * sin(u_time * (1.0 + h.x) + fi * 4.0);
-        sum += colour * twinkle * (exp(-d * d * 1.2e4) * 3.0 + exp(-d * 70.0) * 0.3);
+        float share = min(count - fi, 1.0);
+        sum += colour * share * twinkle * (exp(-d * d * 1.2e4) * 3.0 + exp(-d * 70.0) * 0.3);
     }
     return sum;
 }
