@@ -75,6 +75,15 @@ SCENES: dict[str, SceneSpec] = {
             "aurora",
             (0.35, 0.4, 1.0),
         ),
+        SceneSpec(
+            "shanshui",
+            "山水墨境",
+            "Ink-wash mountains",
+            "shanshui.glsl",
+            _schema(ParamSpec("ink", 0.0, 1.0, 0.5, "ink density: 0 a pale wash, 1 strong dark ink")),
+            "ink",
+            (0.7, 0.45, 0.9),
+        ),
     ]
 }
 

@@ -82,7 +82,9 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
         vec3 p = ro + rd * t;
         vec2 wind = vec2(u_flow * 1.3, 0.0);
         float sway = sin(u_flow * 2.0 + p.x * 0.8 + p.z * 0.5) * u_motion;
-        float blades = noise(p.xz * vec2(10.0, 2.5) + wind * 0.5 + vec2(sway, 0.0));
+        // band-limited, isotropic ground cover: no radial smear at the feet
+        float blades = fbm_filtered(p.xz * 3.0 + wind * 0.15 + vec2(sway * 0.3, 0.0), ground_footprint(t, rd) * 3.0, 4);
+        blades = clamp((blades - 0.5) * 1.8 + 0.5, 0.0, 1.0);
         col = mix(vec3(0.06, 0.12, 0.04), vec3(0.25, 0.38, 0.12), blades);
         vec2 q = p.xz + sun_dir().xz / sun_dir().y * CANOPY;
         float lit = 1.0 - leaves(q);
@@ -103,4 +105,8 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     col += light * shafts(ro, rd, t) * density * mix(0.0, 2.2, u_extra);
     col += motes(ro, rd, t, u_particles, vec3(0.8, 1.0, 0.4), vec3(0.0, 1.2, -4.0), vec3(12.0, 1.8, 8.0));
     return col;
+}
+
+vec3 pacer_colour(float b) {
+    return glowing_pacer(b);
 }

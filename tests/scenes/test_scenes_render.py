@@ -114,6 +114,7 @@ def test_scene_parameter_moves_image(out):
         "sun_height": lambda im: float(luma(im).mean()),
         "shafts": lambda im: float(luma(im).mean()),
         "aurora": green_share,
+        "ink": contrast,
     }[spec.extra]
     low = metric(render(out, pacer_visible=0.0, **{spec.extra: 0.0}))
     high = metric(render(out, pacer_visible=0.0, **{spec.extra: 1.0}))

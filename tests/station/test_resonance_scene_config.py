@@ -49,7 +49,7 @@ def test_defaults_and_overrides(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ('name = "beach"', "scene.name must be one of lakeside, forest, night, got 'beach'"),
+        ('name = "beach"', "scene.name must be one of lakeside, forest, night, shanshui, got 'beach'"),
         ('output = "vr"', "scene.output must be one of auto, xr, window, headless, got 'vr'"),
         ("headless_width = 8", "scene.headless_width must be 16 to 8192 pixels, got 8"),
         ("headless_height = 100000", "scene.headless_height must be 16 to 8192 pixels, got 100000"),
@@ -126,7 +126,7 @@ def test_the_station_command_uses_the_table_and_its_flags_override_it(tmp_path: 
     unknown = _run(config, "--scene", "beach", script=script)
     assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
     assert unknown.stderr.strip() == (
-        "oasis station run: unknown scene 'beach'; known: lakeside, forest, night"
+        "oasis station run: unknown scene 'beach'; known: lakeside, forest, night, shanshui"
     )
     window = _run(config, "--output", "window", script=script)
     assert window.returncode == 2
