@@ -27,8 +27,8 @@ import pytest
 
 from scenes.camera import DEFAULT_IPD, SEATED_EYE_HEIGHT
 from scenes.catalog import SCENES
+from scenes.headless_output import HeadlessOutput
 from scenes.images import write_png
-from scenes.output import HeadlessOutput
 
 if TYPE_CHECKING:  # importing the player loads pyglet's GL before the headless context exists
     from scenes.player import ScenePlayer
