@@ -168,7 +168,7 @@ def test_pipeline_drops_updates_it_cannot_keep_up_with() -> None:
     (a sleep never ends early, so at least 50 slots of 1 ms pass each time)."""
     import time
 
-    from sensors.lsl.registry import SourceRegistry, StreamCatalog
+    from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 
     from sensors.pipeline.runner import PipelineRunner
 
