@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, Engine, Insert, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from admin_web import db, rollup
@@ -24,6 +24,7 @@ router = APIRouter(prefix=wire_v1.API_PREFIX, tags=["station"])
 _bearer = HTTPBearer(auto_error=False, description="the station token received at pairing")
 MAX_PENDING_STATIONS = 50
 PENDING_EXPIRES_AFTER = timedelta(hours=24)
+MAX_CLOCK_SKEW = timedelta(minutes=10)  # how far a session's updated_at may lie ahead of the server
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing, unknown or revoked station token"},
@@ -210,6 +211,23 @@ def insert_new(
     return existing | (set(fresh) - inserted), [fresh[u] for u in inserted]
 
 
+def lock_sessions(conn: Connection, uuids: list[str]) -> None:
+    """Serialise writers of the same sessions for the rest of this transaction, so the read-modify-
+    write of a session and its rollups never interleaves with another upload of the same UUID:
+    SQLite takes the write lock now (``BEGIN IMMEDIATE``; call this first in the transaction);
+    PostgreSQL takes one transaction-scoped advisory lock per UUID, in a fixed order."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql" and uuids:
+        conn.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(u, 0) AS h "
+                "FROM unnest(CAST(:uuids AS text[])) AS u ORDER BY h) AS ordered"
+            ),
+            {"uuids": uuids},
+        )
+
+
 def store_sessions(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert new sessions and replace stored ones the station has changed since (a later or equal
     ``updated_at`` and different content), keeping the dashboard rollups in step; return the uuids
@@ -252,7 +270,16 @@ def upload(batch: wire_v1.UploadBatch, station_id: StationId, request: Request) 
     if foreign:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a station token writes only its own station's data")
     now = utcnow()
+    too_late = now.replace(tzinfo=UTC) + MAX_CLOCK_SKEW
+    future = [str(s.uuid) for s in batch.sessions if s.updated_at is not None and s.updated_at > too_late]
+    if future:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"updated_at lies more than {MAX_CLOCK_SKEW.total_seconds():.0f} s after the server's clock "
+            f"(sessions {', '.join(future[:5])}): check the station's clock",
+        )
     with engine_of(request).begin() as conn:
+        lock_sessions(conn, sorted({str(s.uuid) for s in batch.sessions}))
         dup = store_sessions(conn, [session_row(s, now) for s in batch.sessions])
         dup |= insert_new(conn, db.calibrations, [calibration_row(c, now) for c in batch.calibrations])[0]
         conn.execute(update(db.stations).where(db.stations.c.id == station_id).values(last_sync_at=now))
