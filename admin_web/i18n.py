@@ -98,6 +98,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "approve": ("批准", "Approve"),
     "revoke": ("吊销", "Revoke"),
     "cancel": ("取消", "Cancel"),
+    "whole_weeks_hint": (
+        "为保护个人隐私，统计按整周（周一至周日）计算。",
+        "To protect privacy, figures cover whole weeks (Monday to Sunday).",
+    ),
+    "weeks_left_out": (
+        "有 {n} 周的使用人数少于 {k} 人，未计入以上统计。",
+        "{n} weeks with fewer than {k} officers are left out of these figures.",
+    ),
     "code_on_station": ("请输入该站点屏幕上显示的配对码", "Type the code shown on the station's screen"),
     "revoked_how_back": (
         "站点再次申请配对后，可在此重新批准",

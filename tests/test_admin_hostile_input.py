@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from admin_support import pair
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
-from admin_web import db, db_migrations
+from admin_web import db, db_migrations, sample, stats
 from admin_web.api import MAX_PENDING_STATIONS, PENDING_EXPIRES_AFTER
 from admin_web.app import PAIR_REQUESTS_PER_SOURCE, SOURCE_FAILURES, create_app
 from admin_web.csv_exports import csv_cell
@@ -396,3 +396,49 @@ def test_revoking_asks_for_confirmation_and_the_station_can_be_approved_again(se
             a for (a,) in conn.execute(select(db.audit.c.action).where(db.audit.c.target == "station room-1"))
         ]
     assert actions == ["approve", "revoke", "approve"]
+
+
+# 8. k-anonymity by differencing ------------------------------------------------------------------
+
+
+def _session_on(base: dict, day: str, officer: str) -> dict:  # type: ignore[type-arg]
+    return {
+        **base,
+        "officer_code": officer,
+        "started_at": day + base["started_at"][10:],
+        "ended_at": day + base["ended_at"][10:],
+    }
+
+
+def test_overlapping_date_ranges_do_not_reveal_a_single_officer(served) -> None:  # type: ignore[no-untyped-def]
+    """The probe: 11-20 alone (6 officers) against 11-20..11-21 (one more officer on 11-21) gave that
+    officer's stress change as the difference. Now both views cover whole weeks, and a week with
+    fewer than k officers (the lone officer of 11-23) is left out."""
+    app, engine = served
+    with TestClient(app) as client:
+        token = pair(client, engine, "room-1")
+        rows = sample.sessions("room-1", 8, seed=21)
+        sessions = [_session_on(rows[i], "2026-11-20", f"OF{i:04d}") for i in range(6)]
+        sessions += [
+            _session_on(rows[6], "2026-11-21", "OF0999"),
+            _session_on(rows[7], "2026-11-23", "OF0998"),
+        ]
+        upload = client.post(
+            "/api/v1/sessions", json={"sessions": sessions}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert upload.status_code == 200 and len(upload.json()["accepted"]) == 8
+    admin = login(app, "boss")
+
+    def shown(date_from: str, date_to: str) -> str:
+        page = admin.get(f"/dashboard?from={date_from}&to={date_to}&lang=en").text
+        return page[page.index('<section class="kpis"') : page.index("</main>")]
+
+    alone, with_next_day = shown("2026-11-20", "2026-11-20"), shown("2026-11-20", "2026-11-21")
+    assert alone == with_next_day and 'id="kpi-sessions">7<' in alone
+    with_next_week = shown("2026-11-20", "2026-11-23")
+    assert 'id="kpi-sessions">7<' in with_next_week and "1 weeks with fewer than 5 officers" in with_next_week
+    lone_week = shown("2026-11-23", "2026-11-23")  # the lone officer's week alone: nothing shown
+    assert "aggregates hidden for privacy" in lone_week and 'id="kpi-sessions">0<' in lone_week
+    with engine.connect() as conn:
+        exact = stats.dashboard(conn, date(2026, 11, 20), date(2026, 11, 20), 5)
+    assert exact.sessions == 6  # the function keeps exact day ranges for callers that need them
