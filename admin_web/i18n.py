@@ -104,14 +104,14 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "weeks_left_out": (
         "有 {n} 周的使用人数少于 {k} 人，未计入以上统计。",
-        "{n} weeks with fewer than {k} officers are left out of these figures.",
+        "Left out of these figures: {n} week(s) with fewer than {k} officers.",
     ),
     "code_on_station": ("请输入该站点屏幕上显示的配对码", "Type the code shown on the station's screen"),
     "revoked_how_back": (
         "站点再次申请配对后，可在此重新批准",
         "Approve it again here once the station asks to pair again",
     ),
-    "pending_count": ("有 {n} 个站点在等待批准配对。", "{n} stations are waiting for pairing approval."),
+    "pending_count": ("有 {n} 个站点在等待批准配对。", "Stations waiting for pairing approval: {n}."),
     "clear_pending": ("清除全部待批准请求", "Clear all pending requests"),
     "revoke_title": ("吊销站点", "Revoke station"),
     "revoke_explain": (

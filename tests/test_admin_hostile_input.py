@@ -436,7 +436,9 @@ def test_overlapping_date_ranges_do_not_reveal_a_single_officer(served) -> None:
     alone, with_next_day = shown("2026-11-20", "2026-11-20"), shown("2026-11-20", "2026-11-21")
     assert alone == with_next_day and 'id="kpi-sessions">7<' in alone
     with_next_week = shown("2026-11-20", "2026-11-23")
-    assert 'id="kpi-sessions">7<' in with_next_week and "1 weeks with fewer than 5 officers" in with_next_week
+    assert (
+        'id="kpi-sessions">7<' in with_next_week and "1 week(s) with fewer than 5 officers" in with_next_week
+    )
     lone_week = shown("2026-11-23", "2026-11-23")  # the lone officer's week alone: nothing shown
     assert "aggregates hidden for privacy" in lone_week and 'id="kpi-sessions">0<' in lone_week
     with engine.connect() as conn:
