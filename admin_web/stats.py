@@ -68,39 +68,51 @@ def _median(conn: Connection, where: ColumnElement[bool], n: int) -> float | Non
     return value_at(lo) if lo == hi else (value_at(lo) + value_at(hi)) / 2
 
 
-def week_start(conn: Connection) -> ColumnElement[Any]:
-    """SQL for the Monday of a session's station-local week (from the stored local date and weekday)."""
-    if conn.dialect.name == "sqlite":
-        return func.date(sessions.c.local_date, func.printf("-%d days", sessions.c.local_weekday))
-    return sessions.c.local_date - sessions.c.local_weekday
-
-
 def whole_weeks_of(date_from: date, date_to: date) -> tuple[date, date]:
     """The range grown to whole Monday–Sunday weeks."""
     return date_from - timedelta(days=date_from.weekday()), date_to + timedelta(days=6 - date_to.weekday())
 
 
-def _weeks_kept(conn: Connection, where: ColumnElement[bool], k: int) -> tuple[list[date], int, bool]:
-    """(the Mondays of the weeks with at least k officers, how many weeks with sessions fall short,
-    whether every kept week also has k rated officers)."""
+def _officers(conn: Connection, where: ColumnElement[bool], group: Any = None) -> list[tuple[Any, ...]]:
+    """Distinct officers and distinct officers with ratings, per ``group`` (or in all)."""
     rated = and_(sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
-    week = week_start(conn).label("week")
+    counts = [
+        func.count(func.distinct(sessions.c.officer_code)),
+        func.count(func.distinct(case((rated, sessions.c.officer_code), else_=None))),
+    ]
+    if group is None:
+        return [tuple(conn.execute(select(*counts).where(where)).one())]
+    return [tuple(r) for r in conn.execute(select(group, *counts).where(where).group_by(group))]
+
+
+def _weeks_kept(
+    conn: Connection, date_from: date, date_to: date, station_clause: ColumnElement[bool], k: int
+) -> tuple[list[date], int, bool]:
+    """(the Mondays of the weeks with at least k officers, how many weeks with sessions fall short,
+    whether every kept week also has k rated officers). One pass per day over the covering index;
+    only a week where no single day reaches k is counted exactly (a small room's week: few rows)."""
+    in_range = and_(sessions.c.local_date >= date_from, sessions.c.local_date <= date_to, station_clause)
+    best: dict[date, tuple[int, int]] = {}
+    for day, officers, rated in _officers(conn, in_range, sessions.c.local_date):
+        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+        monday = day - timedelta(days=day.weekday())
+        seen = best.get(monday, (0, 0))
+        best[monday] = (max(seen[0], officers), max(seen[1], rated))
     kept, short, all_rated = [], 0, True
-    for monday, officers, rated_officers in conn.execute(
-        select(
-            week,
-            func.count(func.distinct(sessions.c.officer_code)),
-            func.count(func.distinct(case((rated, sessions.c.officer_code), else_=None))),
-        )
-        .where(where)
-        .group_by(week)
-    ):
+    for monday, (officers, rated) in sorted(best.items()):
+        if officers < k or rated < k:  # a day's count is a lower bound of the week's: count the week
+            week = and_(
+                sessions.c.local_date >= monday,
+                sessions.c.local_date <= monday + timedelta(days=6),
+                station_clause,
+            )
+            officers, rated = _officers(conn, week)[0]
         if officers >= k:
-            kept.append(monday if isinstance(monday, date) else date.fromisoformat(str(monday)))
-            all_rated = all_rated and rated_officers >= k
+            kept.append(monday)
+            all_rated = all_rated and rated >= k
         else:
             short += 1
-    return sorted(kept), short, all_rated
+    return kept, short, all_rated
 
 
 def in_days(column: Any, ranges: list[tuple[date, date]]) -> ColumnElement[bool]:
@@ -134,8 +146,7 @@ def dashboard(
     station_clause = sessions.c.station_id == station if station else true()
     if whole_weeks:
         date_from, date_to = whole_weeks_of(date_from, date_to)
-        in_range = and_(sessions.c.local_date >= date_from, sessions.c.local_date <= date_to, station_clause)
-        mondays, weeks_left_out, weeks_rated = _weeks_kept(conn, in_range, k)
+        mondays, weeks_left_out, weeks_rated = _weeks_kept(conn, date_from, date_to, station_clause, k)
         ranges = _merged_weeks(mondays)
     where = and_(in_days(sessions.c.local_date, ranges), station_clause)
     rated = and_(sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
