@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
-from admin_web import db
+from admin_web import db, db_migrations
 from admin_web.app import create_app
+from admin_web.page_access import SESSION_COOKIE
 from admin_web.security import SESSION_LIFETIME, create_user, sha256_hex, utcnow
-from admin_web.web import SESSION_COOKIE
 
 PASSWORD = "correct-horse-battery"
 
@@ -25,7 +25,7 @@ PASSWORD = "correct-horse-battery"
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[TestClient, Engine]]:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'admin.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     with engine.begin() as conn:
         create_user(conn, "boss", "admin", PASSWORD)
     with TestClient(create_app(engine, retention=False), follow_redirects=False) as client:
