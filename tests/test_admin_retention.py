@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from admin_web import app as admin_app
-from admin_web import db, sample
+from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from admin_web.security import utcnow
 
@@ -37,7 +37,7 @@ def test_retention_runs_at_start_and_again_each_period(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'admin.sqlite'}")
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     today = utcnow().date()
     old = sample.sessions("room-1", 20, seed=1, end=today - timedelta(days=OLD_DAYS), days=10)
     recent = sample.sessions("room-1", 10, seed=2, end=today - timedelta(days=1), days=5)

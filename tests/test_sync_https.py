@@ -14,7 +14,7 @@ import pytest
 from admin_support import REPO, ServerProcess, approve, station_config
 from sqlalchemy import Engine, select
 
-from admin_web import db
+from admin_web import db, db_migrations
 from station.store import SessionStatus, SessionStore
 
 
@@ -59,7 +59,7 @@ def https_admin(tmp_path: Path) -> Iterator[tuple[ServerProcess, Engine, Path]]:
     key, cert = make_server_cert(tmp_path, ca_key, ca_cert)
     url = f"sqlite:///{tmp_path / 'admin.sqlite'}"
     engine = db.make_engine(url)
-    db.migrate(engine)
+    db_migrations.migrate(engine)
     server = ServerProcess(
         url, extra_args=("--tls-cert", str(cert), "--tls-key", str(key)), scheme="https", verify=str(ca_cert)
     ).start()
