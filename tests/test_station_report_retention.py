@@ -40,3 +40,29 @@ def test_a_missing_reports_folder_and_a_bad_period(tmp_path: Path) -> None:
     assert purge_reports(tmp_path / "never-made", 30, NOW) == []
     with pytest.raises(ValueError, match="0 or more"):
         purge_reports(tmp_path, -1, NOW)
+
+
+def test_the_kiosk_purges_old_reports_when_it_starts(tmp_path: Path) -> None:
+    from protocols.loader import find_protocol
+    from station.commands.kiosk_process import KioskProcess
+    from station.config import load_config
+    from station.kiosk.controller import SceneSettings
+
+    config = tmp_path / "station.toml"
+    config.write_text(
+        f'[station]\nid = "room-r"\n[storage]\ndata_dir = "{tmp_path}"\nretention_days = 30\n'
+        "[admin]\ndiscover = false\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(config)
+    cfg.reports_dir.mkdir(parents=True)
+    stale = cfg.reports_dir / "old.png"
+    stale.write_bytes(b"\x89PNG\r\n\x1a\n")
+    os.utime(stale, (0, 0))  # written in 1970: far beyond any retention
+    fresh = cfg.reports_dir / "new.png"
+    fresh.write_bytes(b"\x89PNG\r\n\x1a\n")
+    process = KioskProcess(cfg, [find_protocol("quick-reset")], SceneSettings())
+    try:
+        assert process.purged == 1 and not stale.exists() and fresh.exists()
+    finally:
+        process.close()
