@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -48,7 +49,9 @@ SECURITY_HEADERS = {
 PAIR_BODY_BYTES = 4 * 1024
 HEARTBEAT_BODY_BYTES = 64 * 1024
 FORM_BODY_BYTES = 64 * 1024
-TOKEN_ROUTES = (f"{wire_v1.API_PREFIX}/sessions", f"{wire_v1.API_PREFIX}/heartbeat")
+UPLOAD_ROUTE = f"{wire_v1.API_PREFIX}/sessions"
+TOKEN_ROUTES = (UPLOAD_ROUTE, f"{wire_v1.API_PREFIX}/heartbeat")
+MAX_CONCURRENT_UPLOADS = 2  # uploads read and parsed at once; the others wait their turn
 
 
 def body_cap(path: str, upload_cap: int) -> int:
@@ -70,10 +73,12 @@ def bearer_token(scope: Scope) -> str:
 
 class GuardMiddleware:
     """Adds security headers to every response; on the station-token routes checks the token before
-    reading the body (401); answers 413 to a body over its route's cap before any parsing."""
+    reading the body (401); answers 413 to a body over its route's cap before any parsing; lets
+    at most MAX_CONCURRENT_UPLOADS uploads be read and parsed at once (bounded memory)."""
 
     def __init__(self, app: ASGIApp, engine: Engine, max_body: int = wire_v1.MAX_BODY_BYTES) -> None:
         self.app, self.engine, self.max_body = app, engine, max_body
+        self.upload_slots = asyncio.Semaphore(MAX_CONCURRENT_UPLOADS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,6 +113,13 @@ class GuardMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > cap):
             await _answer(send_with_headers, 413, "request body too large")
             return
+        if scope["path"] == UPLOAD_ROUTE:  # a parsed upload can cost ~25x its size: a few at a time
+            async with self.upload_slots:
+                await self._forward_with_body(scope, receive, send_with_headers, cap)
+        else:
+            await self._forward_with_body(scope, receive, send_with_headers, cap)
+
+    async def _forward_with_body(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
         body, more = bytearray(), True
         while more:  # read the whole body first: refuse it before any parsing once it is too large
             message = await receive()
@@ -116,7 +128,7 @@ class GuardMiddleware:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > cap:
-                await _answer(send_with_headers, 413, "request body too large")
+                await _answer(send, 413, "request body too large")
                 return
         replayed = False
 
@@ -127,7 +139,7 @@ class GuardMiddleware:
             replayed = True
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
-        await self.app(scope, replay, send_with_headers)
+        await self.app(scope, replay, send)
 
 
 async def _answer(send: Send, code: int, detail: str) -> None:
