@@ -7,21 +7,24 @@ SHA-256. A token writes only its own station's rows and reads nothing.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, Engine, Insert, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from admin_web import db, rollup
 from admin_web.security import new_token, sha256_hex, utcnow
+from admin_web.station_pairing import expire_pending
 from wire import v1 as wire_v1
 
 router = APIRouter(prefix=wire_v1.API_PREFIX, tags=["station"])
 _bearer = HTTPBearer(auto_error=False, description="the station token received at pairing")
-MAX_PENDING_STATIONS = 1000
+MAX_PENDING_STATIONS = 50
+PENDING_EXPIRES_AFTER = timedelta(hours=24)
+MAX_CLOCK_SKEW = timedelta(minutes=10)  # how far a session's updated_at may lie ahead of the server
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing, unknown or revoked station token"},
@@ -35,6 +38,17 @@ def engine_of(request: Request) -> Engine:
     return request.app.state.engine
 
 
+def station_for_token(engine: Engine, token: str) -> str | None:
+    """The id of the approved station holding ``token``, or None."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(db.stations.c.id).where(
+                db.stations.c.token_hash == sha256_hex(token), db.stations.c.status == "approved"
+            )
+        ).scalar()
+    return None if found is None else str(found)
+
+
 def authenticated_station(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> str:
@@ -43,20 +57,14 @@ def authenticated_station(
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "station token required", headers={"WWW-Authenticate": "Bearer"}
         )
-    with engine_of(request).connect() as conn:
-        row = conn.execute(
-            select(db.stations.c.id).where(
-                db.stations.c.token_hash == sha256_hex(credentials.credentials),
-                db.stations.c.status == "approved",
-            )
-        ).first()
-    if row is None:
+    station = station_for_token(engine_of(request), credentials.credentials)
+    if station is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "unknown or revoked station token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return str(row.id)
+    return station
 
 
 StationId = Annotated[str, Depends(authenticated_station)]
@@ -66,38 +74,22 @@ StationId = Annotated[str, Depends(authenticated_station)]
     "/pair",
     response_model=wire_v1.PairingResponse,
     responses={
-        409: {"description": "already paired; an admin must re-pair it"},
-        429: {"description": "too many stations waiting for approval"},
+        409: {"description": "already paired, or another claim for this station awaits an admin"},
+        429: {"description": "too many stations waiting for approval, or too many requests from here"},
         422: _ERRORS[422],
     },
 )
 def pair(body: wire_v1.PairingRequest, request: Request) -> wire_v1.PairingResponse:
     """Ask to be paired. Pending until an admin approves; the first call after approval returns the
-    token (once). The same claim must be sent on every call."""
+    token (once). The same claim must be sent on every call; a pending claim is never replaced."""
     code = wire_v1.pairing_code(body.claim)
     claim_hash = sha256_hex(body.claim)
+    source = f"ip:{request.client.host if request.client else '?'}"
+    now = utcnow()
     with engine_of(request).begin() as conn:
+        expire_pending(conn, now - PENDING_EXPIRES_AFTER)
         row = conn.execute(select(db.stations).where(db.stations.c.id == body.station_id)).first()
-        if row is None:
-            pending = conn.execute(
-                select(func.count()).select_from(db.stations).where(db.stations.c.status == "pending")
-            ).scalar_one()
-            if pending >= MAX_PENDING_STATIONS:
-                raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many stations awaiting approval")
-            conn.execute(
-                insert(db.stations).values(
-                    id=body.station_id,
-                    name=body.name,
-                    status="pending",
-                    claim_hash=claim_hash,
-                    pairing_code=code,
-                    token_issued=False,
-                    first_seen_at=utcnow(),
-                    software_version=body.software_version,
-                )
-            )
-            return wire_v1.PairingResponse(status="pending", pairing_code=code)
-        if row.status == "approved":
+        if row is not None and row.status == "approved":
             if row.token_issued or row.claim_hash != claim_hash:
                 raise HTTPException(
                     status.HTTP_409_CONFLICT, "station already paired; ask an admin to re-pair it"
@@ -109,20 +101,40 @@ def pair(body: wire_v1.PairingRequest, request: Request) -> wire_v1.PairingRespo
                 .values(token_hash=sha256_hex(token), token_issued=True)
             )
             return wire_v1.PairingResponse(status="approved", pairing_code=code, token=token)
-        # discovered, pending or revoked: (re)register the claim and wait for an admin
-        conn.execute(
-            update(db.stations)
-            .where(db.stations.c.id == body.station_id)
-            .values(
-                name=body.name,
-                status="pending",
-                claim_hash=claim_hash,
-                pairing_code=code,
-                token_hash=None,
-                token_issued=False,
-                software_version=body.software_version,
+        if row is not None and row.status == "pending":
+            if row.claim_hash != claim_hash:
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT,
+                    "another pairing request for this station awaits an admin; ask an admin to clear it",
+                )
+            return wire_v1.PairingResponse(status="pending", pairing_code=code)
+        limiter = request.app.state.pair_limiter
+        if limiter.blocked(source):
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS, "too many pairing requests from this address"
             )
-        )
+        pending = conn.execute(
+            select(func.count()).select_from(db.stations).where(db.stations.c.status == "pending")
+        ).scalar_one()
+        if pending >= MAX_PENDING_STATIONS:
+            raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many stations awaiting approval")
+        limiter.fail(source)
+        request_values = {
+            "name": body.name,
+            "status": "pending",
+            "claim_hash": claim_hash,
+            "pairing_code": code,
+            "token_hash": None,
+            "token_issued": False,
+            "software_version": body.software_version,
+            "requested_at": now,
+        }
+        if row is None:
+            conn.execute(insert(db.stations).values(id=body.station_id, first_seen_at=now, **request_values))
+        else:  # discovered or revoked: a new request, to be approved by an admin
+            conn.execute(
+                update(db.stations).where(db.stations.c.id == body.station_id).values(**request_values)
+            )
     return wire_v1.PairingResponse(status="pending", pairing_code=code)
 
 
@@ -199,6 +211,23 @@ def insert_new(
     return existing | (set(fresh) - inserted), [fresh[u] for u in inserted]
 
 
+def lock_sessions(conn: Connection, uuids: list[str]) -> None:
+    """Serialise writers of the same sessions for the rest of this transaction, so the read-modify-
+    write of a session and its rollups never interleaves with another upload of the same UUID:
+    SQLite takes the write lock now (``BEGIN IMMEDIATE``; call this first in the transaction);
+    PostgreSQL takes one transaction-scoped advisory lock per UUID, in a fixed order."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql" and uuids:
+        conn.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(u, 0) AS h "
+                "FROM unnest(CAST(:uuids AS text[])) AS u ORDER BY h) AS ordered"
+            ),
+            {"uuids": uuids},
+        )
+
+
 def store_sessions(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert new sessions and replace stored ones the station has changed since (a later or equal
     ``updated_at`` and different content), keeping the dashboard rollups in step; return the uuids
@@ -241,7 +270,16 @@ def upload(batch: wire_v1.UploadBatch, station_id: StationId, request: Request) 
     if foreign:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a station token writes only its own station's data")
     now = utcnow()
+    too_late = now.replace(tzinfo=UTC) + MAX_CLOCK_SKEW
+    future = [str(s.uuid) for s in batch.sessions if s.updated_at is not None and s.updated_at > too_late]
+    if future:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"updated_at lies more than {MAX_CLOCK_SKEW.total_seconds():.0f} s after the server's clock "
+            f"(sessions {', '.join(future[:5])}): check the station's clock",
+        )
     with engine_of(request).begin() as conn:
+        lock_sessions(conn, sorted({str(s.uuid) for s in batch.sessions}))
         dup = store_sessions(conn, [session_row(s, now) for s in batch.sessions])
         dup |= insert_new(conn, db.calibrations, [calibration_row(c, now) for c in batch.calibrations])[0]
         conn.execute(update(db.stations).where(db.stations.c.id == station_id).values(last_sync_at=now))

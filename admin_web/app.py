@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,10 +15,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin_web import db, db_migrations, routes
+from admin_web.api import station_for_token
 from admin_web.data_retention import apply_retention
 from admin_web.i18n import translator
 from admin_web.page_access import LoginRequired
@@ -28,6 +31,9 @@ from wire import v1 as wire_v1
 
 HERE = Path(__file__).resolve().parent
 RETENTION_EVERY_S = 3600.0
+LOGIN_FAILURES = 5  # per (user name, address), then 60 s blocked, doubling to 1 h
+SOURCE_FAILURES = 50  # per address whatever the user name
+PAIR_REQUESTS_PER_SOURCE = 20  # new pairing requests per address, then 10 min blocked, doubling to 1 h
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -40,11 +46,39 @@ SECURITY_HEADERS = {
 }
 
 
-class GuardMiddleware:
-    """Adds security headers to every response and answers 413 to API bodies over the size limit."""
+PAIR_BODY_BYTES = 4 * 1024
+HEARTBEAT_BODY_BYTES = 64 * 1024
+FORM_BODY_BYTES = 64 * 1024
+UPLOAD_ROUTE = f"{wire_v1.API_PREFIX}/sessions"
+TOKEN_ROUTES = (UPLOAD_ROUTE, f"{wire_v1.API_PREFIX}/heartbeat")
+MAX_CONCURRENT_UPLOADS = 2  # uploads read and parsed at once; the others wait their turn
 
-    def __init__(self, app: ASGIApp, max_body: int = wire_v1.MAX_BODY_BYTES) -> None:
-        self.app, self.max_body = app, max_body
+
+def body_cap(path: str, upload_cap: int) -> int:
+    """The largest body accepted on ``path``: uploads ``upload_cap``, the rest a few KiB."""
+    caps = {
+        f"{wire_v1.API_PREFIX}/sessions": upload_cap,
+        f"{wire_v1.API_PREFIX}/heartbeat": HEARTBEAT_BODY_BYTES,
+        f"{wire_v1.API_PREFIX}/pair": PAIR_BODY_BYTES,
+    }
+    return min(caps.get(path, FORM_BODY_BYTES), upload_cap)
+
+
+def bearer_token(scope: Scope) -> str:
+    """The token of an ``Authorization: Bearer`` header ("" without one)."""
+    value = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class GuardMiddleware:
+    """Adds security headers to every response; on the station-token routes checks the token before
+    reading the body (401); answers 413 to a body over its route's cap before any parsing; lets
+    at most MAX_CONCURRENT_UPLOADS uploads be read and parsed at once (bounded memory)."""
+
+    def __init__(self, app: ASGIApp, engine: Engine, max_body: int = wire_v1.MAX_BODY_BYTES) -> None:
+        self.app, self.engine, self.max_body = app, engine, max_body
+        self.upload_slots = asyncio.Semaphore(MAX_CONCURRENT_UPLOADS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,13 +100,26 @@ class GuardMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            await self._too_large(send_with_headers)
-            return
         if scope["method"] in ("GET", "HEAD"):
             await self.app(scope, receive, send_with_headers)
             return
+        if scope["path"] in TOKEN_ROUTES:
+            token = bearer_token(scope)
+            if not token or await run_in_threadpool(station_for_token, self.engine, token) is None:
+                await _answer(send_with_headers, 401, "missing, unknown or revoked station token")
+                return
+        cap = body_cap(scope["path"], self.max_body)
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > cap):
+            await _answer(send_with_headers, 413, "request body too large")
+            return
+        if scope["path"] == UPLOAD_ROUTE:  # a parsed upload can cost ~25x its size: a few at a time
+            async with self.upload_slots:
+                await self._forward_with_body(scope, receive, send_with_headers, cap)
+        else:
+            await self._forward_with_body(scope, receive, send_with_headers, cap)
+
+    async def _forward_with_body(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
         body, more = bytearray(), True
         while more:  # read the whole body first: refuse it before any parsing once it is too large
             message = await receive()
@@ -80,8 +127,8 @@ class GuardMiddleware:
                 return
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.max_body:
-                await self._too_large(send_with_headers)
+            if len(body) > cap:
+                await _answer(send, 413, "request body too large")
                 return
         replayed = False
 
@@ -92,13 +139,14 @@ class GuardMiddleware:
             replayed = True
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
-        await self.app(scope, replay, send_with_headers)
+        await self.app(scope, replay, send)
 
-    @staticmethod
-    async def _too_large(send: Send) -> None:
-        await JSONResponse({"detail": "request body too large"}, status_code=413)(
-            {"type": "http"}, _no_receive, send
-        )
+
+async def _answer(send: Send, code: int, detail: str) -> None:
+    headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+    await JSONResponse({"detail": detail}, status_code=code, headers=headers)(
+        {"type": "http"}, _no_receive, send
+    )
 
 
 async def _no_receive() -> Message:
@@ -138,9 +186,13 @@ def create_app(
         description="Stations pair, upload session summaries and calibrations (idempotent by UUID) and send "
         "heartbeats. Pages for people are not part of this schema.",
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI would load its script from a CDN: the schema is at /openapi.json
+        redoc_url=None,
     )
     app.state.engine = engine
-    app.state.login_limiter = RateLimiter()
+    app.state.login_limiter = RateLimiter(limit=LOGIN_FAILURES, block_s=60.0, max_block_s=3600.0)
+    app.state.source_limiter = RateLimiter(limit=SOURCE_FAILURES, block_s=60.0, max_block_s=3600.0)
+    app.state.pair_limiter = RateLimiter(limit=PAIR_REQUESTS_PER_SOURCE, block_s=600.0, max_block_s=3600.0)
     app.state.dashboard_cache = DashboardCache(dashboard_cache_size)
     app.state.discovered_stations = discovered_stations or dict
     app.state.templates = Environment(
@@ -152,7 +204,7 @@ def create_app(
     app.include_router(routes.station_api)
     app.include_router(routes.pages)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.add_middleware(GuardMiddleware, max_body=max_body)
+    app.add_middleware(GuardMiddleware, engine=engine, max_body=max_body)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: Exception) -> Response:

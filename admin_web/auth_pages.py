@@ -1,6 +1,8 @@
 """Logging in and out, the home redirect, and each user's own password (the Account page).
 
-Failed logins and password checks are rate-limited per address and per user name.
+Failed logins are throttled per (user name, address) with back-off, and per address; the right
+password from another address is never refused. Wrong current passwords on the Account page count
+per user.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from admin_web import db
 from admin_web.audit_log import record
 from admin_web.page_access import SESSION_COOKIE, AnyForm, AnyUser, FormText, engine_of
 from admin_web.page_render import render
+from admin_web.password_policy import MAX_PASSWORD_CHARS, WeakPassword
 from admin_web.security import hash_password, open_web_session, same, sha256_hex, verify_password
 
 LOGIN_CSRF_COOKIE = "oasis_login_csrf"
+MAX_USER_NAME_CHARS = 64
 
 
 def login_page(request: Request) -> HTMLResponse:
@@ -34,25 +38,28 @@ def login(
     request: Request, username: FormText = "", password: FormText = "", csrf: FormText = ""
 ) -> Response:
     """Check the password; on success open a web session (cookie) and go home."""
-    limiter = request.app.state.login_limiter
     ip = request.client.host if request.client else "?"
-    keys = (f"ip:{ip}", f"user:{username}")
+    username, password = username[:MAX_USER_NAME_CHARS], password[:MAX_PASSWORD_CHARS]
+    pair_key, source_key = f"user:{username}|ip:{ip}", f"ip:{ip}"
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not same(csrf, expected):
         return render(request, "login.html", None, status_code=403, csrf=expected, error="csrf")
-    if limiter.blocked(*keys):
+    if request.app.state.login_limiter.blocked(pair_key) or request.app.state.source_limiter.blocked(
+        source_key
+    ):
         return render(request, "login.html", None, status_code=429, csrf=expected, error="rate_limited")
     sid = None
     with engine_of(request).begin() as conn:
-        row = conn.execute(select(db.users).where(db.users.c.name == username[:64])).first()
+        row = conn.execute(select(db.users).where(db.users.c.name == username)).first()
         password_ok = verify_password(row.password_hash if row else None, password)
         if row is not None and password_ok and not row.disabled:
-            limiter.reset(*keys)
+            request.app.state.login_limiter.reset(pair_key)
             sid, _csrf = open_web_session(conn, row.id)
             record(conn, row.name, "login", ip)
         else:
-            limiter.fail(*keys)
-            record(conn, username[:64] or "?", "login_failed", ip)
+            request.app.state.login_limiter.fail(pair_key)
+            request.app.state.source_limiter.fail(source_key)
+            record(conn, username or "?", "login_failed", ip)
     if sid is None:
         return render(request, "login.html", None, status_code=401, csrf=expected, error="bad_login")
     response = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
@@ -92,7 +99,7 @@ def change_password(
 ) -> Response:
     """Any user changes their own password; their other logins end, this one stays."""
     limiter = request.app.state.login_limiter
-    key = f"user:{user.name}"
+    key = f"user:{user.name}|account"
     error = ""
     if limiter.blocked(key):
         error = "err_rate_limited"
@@ -107,9 +114,9 @@ def change_password(
         new_hash = ""
         if not error:
             try:
-                new_hash = hash_password(password)
-            except ValueError:
-                error = "err_password_short"
+                new_hash = hash_password(password, user.name)
+            except WeakPassword as exc:
+                error = exc.key
         if not error:
             conn.execute(update(db.users).where(db.users.c.id == user.id).values(password_hash=new_hash))
             conn.execute(

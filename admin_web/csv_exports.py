@@ -16,12 +16,14 @@ from admin_web.audit_log import record
 from admin_web.page_access import User, engine_of, require
 
 NEVER_EXPORTED = frozenset({"password_hash", "token_hash", "claim_hash"})
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def csv_cell(value: Any) -> str:
-    """A cell's text; one starting like a formula gets a leading apostrophe (no formula injection)."""
+    """A cell's text; one a spreadsheet would read as a formula (``= + - @`` first, after any leading
+    whitespace, or a tab or carriage return first) gets a leading apostrophe (no formula injection)."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text.lstrip()[:1] in FORMULA_STARTS or text[:1] in ("\t", "\r") else text
 
 
 def csv_chunks(engine: Engine, columns: list[Column[Any]]) -> Iterator[str]:

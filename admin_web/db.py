@@ -75,6 +75,7 @@ stations = Table(
     Column("approved_by", String(64)),
     Column("first_seen_at", DateTime, nullable=False),
     Column("approved_at", DateTime),
+    Column("requested_at", DateTime),  # the pending pairing request's time (migration 5)
     Column("last_heartbeat_at", DateTime),
     Column("last_sync_at", DateTime),
     Column("state", String(64)),

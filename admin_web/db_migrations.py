@@ -23,6 +23,7 @@ from admin_web.db import (
     users,
     web_sessions,
 )
+from admin_web.security import utcnow
 
 
 def _m1_initial(conn: Connection) -> None:
@@ -61,11 +62,23 @@ def _m4_rollups(conn: Connection) -> None:
     rollup.rebuild(conn)
 
 
+def _m5_pairing_requests(conn: Connection) -> None:
+    """Pending pairing requests expire: keep when each was made (the existing ones from now)."""
+    if "requested_at" not in {c["name"] for c in inspect(conn).get_columns("stations")}:
+        conn.execute(
+            text_sql(
+                f"ALTER TABLE stations ADD COLUMN requested_at {DateTime().compile(dialect=conn.dialect)}"
+            )
+        )
+    conn.execute(update(stations).where(stations.c.status == "pending").values(requested_at=utcnow()))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_session_revisions,
     _m3_indexes,
     _m4_rollups,
+    _m5_pairing_requests,
 ]
 
 

@@ -97,6 +97,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "pairing_code": ("配对码", "Pairing code"),
     "approve": ("批准", "Approve"),
     "revoke": ("吊销", "Revoke"),
+    "cancel": ("取消", "Cancel"),
+    "whole_weeks_hint": (
+        "为保护个人隐私，统计按整周（周一至周日）计算。",
+        "To protect privacy, figures cover whole weeks (Monday to Sunday).",
+    ),
+    "weeks_left_out": (
+        "有 {n} 周的使用人数少于 {k} 人，未计入以上统计。",
+        "Left out of these figures: {n} week(s) with fewer than {k} officers.",
+    ),
+    "code_on_station": ("请输入该站点屏幕上显示的配对码", "Type the code shown on the station's screen"),
+    "revoked_how_back": (
+        "站点再次申请配对后，可在此重新批准",
+        "Approve it again here once the station asks to pair again",
+    ),
+    "pending_count": ("有 {n} 个站点在等待批准配对。", "Stations waiting for pairing approval: {n}."),
+    "clear_pending": ("清除全部待批准请求", "Clear all pending requests"),
+    "revoke_title": ("吊销站点", "Revoke station"),
+    "revoke_explain": (
+        "吊销后，该站点的凭据立即失效，无法再上传数据；已上传的记录会保留。"
+        "站点会自动重新申请配对，届时在“设备站点”页输入其屏幕上的配对码即可重新批准。",
+        "Revoking stops the station's token at once: it can no longer upload; what it uploaded stays. "
+        "The station asks to pair again by itself; approve it on the Stations page with the code its "
+        "screen shows.",
+    ),
+    "revoke_type_id": ("请输入站点编号 {id} 以确认", "Type the station id {id} to confirm"),
+    "err_revoke_confirm": (
+        "输入的站点编号不一致，未吊销。",
+        "The id typed does not match; nothing was revoked.",
+    ),
     "discovered": ("局域网发现、尚未申请配对的站点", "Seen on the network, not yet asking to pair"),
     "device": ("设备", "Device"),
     "sensor": ("传感器", "Sensor"),
@@ -128,6 +157,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "err_password_mismatch": ("两次输入的新密码不一致。", "The two new passwords differ."),
     "err_wrong_password": ("当前密码不正确。", "The current password is wrong."),
     "err_password_short": ("新密码至少需要 8 个字符。", "The new password needs at least 8 characters."),
+    "err_password_long": ("密码最多 128 个字符。", "A password has at most 128 characters."),
+    "err_password_common": (
+        "这个密码太常见，很容易被猜到，请换一个。",
+        "That password is too common and easily guessed; choose another.",
+    ),
+    "err_password_name": ("密码里不能包含用户名。", "A password must not contain the user name."),
+    "err_password_simple": (
+        "密码太简单（重复或连续的字符），请换一个。",
+        "That password is too simple (repeated or consecutive characters); choose another.",
+    ),
     "k_anonymity": ("汇总最少人数 k", "Minimum officers per aggregate (k)"),
     "target_per_day": ("每站日使用目标", "Target uses per station per day"),
     "retention_days": ("使用与校准记录保留天数", "Keep sessions and calibrations (days)"),

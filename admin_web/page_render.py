@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 
 from admin_web.i18n import LANGS, translator
 from admin_web.page_access import User
 
 LANG_COOKIE = "oasis_lang"
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 1, 1)
 
 
 def lang_of(request: Request) -> str:
@@ -40,8 +41,12 @@ def render(
 
 
 def parse_day(text: str | None, default: date) -> date:
-    """An ISO date from a query parameter, or ``default`` when it is missing or malformed."""
+    """An ISO date from a query parameter, or ``default`` when it is missing or malformed; 400 when it
+    lies outside FIRST_DAY..LAST_DAY (the years the wire schema admits)."""
     try:
-        return date.fromisoformat(text) if text else default
+        day = date.fromisoformat(text) if text else default
     except ValueError:
         return default
+    if text and not FIRST_DAY <= day <= LAST_DAY:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"dates must lie between {FIRST_DAY} and {LAST_DAY}")
+    return day

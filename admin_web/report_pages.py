@@ -20,6 +20,7 @@ from admin_web.page_render import lang_of, parse_day, render
 from admin_web.security import utcnow
 
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
 
 
 def station_ids(conn: Connection) -> list[str]:
@@ -88,6 +89,8 @@ def sessions_page(request: Request, user: AdminUser) -> HTMLResponse:
         page = max(int(request.query_params.get("page", "1")), 1)
     except ValueError:
         page = 1
+    if page > MAX_PAGE:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"page must be at most {MAX_PAGE}")
     with engine_of(request).begin() as conn:
         total = conn.execute(select(func.count()).select_from(db.sessions).where(where)).scalar_one()
         rows = conn.execute(

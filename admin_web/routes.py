@@ -36,7 +36,9 @@ pages.add_api_route("/calibrations", report_pages.calibrations_page, methods=GET
 
 pages.add_api_route("/stations", station_pages.stations_page, methods=GET)
 pages.add_api_route("/stations/{station_id}/approve", station_pages.approve, methods=POST)
+pages.add_api_route("/stations/{station_id}/revoke", station_pages.revoke_page, methods=GET)
 pages.add_api_route("/stations/{station_id}/revoke", station_pages.revoke, methods=POST)
+pages.add_api_route("/stations/pending/clear", station_pages.clear_pending_requests, methods=POST)
 
 pages.add_api_route("/users", user_pages.users_page, methods=GET)
 pages.add_api_route("/users", user_pages.add_user, methods=POST)

@@ -7,7 +7,9 @@ import hmac
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -15,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, insert, select
 
 from admin_web import db
+from admin_web.password_policy import check_password
 
 ROLES = ("admin", "technician")
 SESSION_LIFETIME = timedelta(hours=8)
@@ -28,10 +31,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def hash_password(password: str) -> str:
-    """argon2id hash of ``password``; rejects passwords shorter than 8 characters."""
-    if len(password) < 8:
-        raise ValueError("password must have at least 8 characters")
+def hash_password(password: str, user_name: str = "") -> str:
+    """argon2id hash of ``password``; raises WeakPassword when the password policy refuses it."""
+    check_password(password, user_name)
     return _hasher.hash(password)
 
 
@@ -65,7 +67,7 @@ def user_id(conn: Connection, name: str) -> int | None:
 
 
 def create_user(conn: Connection, name: str, role: str, password: str) -> int:
-    """Add a user; raises ValueError on a bad role, short password or an existing name."""
+    """Add a user; raises ValueError on a bad role, an existing name or a password the policy refuses."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if not name or len(name) > 64 or not name.replace("_", "").replace("-", "").replace(".", "").isalnum():
@@ -74,7 +76,11 @@ def create_user(conn: Connection, name: str, role: str, password: str) -> int:
         raise ValueError(f"user {name!r} already exists")
     result = conn.execute(
         insert(db.users).values(
-            name=name, role=role, password_hash=hash_password(password), disabled=False, created_at=utcnow()
+            name=name,
+            role=role,
+            password_hash=hash_password(password, name),
+            disabled=False,
+            created_at=utcnow(),
         )
     )
     key = result.inserted_primary_key
@@ -94,35 +100,72 @@ def open_web_session(conn: Connection, user_id: int) -> tuple[str, str]:
     return sid, csrf
 
 
-class RateLimiter:
-    """At most ``limit`` failures per key within ``window_s``; thread-safe, in memory."""
+@dataclass
+class _Strikes:
+    count: int = 0
+    last: float = 0.0
+    blocked_until: float = 0.0
 
-    def __init__(self, limit: int = 5, window_s: float = 300.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+class RateLimiter:
+    """Counts events (failed logins, pairing requests) per key with exponential back-off; thread-safe,
+    in memory, bounded.
+
+    The ``limit``-th event within ``forget_after_s`` of the previous one blocks the key for
+    ``block_s``; each further event doubles the block, up to ``max_block_s``. A key quiet for
+    ``forget_after_s`` is forgotten. At most ``max_keys`` keys are held: the least recently used is
+    dropped first, so memory stays bounded whatever the callers send.
+    """
+
+    def __init__(
+        self,
+        limit: int = 5,
+        block_s: float = 60.0,
+        max_block_s: float = 3600.0,
+        forget_after_s: float = 3600.0,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit, self.block_s, self.max_block_s = limit, block_s, max_block_s
+        self.forget_after_s, self.max_keys, self.clock = forget_after_s, max_keys, clock
+        self._keys: OrderedDict[str, _Strikes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures[key]
-        while q and q[0] < now - self.window_s:
-            q.popleft()
-        return q
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._keys)
+
+    def _current(self, key: str, now: float) -> _Strikes | None:
+        strikes = self._keys.get(key)
+        if strikes is not None and now - strikes.last > self.forget_after_s and now >= strikes.blocked_until:
+            del self._keys[key]
+            return None
+        return strikes
 
     def blocked(self, *keys: str) -> bool:
-        """True when any key has used up its failures."""
-        now = time.monotonic()
+        """True when any of ``keys`` is blocked now."""
+        now = self.clock()
         with self._lock:
-            return any(len(self._recent(k, now)) >= self.limit for k in keys)
+            return any((s := self._current(k, now)) is not None and now < s.blocked_until for k in keys)
 
     def fail(self, *keys: str) -> None:
-        """Record one failure for each key."""
-        now = time.monotonic()
+        """Count one event for each key (and block it once it reaches the limit)."""
+        now = self.clock()
         with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
+            for key in keys:
+                strikes = self._current(key, now) or _Strikes()
+                strikes.count += 1
+                strikes.last = now
+                over = strikes.count - self.limit
+                if over >= 0:
+                    strikes.blocked_until = now + min(self.max_block_s, self.block_s * 2.0 ** min(over, 32))
+                self._keys[key] = strikes
+                self._keys.move_to_end(key)
+            while len(self._keys) > self.max_keys:
+                self._keys.popitem(last=False)
 
     def reset(self, *keys: str) -> None:
-        """Forget the failures of these keys (after a successful login)."""
+        """Forget these keys (after a successful login)."""
         with self._lock:
-            for k in keys:
-                self._failures.pop(k, None)
+            for key in keys:
+                self._keys.pop(key, None)

@@ -1,7 +1,10 @@
 """Dashboard aggregates, computed in SQL so they stay fast at 100 000 sessions.
 
 Every figure derived from officers' sessions is hidden when fewer than ``k`` distinct officers
-contribute to it (k-anonymity on aggregates).
+contribute to it (k-anonymity on aggregates). The dashboard page asks for ``whole_weeks``: the range
+grows to whole Monday–Sunday weeks and a week with fewer than ``k`` officers is left out, so two
+overlapping ranges differ by whole weeks of at least ``k`` officers each and comparing them reveals
+no single officer (the stress histogram likewise needs ``k`` rated officers in every week it covers).
 """
 
 from __future__ import annotations
@@ -9,10 +12,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, false, func, or_, select, true
 
 from admin_web import db, rollup
 from admin_web.db import sessions
@@ -37,6 +40,7 @@ class Dashboard:
     completion_rate: float | None = None
     stress_change: dict[int, int] = field(default_factory=dict)  # post - pre -> sessions
     stress_change_hidden: bool = False
+    weeks_left_out: int = 0  # whole_weeks: weeks with fewer than k officers, not counted above
 
 
 def _median(conn: Connection, where: ColumnElement[bool], n: int) -> float | None:
@@ -64,6 +68,68 @@ def _median(conn: Connection, where: ColumnElement[bool], n: int) -> float | Non
     return value_at(lo) if lo == hi else (value_at(lo) + value_at(hi)) / 2
 
 
+def whole_weeks_of(date_from: date, date_to: date) -> tuple[date, date]:
+    """The range grown to whole Monday–Sunday weeks."""
+    return date_from - timedelta(days=date_from.weekday()), date_to + timedelta(days=6 - date_to.weekday())
+
+
+def _officers(conn: Connection, where: ColumnElement[bool], group: Any = None) -> list[tuple[Any, ...]]:
+    """Distinct officers and distinct officers with ratings, per ``group`` (or in all)."""
+    rated = and_(sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
+    counts = [
+        func.count(func.distinct(sessions.c.officer_code)),
+        func.count(func.distinct(case((rated, sessions.c.officer_code), else_=None))),
+    ]
+    if group is None:
+        return [tuple(conn.execute(select(*counts).where(where)).one())]
+    return [tuple(r) for r in conn.execute(select(group, *counts).where(where).group_by(group))]
+
+
+def _weeks_kept(
+    conn: Connection, date_from: date, date_to: date, station_clause: ColumnElement[bool], k: int
+) -> tuple[list[date], int, bool]:
+    """(the Mondays of the weeks with at least k officers, how many weeks with sessions fall short,
+    whether every kept week also has k rated officers). One pass per day over the covering index;
+    only a week where no single day reaches k is counted exactly (a small room's week: few rows)."""
+    in_range = and_(sessions.c.local_date >= date_from, sessions.c.local_date <= date_to, station_clause)
+    best: dict[date, tuple[int, int]] = {}
+    for day, officers, rated in _officers(conn, in_range, sessions.c.local_date):
+        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+        monday = day - timedelta(days=day.weekday())
+        seen = best.get(monday, (0, 0))
+        best[monday] = (max(seen[0], officers), max(seen[1], rated))
+    kept, short, all_rated = [], 0, True
+    for monday, (officers, rated) in sorted(best.items()):
+        if officers < k or rated < k:  # a day's count is a lower bound of the week's: count the week
+            week = and_(
+                sessions.c.local_date >= monday,
+                sessions.c.local_date <= monday + timedelta(days=6),
+                station_clause,
+            )
+            officers, rated = _officers(conn, week)[0]
+        if officers >= k:
+            kept.append(monday)
+            all_rated = all_rated and rated >= k
+        else:
+            short += 1
+    return kept, short, all_rated
+
+
+def in_days(column: Any, ranges: list[tuple[date, date]]) -> ColumnElement[bool]:
+    """``column`` (a date) lies in one of the inclusive ``ranges``."""
+    return or_(false(), *(and_(column >= a, column <= b) for a, b in ranges))
+
+
+def _merged_weeks(mondays: list[date]) -> list[tuple[date, date]]:
+    ranges: list[tuple[date, date]] = []
+    for monday in mondays:
+        if ranges and ranges[-1][1] + timedelta(days=1) == monday:
+            ranges[-1] = (ranges[-1][0], monday + timedelta(days=6))
+        else:
+            ranges.append((monday, monday + timedelta(days=6)))
+    return ranges
+
+
 def dashboard(
     conn: Connection,
     date_from: date,
@@ -71,13 +137,18 @@ def dashboard(
     k: int,
     station: str | None = None,
     use_rollups: bool = True,
+    whole_weeks: bool = False,
 ) -> Dashboard:
     """Utilization and outcome aggregates over [date_from, date_to] (station-local days). All
     stations together come from the rollups; one station, or ``use_rollups=False``, from the
-    sessions themselves."""
-    where = and_(sessions.c.local_date >= date_from, sessions.c.local_date <= date_to)
-    if station:
-        where = and_(where, sessions.c.station_id == station)
+    sessions themselves. ``whole_weeks``: see the module's docstring."""
+    ranges, weeks_left_out, weeks_rated = [(date_from, date_to)], 0, True
+    station_clause = sessions.c.station_id == station if station else true()
+    if whole_weeks:
+        date_from, date_to = whole_weeks_of(date_from, date_to)
+        mondays, weeks_left_out, weeks_rated = _weeks_kept(conn, date_from, date_to, station_clause, k)
+        ranges = _merged_weeks(mondays)
+    where = and_(in_days(sessions.c.local_date, ranges), station_clause)
     rated = and_(sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
     totals = conn.execute(
         select(
@@ -91,11 +162,16 @@ def dashboard(
     ).one()
     n, officers, mean_duration, n_duration, completed, rated_officers = totals
     result = Dashboard(date_from, date_to, int(n), int(officers), hidden=officers < k)
+    result.weeks_left_out = weeks_left_out
     if result.hidden:
         return result
+    if not weeks_rated:
+        rated_officers = 0  # a kept week with fewer than k rated officers: no stress histogram
     if station is None and use_rollups:
-        return _from_rollups(conn, result, k, rated_officers, float(mean_duration or 0.0), int(n_duration))
-    days = (date_to - date_from).days + 1
+        return _from_rollups(
+            conn, result, ranges, k, rated_officers, float(mean_duration or 0.0), int(n_duration)
+        )
+    days = sum((b - a).days + 1 for a, b in ranges)
     by_station_day = conn.execute(
         select(sessions.c.station_id, sessions.c.local_date, func.count())
         .where(where)
@@ -131,14 +207,20 @@ def dashboard(
 
 
 def _from_rollups(
-    conn: Connection, result: Dashboard, k: int, rated_officers: int, mean_duration: float, n_duration: int
+    conn: Connection,
+    result: Dashboard,
+    ranges: list[tuple[date, date]],
+    k: int,
+    rated_officers: int,
+    mean_duration: float,
+    n_duration: int,
 ) -> Dashboard:
     """The aggregates for all stations, from the per-day rollups (thousands of rows, not sessions)."""
 
     def in_range(table: Any) -> ColumnElement[bool]:
-        return and_(table.c.local_date >= result.date_from, table.c.local_date <= result.date_to)
+        return in_days(table.c.local_date, ranges)
 
-    days = (result.date_to - result.date_from).days + 1
+    days = sum((b - a).days + 1 for a, b in ranges)
     per_station: dict[str, int] = {}
     per_day: dict[date, int] = {}
     completed = 0
@@ -173,7 +255,7 @@ def _from_rollups(
         if n
     ]
     result.mean_duration_s = mean_duration if n_duration else None
-    result.median_duration_s = _median_from_buckets(conn, result, buckets)
+    result.median_duration_s = _median_from_buckets(conn, ranges, buckets)
     result.completion_rate = completed / result.sessions if result.sessions else None
     if rated_officers < k:
         result.stress_change_hidden = True
@@ -189,7 +271,9 @@ def _from_rollups(
     return result
 
 
-def _median_from_buckets(conn: Connection, result: Dashboard, buckets: list[tuple[int, int]]) -> float | None:
+def _median_from_buckets(
+    conn: Connection, ranges: list[tuple[date, date]], buckets: list[tuple[int, int]]
+) -> float | None:
     """Exact median: find the bucket(s) of the middle position(s), then sort only their durations
     (read through the duration index, a little wider than the bucket, filtered exactly in Python)."""
     n = sum(count for _, count in buckets)
@@ -207,8 +291,7 @@ def _median_from_buckets(conn: Connection, result: Dashboard, buckets: list[tupl
                         select(sessions.c.duration_s).where(
                             sessions.c.duration_s >= lo,
                             sessions.c.duration_s < hi,
-                            sessions.c.local_date >= result.date_from,
-                            sessions.c.local_date <= result.date_to,
+                            in_days(sessions.c.local_date, ranges),
                         )
                     )
                     if rollup.bucket_of(v) == bucket
@@ -229,8 +312,8 @@ def data_version(conn: Connection) -> tuple[int, object]:
 
 
 class DashboardCache:
-    """Recent :func:`dashboard` results keyed by their arguments and :func:`data_version`: repeated
-    views cost one version query until new data arrives."""
+    """Recent :func:`dashboard` results (whole weeks, as the page shows them) keyed by their arguments
+    and :func:`data_version`: repeated views cost one version query until new data arrives."""
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
@@ -243,7 +326,7 @@ class DashboardCache:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        board = dashboard(conn, date_from, date_to, k, station)
+        board = dashboard(conn, date_from, date_to, k, station, whole_weeks=True)
         with self._lock:
             self._entries[key] = board
             while len(self._entries) > self.size:

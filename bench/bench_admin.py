@@ -76,7 +76,7 @@ def bench_dashboard(tmp: Path, repeats: int = 25) -> dict[str, dict]:
     db_migrations.migrate(engine)
     _fill(engine)
     with engine.begin() as conn:
-        uid = create_user(conn, "bench", "admin", "bench-password")
+        uid = create_user(conn, "bench", "admin", "quiet-lake-evening-7")
         cookie = open_web_session(conn, uid)[0]
     cold = TestClient(create_app(engine, retention=False, dashboard_cache_size=0))
     warm = TestClient(create_app(engine, retention=False))

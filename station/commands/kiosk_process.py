@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from protocols.protocol_model import Protocol
@@ -75,10 +76,12 @@ class KioskProcess:
         from station.bridges import BridgeManager
         from station.calibration.eda_profile import profile_lookup
         from station.kiosk.controller import startup_recovery
+        from station.recording.retention import purge_reports
 
         self.cfg = cfg
         self.store = SessionStore(cfg.database, cfg.station_id)
         self.interrupted, self.purged = startup_recovery(self.store, cfg.retention_days)
+        self.purged += len(purge_reports(cfg.reports_dir, cfg.retention_days, datetime.now(UTC)))
         self.bridges = BridgeManager(cfg.devices, profiles=profile_lookup(self.store.device_profile))
         self.registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
         self.controller = KioskController.from_config(

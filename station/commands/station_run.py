@@ -108,7 +108,7 @@ class _Station:
         process = KioskProcess(cfg, self.protocols, self.scene)
         print(
             f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(process.interrupted)} "
-            f"interrupted session(s) marked, {process.purged} old recording(s) deleted; scene "
+            f"interrupted session(s) marked, {process.purged} old recording(s) and report(s) deleted; scene "
             f"{self.scene.scene}, scene output {self.scene.output}",
             flush=True,
         )

@@ -320,3 +320,23 @@ def test_rollups_stay_in_step_with_sessions(app_client) -> None:  # type: ignore
     with engine.begin() as conn:
         rollup.rebuild(conn)
     assert both()[0] == slow
+
+
+def test_migration_5_dates_the_pending_pairing_requests_of_an_older_database(db_url: str) -> None:
+    engine = db.make_engine(db_url)
+    db_migrations.migrate(engine)
+    with engine.begin() as conn:  # back to the version-4 shape: no request time
+        conn.execute(text("ALTER TABLE stations DROP COLUMN requested_at"))
+        conn.execute(
+            text(
+                "INSERT INTO stations (id, name, status, token_issued, first_seen_at) "
+                "VALUES ('room-p', 'p', 'pending', false, '2026-01-01 00:00:00'), "
+                "('room-a', 'a', 'approved', false, '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(update(db.schema_version).values(version=4))
+    assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS) == 5
+    with engine.connect() as conn:
+        dated = dict(conn.execute(select(db.stations.c.id, db.stations.c.requested_at)).all())
+    assert dated["room-p"] is not None and dated["room-a"] is None
+    engine.dispose()

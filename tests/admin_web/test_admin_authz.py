@@ -19,6 +19,7 @@ from admin_web.app import create_app
 from admin_web.page_access import SESSION_COOKIE
 from admin_web.security import create_user, open_web_session
 from tests.admin_support import pair
+from wire import v1 as wire_v1
 
 PASSWORD = "correct-horse-9"
 ANON, STATION, TECH, ADMIN = "anonymous", "station", "technician", "admin"
@@ -39,7 +40,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/sessions/{uuid}"): {ADMIN},
     ("GET", "/stations"): STAFF,
     ("POST", "/stations/{station_id}/approve"): {ADMIN},
+    ("GET", "/stations/{station_id}/revoke"): {ADMIN},
     ("POST", "/stations/{station_id}/revoke"): {ADMIN},
+    ("POST", "/stations/pending/clear"): {ADMIN},
     ("GET", "/calibrations"): STAFF,
     ("GET", "/users"): {ADMIN},
     ("POST", "/users"): {ADMIN},
@@ -138,11 +141,10 @@ def _request(client: TestClient, method: str, path: str, template: dict, caller:
         csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)  # type: ignore[union-attr]
         return client.post(path, data={"username": "nobody", "password": "wrong-password", "csrf": csrf})
     if path.endswith("/approve"):
-        data["pairing_code"] = (
-            re.search(r"<code>(\d{6})</code>", client.get("/stations").text).group(1)
-            if caller == ADMIN
-            else "000000"
-        )  # type: ignore[union-attr]
+        # the admin types the code the station's screen shows (the page never prints it)
+        data["pairing_code"] = wire_v1.pairing_code("q" * 40) if caller == ADMIN else "000000"
+    if path.endswith("/revoke"):
+        data["confirm"] = "room-1"
     if path == "/users":
         data.update(name="newtech", role="technician", password=PASSWORD)
     if path.endswith("/password"):

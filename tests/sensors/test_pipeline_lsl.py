@@ -169,7 +169,6 @@ def test_pipeline_drops_updates_it_cannot_keep_up_with() -> None:
     import time
 
     from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
-
     from sensors.pipeline.runner import PipelineRunner
 
     registry = SourceRegistry(StreamCatalog(buffer_seconds=5.0))
