@@ -103,7 +103,7 @@ def test_a_dropped_ecg_is_lost_recorded_frozen_and_back(tmp_path: Path) -> None:
     # the notice was up exactly while the heart was lost, in both languages
     shown = [n for n in notices if n is not None]
     assert shown and all(n.lost == {"heart": "no samples"} for n in shown)
-    assert "心率传感器没有信号" in shown[0].zh and "heart-rate sensor: no signal" in shown[0].en
+    assert "心率传感器没有信号" in shown[0].zh and "Heart-rate sensor: no signal" in shown[0].en
     assert notices[-1] is None
 
     # the engine saw the heart's features as bad while it was lost: the mapping went inactive

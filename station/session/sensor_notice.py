@@ -62,9 +62,10 @@ def sensor_notice(lost: Mapping[str, str], policy: OnLoss) -> SensorNotice | Non
         zh_parts.append(f"{zh_name}传感器{zh_why}")
         en_parts.append(f"{en_name} sensor: {en_why}")
     zh_then, en_then = CONSEQUENCES[policy]
+    en_lost = "; ".join(en_parts)
     return SensorNotice(
         dict(lost),
         policy,
         f"{'；'.join(zh_parts)}。{zh_then}。",
-        f"{'; '.join(en_parts)}. {en_then[0].upper()}{en_then[1:]}.",
+        f"{en_lost[0].upper()}{en_lost[1:]}. {en_then[0].upper()}{en_then[1:]}.",
     )
