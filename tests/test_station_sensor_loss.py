@@ -9,6 +9,7 @@ import json
 import threading
 from pathlib import Path
 
+import pylsl
 import pytest
 import pyxdf
 
@@ -120,3 +121,32 @@ def test_a_dropped_ecg_is_lost_recorded_frozen_and_back(tmp_path: Path) -> None:
     training = record.phase_summaries["training"]["duration_s"]
     assert 0.0 < quality["usable_feedback_min"] * 60.0 < training - back_data["lost_s"] + 1.0
     assert outcome.sensor_losses == quality["sensor_losses"]
+
+
+def test_pause_policy_pauses_while_the_heart_is_lost_and_resumes_when_back(tmp_path: Path) -> None:
+    with SessionStore(tmp_path / "sessions.db", "loss-station") as store:
+        outcome, notices = _session(tmp_path, store, OnLoss.PAUSE, "drop:ecg:8@17")
+        events = [(e.kind, e.detail, e.lsl_time) for e in store.events(outcome.session_uuid)]
+    assert outcome.status is SessionStatus.COMPLETED
+    kinds = [k for k, _, _ in events if k in ("sensor_lost", "pause", "sensor_back", "resume")]
+    assert kinds == ["sensor_lost", "pause", "sensor_back", "resume"]
+    [pause] = [d for k, d, _ in events if k == "pause"]
+    assert pause["reason"] == "sensor lost: heart"
+    [lost_t] = [t for k, _, t in events if k == "sensor_lost"]
+    [back_t] = [t for k, _, t in events if k == "sensor_back"]
+    assert lost_t is not None and back_t is not None
+    assert outcome.paused_s == pytest.approx(back_t - lost_t, abs=0.5)  # a loop turn either side
+    assert all(n is not None and "练习已暂停" in n.zh for n in notices if n is not None)
+
+
+def test_end_policy_ends_the_session_on_a_flat_line(tmp_path: Path) -> None:
+    with SessionStore(tmp_path / "sessions.db", "loss-station") as store:
+        outcome, _ = _session(tmp_path, store, OnLoss.END, "flat:ecg:30@17")
+    assert outcome.status is SessionStatus.ABORTED
+    assert outcome.stopped_reason == "sensor lost: heart (flat line)"
+    [(state, data, _)] = _sensor_markers(outcome.xdf_path)
+    assert (state, data) == ("lost", {"kind": "heart", "reason": "flat line"})
+    assert outcome.sensor_losses == [{"kind": "heart", "reason": "flat line", "lost_s": None}]
+    # the session's own streams left the network with it (a leftover would be recorded next time)
+    own = " or ".join(f"source_id='oasis-{s}-loss-station'" for s in ("markers", "sceneparams", "features"))
+    assert pylsl.resolve_bypred(own, 1, 2.0) == []

@@ -308,7 +308,10 @@ class SessionRuntime:
         if recorder is not None:
             recorder.stop()
         scene_stats = self.scene.stop() if self.scene is not None else {}
+        run.runner.on_update = None  # the runner and the run refer to each other: break the cycle
         run.runner.close()
+        run.markers.close()
+        run.params_outlet.close()
         return scene_stats
 
     def _finish(self, run: SessionRun, scene_stats: dict, ended: float) -> SessionOutcome:
