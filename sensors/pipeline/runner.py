@@ -33,7 +33,7 @@ from sensors.types import FEATURES, Level, StreamKind
 
 log = logging.getLogger(__name__)
 
-RESELECT_S = 1.0
+RESELECT_S = 0.25  # a stream that appears is picked up within this (plus its connect)
 POLL_S = 0.025  # pull period between updates: arrival times known to 25 ms; polling costs CPU
 
 
