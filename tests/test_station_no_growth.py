@@ -2,18 +2,28 @@
 real LSL, isolated per test run by tests/conftest.py; the real pipeline, engine and runtime; the
 headless scene in its own process; the SQLite store and the XDF recorder) leave no growth behind in
 threads (the OS's, liblsl's included), file descriptors or sockets on the LSL port range (outlets,
-inlets and resolvers hold those). Counts are read from /proc after each session."""
+inlets and resolvers hold those). Counts are read from /proc after each session.
+
+The soak (set OASIS_SLOW=1; about 10 minutes) runs 50 sessions with the simulated officer stopped
+and restarted between sessions, and dropped for 3 s inside every fifth session: every session must
+find its sensors and complete, and the counts stay flat."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from sensors.lsl.registry import SourceRegistry, StreamCatalog
+from sensors.sim.faults import parse_fault
+from sensors.sim.outlets import SimPublisher
+from sensors.sim.state import Scenario
+from sensors.sim.streams import build_generators
 from station.kiosk.controller import KioskController, SceneSettings
 from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.script import parse_script, run_script, run_until
@@ -61,7 +71,7 @@ def sockets_on(ports: range) -> int:
 @pytest.fixture
 def controller(tmp_path: Path) -> Iterator[KioskController]:
     protocol = write_protocol(tmp_path, protocol_toml("tiny", PHASES))
-    with simulated_ecg("growth-test"), SessionStore(tmp_path / "sessions.db", "growth-station") as store:
+    with SessionStore(tmp_path / "sessions.db", "growth-station") as store:
         registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
         kiosk = KioskController(
             store,
@@ -82,21 +92,60 @@ def controller(tmp_path: Path) -> Iterator[KioskController]:
             registry.close()
 
 
-def test_consecutive_sessions_leave_no_growth(controller: KioskController) -> None:
+def run_sessions(
+    controller: KioskController, sessions: int, officer: Callable[[int], AbstractContextManager[object]]
+) -> list[tuple[int, int, int]]:
+    """Play ``sessions`` whole sessions, each inside ``officer(i)`` (the sensors it finds); returns
+    (OS threads, file descriptors, LSL-range sockets) after each."""
     steps = parse_script(json.dumps({"steps": [{"tap": a} for a in SESSION]}))
     steps += parse_script('{"steps": [{"wait_for": "post_rating", "timeout_s": 120}]}')
     steps += parse_script(json.dumps({"steps": [{"tap": a} for a in ("stress:3", "mood:4", "rate", "done")]}))
     ports = lsl_ports()
     counts: list[tuple[int, int, int]] = []
-    for _ in range(SESSIONS):
-        assert run_script(controller, steps) == []
-        assert run_until(controller, lambda: not controller.session_running, 60.0)
+    for i in range(sessions):
+        with officer(i):
+            assert run_script(controller, steps) == [], f"session {i}"
+            assert run_until(controller, lambda: not controller.session_running, 60.0)
         assert controller.screen is Screen.IDLE
         counts.append(
             (len(os.listdir("/proc/self/task")), len(os.listdir("/proc/self/fd")), sockets_on(ports))
         )
-    assert [o.status for o in controller.outcomes] == [SessionStatus.COMPLETED] * SESSIONS
-    settled, later = counts[WARM_UP - 1 : WARM_UP + 2], counts[WARM_UP + 2 :]
+    assert [o.status for o in controller.outcomes] == [SessionStatus.COMPLETED] * sessions
     print("OS threads, fds, LSL-range sockets after each session:", counts)
+    return counts
+
+
+def assert_flat(counts: list[tuple[int, int, int]]) -> None:
+    """No count after the first few sessions exceeds what those sessions reached."""
+    settled, later = counts[WARM_UP - 1 : WARM_UP + 2], counts[WARM_UP + 2 :]
     for i, what in enumerate(("OS threads (liblsl's included)", "file descriptors", "LSL-range sockets")):
         assert max(c[i] for c in later) <= max(c[i] for c in settled), (what, counts)
+
+
+def test_consecutive_sessions_leave_no_growth(controller: KioskController) -> None:
+    with simulated_ecg("growth-test"):
+        assert_flat(run_sessions(controller, SESSIONS, lambda i: contextlib.nullcontext()))
+
+
+class RestartedOfficer:
+    """The simulated officer's ECG started before a session and stopped after it (the same
+    source_id every time); in every fifth session it drops out for 3 s."""
+
+    def __init__(self, session: int) -> None:
+        faults = [parse_fault("drop:ecg:3@8", ["ecg"])] if session % 5 == 4 else []
+        generators = build_generators(["ecg"], Scenario.named("relaxing", 300.0, 6.0), session)
+        self.publisher = SimPublisher(generators, "soak-officer", faults=faults)
+
+    def __enter__(self) -> RestartedOfficer:
+        self.publisher.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.publisher.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+@pytest.mark.skipif(os.environ.get("OASIS_SLOW") != "1", reason="soak test: set OASIS_SLOW=1")
+def test_fifty_sessions_with_the_sensors_restarted_leave_no_growth(controller: KioskController) -> None:
+    assert_flat(run_sessions(controller, 50, RestartedOfficer))
