@@ -1,7 +1,8 @@
-"""`kill -9` of `oasis station run` in mid-session leaves no process behind, and the interrupted
-session is recovered at the next start. Real parts: the station CLI in a subprocess, a simulated ECG
-on LSL (isolated per test run by tests/conftest.py), the headless scene child, the SQLite store.
-Processes are read from /proc (psutil is not a dependency)."""
+"""`kill -9` of `oasis station run` or of `oasis demo` in mid-session leaves no process behind, and
+the interrupted session is recovered at the next start. Real parts: the CLI in a subprocess, a
+simulated ECG on LSL (isolated per test run by tests/conftest.py; the demo runs its own simulated
+officer in a private LSL session), the headless scene child, the SQLite store. Processes are read
+from /proc (psutil is not a dependency)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ def _descendants(root: int) -> dict[int, int]:
     return found
 
 
+def _is_scene(pid: int) -> bool:
+    try:
+        return "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:  # gone meanwhile
+        return False
+
+
 def _alive(pid: int, started: int) -> bool:
     stat = _stat(pid)
     return stat is not None and stat[0] != "Z" and stat[2] == started
@@ -61,15 +69,52 @@ def _poll(condition: Callable[[], bool], attempts: int, pause_s: float = 0.1) ->
     return condition()
 
 
-def _running_session(db: Path) -> str | None:
+def _running_session(db: Path, station_id: str) -> str | None:
     if not db.exists():
         return None
-    with SessionStore(db, "kill-station") as store:
+    with SessionStore(db, station_id) as store:
         running = [s for s in store.sessions() if s.status is SessionStatus.RUNNING]
     return running[0].uuid if running else None
 
 
-def test_kill_9_mid_session_leaves_no_child_and_the_session_is_recovered(tmp_path: Path) -> None:
+def _kill_9_in_session(command: list[str], db: Path, station_id: str) -> str:
+    """Start ``command``, ``kill -9`` it once a session runs with its scene child, and check that no
+    process it started is left; returns the session it left running."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    station = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    children: dict[int, int] = {}
+    try:
+
+        def in_session_with_a_scene() -> bool:
+            children.update(_descendants(station.pid))
+            return any(_is_scene(p) for p in children) and _running_session(db, station_id) is not None
+
+        assert _poll(in_session_with_a_scene, attempts=1800), "no session with a scene child started"
+        children.update(_descendants(station.pid))
+        session = _running_session(db, station_id)
+        os.kill(station.pid, signal.SIGKILL)
+        station.wait(timeout=30)
+    finally:
+        if station.poll() is None:
+            station.kill()
+    assert children, "the station started no child process"
+
+    def left() -> list[int]:
+        return [pid for pid, started in children.items() if _alive(pid, started)]
+
+    assert _poll(lambda: not left(), attempts=100), f"left behind: {left()}"
+    assert session is not None
+    return session
+
+
+def _recovered(db: Path, station_id: str, session: str) -> bool:
+    with SessionStore(db, station_id) as store:
+        marked = store.interrupt_running()
+        record = store.session(session)
+    return marked == [session] and record is not None and record.status is SessionStatus.INTERRUPTED
+
+
+def test_kill_9_of_the_kiosk_mid_session_leaves_no_child_and_the_session_is_recovered(tmp_path: Path) -> None:
     protocol_file = tmp_path / "short.toml"
     protocol_file.write_text(protocol_toml("short"), encoding="utf-8")
     data = tmp_path / "data"
@@ -81,34 +126,14 @@ def test_kill_9_mid_session_leaves_no_child_and_the_session_is_recovered(tmp_pat
     script = tmp_path / "script.json"
     steps = [*({"tap": a} for a in CHECK_IN), {"wait_for": "post_rating", "timeout_s": 150}]
     script.write_text(json.dumps({"steps": steps}), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     command = [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config)]
     command += ["--output", "headless", "--protocol", str(protocol_file), "--headless-script", str(script)]
     with simulated_ecg("kill-test"):
-        station = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        try:
-            children: dict[int, int] = {}
+        session = _kill_9_in_session(command, data / "sessions.db", "kill-station")
+    assert _recovered(data / "sessions.db", "kill-station", session)
 
-            def in_session_with_a_scene() -> bool:
-                children.update(_descendants(station.pid))
-                scene = any("spawn_main" in Path(f"/proc/{p}/cmdline").read_text() for p in children)
-                return scene and _running_session(data / "sessions.db") is not None
 
-            assert _poll(in_session_with_a_scene, attempts=1200), "no session with a scene child started"
-            children.update(_descendants(station.pid))
-            session = _running_session(data / "sessions.db")
-            os.kill(station.pid, signal.SIGKILL)
-            station.wait(timeout=30)
-        finally:
-            if station.poll() is None:
-                station.kill()
-    assert children, "the station started no child process"
-
-    def left() -> list[int]:
-        return [pid for pid, started in children.items() if _alive(pid, started)]
-
-    assert _poll(lambda: not left(), attempts=100), f"left behind: {left()}"
-    with SessionStore(data / "sessions.db", "kill-station") as store:
-        assert session is not None and store.interrupt_running() == [session]
-        record = store.session(session)
-        assert record is not None and record.status is SessionStatus.INTERRUPTED
+def test_kill_9_of_the_demo_mid_session_leaves_no_child_and_the_session_is_recovered(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "station.cli", "demo", "--data-dir", str(tmp_path)]
+    session = _kill_9_in_session(command, tmp_path / "station.db", "demo-station")
+    assert _recovered(tmp_path / "station.db", "demo-station", session)
