@@ -27,9 +27,10 @@ demo: system-deps $(STAMP)
 test: system-deps-test $(STAMP)
 	$(PY) -m pytest -q --durations=15
 
-# The long LSL soak (ten minutes of streaming; `make test` runs a 20-second one).
+# The long soaks: ten minutes of LSL streaming and 50 kiosk sessions with the sensors restarted
+# (`make test` runs a 20-second stream and 6 sessions).
 soak: $(STAMP)
-	OASIS_SOAK=long $(PY) -m pytest -q tests/sensors/test_sim_soak.py
+	OASIS_SOAK=long $(PY) -m pytest -q tests/sensors/test_sim_soak.py tests/station/test_station_no_growth.py
 
 bench: system-deps $(STAMP)
 	$(PY) -m bench

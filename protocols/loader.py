@@ -24,6 +24,7 @@ from protocols.protocol_model import (
     ExtraParam,
     Mapping,
     Normalise,
+    OnLoss,
     Pacer,
     Phase,
     Protocol,
@@ -411,6 +412,13 @@ def _read_dropout(c: _Checker, doc: dict) -> Dropout:
     )
 
 
+def _read_on_loss(c: _Checker, doc: dict) -> OnLoss:
+    """``[sensors] on_loss``: freeze (default), pause or end."""
+    raw = c.table(doc, "sensors", "sensors", required=False) or {}
+    c.known_keys(raw, "sensors", {"on_loss"})
+    return c.choice(raw, "on_loss", "sensors.on_loss", OnLoss, OnLoss.FREEZE.value)
+
+
 def _read_safety(c: _Checker, doc: dict, duration_s: float) -> Safety:
     raw = c.table(doc, "safety", "safety", required=False) or {}
     c.known_keys(
@@ -504,6 +512,7 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
             "safety",
             "assessment",
             "extra_params",
+            "sensors",
         },
     )
     pid = c.string(doc, "id", "id")
@@ -531,6 +540,7 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
         safety=_read_safety(c, doc, duration),
         assessment=_read_assessment(c, doc, phases),
         extra_params=tuple(extras.values()),
+        on_loss=_read_on_loss(c, doc),
     )
     if c.problems:
         raise ProtocolError(c.problems)

@@ -113,6 +113,14 @@ class Dropout:
     resume_s: float  # time for feedback to reach its target again after data returns
 
 
+class OnLoss(StrEnum):
+    """What a session does when a sensor it needs is lost (``[sensors] on_loss``)."""
+
+    FREEZE = "freeze"  # the feedback holds at neutral, the guide (phases, pacer) goes on
+    PAUSE = "pause"  # the session pauses until the sensor is back
+    END = "end"  # the session ends (aborted)
+
+
 @dataclass(frozen=True)
 class Safety:
     """Rules that end feedback, calm the scene and ask the station to alert the technician."""
@@ -161,6 +169,7 @@ class Protocol:
     safety: Safety
     assessment: Assessment | None
     extra_params: tuple[ExtraParam, ...] = ()
+    on_loss: OnLoss = OnLoss.FREEZE
 
     @property
     def baseline_phase(self) -> Phase | None:

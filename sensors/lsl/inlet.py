@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pylsl
 from pylsl.util import LostError
+from pylsl.util import TimeoutError as LslTimeoutError  # not the built-in TimeoutError
 
 from sensors.lsl.ring_buffer import RingBuffer
 from sensors.lsl.stream_discovery import StreamDescription, describe
@@ -111,7 +112,7 @@ class Inlet:
             inlet = pylsl.StreamInlet(self._info, max_buflen=max(2, int(self._buffer_span())), recover=True)
             full = inlet.info(timeout=timeout)
             inlet.open_stream(timeout=timeout)  # data flows from now on, not from the first pull
-        except (LostError, TimeoutError) as exc:
+        except (LostError, LslTimeoutError, TimeoutError) as exc:
             self._state, self._reason = "lost", f"could not open stream: {exc or type(exc).__name__}"
             log.warning("%s: %s", self.description.name, self._reason)
             return False
@@ -295,7 +296,7 @@ class Inlet:
             self._offset = float(self._offset_source())
             return
         # On a timeout keep the last estimate; liblsl keeps measuring in the background.
-        with contextlib.suppress(TimeoutError, LostError):
+        with contextlib.suppress(LslTimeoutError, TimeoutError, LostError):
             self._offset = float(inlet.time_correction(timeout=timeout))
 
     def _buffer_span(self) -> float:

@@ -3,8 +3,10 @@
 A :class:`StreamCatalog` watches the network without blocking (liblsl's continuous resolver) and
 opens an :class:`~sensors.lsl.inlet.Inlet` per stream on demand. A :class:`SourceRegistry` picks
 one stream per kind: a stream pinned in the station config wins, then the highest sampling rate,
-then the newest. Once chosen, a source is kept while it reconnects; it is replaced only when it is
-rejected or has been lost for ``replace_after`` seconds and another candidate exists.
+then the newest. Once chosen, a source is kept while it reconnects; it is replaced when it is
+rejected or lost (liblsl cannot recover it), or has stalled for ``replace_after`` seconds, and another
+candidate exists. A stream whose first connect fails is not kept: it is tried afresh at the next
+choice, so a late or slow stream is picked up as soon as it answers.
 """
 
 from __future__ import annotations
@@ -56,14 +58,16 @@ class StreamCatalog:
         return key in self._infos
 
     def open(self, key: str, connect_timeout: float = 2.0) -> Inlet | None:
-        """The inlet for a visible stream, connected on first use (None if not visible)."""
+        """The inlet for a visible stream, connected on first use (None if not visible, or if this
+        connect failed: it is tried afresh at the next call, never kept as a dead inlet)."""
         if key in self.inlets:
             return self.inlets[key]
         info = self._infos.get(key)
         if info is None:
             return None
         inlet = Inlet(info, buffer_seconds=self.buffer_seconds)
-        inlet.connect(timeout=connect_timeout)
+        if not inlet.connect(timeout=connect_timeout) and inlet.status().state != "rejected":
+            return None
         self.inlets[key] = inlet
         return inlet
 
@@ -128,9 +132,9 @@ class SourceRegistry:
 
     def _should_replace(self, inlet: Inlet) -> bool:
         status = inlet.status()
-        if status.state == "rejected":
+        if status.state in ("rejected", "lost"):  # lost: liblsl cannot recover it; take another at once
             return True
-        return status.state in ("lost", "stalled") and status.last_sample_age > self.replace_after
+        return status.state == "stalled" and status.last_sample_age > self.replace_after
 
     def close(self) -> None:
         self.catalog.close()

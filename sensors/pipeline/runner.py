@@ -6,7 +6,7 @@ publish them. A slot missed because computing took too long is dropped and count
 up. Whoever drives the runner hears of each update through ``on_update`` and tells the pipeline
 about session phases directly (``runner.pipeline.begin_baseline()``); with ``follow_markers`` the
 runner learns them from a station's Markers stream instead (:mod:`sensors.pipeline.phase_markers`).
-Sources are (re)chosen by :class:`sensors.lsl.stream_catalog.SourceRegistry` once a second on a
+Sources are (re)chosen by :class:`sensors.lsl.stream_catalog.SourceRegistry` four times a second on a
 background thread, because opening an inlet waits on the network (up to seconds); the loop only
 takes the inlets that thread offers.
 """
@@ -33,7 +33,7 @@ from sensors.types import FEATURES, Level, StreamKind
 
 log = logging.getLogger(__name__)
 
-RESELECT_S = 1.0
+RESELECT_S = 0.25  # a stream that appears is picked up within this (plus its connect)
 POLL_S = 0.025  # pull period between updates: arrival times known to 25 ms; polling costs CPU
 
 

@@ -24,10 +24,21 @@ timeline: the pipeline and the recording go on, the engine is not stepped (``eng
 ``engine.resume`` shift its clock), the scene eases to a dim, quiet, still look without the pacer,
 and "pause"/"resume" markers and store events record it. Phase durations and the ``max_seconds``
 guard leave paused time out.
+
+Sensor supervision (station/session/supervision.py) watches every sensor the protocol reads at each
+feature update. A lost sensor is recorded (marker ``sensor:lost:{"kind": …, "reason": …}``, store
+event ``sensor_lost``), its features are handed to the engine as bad (so the engine glides their
+feedback to neutral while the guide goes on), and the protocol's ``on_loss`` decides the rest:
+``freeze`` nothing more, ``pause`` pauses the session until the sensor is back, ``end`` stops it.
+When it is back (``sensor:back:{…}``, ``sensor_back``) its features pass again and the engine
+resumes the feedback once their quality is good. ``notice`` says what is lost now, in zh-CN and
+English, for the kiosk and the scene; the stored data quality carries the losses, a ``flagged``
+mark and the minutes of usable feedback.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
@@ -40,17 +51,19 @@ from typing import Any
 import pylsl
 
 from protocols import engine
-from protocols.protocol_model import Protocol
+from protocols.protocol_model import OnLoss, Phase, Protocol
 from sensors.lsl.stream_catalog import SourceRegistry
 from sensors.pipeline.core import FeaturePipeline, Update
 from sensors.pipeline.runner import PipelineRunner
-from sensors.types import FEATURES, FeatureSnapshot, Level
+from sensors.types import FEATURES, FeatureSnapshot, Level, Sensor, Verdict
 from station.recording.markers import MarkerOutlet
 from station.recording.recorder import LslRecorder
 from station.session.pause import PauseClock, paused_params
 from station.session.phase_stats import PhaseStats
 from station.session.scene_process import SceneProcess
+from station.session.sensor_notice import SensorNotice, sensor_notice
 from station.session.session_outlets import SceneParamsOutlet, marker_detail, resolve_all
+from station.session.supervision import SENSOR_STREAMS, Reading, SensorChange, SensorWatch
 from station.store import SessionStatus, SessionStore
 
 log = logging.getLogger(__name__)
@@ -79,6 +92,26 @@ def needed_kinds(protocol: Protocol) -> set[str]:
     return kinds
 
 
+def sensor_metrics(protocol: Protocol) -> dict[str, list[str]]:
+    """The features the protocol reads from each sensor it needs (the heart rate as well for a
+    heart-rate safety ceiling)."""
+    metrics = feedback_metrics(protocol) | ({"hr"} if protocol.safety.hr_ceiling_bpm else set())
+    out: dict[str, list[str]] = {}
+    for name in sorted(m for m in metrics if m in FEATURES):
+        out.setdefault(FEATURES[name].sensor.value, []).append(name)
+    return out
+
+
+def masked(snapshot: FeatureSnapshot, lost: dict[str, str]) -> FeatureSnapshot:
+    """The snapshot with every feature of a lost sensor NaN and bad ("sensor lost: <reason>")."""
+    values, quality = dict(snapshot.values), dict(snapshot.quality)
+    for name, feature in FEATURES.items():
+        reason = lost.get(feature.sensor.value)
+        if reason is not None:
+            values[name], quality[name] = math.nan, Verdict(Level.BAD, f"sensor lost: {reason}")
+    return FeatureSnapshot(snapshot.t, values, quality)
+
+
 @dataclass
 class SessionOutcome:
     """What a finished run reports back to the kiosk or the demo."""
@@ -93,6 +126,7 @@ class SessionOutcome:
     scene_stats: dict = field(default_factory=dict)
     last_params: dict[str, float] = field(default_factory=dict)
     paused_s: float = 0.0  # seconds the session spent paused
+    sensor_losses: list[dict] = field(default_factory=list)  # {"kind", "reason", "lost_s"} each
 
 
 @dataclass
@@ -106,6 +140,8 @@ class SessionRun:
     runner: PipelineRunner
     metrics: list[str]  # the features whose usability counts for the data quality
     neutral: dict[str, float]
+    watch: SensorWatch
+    sensor_metrics: dict[str, list[str]]
     engine_state: engine.EngineState | None = None  # started at the first feature update
     last: engine.StepOutput | None = None
     phase: str | None = None  # the engine's current phase id
@@ -116,6 +152,10 @@ class SessionRun:
     stop_noted: bool = False
     updates: int = 0
     usable: int = 0
+    usable_feedback_s: float = 0.0  # feedback-phase time with every fed-back metric usable
+    sensor_pause: str | None = None  # why, while the on-loss policy holds the session paused
+    lost_at: dict[str, float] = field(default_factory=dict)  # LSL time each lost sensor went
+    losses: list[dict] = field(default_factory=list)  # {"kind", "reason", "lost_s"} per loss
 
     @property
     def over(self) -> bool:
@@ -158,6 +198,13 @@ class SessionRuntime:
         self._pause_wanted: str | None = None  # the reason, while a pause is asked for
         self._paused = False
         self._run: SessionRun | None = None
+        self._notice: SensorNotice | None = None
+
+    @property
+    def notice(self) -> SensorNotice | None:
+        """What is lost now and what the session does about it (zh-CN and English texts), for the
+        kiosk's room screen and the scene; None while every needed sensor gives data."""
+        return self._notice
 
     @property
     def pipeline(self) -> FeaturePipeline | None:
@@ -205,6 +252,7 @@ class SessionRuntime:
         finally:
             ended = pylsl.local_clock()
             self._paused = False
+            self._notice = None
             scene_stats = self._close(run, recorder, ended)
             self._run = None
         return self._finish(run, scene_stats, ended)
@@ -221,6 +269,7 @@ class SessionRuntime:
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
         self.store.set_xdf_path(sid, xdf_path)
         runner = PipelineRunner(self.registry, source_id=self._features_source_id)
+        watched = sensor_metrics(self.protocol)
         run = SessionRun(
             session_uuid=sid,
             xdf_path=xdf_path,
@@ -229,6 +278,8 @@ class SessionRuntime:
             runner=runner,
             metrics=sorted(feedback_metrics(self.protocol)) or ["hr"],
             neutral=engine.neutral_snapshot(self.protocol),
+            watch=SensorWatch(watched, rate_hz=runner.rate_hz),
+            sensor_metrics=watched,
         )
         runner.on_update = lambda update: self._on_update(run, update)
         return run
@@ -252,11 +303,15 @@ class SessionRuntime:
         """Store the last phase's summary and the data quality; stop recorder, scene and pipeline."""
         if run.phase is not None and run.phase in run.phases:
             self.store.record_phase_summary(run.session_uuid, run.phase, run.phases[run.phase].summary(ended))
-        self.store.set_data_quality(run.session_uuid, data_quality(run.usable_fraction, run.runner))
+        quality = data_quality(run.usable_fraction, run.runner, run.losses, run.usable_feedback_s)
+        self.store.set_data_quality(run.session_uuid, quality)
         if recorder is not None:
             recorder.stop()
         scene_stats = self.scene.stop() if self.scene is not None else {}
+        run.runner.on_update = None  # the runner and the run refer to each other: break the cycle
         run.runner.close()
+        run.markers.close()
+        run.params_outlet.close()
         return scene_stats
 
     def _finish(self, run: SessionRun, scene_stats: dict, ended: float) -> SessionOutcome:
@@ -276,6 +331,7 @@ class SessionRuntime:
             scene_stats=scene_stats,
             last_params=dict(out.params) if out else {},
             paused_s=run.paused.so_far(ended),
+            sensor_losses=list(run.losses),
         )
 
     def _start_recorder(self, run: SessionRun) -> LslRecorder | None:
@@ -299,7 +355,7 @@ class SessionRuntime:
     def _take_requests(self, run: SessionRun, now: float) -> None:
         """Take up pause, resume and stop requests from other threads."""
         with self._lock:
-            wanted, stop_reason = self._pause_wanted, self.stop_reason
+            wanted, stop_reason = self._pause_wanted or run.sensor_pause, self.stop_reason
         if stop_reason is not None and not run.stop_noted:
             run.stop_noted = True
             self._record(run, "stop", {"reason": stop_reason}, now)
@@ -341,12 +397,13 @@ class SessionRuntime:
     def _on_update(self, run: SessionRun, update: Update) -> None:
         """Step the engine with one feature update (the pipeline runner calls this)."""
         now = pylsl.local_clock()
+        snapshot = self._supervise(run, update.snapshot, now)
         if run.look is not None:  # paused: the pipeline and the recording go on, the timeline does not
             run.params_outlet.push(run.look, now)
             return
         if run.engine_state is None:
             run.engine_state = engine.start(self.protocol, now, self.resonance_rate)
-        out = engine.step(self.protocol, run.engine_state, now, update.snapshot, self.stop_requested.is_set())
+        out = engine.step(self.protocol, run.engine_state, now, snapshot, self.stop_requested.is_set())
         run.last = out
         if self.scene is not None:
             self.scene.set_params(out.params)
@@ -354,7 +411,7 @@ class SessionRuntime:
         self._store_events(run, out.events)
         if out.phase != run.phase:
             self._change_phase(run, out.phase, now)
-        self._count(run, update.snapshot, out, now)
+        self._count(run, snapshot, out, now)
         if self.on_output is not None:
             self.on_output(out)
 
@@ -372,7 +429,7 @@ class SessionRuntime:
             self.store.record_phase_summary(run.session_uuid, run.phase, run.phases[run.phase].summary(now))
         run.phase = phase_id
         run.phases.setdefault(phase_id, PhaseStats(now))
-        phase = next((p for p in self.protocol.phases if p.id == phase_id), None)
+        phase = self._phase(phase_id)
         if phase is not None and phase.baseline:
             run.runner.pipeline.begin_baseline()
         else:
@@ -389,12 +446,69 @@ class SessionRuntime:
         run.updates += 1
         if all(snapshot.verdict(m).level is not Level.BAD for m in run.metrics):
             run.usable += 1
+            if (phase := self._phase(out.phase)) is not None and phase.feedback:
+                run.usable_feedback_s += min(since, MAX_STEP_S)
+
+    def _phase(self, phase_id: str) -> Phase | None:
+        return next((p for p in self.protocol.phases if p.id == phase_id), None)
+
+    # --- sensor supervision ----------------------------------------------------------------------
+
+    def _supervise(self, run: SessionRun, snapshot: FeatureSnapshot, now: float) -> FeatureSnapshot:
+        """Judge every watched sensor on this update; the snapshot with lost sensors masked."""
+        readings = {sensor: self._reading(run, sensor, snapshot) for sensor in run.watch.sensors}
+        for change in run.watch.step(readings):
+            self._sensor_changed(run, change, now)
+        lost = run.watch.lost
+        return masked(snapshot, lost) if lost else snapshot
+
+    def _reading(self, run: SessionRun, sensor: str, snapshot: FeatureSnapshot) -> Reading:
+        """A sensor's sample count, its best feature verdict and, when that is bad, its raw signal's."""
+        sources = [run.runner.sources[k] for k in SENSOR_STREAMS[Sensor(sensor)] if k in run.runner.sources]
+        samples = sum(source.inlet.buffer.total_written for source in sources)
+        verdicts = [snapshot.verdict(m) for m in run.sensor_metrics[sensor]]
+        verdict = min(verdicts, key=lambda v: v.level.rank)
+        if verdict.level is not Level.BAD or not sources:
+            return Reading(samples, verdict)
+        signals = [Verdict.worst(source.inlet.channel_verdicts()) for source in sources]
+        return Reading(samples, verdict, min(signals, key=lambda v: v.level.rank))
+
+    def _sensor_changed(self, run: SessionRun, change: SensorChange, now: float) -> None:
+        """Record a sensor lost or back, apply the protocol's policy, and renew the notice."""
+        data: dict[str, Any] = {"kind": change.sensor, "reason": change.reason}
+        policy = self.protocol.on_loss
+        if change.lost:
+            run.lost_at[change.sensor] = now
+            run.losses.append({**data, "lost_s": None})
+            if policy is OnLoss.PAUSE:
+                run.sensor_pause = f"sensor lost: {change.sensor}"
+            elif policy is OnLoss.END:
+                self.request_stop(f"sensor lost: {change.sensor} ({change.reason})")
+        else:
+            data["lost_s"] = round(now - run.lost_at.pop(change.sensor, now), 3)
+            loss = next(x for x in reversed(run.losses) if x["kind"] == change.sensor)
+            loss["lost_s"] = data["lost_s"]
+            if policy is OnLoss.PAUSE and not run.watch.lost:
+                run.sensor_pause = None
+        state = "lost" if change.lost else "back"
+        run.markers.push("sensor", f"{state}:{json.dumps(data, separators=(',', ':'))}", now)
+        self.store.add_event(run.session_uuid, f"sensor_{state}", data, lsl_time=now)
+        log.warning("%s sensor %s (%s)", change.sensor, state, change.reason)
+        self._notice = sensor_notice(run.watch.lost, policy)
 
 
-def data_quality(usable: float, runner: PipelineRunner) -> dict:
-    """The stored data quality: a verdict from the usable share, with drops, losses and gaps as notes."""
+def data_quality(
+    usable: float, runner: PipelineRunner, losses: list[dict] | None = None, usable_feedback_s: float = 0.0
+) -> dict:
+    """The stored data quality: a verdict from the usable share, with drops, losses and gaps as notes;
+    a session that lost a sensor is ``flagged`` and lists its ``sensor_losses``."""
     verdict = "green" if usable >= 0.9 else "amber" if usable >= 0.6 else "red"
-    notes = []
+    losses = losses or []
+    notes = [
+        f"{x['kind']} sensor lost ({x['reason']}"
+        + (f", back after {x['lost_s']:.0f} s)" if x["lost_s"] is not None else ", not back)")
+        for x in losses
+    ]
     if runner.dropped:
         notes.append(f"{runner.dropped} feature updates dropped")
     if runner.lost_samples:
@@ -403,4 +517,11 @@ def data_quality(usable: float, runner: PipelineRunner) -> dict:
         gaps = source.inlet.status().gaps
         if gaps:
             notes.append(f"{source.kind.value}: {gaps} gaps")
-    return {"verdict": verdict, "usable_fraction": round(usable, 4), "notes": "; ".join(notes)}
+    return {
+        "verdict": verdict,
+        "usable_fraction": round(usable, 4),
+        "notes": "; ".join(notes),
+        "flagged": bool(losses),
+        "sensor_losses": losses,
+        "usable_feedback_min": round(usable_feedback_s / 60.0, 2),
+    }

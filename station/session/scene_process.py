@@ -9,11 +9,16 @@ than that copy.
 
 The child also reports whether the headset is worn (``SceneOutput.headset_worn``) through a shared
 byte, written whenever it changes: -1 unknown (headless and window outputs), 0 off, 1 on.
+
+The child ends with the station, however the station dies (``kill -9`` included): see
+station/session/parent_watch.py.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -65,6 +70,8 @@ class SceneProcess:
                 pace_fps,
                 str(save_dir) if save_dir else None,
                 save_every_s,
+                os.getpid(),
+                threading.current_thread() is threading.main_thread(),
             ),
             name=f"scene-{scene}",
             daemon=True,
@@ -113,9 +120,25 @@ class SceneProcess:
 
 
 def _render_main(
-    scene, output, options, names, values, stop, frames, results, headset, pace_fps, save_dir, save_every_s
+    scene,
+    output,
+    options,
+    names,
+    values,
+    stop,
+    frames,
+    results,
+    headset,
+    pace_fps,
+    save_dir,
+    save_every_s,
+    parent_pid,
+    death_signal,
 ) -> None:
-    """Child process: render frames until told to stop; report frame statistics."""
+    """Child process: render frames until told to stop (or the parent dies); report frame statistics."""
+    from station.session.parent_watch import exit_with_parent
+
+    exit_with_parent(parent_pid, death_signal)
     from scenes.catalog import get_scene
     from scenes.images import write_png
     from scenes.open_output import open_output

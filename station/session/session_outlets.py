@@ -29,11 +29,17 @@ class SceneParamsOutlet:
         self.info = describe_channels(
             info, names, ["normalised"] * len(names), "scene_parameter", manufacturer="Oasis"
         )
-        self._outlet = pylsl.StreamOutlet(info)
+        self._outlet: pylsl.StreamOutlet | None = pylsl.StreamOutlet(info)
 
     def push(self, params: dict[str, float], t: float) -> None:
         """One sample at LSL time ``t``; a parameter missing from ``params`` is NaN."""
+        if self._outlet is None:
+            raise RuntimeError("the SceneParams outlet is closed")
         self._outlet.push_sample([float(params.get(n, math.nan)) for n in self.names], t)
+
+    def close(self) -> None:
+        """Take the stream off the network now (see MarkerOutlet.close)."""
+        self._outlet = None
 
 
 def marker_detail(event: engine.Event) -> str:

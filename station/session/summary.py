@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from station.recording.markers import parse_marker
+from station.session.sensor_notice import REASONS, SENSOR_NAMES
 
 
 @dataclass(frozen=True)
@@ -148,3 +149,39 @@ def describe_time_in_target(means: Mapping[str, Mapping[str, float]], language: 
         return [f"处于目标放松状态：{span}（占反馈时间的 {share}%）"]
     span = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
     return [f"In the target state: {span} ({share} % of the feedback time)"]
+
+
+def describe_unmeasured(
+    means: Mapping[str, Mapping[str, float]],
+    expected: Sequence[str],
+    quality: Mapping[str, object],
+    language: str = "zh-CN",
+    before: str = "baseline",
+    after: str = "session",
+) -> list[str]:
+    """What could not be measured, said plainly: each sensor lost during the session (from the
+    stored data quality's ``sensor_losses``), then each ``expected`` metric (the ones the program
+    reads) that :func:`describe_changes` had to leave out because a phase has no value for it."""
+    lines = []
+    losses = quality.get("sensor_losses")
+    for loss in losses if isinstance(losses, list) else []:
+        zh_name, en_name = SENSOR_NAMES.get(str(loss.get("kind")), (str(loss.get("kind")),) * 2)
+        zh_why, en_why = REASONS.get(str(loss.get("reason")), (str(loss.get("reason")),) * 2)
+        lost_s = loss.get("lost_s")
+        if language == "zh-CN":
+            span = f"约 {lost_s:.0f} 秒后恢复" if isinstance(lost_s, int | float) else "之后未恢复"
+            lines.append(f"练习中{zh_name}传感器{zh_why}，{span}；这段时间的数据未计入")
+        else:
+            span = f"back after about {lost_s:.0f} s" if isinstance(lost_s, int | float) else "not back"
+            lines.append(
+                f"The {en_name} sensor was lost during the session ({en_why}, {span}); that time is left out"
+            )
+    a, b = means.get(before, {}), means.get(after, {})
+    for metric in expected:
+        if metric not in _METRICS:
+            continue
+        if all(metric in m and math.isfinite(m[metric]) for m in (a, b)):
+            continue
+        zh, _, en, _, _, _ = _METRICS[metric]
+        lines.append(f"未能测量：{zh}" if language == "zh-CN" else f"Could not be measured: {en}")
+    return lines

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from station.session.summary import Phase, describe_changes, phase_means, phases_from_markers
+from station.session.summary import (
+    Phase,
+    describe_changes,
+    describe_unmeasured,
+    phase_means,
+    phases_from_markers,
+)
 
 
 def test_phases_from_markers() -> None:
@@ -32,3 +38,19 @@ def test_describe_changes_in_both_languages() -> None:
     assert describe_changes(means, "en") == english
     assert describe_changes(means, "zh-CN") == ["心率：从 74 降到 68 次/分", "心律协调度：基本不变，约 0.40"]
     assert describe_changes({"baseline": {"hr": 70.0}}, "en") == []
+
+
+def test_describe_unmeasured_says_what_was_lost_and_left_out() -> None:
+    means = {"baseline": {"hr": 74.2, "scl": 5.0}, "session": {"hr": 68.0, "scl": float("nan")}}
+    quality = {"sensor_losses": [{"kind": "eda", "reason": "no samples", "lost_s": None}]}
+    assert describe_unmeasured(means, ["hr", "scl", "alpha_rel"], quality, "zh-CN") == [
+        "练习中皮肤电传感器没有信号，之后未恢复；这段时间的数据未计入",
+        "未能测量：皮肤电导 (紧张度)",
+        "未能测量：放松脑波 α 占比",
+    ]
+    back = {"sensor_losses": [{"kind": "heart", "reason": "flat line", "lost_s": 12.4}]}
+    assert describe_unmeasured(means, ["hr"], back, "en") == [
+        "The heart-rate sensor was lost during the session (flat signal, back after about 12 s); "
+        "that time is left out"
+    ]
+    assert describe_unmeasured(means, ["hr"], {}, "en") == []
