@@ -227,7 +227,8 @@ def _one_line(text: str, limit: int = _SHOWN_CHARS) -> str:
 
 def _depth(doc: dict) -> int:
     """How deeply tables and arrays nest in ``doc`` (the document itself is depth 1), iteratively."""
-    deepest, stack = 0, [(doc, 1)]
+    deepest = 0
+    stack: list[tuple[dict | list, int]] = [(doc, 1)]
     while stack:
         node, depth = stack.pop()
         deepest = max(deepest, depth)
