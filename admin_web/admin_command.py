@@ -10,13 +10,16 @@ import socket
 import sys
 from pathlib import Path
 
-DEFAULT_DATA_DIR = Path(os.environ.get("OASIS_ADMIN_DATA", Path.home() / ".local/share/oasis-admin"))
+
+def default_data_dir() -> Path:
+    """Where the embedded SQLite database lives: $OASIS_ADMIN_DATA, else ~/.local/share/oasis-admin."""
+    return Path(os.environ.get("OASIS_ADMIN_DATA") or Path.home() / ".local/share/oasis-admin")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Register ``serve``, ``create-user`` and ``migrate``."""
     sub = parser.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
-    db_help = f"database URL (default: SQLite file in {DEFAULT_DATA_DIR}; postgresql://user:pw@host/db)"
+    db_help = f"database URL (default: SQLite file in {default_data_dir()}; postgresql://user:pw@host/db)"
     serve = sub.add_parser("serve", help="run the admin web server (station API + pages)")
     serve.add_argument("--db", help=db_help)
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
@@ -40,8 +43,9 @@ def _url(arg: str | None) -> str:
 
     if arg:
         return arg
-    DEFAULT_DATA_DIR.mkdir(parents=True, exist_ok=True)
-    return db.default_url(DEFAULT_DATA_DIR)
+    data_dir = default_data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return db.default_url(data_dir)
 
 
 def _read_password() -> str:
