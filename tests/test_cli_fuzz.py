@@ -238,3 +238,25 @@ def test_every_command_survives_hostile_arguments_and_files(command: str, sandbo
         assert status in (ALLOWED | {130} if interrupted else ALLOWED), f"status {status}: {shown}"
 
     one_example()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["demo", "--seed=-1"], "oasis demo: --seed must be 0 or more"),
+        (["bridge", "cyton", "--port=/dev/null", "--status-every=nan", "--lang=en"],
+         "invalid --status-every: give a number from 0.05 to 3600"),
+        (["bridge", "gsr", "--port=/dev/null", "--baud=-5", "--lang=en"], "invalid --baud: give a number"),
+        (["bridge", "gsr", "--port=/dev/null", "--duration=nan", "--lang=en"], "invalid --duration: give a"),
+        (["protocol", "simulate", "quick-reset", "--seed=-1"], "simulate: --seed must be 0 or more"),
+        (["protocol", "simulate", "quick-reset", "--resonance-rate=nan"], "--resonance-rate must be 3-30"),
+        (["protocol", "simulate", "quick-reset", "--stop-at=-inf"], "--stop-at must be 0 s or more"),
+    ],
+)  # fmt: skip
+def test_numbers_the_fuzz_found_are_refused_in_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each of these was a traceback (ValueError from numpy's seeding or time.sleep) before issue 16."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err

@@ -90,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.serve) and 0 <= args.serve <= MAX_SERVE_S):
         print(f"oasis demo: --serve must be from 0 to {MAX_SERVE_S:g} s", file=sys.stderr)
         return 2
+    if args.seed < 0:
+        print("oasis demo: --seed must be 0 or more", file=sys.stderr)
+        return 2
     from sensors.lsl.isolation import isolate_lsl
 
     if "pylsl" not in sys.modules:
