@@ -244,6 +244,7 @@ def test_every_command_survives_hostile_arguments_and_files(command: str, sandbo
     ("argv", "message"),
     [
         (["demo", "--seed=-1"], "oasis demo: --seed must be 0 or more"),
+        (["pipeline", "--name= "], "oasis pipeline: 流名称为空 / --name must not be empty"),
         (["bridge", "cyton", "--port=/dev/null", "--status-every=nan", "--lang=en"],
          "invalid --status-every: give a number from 0.05 to 3600"),
         (["bridge", "gsr", "--port=/dev/null", "--baud=-5", "--lang=en"], "invalid --baud: give a number"),
@@ -256,7 +257,8 @@ def test_every_command_survives_hostile_arguments_and_files(command: str, sandbo
 def test_numbers_the_fuzz_found_are_refused_in_one_line(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Each of these was a traceback (ValueError from numpy's seeding or time.sleep) before issue 16."""
+    """Each of these was a traceback before issue 16 (a ValueError from numpy's seeding or time.sleep,
+    liblsl's RuntimeError for an empty stream name)."""
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
