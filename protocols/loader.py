@@ -631,10 +631,15 @@ def library_names() -> list[str]:
 def find_protocol(name_or_file: str) -> Protocol:
     """A shipped protocol by name, or a protocol file by path."""
     path = Path(name_or_file)
-    if path.suffix == ".toml" or path.exists():
+    try:
+        is_file = path.suffix == ".toml" or path.exists()
+    except OSError:  # e.g. a name longer than the file system allows
+        is_file = False
+    if is_file:
         return load_protocol(path)
     if name_or_file in library_names():
         return load_protocol(LIBRARY / f"{name_or_file}.toml")
+    shown = _one_line(name_or_file)
     raise ProtocolError(
-        [f"{name_or_file}: no such protocol file or library protocol (library: {', '.join(library_names())})"]
+        [f"{shown}: no such protocol file or library protocol (library: {', '.join(library_names())})"]
     )

@@ -248,6 +248,11 @@ def test_extra_params_are_declared_explicitly() -> None:
 def test_unknown_name_lists_the_library() -> None:
     with pytest.raises(ProtocolError, match="quick-reset"):
         find_protocol("no-such-protocol")
+    for hostile in ("a" * 5000, "two\nlines"):  # longer than a file name may be; a newline
+        with pytest.raises(ProtocolError) as caught:
+            find_protocol(hostile)
+        (line,) = caught.value.problems
+        assert "no such protocol file" in line and "\n" not in line and len(line) < 400
 
 
 def test_unreadable_file_is_a_protocol_error(tmp_path: Path) -> None:
