@@ -80,12 +80,15 @@ def _leaves_of(command: str) -> list[tuple[list[str], argparse.ArgumentParser]]:
 
 @st.composite
 def hostile_file(draw: st.DrawFn, folder: Path) -> str:
-    """A file of random bytes behind a plausible magic and suffix, or a special path."""
-    special = draw(st.sampled_from(["file", "file", "file", "/dev/zero", "folder", "missing", "-"]))
+    """A file of random bytes behind a plausible magic and suffix, or a special path (an endless
+    device, a folder, a missing file, a name too long for the file system, stdin's "-")."""
+    special = draw(st.sampled_from(["file", "file", "file", "/dev/zero", "folder", "missing", "long", "-"]))
     if special == "/dev/zero" or special == "-":
         return special
     if special == "folder":
         return str(folder)
+    if special == "long":  # longer than a file name may be (ENAMETOOLONG)
+        return str(folder / ("n" * 300))
     path = folder / f"f{draw(st.integers(0, 10**9))}{draw(st.sampled_from(SUFFIXES))}"
     if special == "file":
         path.write_bytes(draw(st.sampled_from(MAGICS)) + draw(st.binary(max_size=3000)))
