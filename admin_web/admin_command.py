@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import os
+import socket
 import sys
 from pathlib import Path
 
-DEFAULT_DATA_DIR = Path(os.environ.get("OASIS_ADMIN_DATA", Path.home() / ".local/share/oasis-admin"))
+
+def default_data_dir() -> Path:
+    """Where the embedded SQLite database lives: $OASIS_ADMIN_DATA, else ~/.local/share/oasis-admin."""
+    return Path(os.environ.get("OASIS_ADMIN_DATA") or Path.home() / ".local/share/oasis-admin")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Register ``serve``, ``create-user`` and ``migrate``."""
     sub = parser.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
-    db_help = f"database URL (default: SQLite file in {DEFAULT_DATA_DIR}; postgresql://user:pw@host/db)"
+    db_help = f"database URL (default: SQLite file in {default_data_dir()}; postgresql://user:pw@host/db)"
     serve = sub.add_parser("serve", help="run the admin web server (station API + pages)")
     serve.add_argument("--db", help=db_help)
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
@@ -38,8 +43,9 @@ def _url(arg: str | None) -> str:
 
     if arg:
         return arg
-    DEFAULT_DATA_DIR.mkdir(parents=True, exist_ok=True)
-    return db.default_url(DEFAULT_DATA_DIR)
+    data_dir = default_data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return db.default_url(data_dir)
 
 
 def _read_password() -> str:
@@ -51,8 +57,13 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+class ListenError(OSError):
+    """The server cannot listen on its address (the port is taken, or not ours to take)."""
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the chosen action; errors are one line on stderr, exit status 2."""
+    """Run the chosen action; errors are one line on stderr: status 2 for unusable input (arguments,
+    database), 1 when the server cannot listen on its address."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from admin_web import db, db_migrations
@@ -73,28 +84,88 @@ def run(args: argparse.Namespace) -> int:
             print(f"schema version {version}")
             return 0
         return _serve(args)
-    except (ValueError, OSError, SQLAlchemyError) as exc:
+    except ListenError as exc:
+        print(f"oasis admin: {exc}", file=sys.stderr)
+        return 1
+    except (SQLAlchemyError, ImportError) as exc:  # ImportError: a URL whose driver is not installed
+        print(
+            f"oasis admin: cannot open the database {_shown_url(args.db)}: {_db_reason(exc)}", file=sys.stderr
+        )
+        return 2
+    except (ValueError, OSError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"oasis admin: {reason}", file=sys.stderr)
         return 2
 
 
+def _shown_url(arg: str | None) -> str:
+    """The database URL for a message, its password hidden."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if not arg:
+        return "(default)"
+    try:
+        return make_url(arg).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparsable URL)"
+
+
+def _db_reason(exc: Exception) -> str:
+    """The driver's own first line (e.g. "unable to open database file"), without SQLAlchemy's wrapping."""
+    if isinstance(exc, ImportError):
+        return f"no driver {exc.name!r} installed; use sqlite:///FILE or postgresql://"
+    reason = str(getattr(exc, "orig", None) or exc)
+    return (reason.splitlines() or [type(exc).__name__])[0]
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket for the server, bound here so that a taken port is one clear line."""
+    if not 0 < port < 65536:
+        raise ValueError(f"--port must be from 1 to 65535, got {port}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ValueError(f"--host {host!r} is not an address of this machine: {exc}") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = (
+            "the port is in use (is another server running?)"
+            if exc.errno == errno.EADDRINUSE
+            else exc.strerror
+        )
+        raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from admin_web import db, db_migrations
     from admin_web.app import app_from_url
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise ValueError("--tls-cert and --tls-key go together")
     port = args.port or (8443 if args.tls_cert else 8080)
+    url = _url(args.db)
+    engine = db.make_engine(url)
+    db_migrations.migrate(engine)  # a database that cannot be opened fails here, before anything listens
+    engine.dispose()
+    listener = _listen(args.host, port)
     discovery = None
     if not args.no_zeroconf:
         from admin_web.admin_zeroconf import AdminDiscovery
 
         discovery = AdminDiscovery(port, "https" if args.tls_cert else "http", args.advertise_address)
     try:
-        app = app_from_url(_url(args.db), discovered_stations=discovery.stations if discovery else None)
-        uvicorn.run(
+        app = app_from_url(url, discovered_stations=discovery.stations if discovery else None)
+        config = uvicorn.Config(
             app,
             host=args.host,
             port=port,
@@ -104,7 +175,9 @@ def _serve(args: argparse.Namespace) -> int:
             proxy_headers=False,
             timeout_graceful_shutdown=5,
         )
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
+        listener.close()
         if discovery:
             discovery.close()
     return 0

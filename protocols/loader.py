@@ -42,6 +42,19 @@ _PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _MISSING = object()
 E = TypeVar("E", bound=StrEnum)
 
+# Bounds on what a protocol file may hold (docs/protocols.md, "Limits"): a hostile or broken file is
+# refused with one line per problem instead of exhausting memory, the stack or the float range.
+MAX_FILE_BYTES = 256 * 1024  # the shipped protocols are 2-5 KiB
+MAX_DEPTH = 8  # tables and arrays nested in each other
+MAX_MAGNITUDE = 1e6  # any number, before a key's own range
+MAX_SECONDS = 86_400.0  # any key ending in _s
+MAX_SMOOTHING_S = 600.0
+MAX_TEXT_CHARS = 2000  # instructions, descriptions
+MAX_NAME_CHARS = 80  # protocol names and every id
+MAX_TABLES = 100  # entries of [[phases]] or [[mappings]]
+_SHOWN_CHARS = 60  # a value or key quoted in a message is cut to this length
+_TOO_DEEP = f"tables and arrays nest more than {MAX_DEPTH} deep"
+
 
 class ProtocolError(ValueError):
     """A protocol file that cannot be used; ``problems`` holds one line per problem."""
@@ -59,7 +72,7 @@ class _Checker:
         self.problems: list[str] = []
 
     def fail(self, key: str, what: str) -> None:
-        self.problems.append(f"{self.source}: {key}: {what}")
+        self.problems.append(f"{self.source}: {_one_line(key)}: {_one_line(what, 4 * _SHOWN_CHARS)}")
 
     def table(self, parent: dict, key: str, where: str, required: bool = True) -> dict | None:
         value = parent.get(key, _MISSING)
@@ -74,6 +87,7 @@ class _Checker:
 
     def known_keys(self, table: dict, where: str, allowed: set[str]) -> None:
         for key in sorted(set(table) - allowed):
+            key = _one_line(key)
             self.fail(f"{where}.{key}" if where else key, f"unknown key (expected one of {sorted(allowed)})")
 
     def number(
@@ -92,9 +106,14 @@ class _Checker:
             return math.nan
         if value is None:
             return None  # type: ignore[return-value]  # an optional number left out
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.fail(where, f"must be a finite number, got {value!r}")
+        if not _is_number(value):
+            self.fail(where, f"must be a finite number, got {_shown(value)}")
             return math.nan
+        if abs(value) > MAX_MAGNITUDE:
+            self.fail(where, f"must lie within ±{MAX_MAGNITUDE:g}, got {_shown(value)}")
+            return math.nan
+        if high is None and where.endswith("_s"):
+            high = MAX_SECONDS
         if positive and value <= 0:
             self.fail(where, f"must be > 0, got {value}")
         if low is not None and value < low:
@@ -108,21 +127,20 @@ class _Checker:
         if value is _MISSING:
             self.fail(where, "missing [low, high] pair")
             return (math.nan, math.nan)
-        if (
-            not isinstance(value, list)
-            or len(value) != 2
-            or any(
-                isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) for v in value
-            )
-        ):
-            self.fail(where, f"must be a pair of finite numbers [low, high], got {value!r}")
+        if not isinstance(value, list) or len(value) != 2 or not all(_is_number(v) for v in value):
+            self.fail(where, f"must be a pair of finite numbers [low, high], got {_shown(value)}")
+            return (math.nan, math.nan)
+        if any(abs(v) > MAX_MAGNITUDE for v in value):
+            self.fail(where, f"must lie within ±{MAX_MAGNITUDE:g}, got {_shown(value)}")
             return (math.nan, math.nan)
         low, high = float(value[0]), float(value[1])
         if not low < high:
             self.fail(where, f"low must be below high, got [{low}, {high}]")
         return (low, high)
 
-    def string(self, table: dict, key: str, where: str, default: Any = _MISSING) -> str:
+    def string(
+        self, table: dict, key: str, where: str, default: Any = _MISSING, max_chars: int = MAX_TEXT_CHARS
+    ) -> str:
         value = table.get(key, default)
         if value is _MISSING:
             self.fail(where, "missing text")
@@ -130,14 +148,17 @@ class _Checker:
         if value is None:
             return None  # type: ignore[return-value]
         if not isinstance(value, str) or not value.strip():
-            self.fail(where, f"must be a non-empty string, got {value!r}")
+            self.fail(where, f"must be a non-empty string, got {_shown(value)}")
+            return ""
+        if len(value) > max_chars:
+            self.fail(where, f"must be at most {max_chars} characters, got {len(value)}")
             return ""
         return value
 
     def boolean(self, table: dict, key: str, where: str, default: bool) -> bool:
         value = table.get(key, default)
         if not isinstance(value, bool):
-            self.fail(where, f"must be true or false, got {value!r}")
+            self.fail(where, f"must be true or false, got {_shown(value)}")
             return default
         return value
 
@@ -148,22 +169,22 @@ class _Checker:
             self.fail(where, f"missing (one of {options})")
             return next(iter(enum))
         if value not in options:
-            self.fail(where, f"must be one of {options}, got {value!r}")
+            self.fail(where, f"must be one of {options}, got {_shown(value)}")
             return next(iter(enum))
         return enum(value)
 
-    def text(self, table: dict, key: str, where: str) -> Text:
+    def text(self, table: dict, key: str, where: str, max_chars: int = MAX_TEXT_CHARS) -> Text:
         value = table.get(key, _MISSING)
         if not isinstance(value, dict):
             self.fail(
                 where,
                 f"must be a table with {' and '.join(LANGUAGES)} texts"
-                + ("" if value is _MISSING else f", got {value!r}"),
+                + ("" if value is _MISSING else f", got {_shown(value)}"),
             )
             return Text("", "")
         self.known_keys(value, where, set(LANGUAGES))
-        zh = self.string(value, "zh-CN", f"{where}.zh-CN")
-        en = self.string(value, "en", f"{where}.en")
+        zh = self.string(value, "zh-CN", f"{where}.zh-CN", max_chars=max_chars)
+        en = self.string(value, "en", f"{where}.en", max_chars=max_chars)
         return Text(zh, en)
 
     def array_of_tables(self, parent: dict, key: str, required: bool) -> list[dict]:
@@ -177,7 +198,44 @@ class _Checker:
             return []
         if required and not value:
             self.fail(key, "must not be empty")
+        if len(value) > MAX_TABLES:
+            self.fail(key, f"has {len(value)} entries, at most {MAX_TABLES} are allowed")
+            return []
         return value
+
+
+def _is_number(value: object) -> bool:
+    """A finite TOML number (an integer of any size, or a float); true and false are not numbers."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value)
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, cut to a readable length (a 100 000-character name is not echoed back)."""
+    shown = repr(value)
+    return shown if len(shown) <= _SHOWN_CHARS else shown[: _SHOWN_CHARS - 1] + "…"
+
+
+def _one_line(text: str, limit: int = _SHOWN_CHARS) -> str:
+    """``text`` with control characters escaped (a key may hold a newline) and cut to ``limit``."""
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _depth(doc: dict) -> int:
+    """How deeply tables and arrays nest in ``doc`` (the document itself is depth 1), iteratively."""
+    deepest = 0
+    stack: list[tuple[dict | list, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def _param_range(name: str, extras: dict[str, ExtraParam]) -> tuple[float, float] | None:
@@ -196,8 +254,8 @@ def _read_extra_params(c: _Checker, doc: dict) -> dict[str, ExtraParam]:
         if name in SHARED_PARAMS:
             c.fail(where, "is a shared scene parameter already; map to it directly")
             continue
-        if not _PARAM_NAME.match(name):
-            c.fail(where, "name must be lower_snake_case")
+        if not _PARAM_NAME.match(name) or len(name) > MAX_NAME_CHARS:
+            c.fail(where, f"name must be lower_snake_case, at most {MAX_NAME_CHARS} characters")
             continue
         if not isinstance(spec, dict):
             c.fail(where, "must be a table with low, high and neutral")
@@ -253,7 +311,7 @@ def _read_phases(c: _Checker, doc: dict) -> list[Phase]:
     for i, raw in enumerate(c.array_of_tables(doc, "phases", required=True)):
         where = f"phases[{i}]"
         c.known_keys(raw, where, allowed)
-        pid = c.string(raw, "id", f"{where}.id")
+        pid = c.string(raw, "id", f"{where}.id", max_chars=MAX_NAME_CHARS)
         if pid and not _SLUG.match(pid):
             c.fail(f"{where}.id", f"must be lower-case letters, digits and '-', got {pid!r}")
         if pid in seen:
@@ -319,7 +377,9 @@ def _read_mappings(c: _Checker, doc: dict, extras: dict[str, ExtraParam]) -> lis
                 input_range=c.pair(raw, "input", f"{where}.input"),
                 output_range=output,
                 direction=c.choice(raw, "direction", f"{where}.direction", Direction, "up"),
-                smoothing_s=c.number(raw, "smoothing_s", f"{where}.smoothing_s", default=2.0, low=0.0),
+                smoothing_s=c.number(
+                    raw, "smoothing_s", f"{where}.smoothing_s", default=2.0, low=0.0, high=MAX_SMOOTHING_S
+                ),
                 max_rate=c.number(raw, "max_rate", f"{where}.max_rate", default=0.1, positive=True),
             )
         )
@@ -492,11 +552,21 @@ def _check_baseline_needed(
 
 def parse_protocol(text: str, source: str = "<string>") -> Protocol:
     """Parse and validate protocol TOML; raise ProtocolError listing every problem."""
+    source = _one_line(source, 4 * _SHOWN_CHARS)
     c = _Checker(source)
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark, as some Windows editors write
+    if len(text) > MAX_FILE_BYTES:
+        raise ProtocolError([f"{source}: size: more than {MAX_FILE_BYTES} characters"])
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProtocolError([f"{source}: TOML syntax: {exc}"]) from None
+        raise ProtocolError([f"{source}: TOML syntax: {_one_line(str(exc), 4 * _SHOWN_CHARS)}"]) from None
+    except ValueError as exc:  # tomllib's own: an integer of more than 4300 digits
+        raise ProtocolError([f"{source}: TOML syntax: {_one_line(str(exc), 4 * _SHOWN_CHARS)}"]) from None
+    except RecursionError:  # arrays or inline tables nested deeper than the stack
+        raise ProtocolError([f"{source}: nesting: {_TOO_DEEP}"]) from None
+    if _depth(doc) > MAX_DEPTH:
+        raise ProtocolError([f"{source}: nesting: {_TOO_DEEP}"])
     c.known_keys(
         doc,
         "",
@@ -515,7 +585,7 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
             "sensors",
         },
     )
-    pid = c.string(doc, "id", "id")
+    pid = c.string(doc, "id", "id", max_chars=MAX_NAME_CHARS)
     if pid and not _SLUG.match(pid):
         c.fail("id", f"must be lower-case letters, digits and '-', got {pid!r}")
     duration = c.number(doc, "duration_s", "duration_s", positive=True)
@@ -530,7 +600,7 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
     protocol = Protocol(
         id=pid,
         source=source,
-        name=c.text(doc, "name", "name"),
+        name=c.text(doc, "name", "name", max_chars=MAX_NAME_CHARS),
         description=c.text(doc, "description", "description"),
         duration_s=duration,
         phases=tuple(phases),
@@ -551,9 +621,15 @@ def load_protocol(path: str | Path) -> Protocol:
     """Read and validate one protocol file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # bounded: /dev/zero or a huge file is never read whole
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProtocolError([f"{path}: cannot read: {exc}"]) from None
+        raise ProtocolError(
+            [f"{_one_line(str(path), 4 * _SHOWN_CHARS)}: cannot read: {_one_line(str(exc))}"]
+        ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ProtocolError([f"{_one_line(path.name)}: size: larger than {MAX_FILE_BYTES} bytes"])
     return parse_protocol(text, source=path.name)
 
 
@@ -565,10 +641,15 @@ def library_names() -> list[str]:
 def find_protocol(name_or_file: str) -> Protocol:
     """A shipped protocol by name, or a protocol file by path."""
     path = Path(name_or_file)
-    if path.suffix == ".toml" or path.exists():
+    try:
+        is_file = path.suffix == ".toml" or path.exists()
+    except OSError:  # e.g. a name longer than the file system allows
+        is_file = False
+    if is_file:
         return load_protocol(path)
     if name_or_file in library_names():
         return load_protocol(LIBRARY / f"{name_or_file}.toml")
+    shown = _one_line(name_or_file)
     raise ProtocolError(
-        [f"{name_or_file}: no such protocol file or library protocol (library: {', '.join(library_names())})"]
+        [f"{shown}: no such protocol file or library protocol (library: {', '.join(library_names())})"]
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -94,6 +95,14 @@ def _simulate(args: argparse.Namespace) -> int:
     from protocols.simulated_features import breathing_schedule, simulate
     from protocols.timeline_runner import replay
 
+    for problem, bad in (
+        ("--seed must be 0 or more", args.seed < 0),
+        ("--resonance-rate must be 3-30 breaths/min", not _within(args.resonance_rate, 3.0, 30.0)),
+        ("--stop-at must be 0 s or more", not _within(args.stop_at, 0.0, math.inf)),
+    ):
+        if bad:
+            print(f"oasis protocol simulate: {problem}", file=sys.stderr)
+            return 2
     try:
         protocol = find_protocol(args.protocol)
     except ProtocolError as exc:
@@ -124,6 +133,11 @@ def _simulate(args: argparse.Namespace) -> int:
         return 1
     _summarise(outputs, out_dir)
     return 0
+
+
+def _within(value: float | None, low: float, high: float) -> bool:
+    """An option left out, or a number (not NaN) from ``low`` to ``high``."""
+    return value is None or low <= value <= high
 
 
 def _summarise(outputs: list, out_dir: Path) -> None:

@@ -118,14 +118,26 @@ SCHEMA: dict[str, dict[str, type]] = {
 }
 
 
+MAX_TIMEOUT_S = 86_400.0  # any [kiosk] time: at most a day
+MAX_CONFIG_BYTES = 1024 * 1024  # a station.toml is a few KiB; /dev/zero is not read forever
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as f:
-            return tomllib.load(f)
+            data = f.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path} is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        return tomllib.loads(data.decode("utf-8").removeprefix("\ufeff"))  # a BOM, as Notepad writes
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer of > 4300 digits
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is not valid TOML: arrays or tables nested too deeply") from None
 
 
 def _merged(path: Path | None) -> dict[str, dict[str, Any]]:
@@ -182,8 +194,8 @@ def load_config(path: str | Path | None = None) -> StationConfig:
     if admin["url"] and not admin["url"].startswith(("http://", "https://")):
         raise ConfigError(f"admin.url must start with http:// or https://, got {admin['url']!r}")
     for key, value in kiosk.items():
-        if value <= 0:
-            raise ConfigError(f"kiosk.{key} must be positive")
+        if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
+            raise ConfigError(f"kiosk.{key} must be positive, at most {MAX_TIMEOUT_S:g} s")
     pin_hash = v["technician"]["pin_hash"]
     if pin_hash and not pin_hash.startswith("$argon2"):
         raise ConfigError("technician.pin_hash must be an argon2 hash (see station.toml for how to make one)")

@@ -22,6 +22,7 @@ FS_RANGE = {
     "resp": (5.0, 5000.0),
 }
 PROGRESS_MIN_S = 600.0  # show a progress bar for recordings longer than this
+MIN_WINDOW_S = {"ecg": 10.0, "ppg": 10.0, "eeg": 1.0, "eda": 1.0, "resp": 1.0}  # --window's lower bound
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -177,8 +178,13 @@ def _load_signal(args: argparse.Namespace) -> tuple[np.ndarray, list[str], float
         data, labels = rec.data[:, index], [rec.labels[index]]
     if not np.isfinite(data).any():
         raise UserError("the signal has no finite samples")
+    duration_s = data.shape[0] / fs
     if data.shape[0] < 2 * fs:
-        raise UserError(f"recording too short: {data.shape[0] / fs:.1f} s")
+        raise UserError(f"recording too short: {duration_s:.1f} s")
+    if args.window is not None and args.window < MIN_WINDOW_S[kind]:
+        raise UserError(f"--window must be at least {MIN_WINDOW_S[kind]:g} s for {kind.upper()}")
+    if args.window is not None and args.window > duration_s:
+        raise UserError(f"--window {args.window:g} s is longer than the recording ({duration_s:.1f} s)")
     return data, labels, fs
 
 

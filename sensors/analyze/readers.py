@@ -182,6 +182,9 @@ def read_xdf(path: Path, kind: str, key: str | None) -> Recording:
 
     import pyxdf
 
+    from sensors.analyze.xdf_structure import check_xdf_structure
+
+    check_xdf_structure(path)  # a corrupt length is refused here, before pyxdf allocates for it
     xdf_log = logging.getLogger("pyxdf")
     level = xdf_log.level
     xdf_log.setLevel(logging.CRITICAL)  # its per-chunk complaints would bury our one-line error

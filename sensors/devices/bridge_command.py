@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import sys
 import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING
@@ -15,6 +17,9 @@ if TYPE_CHECKING:
     from sensors.devices.device_interfaces import DeviceSpec
 
 DEVICE_NAMES = ("cyton", "thinkgear", "cms50d", "cms50d-v7", "gsr")
+DURATION_RANGE_S = (0, 2_592_000)  # up to 30 days
+STATUS_EVERY_RANGE_S = (0.05, 3600)
+BAUD_RANGE = (50, 4_000_000)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +63,14 @@ def run(args: argparse.Namespace) -> int:
     from sensors.devices.device_kinds import get
     from sensors.devices.gsr import GsrParser, load_calibration
 
+    for option, value, (low, high) in (
+        ("--duration", args.duration, DURATION_RANGE_S),
+        ("--status-every", args.status_every, STATUS_EVERY_RANGE_S),
+        ("--baud", args.baud, BAUD_RANGE),
+    ):
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            print(t("bad_number", args.lang, option=option, low=low, high=high), file=sys.stderr)
+            return 2
     spec = get(args.device)
     if args.device == "cyton":
         spec = _cyton_spec(args)

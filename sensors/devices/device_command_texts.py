@@ -47,6 +47,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "emulating {title} on {path} (Ctrl-C to stop)",
     ),
     "bad_gsr": ("GSR 设置无效：{reason}", "bad GSR settings: {reason}"),
+    "bad_number": (
+        "{option} 无效：应为 {low:g} 到 {high:g} 之间的数",
+        "invalid {option}: give a number from {low:g} to {high:g}",
+    ),
     "guess_probe_daisy": (
         "OpenBCI Cyton + Daisy 16 通道（以版本信息回应了 'v'，现已停止）",
         "OpenBCI Cyton + Daisy, 16 channels (answered 'v' with its banner; now stopped)",

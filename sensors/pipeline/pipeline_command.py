@@ -21,6 +21,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not args.name.strip():
+        print("oasis pipeline: 流名称为空 / --name must not be empty", file=sys.stderr)
+        return 2
     duration = math.inf if args.duration is None else args.duration
     if not duration > 0:
         print(f"oasis pipeline: 时长无效 / invalid --duration {args.duration:g}", file=sys.stderr)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -58,6 +59,7 @@ SIM_STREAMS = ["eeg", "ecg", "eda", "resp", "rr"]  # PPG comes over serial from 
 DEVICE_READY_S = 30.0
 PAIRING_S = 30.0
 SYNC_S = 60.0
+MAX_SERVE_S = 86_400.0  # --serve: at most a day
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -85,8 +87,11 @@ def say(zh: str, en: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.serve < 0:
-        print("oasis demo: --serve must be >= 0", file=sys.stderr)
+    if not (math.isfinite(args.serve) and 0 <= args.serve <= MAX_SERVE_S):
+        print(f"oasis demo: --serve must be from 0 to {MAX_SERVE_S:g} s", file=sys.stderr)
+        return 2
+    if args.seed < 0:
+        print("oasis demo: --seed must be 0 or more", file=sys.stderr)
         return 2
     from sensors.lsl.isolation import isolate_lsl
 
@@ -126,6 +131,7 @@ class Demo:
 
     def __init__(self, args: argparse.Namespace, data_dir: Path) -> None:
         self.args, self.data_dir = args, data_dir
+        self.interrupted = False  # Ctrl+C: stop everything at once, without the --serve wait
 
     def run(self) -> int:
         from protocols.loader import load_protocol
@@ -148,6 +154,9 @@ class Demo:
                 station_toml(self.data_dir, admin.url, self.args.scene, oximeter_port), encoding="utf-8"
             )
             return self._station(config, protocol, admin, password)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            raise
         finally:
             for stop in reversed(stops):
                 stop()
@@ -177,7 +186,7 @@ class Demo:
         serve_s = self.args.serve
 
         def stop() -> None:
-            if serve_s > 0:
+            if serve_s > 0 and not self.interrupted:
                 print(f"admin server stays up {serve_s:g} s at {admin.url}", flush=True)
                 time.sleep(serve_s)
             admin.stop()

@@ -3,6 +3,7 @@ again offline (through the pipeline, protocol and scene) exactly as it was recor
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ _FORMATS = {
     "int8": pylsl.cf_int8,
     "int64": pylsl.cf_int64,
 }
+
+
+MIN_SPEED, MAX_SPEED = 0.01, 1000.0  # playback speed factors: 100 times slower to 1000 times faster
 
 
 class ReplayError(ValueError):
@@ -57,7 +61,10 @@ def open_tracks(path: str | Path) -> list[_Track]:
     """One LSL outlet per stream with samples, named and typed as recorded."""
     import pyxdf
 
+    from sensors.analyze.xdf_structure import check_xdf_structure
+
     try:
+        check_xdf_structure(path)  # a corrupt length is refused before pyxdf allocates for it
         streams, _ = pyxdf.load_xdf(str(path), synchronize_clocks=False, dejitter_timestamps=False)
     except Exception as exc:  # pyxdf raises bare Exception, struct.error, ParseError, …
         raise ReplayError(f"cannot read {path}: {exc}") from None
@@ -98,8 +105,8 @@ def replay(
     Each sample is stamped ``start + (t - t_first) / speed`` in this machine's LSL clock, where
     ``start`` is ``lead_s`` after the outlets exist and ``on_ready()`` (if given) has returned.
     """
-    if speed <= 0:
-        raise ReplayError("speed must be positive")
+    if not (math.isfinite(speed) and MIN_SPEED <= speed <= MAX_SPEED):
+        raise ReplayError(f"speed must be a number from {MIN_SPEED:g} to {MAX_SPEED:g}, got {speed!r}")
     tracks = open_tracks(path)
     if on_ready is not None:
         on_ready()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,39 @@ def test_serve_over_tls(tmp_path: Path) -> None:
         client.close()
     finally:
         server.stop()
+
+
+def test_serve_on_a_taken_port_is_one_line_and_status_1(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        result = oasis(
+            "serve", "--db", f"sqlite:///{tmp_path / 'a.sqlite'}", "--host", "127.0.0.1",
+            "--port", str(port), "--no-zeroconf",
+        )  # fmt: skip
+    finally:
+        taken.close()
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (
+        f"oasis admin: cannot listen on 127.0.0.1:{port}: the port is in use (is another server running?)\n"
+    )
+
+
+def test_an_unopenable_database_is_one_line_and_status_2(tmp_path: Path) -> None:
+    (tmp_path / "folder.sqlite").mkdir()
+    cases = [
+        ("sqlite:////nonexistent-folder/admin.sqlite", "unable to open database file"),
+        (f"sqlite:///{tmp_path / 'folder.sqlite'}", "unable to open database file"),
+        ("postgresql://officer:s3cret-pw@127.0.0.1:1/oasis", "connection"),
+        ("mysql://officer:s3cret-pw@127.0.0.1/oasis", "no driver 'MySQLdb' installed"),
+    ]
+    for url, reason in cases:
+        for action in (("serve", "--no-zeroconf", "--port", "1"), ("migrate",)):
+            result = oasis(*action, "--db", url)
+            assert result.returncode == 2, result.stderr
+            assert (
+                result.stderr.startswith("oasis admin: cannot open the database ") and reason in result.stderr
+            )
+            assert result.stderr.count("\n") == 1 and "s3cret-pw" not in result.stderr, result.stderr

@@ -248,6 +248,11 @@ def test_extra_params_are_declared_explicitly() -> None:
 def test_unknown_name_lists_the_library() -> None:
     with pytest.raises(ProtocolError, match="quick-reset"):
         find_protocol("no-such-protocol")
+    for hostile in ("a" * 5000, "two\nlines"):  # longer than a file name may be; a newline
+        with pytest.raises(ProtocolError) as caught:
+            find_protocol(hostile)
+        (line,) = caught.value.problems
+        assert "no such protocol file" in line and "\n" not in line and len(line) < 400
 
 
 def test_unreadable_file_is_a_protocol_error(tmp_path: Path) -> None:
@@ -293,3 +298,73 @@ def test_fuzz_any_value_in_any_key_gives_protocol_or_clear_error(where: int, val
         parse_protocol(text, "fuzz.toml")
     except ProtocolError as exc:
         assert exc.problems and all(_line.match(p) for p in exc.problems)
+
+
+# Hostile files (issue 16): each is refused with one line per problem, never a RecursionError,
+# OverflowError or MemoryError, and no message echoes a huge value back.
+def _valid_with(old: str, new: str) -> str:
+    assert old in VALID
+    return VALID.replace(old, new)
+
+
+_HOSTILE = [
+    ("deep arrays", "x = " + "[" * 5000 + "]" * 5000, "nesting: tables and arrays nest more than 8 deep"),
+    ("deep inline tables", "x = " + "{a=" * 3000 + "1" + "}" * 3000, "nesting: tables and arrays nest"),
+    ("deep dotted key", "a" + ".a" * 2000 + " = 1", "nesting: tables and arrays nest"),
+    ("nine levels", "x = " + "[" * 9 + "]" * 9, "nesting: tables and arrays nest"),
+    ("400-digit integer", _valid_with("duration_s = 100", "duration_s = " + "9" * 400),
+     "duration_s: must lie within"),
+    ("5000-digit integer", "duration_s = " + "9" * 5000, "TOML syntax: Exceeds the limit"),
+    ("smoothing_s = 1e308", _valid_with("smoothing_s = 2.0", "smoothing_s = 1e308"),
+     "mappings[0].smoothing_s: must lie within"),
+    ("smoothing_s = 1e5", _valid_with("smoothing_s = 2.0", "smoothing_s = 1e5"),
+     "mappings[0].smoothing_s: must be <= 600"),
+    ("a day-long phase", _valid_with("duration_s = 60", "duration_s = 90000"),
+     "phases[2].duration_s: must be <= 86400"),
+    ("100 000-character name", _valid_with('en = "Test"', f'en = "{"x" * 100_000}"'),
+     "name.en: must be at most 80 characters, got 100000"),
+    ("100 000-character id", _valid_with('id = "test-protocol"', f'id = "{"a" * 100_000}"'),
+     "id: must be at most 80 characters"),
+    ("newline in a key", VALID + '\n["a\\nb"]\nx = 1\n', "a\\nb: unknown key"),
+    ("huge unknown key", VALID + f'\n{"k" * 100_000} = 1\n', "kkkk…: unknown key"),
+    ("200 phases", VALID + '[[phases]]\nid = "p"\n' * 200, "phases: has 203 entries, at most 100"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), [h[1:] for h in _HOSTILE], ids=[h[0] for h in _HOSTILE])
+def test_hostile_file_gives_short_one_line_problems(text: str, expected: str) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        parse_protocol(text, "hostile.toml")
+    problems = caught.value.problems
+    assert any(expected in p for p in problems), problems
+    assert all(_line.match(p) and "\n" not in p and len(p) < 400 for p in problems), problems
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID.encode("utf-8"))
+    assert load_protocol(path).id == "test-protocol"
+
+
+def test_endless_and_oversized_files_are_refused_after_a_bounded_read(tmp_path: Path) -> None:
+    with pytest.raises(ProtocolError) as endless:
+        load_protocol("/dev/zero")
+    assert endless.value.problems == ["zero: size: larger than 262144 bytes"]
+    big = tmp_path / "big.toml"
+    big.write_text(VALID + "# padding\n" * 30_000)
+    with pytest.raises(ProtocolError, match=r"^big.toml: size: larger than 262144 bytes$"):
+        load_protocol(big)
+    with pytest.raises(ProtocolError, match="size: more than 262144 characters"):
+        parse_protocol(VALID + "#" * 300_000, "long.toml")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=600), st.sampled_from([b"", b"\xef\xbb\xbf", VALID.encode()[:200]]))
+def test_fuzz_random_bytes_from_a_file(tmp_path: Path, body: bytes, prefix: bytes) -> None:
+    path = tmp_path / "random.toml"
+    path.write_bytes(prefix + body)
+    try:
+        load_protocol(path)
+    except ProtocolError as exc:
+        assert exc.problems and all(_line.match(p) or "cannot read" in p for p in exc.problems)
+        assert all("\n" not in p for p in exc.problems)

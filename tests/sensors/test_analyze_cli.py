@@ -278,3 +278,96 @@ def test_reader_fuzz_on_garbage_files(tmp_path, suffix, magic, body):
         assert "\n" not in str(exc) and str(exc)
     else:
         assert rec.data.ndim == 2
+
+
+@pytest.fixture
+def eeg_30s(tmp_path: Path) -> Path:
+    """30 s of two-channel 256 Hz EEG with a 10 Hz alpha rhythm."""
+    t = np.arange(30 * 256) / 256
+    x = np.sin(2 * np.pi * 10 * t) + 0.1 * np.random.default_rng(0).standard_normal(t.size)
+    path = tmp_path / "eeg30.csv"
+    np.savetxt(path, np.c_[x, x], delimiter=",", header="sampling rate: 256\nlabels: Fz,Cz")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "window", "message"),
+    [
+        ("eeg", "40", "--window 40 s is longer than the recording (30.0 s)"),
+        ("eeg", "1e300", "--window 1e+300 s is longer than the recording (30.0 s)"),
+        ("eeg", "0.001", "--window must be at least 1 s for EEG"),
+        ("ecg", "0.001", "--window must be at least 10 s for ECG"),
+        ("eeg", "inf", "--window must be a positive number of seconds"),
+        ("eeg", "-5", "--window must be a positive number of seconds"),
+    ],
+)
+def test_absurd_windows_give_one_line_and_status_2(capsys, eeg_30s, kind, window, message):
+    rc, _, err = analyze(capsys, eeg_30s, "--kind", kind, "--window", window)
+    assert rc == 2 and err == f"oasis analyze: error: {message}\n"
+
+
+def test_a_window_as_long_as_the_recording_is_analysed(capsys, eeg_30s):
+    rc, report, _ = analyze(capsys, eeg_30s, "--kind", "eeg", "--window", "30")
+    assert rc == 0 and report["iaf"] == pytest.approx(10.0, abs=0.5)
+
+
+def _one_stream_xdf(path: Path) -> bytes:
+    write_xdf(path, [("Strap", "ECG", 250.0, np.zeros((600, 1)), ["ECG1"])])
+    return path.read_bytes()
+
+
+def _samples_chunk_at(data: bytes) -> int:
+    """Byte offset of the first samples chunk (tag 3) in a file written by write_xdf."""
+    at = 4
+    while True:
+        (length, tag) = struct.unpack_from("<QH", data, at + 1)
+        if tag == 3:
+            return at
+        at += 9 + length
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "message"),
+    [
+        (lambda d: d[:4] + b"\x08" + struct.pack("<Q", 2**62) + d[13:],
+         "chunk at byte 4 claims 4611686018427387904"),
+        (lambda d: d[:4] + b"\x03" + d[5:], "bad length width 3 at byte 4"),
+        (lambda d: d.replace(struct.pack("<Q", 600), struct.pack("<Q", 2**40), 1),
+         "claims 1099511627776 samples"),
+        (lambda d: d.replace(b"<channel_count>1<", b"<channel_count>9<"),
+         "claims 600 samples of at least 37 bytes"),
+    ],
+)  # fmt: skip
+def test_corrupt_xdf_lengths_give_a_clear_error_not_memory_error(capsys, tmp_path, corrupt, message):
+    path = tmp_path / "corrupt.xdf"
+    path.write_bytes(corrupt(_one_stream_xdf(path)))
+    rc, _, err = analyze(capsys, path, "--kind", "ecg")
+    assert rc == 2 and err.startswith("oasis analyze: error: cannot read corrupt.xdf: corrupt XDF: ")
+    assert message in err and err.count("\n") == 1 and "MemoryError" not in err
+
+
+def test_a_recording_cut_off_inside_its_samples_still_reads(tmp_path):
+    """A power loss cuts the last samples chunk short: the chunks before it are still read."""
+    path = tmp_path / "cut.xdf"
+    data = _one_stream_xdf(path)
+    at = _samples_chunk_at(data)
+    (length,) = struct.unpack_from("<Q", data, at + 1)
+    samples = data[at : at + 9 + length]
+    path.write_bytes(data[: at + len(samples)] + samples[: len(samples) // 2])
+    rec = read_recording(path, "ecg")
+    assert rec.fs == 250.0 and rec.data.shape == (600, 1)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 200), st.binary(min_size=1, max_size=9))
+def test_xdf_fuzz_overwritten_header_bytes(tmp_path, at, patch):
+    """Any bytes over the headers of a valid file: a recording or a one-line UserError, never a crash."""
+    path = tmp_path / "fuzz.xdf"
+    data = _one_stream_xdf(path)
+    path.write_bytes(data[:at] + patch + data[at + len(patch) :])
+    try:
+        rec = read_recording(path, "ecg")
+    except UserError as exc:
+        assert "\n" not in str(exc) and "MemoryError" not in str(exc)
+    else:
+        assert rec.data.ndim == 2

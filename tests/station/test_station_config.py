@@ -60,6 +60,10 @@ def test_overrides(tmp_path: Path) -> None:
         ("[admin]\nurl = 'admin.example'\n", "admin.url must start with http"),
         ("[technician]\npin_hash = '1234'\n", "must be an argon2 hash"),
         ("[station\n", "is not valid TOML"),
+        ("[kiosk]\nheadset_grace_s = nan\n", "kiosk.headset_grace_s must be positive, at most 86400 s"),
+        ("[kiosk]\npause_limit_s = 1e308\n", "kiosk.pause_limit_s must be positive"),
+        ("x = " + "[" * 5000 + "]" * 5000, "nested too deeply"),
+        ("[storage]\nretention_days = " + "9" * 5000 + "\n", "is not valid TOML: Exceeds the limit"),
     ],
 )
 def test_bad_config_is_refused_with_a_reason(tmp_path: Path, text: str, reason: str) -> None:
@@ -76,3 +80,16 @@ def test_missing_file_and_pin_rules(tmp_path: Path) -> None:
         hash_pin("12")
     assert not verify_pin("", "1234")  # no hash: technician mode disabled
     assert not verify_pin("$argon2id$garbage", "1234")
+
+
+def test_hostile_config_files_are_refused_with_one_line(tmp_path: Path) -> None:
+    """Issue 16: /dev/zero is not read forever, bytes that are not UTF-8 are a reason, a BOM is fine."""
+    with pytest.raises(ConfigError, match=r"^/dev/zero is larger than 1048576 bytes$"):
+        load_config("/dev/zero")
+    latin = tmp_path / "latin1.toml"
+    latin.write_bytes(b"[station]\nname = '\xe9'\n")
+    with pytest.raises(ConfigError, match=r"is not UTF-8 text: invalid continuation byte at byte 18$"):
+        load_config(latin)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf[station]\nid = 'court-7'\n")
+    assert load_config(bom).station_id == "court-7"

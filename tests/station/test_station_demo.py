@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -59,3 +60,33 @@ def test_demo_runs_a_complete_session_and_syncs_it(tmp_path: Path) -> None:
     assert "phase:training" in markers
     assert (tmp_path / "reports" / f"{uuid}.png").stat().st_size > 10_000
     assert list((tmp_path / "frames").glob("*.png"))
+
+
+def test_demo_refuses_an_absurd_serve_time(tmp_path: Path, capsys) -> None:
+    from station.cli import main
+
+    for serve in ("nan", "inf", "-1", "1e9"):
+        assert main(["demo", "--data-dir", str(tmp_path), f"--serve={serve}"]) == 2
+        assert capsys.readouterr().err == "oasis demo: --serve must be from 0 to 86400 s\n"
+
+
+def test_ctrl_c_stops_the_demo_without_the_serve_wait(tmp_path: Path) -> None:
+    """Ctrl+C once the admin server is up: the demo stops (status 130) instead of sleeping --serve."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "station.cli", "demo", "--data-dir", str(tmp_path), "--serve", "600"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "admin server at" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    try:
+        rc = proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    rest = proc.stdout.read()
+    assert rc == 130 and "stays up" not in rest, rest
+    assert "Traceback" not in proc.stderr.read()

@@ -98,3 +98,16 @@ def test_replay_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["replay", str(empty)]) == 2
     assert "no samples to replay" in capsys.readouterr().err
     assert main(["replay", str(empty), "--speed", "0"]) == 2
+
+
+@pytest.mark.parametrize("speed", ["nan", "inf", "-inf", "0", "-1", "1e-300", "1e300"])
+def test_replay_refuses_a_speed_that_would_hang_or_burst(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], speed: str
+) -> None:
+    """`--speed nan` used to be accepted and hang; every absurd speed is one line, status 2."""
+    assert main(["replay", str(tmp_path / "any.xdf"), f"--speed={speed}"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("oasis replay: speed must be a number from 0.01 to 1000, got ")
+        and err.count("\n") == 1
+    )
