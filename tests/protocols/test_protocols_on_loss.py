@@ -4,10 +4,10 @@ else is a clear, one-line error naming the file and the key."""
 from __future__ import annotations
 
 import pytest
-from tests.test_protocols_loader import VALID
 
 from protocols.loader import ProtocolError, find_protocol, library_names, parse_protocol
 from protocols.protocol_model import OnLoss
+from tests.protocols.test_protocols_loader import VALID
 
 
 def test_on_loss_defaults_to_freeze() -> None:

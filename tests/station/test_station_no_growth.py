@@ -19,10 +19,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from sensors.sim.state import Scenario
 
 from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from sensors.sim.faults import parse_fault
+from sensors.sim.officer_state import Scenario
 from sensors.sim.outlets import SimPublisher
 from sensors.sim.streams import build_generators
 from station.kiosk.controller import KioskController, SceneSettings

@@ -12,11 +12,11 @@ from pathlib import Path
 import pylsl
 import pytest
 import pyxdf
-from sensors.sim.state import Scenario
 
 from protocols.protocol_model import OnLoss, Protocol
 from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from sensors.sim.faults import parse_fault
+from sensors.sim.officer_state import Scenario
 from sensors.sim.outlets import SimPublisher
 from sensors.sim.streams import build_generators
 from station.recording.markers import parse_marker

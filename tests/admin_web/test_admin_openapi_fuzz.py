@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
-from admin_support import ServerProcess, pair
 from hypothesis import HealthCheck, given, settings
 
 from admin_web import db, db_migrations
+from tests.admin_support import ServerProcess, pair
 
 EXAMPLES = int(os.environ.get("OASIS_API_FUZZ_EXAMPLES", "15"))
 
