@@ -11,6 +11,7 @@ from admin_web import (
     audit_log,
     auth_pages,
     db,
+    officer_history_api,
     report_pages,
     settings_pages,
     station_pages,
@@ -57,3 +58,4 @@ pages.add_api_route("/export/users.csv", table_export("users", db.users, ROLE_AD
 pages.add_api_route("/export/audit.csv", table_export("audit", db.audit, ROLE_ADMIN), methods=GET)
 
 station_api = api.router
+officer_history = officer_history_api.router

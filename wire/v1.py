@@ -192,3 +192,24 @@ class PairingResponse(_Model):
 def pairing_code(claim: str) -> str:
     """Six digits both the kiosk and the admin page show, so the admin approves the right station."""
     return f"{int.from_bytes(hashlib.sha256(claim.encode()).digest()[:8], 'big') % 1_000_000:06d}"
+
+
+OFFICER_HISTORY_PATH = "/officer-history"
+MAX_HISTORY_SESSIONS = 500
+
+
+class OfficerHistoryRequest(_Model):
+    """``POST /api/v1/officer-history``: a station asks, with its own token, for one officer's
+    sessions at every station of the room (the code travels in the body, never in a URL)."""
+
+    officer_code: Identifier
+
+
+class OfficerHistory(_Model):
+    """The sessions stored for one officer code, oldest first (the newest ``MAX_HISTORY_SESSIONS``),
+    without their events: what the kiosk shows that officer, and no one else."""
+
+    officer_code: Identifier
+    sessions: Annotated[list[SessionSummary], Field(max_length=MAX_HISTORY_SESSIONS)] = Field(
+        default_factory=list
+    )

@@ -50,6 +50,7 @@ from station.calibration.technician_desk import TechnicianDesk
 from station.config import StationConfig, verify_pin
 from station.kiosk import flow as f
 from station.kiosk.kiosk_model import KioskModel, Program, SensorStatus
+from station.kiosk.officer_account import OfficerAccount
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.session.recovery import recover_interrupted
@@ -149,6 +150,7 @@ class KioskController:
             bridges,
         )
         self.model.on_technician = self.technician_desk.action
+        self.account = OfficerAccount(store)  # start_sync gives it the admin server's history
         self.outcomes: list[SessionOutcome] = []  # every finished session, oldest first
         self.effects_seen: list[f.Effect] = []
         self._runtime: SessionRuntime | None = None
@@ -212,6 +214,9 @@ class KioskController:
                 log.warning("the technician left the kiosk")
                 self.leave_requested = True
                 self.handle(f.TechnicianExit())
+            return
+        if action == "history":
+            self._open_history()
             return
         if action.startswith("bridge_"):
             technician = self.flow.screen is f.Screen.TECHNICIAN
@@ -310,6 +315,15 @@ class KioskController:
         return self.flow.screen.value, [*self._wire_sensors, *bridges]
 
     # -- internals ------------------------------------------------------------------------------
+
+    def _open_history(self) -> None:
+        """Show the checked-in officer their own history (after check-in and on the summary)."""
+        code = self.flow.context.officer_code
+        if self.flow.screen not in (f.Screen.PROGRAM, f.Screen.SUMMARY) or not code:
+            return
+        self.model.history, self.model.history_source = self.account.history(code)
+        self.model.history_open = True
+        self.handle(f.Touch())
 
     def _protocol(self) -> Protocol:
         return self.protocols[self.flow.context.program]

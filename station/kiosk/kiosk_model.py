@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 from station.kiosk import flow
 from station.kiosk.texts import LANGUAGES
 from station.store.officer_codes import InvalidOfficerCode
+from station.store.officer_history import HistoryEntry
 
 if TYPE_CHECKING:
     from station.bridges import BridgeRow
@@ -58,6 +59,10 @@ class KioskModel:
     mood: int | None = None
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
+    # the officer's own history page (station/kiosk/history_layout.py), opened by the controller
+    history_open: bool = False
+    history: list[HistoryEntry] = field(default_factory=list)
+    history_source: str = "station"  # "admin" (every station of the room) | "station" (this one)
     # technician mode (station/calibration/technician_desk.py fills these; technician_layout.py shows them)
     tech_page: str = "home"  # "home" | "live" | "eda" | "eeg" | "hr" | "resonance" | "devices"
     bridges: list[BridgeRow] = field(default_factory=list)  # the station's device bridges
@@ -76,6 +81,7 @@ class KioskModel:
         self.pin_pad = False
         self.stress = self.mood = None
         self.summary = {}
+        self.history_open, self.history, self.history_source = False, [], "station"
         self.tech_page, self.live_first = "home", 0
 
     def tap(self, action: str, screen: flow.Screen) -> flow.Event | None:
@@ -165,6 +171,10 @@ class KioskModel:
         self.stress = self.mood = None
         return event
 
+    def _history_close(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.history_open, self.history = False, []
+        return flow.Touch()
+
     def _tech_page(self, arg: str, screen: flow.Screen) -> flow.Event | None:
         if screen is not flow.Screen.TECHNICIAN:
             return self._technician_action("tech_page", arg)
@@ -200,6 +210,7 @@ class KioskModel:
         "stress": _stress,
         "mood": _mood,
         "rate": _rate,
+        "history_close": _history_close,
         "skip": lambda model, arg, screen: flow.SkipRating(),
         "sensors_ready": lambda model, arg, screen: flow.SensorsReady(),
         "done": lambda model, arg, screen: flow.Done(),

@@ -9,6 +9,7 @@ flips them for OpenGL). Buttons are at least 10u tall (80 px on an 800-line moni
 from __future__ import annotations
 
 from station.kiosk.flow import Screen, SessionFlow
+from station.kiosk.history_layout import history_page
 from station.kiosk.kiosk_model import KioskModel
 from station.kiosk.technician_devices import layout_devices
 from station.kiosk.technician_layout import technician
@@ -23,6 +24,8 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     screen = flow.screen
     if screen is Screen.IDLE and model.pin_pad:
         _pin_pad(g, model)
+    elif model.history_open and screen in (Screen.PROGRAM, Screen.SUMMARY):
+        history_page(g, model)
     elif screen is Screen.IDLE:
         g.title(g.t("attract_title"), y=26, h=12, font_u=7.0)
         g.line(g.t("attract_hint"), y=40, h=6, font_u=3.4)
@@ -50,7 +53,7 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
                 3.0,
                 action=f"program:{p.id}",
             )
-        g.footer([(g.t("back"), "stop", "normal")])
+        g.footer([(g.t("my_history"), "history", "normal"), (g.t("back"), "stop", "normal")])
     elif screen in (Screen.PRE_RATING, Screen.POST_RATING):
         _rating(g, model, post=screen is Screen.POST_RATING)
     elif screen is Screen.SENSOR_CHECK:
@@ -62,7 +65,13 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
         lines = model.summary.get(model.language) or [g.t("summary_none")]
         for i, line in enumerate(lines[:7]):
             g.line(line, y=17 + i * 8, h=7, font_u=3.4, align="left")
-        g.row(74, 10, [(g.t("done"), "done", "primary")], x0=0.35 * width, width=0.3 * width)
+        g.row(
+            74,
+            10,
+            [(g.t("my_history"), "history", "normal"), (g.t("done"), "done", "primary")],
+            x0=0.25 * width,
+            width=0.5 * width,
+        )
         g.footer([])
     elif screen is Screen.TECHNICIAN and model.tech_page == "devices":
         layout_devices(g, model.bridges)

@@ -270,6 +270,14 @@ class SessionStore:
             rows = self._conn.execute(sql, params).fetchall()
         return [SessionRecord.from_row(row) for row in rows]
 
+    def officer_sessions(self, officer_code: str) -> list[SessionRecord]:
+        """One officer's stored sessions on this station, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM sessions WHERE officer_code = ? ORDER BY started_at, rowid", (officer_code,)
+            ).fetchall()
+        return [SessionRecord.from_row(row) for row in rows]
+
     def events(self, session_uuid: str) -> list[SessionEvent]:
         with self._lock:
             rows = self._conn.execute(
