@@ -1,0 +1,232 @@
+"""The officer's own history (issue 14): read from the real session store, printed by
+`oasis officer history`, served by the admin server (station token, that code's sessions only) and
+shown on the kiosk through the real controller, from the admin when it answers and from the station's
+store when it does not."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from admin_support import pair
+from fastapi.testclient import TestClient
+from officer_history_support import FIRST, SECOND, add_session, stepping_clock
+from sqlalchemy import update
+
+from admin_web import db, db_migrations
+from admin_web.app import create_app
+from station.cli import main
+from station.store import SessionStore
+from station.store.officer_codes import display, new_code
+from station.store.officer_history import Change, history, local_summaries
+from wire import v1 as wire_v1
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SessionStore]:
+    with SessionStore(tmp_path / "sessions.db", "station-a", clock=stepping_clock()) as s:
+        yield s
+
+
+def test_history_holds_only_that_officers_finished_sessions_oldest_first(store: SessionStore) -> None:
+    me, other = new_code(), new_code()
+    first = add_session(store, me, *FIRST)
+    add_session(store, other, *SECOND)
+    second = add_session(store, me, *SECOND, program="mindfulness-15")
+    store.start_session(me, "quick-reset", pre_stress=5, pre_mood=3)  # still running: not history yet
+
+    entries = history(local_summaries(store.officer_sessions(me)))
+
+    assert [e.uuid for e in entries] == [first, second]
+    a, b = entries
+    assert (a.stress_before, a.stress_after, a.mood_before, a.mood_after) == (7, 3, 2, 4)
+    assert (b.stress_before, b.stress_after, b.mood_before, b.mood_after) == (6, 2, 3, 5)
+    assert b.program == "mindfulness-15" and a.status == "completed"
+    assert a.minutes == pytest.approx((30 + 120 + 600 + 30) / 60)  # the phases' running time
+    # resting phase (baseline) → the phase that gave feedback (training); settle and cooldown ignored
+    assert a.changes == {
+        "hr": Change(78.0, 70.0),
+        "rmssd": Change(28.0, 41.0),
+        "alpha_rel": Change(0.2, 0.31),
+        "scl": Change(6.0, 4.5),
+    }
+    assert b.changes["hr"].delta == pytest.approx(-6.0)
+    assert history(local_summaries(store.officer_sessions(new_code()))) == []
+
+
+def test_oasis_officer_history_prints_json(store: SessionStore, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    me = new_code()
+    add_session(store, me, *FIRST)
+    add_session(store, me, *SECOND)
+    add_session(store, new_code(), *SECOND)
+
+    assert main(["officer", "history", display(me).lower(), "--data-dir", str(tmp_path), "--json"]) == 0
+    sessions = json.loads(capsys.readouterr().out)
+
+    assert [(s["stress_before"], s["stress_after"], s["mood_before"], s["mood_after"]) for s in sessions] == [
+        (7, 3, 2, 4),
+        (6, 2, 3, 5),
+    ]
+    for s in sessions:
+        assert {"started_at", "program", "minutes", "changes"} <= s.keys()
+        assert s["started_at"].endswith("+00:00") and s["program"] == "quick-reset"
+    assert sessions[0]["changes"]["rmssd"] == {"before": 28.0, "after": 41.0, "change": 13.0}
+    assert sessions[1]["minutes"] == pytest.approx(14.0)
+
+    assert main(["officer", "history", me, "--data-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and "stress 7 → 3" in lines[0] and "mood 3 → 5" in lines[1]
+
+
+def test_oasis_officer_history_refuses_a_bad_code_or_a_missing_store(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["officer", "history", "K7PQ-3XX", "--data-dir", str(tmp_path)]) == 2
+    assert "not an officer code" in capsys.readouterr().err
+    assert main(["officer", "history", new_code(), "--data-dir", str(tmp_path / "none")]) == 2
+    assert "no session store" in capsys.readouterr().err
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin_client(tmp_path: Path) -> Iterator[tuple[TestClient, object]]:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'admin.sqlite'}")
+    db_migrations.migrate(engine)
+    with TestClient(create_app(engine, retention=False)) as client:
+        yield client, engine
+    engine.dispose()
+
+
+def _upload(client: TestClient, token: str, store: SessionStore, codes: list[str]) -> None:
+    sessions = [s for code in codes for s in local_summaries(store.officer_sessions(code))]
+    batch = wire_v1.UploadBatch(sessions=sessions)
+    answer = client.post("/api/v1/sessions", json=batch.model_dump(mode="json"), headers=_auth(token))
+    assert answer.status_code == 200, answer.text
+
+
+def test_the_admin_serves_one_code_across_stations_to_a_station_token_only(
+    admin_client: tuple[TestClient, object], tmp_path: Path
+) -> None:
+    client, engine = admin_client
+    me, other = new_code(), new_code()
+    with (
+        SessionStore(tmp_path / "a.db", "station-a", clock=stepping_clock()) as a,
+        SessionStore(tmp_path / "b.db", "station-b", clock=stepping_clock(step_s=90.0)) as b,
+    ):
+        add_session(a, me, *FIRST)
+        add_session(a, other, *SECOND)
+        add_session(b, me, *SECOND)
+        token_a, token_b = pair(client, engine, "station-a"), pair(client, engine, "station-b")
+        _upload(client, token_a, a, [me, other])
+        _upload(client, token_b, b, [me])
+        expected = history(
+            [*local_summaries(a.officer_sessions(me)), *local_summaries(b.officer_sessions(me))]
+        )
+
+    ask = {"officer_code": me}
+    answer = client.post("/api/v1/officer-history", json=ask, headers=_auth(token_a))
+    assert answer.status_code == 200, answer.text
+    served = wire_v1.OfficerHistory.model_validate_json(answer.content)
+    assert served.officer_code == me
+    assert {s.officer_code for s in served.sessions} == {me}  # nobody else's sessions
+    assert {s.station_id for s in served.sessions} == {"station-a", "station-b"}
+    assert all(s.events == [] for s in served.sessions)
+    assert history(served.sessions) == expected  # the same history as the stations' own stores
+
+    assert client.post("/api/v1/officer-history", json=ask).status_code == 401
+    assert client.post("/api/v1/officer-history", json=ask, headers=_auth("x" * 40)).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/officer-history", json={"officer_code": "a b"}, headers=_auth(token_a)
+        ).status_code
+        == 422
+    )
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(update(db.stations).where(db.stations.c.id == "station-b").values(status="revoked"))
+    assert client.post("/api/v1/officer-history", json=ask, headers=_auth(token_b)).status_code == 401
+
+
+def test_the_kiosk_shows_the_history_from_the_admin_and_falls_back_to_its_store(tmp_path: Path) -> None:
+    from protocols.loader import find_protocol
+    from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
+    from station.commands.kiosk_process import start_sync
+    from station.config import load_config
+    from station.kiosk import flow as f
+    from station.kiosk.controller import KioskController
+    from station.kiosk.layout import layout
+    from station.kiosk.script import run_until
+    from station.sync.embedded_admin import EmbeddedAdmin
+
+    me = new_code()
+    admin = EmbeddedAdmin(tmp_path / "admin.db").start()
+    with SessionStore(tmp_path / "other.db", "station-a", clock=stepping_clock()) as other_station:
+        add_session(other_station, me, *FIRST)
+        with httpx.Client(base_url=admin.url) as http:
+            token = pair(http, admin.engine, "station-a")
+            batch = wire_v1.UploadBatch(sessions=local_summaries(other_station.officer_sessions(me)))
+            http.post(
+                "/api/v1/sessions", json=batch.model_dump(mode="json"), headers=_auth(token)
+            ).raise_for_status()
+    store = SessionStore(tmp_path / "sessions.db", "kiosk-b", clock=stepping_clock(step_s=3600.0))
+    mine_here = add_session(store, me, *SECOND)
+    registry = SourceRegistry(StreamCatalog(buffer_seconds=5.0))
+    controller = KioskController(
+        store,
+        registry,
+        [find_protocol("quick-reset")],
+        station_id="kiosk-b",
+        recordings_dir=tmp_path / "recordings",
+        language="en",
+    )
+    config = tmp_path / "station.toml"
+    config.write_text(
+        f'[station]\nid = "kiosk-b"\n[storage]\ndata_dir = "{tmp_path}"\n[admin]\nurl = "{admin.url}"\n',
+        encoding="utf-8",
+    )
+    stop = threading.Event()
+    sync = start_sync(load_config(config), store, controller, stop)
+    assert sync is not None
+    try:
+        assert run_until(controller, lambda: controller.model.pairing_code != "", 60.0)
+        assert admin.approve("kiosk-b", controller.model.pairing_code)
+        assert run_until(controller, lambda: sync.client.state.pairing == "paired", 60.0)
+
+        controller.tap("begin")
+        for ch in me:
+            controller.tap(f"key:{ch}")
+        controller.tap("submit_code")
+        assert controller.screen is f.Screen.PROGRAM
+        controller.tap("history")
+        model = controller.model
+        assert model.history_open and model.history_source == "admin"
+        assert [e.station_id for e in model.history] == [
+            "station-a",
+            "kiosk-b",
+        ]  # every station, oldest first
+        assert [(e.stress_before, e.stress_after) for e in model.history] == [(7, 3), (6, 2)]
+        texts = [w.text for w in layout(model, controller.flow, controller.clock(), 1280, 800)]
+        assert "My relaxation history" in texts and "from every station in the room" in " ".join(texts)
+        assert any("stress 6 → 2 · mood 3 → 5" in t for t in texts)
+        assert sum(w.kind == "trace" for w in layout(model, controller.flow, 0.0, 1280, 800)) >= 8
+
+        controller.tap("history_close")
+        assert not model.history_open and controller.screen is f.Screen.PROGRAM
+        admin.stop()  # the admin is out of reach: the station's own store answers
+        controller.tap("history")
+        assert model.history_source == "station"
+        assert [e.uuid for e in model.history] == [mine_here]
+        controller.tap("stop")
+        assert controller.screen is f.Screen.IDLE and model.history == [] and not model.history_open
+        controller.tap("history")  # nobody checked in: nothing opens
+        assert not model.history_open
+    finally:
+        stop.set()
+        sync.thread.join(timeout=60.0)
+        registry.close()
+        store.close()
+        admin.stop()
