@@ -52,3 +52,17 @@ SECOND = (
     {"hr": 74.0, "rmssd": 33.0, "alpha_rel": 0.22, "scl": 5.5, "duration_s": 120.0},
     {"hr": 68.0, "rmssd": 47.0, "alpha_rel": 0.35, "scl": 4.0, "duration_s": 660.0, "feedback_s": 650.0},
 )
+
+
+def sample_history_store(store: SessionStore, code: str, visits: int = 6) -> None:
+    """``visits`` sessions of one officer whose stress falls and whose HRV rises over the weeks."""
+    for i in range(visits):
+        (sp, mp, sa, ma), base, train = FIRST if i % 2 == 0 else SECOND
+        shift = float(i)
+        add_session(
+            store,
+            code,
+            (max(sp - i // 2, 0), mp, max(sa - i // 3, 0), ma),
+            {**base, "hr": base["hr"] - shift, "rmssd": base["rmssd"] + shift},
+            {**train, "hr": train["hr"] - shift, "rmssd": train["rmssd"] + 2 * shift},
+        )

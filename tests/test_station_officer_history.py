@@ -6,6 +6,7 @@ store when it does not."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import httpx
 import pytest
 from admin_support import pair
 from fastapi.testclient import TestClient
-from officer_history_support import FIRST, SECOND, add_session, stepping_clock
+from officer_history_support import FIRST, SECOND, add_session, sample_history_store, stepping_clock
 from sqlalchemy import update
 
 from admin_web import db, db_migrations
@@ -230,3 +231,55 @@ def test_the_kiosk_shows_the_history_from_the_admin_and_falls_back_to_its_store(
         registry.close()
         store.close()
         admin.stop()
+
+
+@pytest.fixture(scope="module")
+def window():  # type: ignore[no-untyped-def]
+    import pyglet
+
+    pyglet.options["headless"] = True
+    from tests.kiosk_render import kiosk_window
+
+    yield from kiosk_window()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+@pytest.mark.parametrize("visits", [0, 1, 6])
+def test_the_history_page_fits_every_monitor_in_both_languages(
+    window, tmp_path: Path, language: str, size: tuple[int, int], visits: int
+) -> None:  # type: ignore[no-untyped-def]
+    from station.kiosk import flow as f
+    from station.kiosk.kiosk_model import KioskModel, Program
+    from station.kiosk.layout import layout
+    from station.store.officer_codes import normalise
+    from tests.kiosk_render import render
+
+    width, height = size
+    me = new_code()
+    with SessionStore(tmp_path / "s.db", "s", clock=stepping_clock(step_s=86_400.0)) as store:
+        sample_history_store(store, me, visits)
+        entries = history(local_summaries(store.officer_sessions(me)))
+    model = KioskModel(
+        [Program("quick-reset", "快速平复", "Quick reset", 0, 300)],
+        check_code=normalise,
+        new_code=new_code,
+        verify_pin=lambda pin: False,
+        language=language,
+    )
+    flow = f.SessionFlow()
+    flow.handle(f.Begin(), 0.0)
+    flow.handle(f.CheckedIn(me), 0.0)
+    model.history, model.history_open, model.history_source = entries, True, "admin"
+    widgets = layout(model, flow, 0.0, width, height)
+    problems, _ = render(window, widgets, width, height)
+    assert problems == []
+    traces = [w for w in widgets if w.kind == "trace"]
+    assert len(traces) == (12 if visits >= 2 else 0)  # six charts, before and after each
+    assert all(0.0 <= v <= 1.0 for t in traces for v in t.values)
+    [back] = [w for w in widgets if w.kind == "button" and w.action == "history_close"]
+    assert back.box.h >= 0.1 * height - 1e-6
+    if visits == 6:
+        hr = next(w.text for w in widgets if w.text.startswith(("心率 ", "Heart rate ")))
+        low, high = (float(x) for x in re.search(r"(\d+)–(\d+)", hr).groups())  # type: ignore[union-attr]
+        assert high - low >= 10.0  # a few bpm never fill the chart

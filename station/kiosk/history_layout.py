@@ -53,7 +53,8 @@ def history_page(g: Grid, model: KioskModel) -> None:
     g.add(
         "text", g.m, 18.5, 0.2 * g.w, 4, f"— {g.t('history_before')}", 2.4, style=BEFORE_STYLE, align="left"
     )
-    g.add("text", g.m + 0.2 * g.w, 18.5, 0.2 * g.w, 4, f"— {g.t('history_after')}", 2.4, style=AFTER_STYLE)
+    after = f"— {g.t('history_after')}"
+    g.add("text", g.m + 0.2 * g.w, 18.5, 0.2 * g.w, 4, after, 2.4, style=AFTER_STYLE, align="left")
     recent = entries[-CHART_SESSIONS:]
     charts = [
         _rating_chart(g, recent, "history_stress", "stress", 0, 10),
@@ -68,7 +69,7 @@ def history_page(g: Grid, model: KioskModel) -> None:
         g.add("text", x, y, cw, 4.5, label, 2.4)
         for values, style in series:
             g.items.append(
-                Widget("trace", Box(x, (y + 4.5) * g.u, cw, 15 * g.u), "", 0.0, style, values=values)
+                Widget("trace", Box(x, (y + 4.5) * g.u, cw, 15 * g.u), "", 0.0, style=style, values=values)
             )
     for i, entry in enumerate(reversed(entries[-LISTED_SESSIONS:])):
         g.line(_entry_line(g, model, entry), y=68 + i * 5.5, h=5, font_u=2.4, align="left")

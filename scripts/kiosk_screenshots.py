@@ -1,0 +1,126 @@
+"""Render the officer's kiosk pages headless (pyglet on Mesa EGL) to PNGs in both languages, for
+docs/kiosk/. Usage: ``.venv/bin/python scripts/kiosk_screenshots.py [OUT_DIR]`` (default docs/kiosk).
+
+The pages are laid out by the real layout code from a real session store holding a sample officer's
+visits (a temporary file), so what is saved is what the kiosk shows."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyglet
+
+pyglet.options["headless"] = True
+
+from PIL import Image  # noqa: E402  (pyglet options must be set before windows exist)
+
+from station.kiosk import flow as f  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel, Program  # noqa: E402
+from station.kiosk.layout import layout  # noqa: E402
+from station.kiosk.render import draw  # noqa: E402
+from station.session.summary import describe_changes  # noqa: E402
+from station.store import SessionStore  # noqa: E402
+from station.store.models import SessionStatus  # noqa: E402
+from station.store.officer_codes import new_code, normalise  # noqa: E402
+from station.store.officer_history import history, local_summaries  # noqa: E402
+
+WIDTH, HEIGHT = 1280, 800
+PROGRAMS = [
+    Program("mindfulness-15", "正念十五分钟", "Mindfulness, 15 minutes", 120, 780),
+    Program("coherent-breathing", "共振呼吸", "Coherent breathing", 120, 600),
+    Program("quick-reset", "快速平复", "Quick reset", 0, 300),
+]
+
+
+def sample_visits(store: SessionStore, code: str) -> None:
+    """Eight visits two days apart: stress before falls, resting HR eases, HRV rises."""
+    store.check_in(code)
+    for i in range(8):
+        uuid = store.start_session(code, PROGRAMS[i % 2].id, pre_stress=8 - i // 2, pre_mood=2 + i // 4)
+        store.record_phase_summary(
+            uuid,
+            "baseline",
+            {"hr": 79.0 - i, "rmssd": 27.0 + 1.5 * i, "alpha_rel": 0.18, "scl": 6.2 - 0.1 * i},
+        )
+        store.record_phase_summary(
+            uuid,
+            "training",
+            {
+                "hr": 72.0 - i,
+                "rmssd": 38.0 + 2 * i,
+                "alpha_rel": 0.27 + 0.01 * i,
+                "scl": 5.0 - 0.1 * i,
+                "duration_s": 780.0,
+                "feedback_s": 770.0,
+            },
+        )
+        store.finish_session(uuid, SessionStatus.COMPLETED)
+        store.set_post_ratings(uuid, max(0, 4 - i // 2), 4)
+
+
+def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.SessionFlow]]:  # type: ignore[type-arg]
+    """The pages this script saves, each as (model, flow)."""
+    out = {}
+    for name in ("program", "history", "summary"):
+        model = KioskModel(
+            PROGRAMS, check_code=normalise, new_code=new_code, verify_pin=lambda pin: False, language=language
+        )
+        flow = f.SessionFlow()
+        flow.handle(f.Begin(), 0.0)
+        flow.handle(f.CheckedIn("K7PQ3XM"), 0.0)
+        if name == "history":
+            model.history, model.history_open, model.history_source = entries, True, "admin"
+        if name == "summary":
+            flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
+            flow.handle(f.Rated(7, 2), 0.0)
+            flow.handle(f.SensorsReady(), 0.0)
+            flow.tick(301.0)
+            flow.handle(f.Rated(3, 4), 301.0)
+            means = {
+                "baseline": {"hr": 76.0, "rmssd": 29.0, "alpha_rel": 0.19, "scl": 6.0},
+                "session": {"hr": 69.0, "rmssd": 44.0, "alpha_rel": 0.3, "scl": 4.6},
+            }
+            model.summary = {lang: describe_changes(means, lang) for lang in ("zh-CN", "en")}
+        out[name] = (model, flow)
+    return out
+
+
+def main(out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = [datetime(2026, 11, 10, 9, 30, tzinfo=UTC)]
+
+        def tick() -> datetime:
+            clock[0] += timedelta(hours=8)
+            return clock[0]
+
+        with SessionStore(Path(tmp) / "sessions.db", "screenshots", clock=tick) as store:
+            code = new_code()
+            sample_visits(store, code)
+            entries = history(local_summaries(store.officer_sessions(code)))
+    window = pyglet.window.Window(WIDTH, HEIGHT, visible=False)
+    try:
+        for language in ("zh-CN", "en"):
+            for name, (model, flow) in pages(language, entries).items():
+                window.switch_to()
+                pyglet.gl.glViewport(0, 0, WIDTH, HEIGHT)
+                window.projection = pyglet.math.Mat4.orthogonal_projection(0, WIDTH, 0, HEIGHT, -255, 255)
+                problems = draw(layout(model, flow, 301.0, WIDTH, HEIGHT), HEIGHT)
+                if problems:
+                    raise SystemExit(f"{name} ({language}): text overflows: {problems}")
+                buffer = pyglet.image.get_buffer_manager().get_color_buffer().get_image_data()
+                raw = np.frombuffer(buffer.get_data("RGB", buffer.width * 3), np.uint8)
+                pixels = raw.reshape(buffer.height, -1, 3)[:HEIGHT, :WIDTH][::-1]
+                path = out_dir / f"{name}_{language}.png"
+                Image.fromarray(pixels).save(path, optimize=True)
+                print(path)
+    finally:
+        window.close()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/kiosk"))
