@@ -65,7 +65,7 @@ def sample_visits(store: SessionStore, code: str) -> None:
 def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.SessionFlow]]:  # type: ignore[type-arg]
     """The pages this script saves, each as (model, flow)."""
     out = {}
-    for name in ("program", "history", "summary"):
+    for name in ("program", "history", "history_last_only", "history_pin", "summary"):
         model = KioskModel(
             PROGRAMS, check_code=normalise, new_code=new_code, verify_pin=lambda pin: False, language=language
         )
@@ -74,6 +74,10 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
         flow.handle(f.CheckedIn("K7PQ3XM"), 0.0)
         if name == "history":
             model.history, model.history_open, model.history_source = entries, True, "admin"
+        if name == "history_last_only":
+            model.history, model.history_open, model.history_limited = entries[-1:], True, True
+        if name == "history_pin":
+            model.officer_pin_mode, model.officer_pin_entry, model.notice = "unlock", "1234", "opin_wrong"
         if name == "summary":
             flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
             flow.handle(f.Rated(7, 2), 0.0)

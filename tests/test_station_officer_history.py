@@ -9,6 +9,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -283,3 +284,138 @@ def test_the_history_page_fits_every_monitor_in_both_languages(
         hr = next(w.text for w in widgets if w.text.startswith(("心率 ", "Heart rate ")))
         low, high = (float(x) for x in re.search(r"(\d+)–(\d+)", hr).groups())  # type: ignore[union-attr]
         assert high - low >= 10.0  # a few bpm never fill the chart
+
+
+def _kiosk(store: SessionStore, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from protocols.loader import find_protocol
+    from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
+    from station.kiosk.controller import KioskController
+
+    registry = SourceRegistry(StreamCatalog(buffer_seconds=5.0))
+    controller = KioskController(
+        store,
+        registry,
+        [find_protocol("quick-reset")],
+        station_id="station-a",
+        recordings_dir=tmp_path / "recordings",
+        language="zh-CN",
+    )
+    return controller, registry
+
+
+def _check_in(controller, code: str) -> None:  # type: ignore[no-untyped-def]
+    controller.tap("begin")
+    for ch in code:
+        controller.tap(f"key:{ch}")
+    controller.tap("submit_code")
+
+
+def _type(controller, pin: str) -> None:  # type: ignore[no-untyped-def]
+    for d in pin:
+        controller.tap(f"opin_key:{d}")
+    controller.tap("opin_ok")
+
+
+def test_an_officer_pin_unlocks_the_whole_history_and_wrong_pins_back_off(
+    store: SessionStore, tmp_path: Path
+) -> None:
+    from station.kiosk import flow as f
+
+    me = new_code()
+    add_session(store, me, *FIRST)
+    last = add_session(store, me, *SECOND)
+    controller, registry = _kiosk(store, tmp_path)
+    model = controller.model
+    now = [store.officer_sessions(me)[-1].started_at]
+    controller.account.clock = lambda: datetime.fromisoformat(now[0])
+    try:
+        _check_in(controller, me)
+        controller.tap("history")  # no PIN yet: the last session only, and an offer to set one
+        assert model.history_open and model.history_limited
+        assert [e.uuid for e in model.history] == [last]
+        controller.tap("history_set_pin")
+        assert model.officer_pin_mode == "set"
+        _type(controller, "12")
+        assert model.notice == "opin_length" and model.officer_pin_mode == "set"
+        _type(controller, "1357")
+        assert model.officer_pin_mode == "confirm"
+        _type(controller, "1358")
+        assert (model.notice, model.officer_pin_mode) == ("opin_mismatch", "set")
+        assert store.officer_pin(me) is None
+        _type(controller, "1357")
+        _type(controller, "1357")
+        assert model.notice == "opin_saved" and not model.history_limited and len(model.history) == 2
+        stored = store.officer_pin(me)
+        assert (
+            stored is not None and stored.pin_hash.startswith("$argon2id$") and "1357" not in stored.pin_hash
+        )
+        controller.tap("history_close")
+        controller.tap("stop")
+        assert controller.screen is f.Screen.IDLE and model.officer_pin_first == ""
+
+        _check_in(controller, me)  # the next visit: the PIN is asked before any session is shown
+        controller.tap("history")
+        assert model.officer_pin_mode == "unlock" and not model.history_open
+        _type(controller, "0000")
+        _type(controller, "1111")
+        assert model.notice == "opin_wrong" and not model.history_open
+        _type(controller, "2222")  # the third wrong try: wait 30 s
+        assert (model.notice, model.officer_pin_wait_s) == ("opin_locked", 30)
+        _type(controller, "1357")  # the right PIN is not even checked while locked
+        assert model.notice == "opin_locked" and not model.history_open
+        controller.tap("opin_cancel")
+        controller.tap("stop")
+        _check_in(controller, me)  # checking in again does not reset the count
+        controller.tap("history")
+        now[0] = (datetime.fromisoformat(now[0]) + timedelta(seconds=31)).isoformat()
+        _type(controller, "3333")  # the fourth wrong try: the wait doubles
+        assert (model.notice, model.officer_pin_wait_s) == ("opin_locked", 60)
+        now[0] = (datetime.fromisoformat(now[0]) + timedelta(seconds=61)).isoformat()
+        _type(controller, "1357")
+        assert model.history_open and not model.history_limited and len(model.history) == 2
+        assert store.officer_pin(me).failures == 0  # type: ignore[union-attr]
+        assert all("officer_pins" not in json.dumps(i.payload) for i in store.pending(100))
+    finally:
+        registry.close()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+@pytest.mark.parametrize("page", ["unlock", "set", "confirm", "limited"])
+def test_the_pin_pad_and_the_last_session_page_fit(
+    window, tmp_path: Path, language: str, size: tuple[int, int], page: str
+) -> None:  # type: ignore[no-untyped-def]
+    from station.kiosk import flow as f
+    from station.kiosk.kiosk_model import KioskModel, Program
+    from station.kiosk.layout import layout
+    from station.store.officer_codes import normalise
+    from tests.kiosk_render import render
+
+    width, height = size
+    me = new_code()
+    with SessionStore(tmp_path / "s.db", "s", clock=stepping_clock()) as store:
+        sample_history_store(store, me, 3)
+        entries = history(local_summaries(store.officer_sessions(me)))
+    model = KioskModel(
+        [Program("quick-reset", "快速平复", "Quick reset", 0, 300)],
+        check_code=normalise,
+        new_code=new_code,
+        verify_pin=lambda pin: False,
+        language=language,
+    )
+    flow = f.SessionFlow()
+    flow.handle(f.Begin(), 0.0)
+    flow.handle(f.CheckedIn(me), 0.0)
+    if page == "limited":
+        model.history, model.history_open, model.history_limited = entries[-1:], True, True
+    else:
+        model.officer_pin_mode, model.officer_pin_entry = page, "123456"
+        model.notice, model.officer_pin_wait_s = "opin_locked", 900
+    widgets = layout(model, flow, 0.0, width, height)
+    problems, _ = render(window, widgets, width, height)
+    assert problems == []
+    actions = {w.action for w in widgets if w.kind == "button"}
+    if page == "limited":
+        assert {"history_set_pin", "history_close"} <= actions
+    else:
+        assert {f"opin_key:{d}" for d in "0123456789"} | {"opin_ok", "opin_delete", "opin_cancel"} <= actions

@@ -50,7 +50,7 @@ from station.calibration.technician_desk import TechnicianDesk
 from station.config import StationConfig, verify_pin
 from station.kiosk import flow as f
 from station.kiosk.kiosk_model import KioskModel, Program, SensorStatus
-from station.kiosk.officer_account import OfficerAccount
+from station.kiosk.officer_account import OfficerAccount, officer_action
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.session.recovery import recover_interrupted
@@ -215,8 +215,8 @@ class KioskController:
                 self.leave_requested = True
                 self.handle(f.TechnicianExit())
             return
-        if action == "history":
-            self._open_history()
+        if action.startswith(("history", "opin_")) and action != "history_close":
+            self._officer_action(action)
             return
         if action.startswith("bridge_"):
             technician = self.flow.screen is f.Screen.TECHNICIAN
@@ -316,13 +316,12 @@ class KioskController:
 
     # -- internals ------------------------------------------------------------------------------
 
-    def _open_history(self) -> None:
-        """Show the checked-in officer their own history (after check-in and on the summary)."""
+    def _officer_action(self, action: str) -> None:
+        """The checked-in officer's own history and PIN pad (after check-in and on the summary)."""
         code = self.flow.context.officer_code
         if self.flow.screen not in (f.Screen.PROGRAM, f.Screen.SUMMARY) or not code:
             return
-        self.model.history, self.model.history_source = self.account.history(code)
-        self.model.history_open = True
+        officer_action(self.account, self.model, code, action)
         self.handle(f.Touch())
 
     def _protocol(self) -> Protocol:

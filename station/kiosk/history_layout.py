@@ -9,6 +9,7 @@ from datetime import datetime
 
 from station.kiosk.kiosk_model import KioskModel
 from station.kiosk.widgets import Box, Grid, Widget
+from station.session.summary import describe_changes
 from station.store.officer_history import HistoryEntry
 
 CHART_SESSIONS = 20  # the charts show the latest sessions
@@ -38,18 +39,50 @@ def value_range(values: list[float], minimum_span: float) -> tuple[float, float]
     return low, high
 
 
+def officer_pin_page(g: Grid, model: KioskModel) -> None:
+    """The officer's PIN pad: unlock the history, or choose a PIN and type it again."""
+    g.title(g.t(f"opin_{model.officer_pin_mode}_title"))
+    g.line(g.t("opin_hint"), y=12.5, h=4, font_u=2.4)
+    g.add("entry", 0.3 * g.w, 17, 0.4 * g.w, 8, "● " * len(model.officer_pin_entry), 5.0)
+    if model.notice:
+        g.line(g.t(model.notice, s=model.officer_pin_wait_s), y=25.5, h=4, font_u=2.6, style="notice")
+    for r, digits in enumerate((("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"))):
+        keys = [(d, f"opin_key:{d}", "normal") for d in digits]
+        g.row(30 + r * 12, 10.5, keys, font_u=4.5, x0=0.3 * g.w, width=0.4 * g.w)
+    ready = "primary" if len(model.officer_pin_entry) >= 4 else "disabled"
+    last = [
+        (g.t("delete"), "opin_delete", "normal"),
+        ("0", "opin_key:0", "normal"),
+        (g.t("confirm"), "opin_ok", ready),
+    ]
+    g.row(66, 10.5, last, font_u=3.4, x0=0.3 * g.w, width=0.4 * g.w)
+    g.footer([(g.t("back"), "opin_cancel", "normal")])
+
+
 def history_page(g: Grid, model: KioskModel) -> None:
     """The history page's widgets on ``g``."""
     entries = model.history
     g.title(g.t("history_title"))
+    footer = [(g.t("history_set_pin"), "history_set_pin", "normal")] if model.history_limited else []
+    footer.append((g.t("back"), "history_close", "primary"))
+    if model.history_limited:
+        g.line(g.t("history_last_only"), y=78, h=5, font_u=2.4, style="notice")
+    elif model.notice:
+        g.line(g.t(model.notice), y=78, h=5, font_u=2.4, style="notice")
     source = g.t("history_from_admin" if model.history_source == "admin" else "history_from_station")
     if not entries:
         g.line(g.t("history_none"), y=30, h=6, font_u=3.0)
         g.line(source, y=38, h=5, font_u=2.4, style="notice")
-        g.footer([(g.t("back"), "history_close", "primary")])
+        g.footer(footer)
         return
     minutes = round(sum(e.minutes for e in entries))
-    g.line(f"{g.t('history_total', n=len(entries), minutes=minutes)} · {source}", y=13, h=5, font_u=2.6)
+    total = g.t("history_total_one", minutes=minutes) if len(entries) == 1 else None
+    total = total or g.t("history_total", n=len(entries), minutes=minutes)
+    g.line(f"{total} · {source}", y=13, h=5, font_u=2.6)
+    if len(entries) == 1:
+        _one_session(g, model, entries[0])
+        g.footer(footer)
+        return
     g.add(
         "text", g.m, 18.5, 0.2 * g.w, 4, f"— {g.t('history_before')}", 2.4, style=BEFORE_STYLE, align="left"
     )
@@ -72,11 +105,22 @@ def history_page(g: Grid, model: KioskModel) -> None:
                 Widget("trace", Box(x, (y + 4.5) * g.u, cw, 15 * g.u), "", 0.0, style=style, values=values)
             )
     for i, entry in enumerate(reversed(entries[-LISTED_SESSIONS:])):
-        g.line(_entry_line(g, model, entry), y=68 + i * 5.5, h=5, font_u=2.4, align="left")
-    g.footer([(g.t("back"), "history_close", "primary")])
+        g.line(_entry_line(g, model, entry), y=67 + i * 5.5, h=5, font_u=2.4, align="left")
+    g.footer(footer)
 
 
 Series = list[tuple[tuple[float, ...], str]]
+
+
+def _one_session(g: Grid, model: KioskModel, entry: HistoryEntry) -> None:
+    """A single session in words: the ratings and the physiological change, as on the summary."""
+    g.line(g.t("history_latest", line=_entry_line(g, model, entry)), y=22, h=6, font_u=2.8, align="left")
+    means = {
+        "baseline": {name: c.before for name, c in entry.changes.items()},
+        "session": {name: c.after for name, c in entry.changes.items()},
+    }
+    for i, line in enumerate(describe_changes(means, model.language)):
+        g.line(line, y=30 + i * 7, h=6, font_u=2.8, align="left")
 
 
 def _rating_chart(

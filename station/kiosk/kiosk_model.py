@@ -63,6 +63,11 @@ class KioskModel:
     history_open: bool = False
     history: list[HistoryEntry] = field(default_factory=list)
     history_source: str = "station"  # "admin" (every station of the room) | "station" (this one)
+    history_limited: bool = False  # no PIN given: only the last session is shown
+    officer_pin_mode: str = ""  # the officer's PIN pad: "" | "unlock" | "set" | "confirm"
+    officer_pin_entry: str = ""
+    officer_pin_first: str = ""  # the new PIN typed once, until it is typed again
+    officer_pin_wait_s: int = 0  # shown with the "opin_locked" notice
     # technician mode (station/calibration/technician_desk.py fills these; technician_layout.py shows them)
     tech_page: str = "home"  # "home" | "live" | "eda" | "eeg" | "hr" | "resonance" | "devices"
     bridges: list[BridgeRow] = field(default_factory=list)  # the station's device bridges
@@ -82,6 +87,8 @@ class KioskModel:
         self.stress = self.mood = None
         self.summary = {}
         self.history_open, self.history, self.history_source = False, [], "station"
+        self.history_limited = False
+        self.officer_pin_mode = self.officer_pin_entry = self.officer_pin_first = ""
         self.tech_page, self.live_first = "home", 0
 
     def tap(self, action: str, screen: flow.Screen) -> flow.Event | None:
@@ -172,7 +179,7 @@ class KioskModel:
         return event
 
     def _history_close(self, arg: str, screen: flow.Screen) -> flow.Event:
-        self.history_open, self.history = False, []
+        self.history_open, self.history, self.notice = False, [], ""
         return flow.Touch()
 
     def _tech_page(self, arg: str, screen: flow.Screen) -> flow.Event | None:

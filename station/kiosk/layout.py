@@ -9,7 +9,7 @@ flips them for OpenGL). Buttons are at least 10u tall (80 px on an 800-line moni
 from __future__ import annotations
 
 from station.kiosk.flow import Screen, SessionFlow
-from station.kiosk.history_layout import history_page
+from station.kiosk.history_layout import history_page, officer_pin_page
 from station.kiosk.kiosk_model import KioskModel
 from station.kiosk.technician_devices import layout_devices
 from station.kiosk.technician_layout import technician
@@ -24,6 +24,8 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     screen = flow.screen
     if screen is Screen.IDLE and model.pin_pad:
         _pin_pad(g, model)
+    elif model.officer_pin_mode and screen in (Screen.PROGRAM, Screen.SUMMARY):
+        officer_pin_page(g, model)
     elif model.history_open and screen in (Screen.PROGRAM, Screen.SUMMARY):
         history_page(g, model)
     elif screen is Screen.IDLE:
@@ -36,24 +38,7 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif screen is Screen.CHECK_IN:
         _check_in(g, model)
     elif screen is Screen.PROGRAM:
-        g.title(g.t("program_title"))
-        columns = 2
-        for i, p in enumerate(model.programs[:8]):
-            col, r = i % columns, i // columns
-            bw = (width - 2 * g.m - 1.5 * g.u) / columns
-            minutes = g.t("minutes", n=round((p.baseline_s + p.session_s) / 60))
-            label = f"{p.title(model.language)} · {minutes}"
-            g.add(
-                "button",
-                g.m + col * (bw + 1.5 * g.u),
-                16 + r * 16,
-                bw,
-                13,
-                label,
-                3.0,
-                action=f"program:{p.id}",
-            )
-        g.footer([(g.t("my_history"), "history", "normal"), (g.t("back"), "stop", "normal")])
+        _program(g, model)
     elif screen in (Screen.PRE_RATING, Screen.POST_RATING):
         _rating(g, model, post=screen is Screen.POST_RATING)
     elif screen is Screen.SENSOR_CHECK:
@@ -78,6 +63,27 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif screen is Screen.TECHNICIAN:
         technician(g, model)
     return g.items
+
+
+def _program(g: Grid, model: KioskModel) -> None:
+    g.title(g.t("program_title"))
+    columns = 2
+    for i, p in enumerate(model.programs[:8]):
+        col, r = i % columns, i // columns
+        bw = (g.w - 2 * g.m - 1.5 * g.u) / columns
+        minutes = g.t("minutes", n=round((p.baseline_s + p.session_s) / 60))
+        label = f"{p.title(model.language)} · {minutes}"
+        g.add(
+            "button",
+            g.m + col * (bw + 1.5 * g.u),
+            16 + r * 16,
+            bw,
+            13,
+            label,
+            3.0,
+            action=f"program:{p.id}",
+        )
+    g.footer([(g.t("my_history"), "history", "normal"), (g.t("back"), "stop", "normal")])
 
 
 def _pin_pad(g: Grid, model: KioskModel) -> None:

@@ -96,3 +96,13 @@ class ResonanceResult:
     rate: float | None  # breaths/min
     measured_at: str
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OfficerPin:
+    """An officer's PIN (argon2 hash) and the wrong tries since the last right one."""
+
+    officer_code: str
+    pin_hash: str
+    failures: int
+    locked_until: str | None  # ISO-8601 UTC: no try is checked before then

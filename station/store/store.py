@@ -22,7 +22,14 @@ from pydantic import BaseModel
 from protocols.protocol_model import RESONANCE_RANGE
 from station.store import officer_codes, wire_records
 from station.store.migrations import migrate
-from station.store.models import OutboxItem, ResonanceResult, SessionEvent, SessionRecord, SessionStatus
+from station.store.models import (
+    OfficerPin,
+    OutboxItem,
+    ResonanceResult,
+    SessionEvent,
+    SessionRecord,
+    SessionStatus,
+)
 
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 # Chosen by measurement (bench/bench_station.py, docs/station.md): FULL costs ~0.4 ms
@@ -127,6 +134,47 @@ class SessionStore:
     def officer_count(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM officers").fetchone()[0])
+
+    # -- an officer's optional PIN (kept on the station, never queued for sync) -----------------
+
+    def set_officer_pin(self, officer_code: str, pin_hash: str) -> None:
+        """Store (or replace) a checked-in officer's PIN hash; the wrong-try count starts again."""
+        if not pin_hash.startswith("$argon2"):
+            raise StoreError("an officer PIN is stored as an argon2 hash")
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM officers WHERE code = ?", (officer_code,)).fetchone() is None:
+                raise StoreError(f"unknown officer code {officer_code!r}: check in first")
+            db.execute(
+                "INSERT INTO officer_pins (officer_code, pin_hash, set_at, failures, locked_until) "
+                "VALUES (?, ?, ?, 0, NULL) ON CONFLICT(officer_code) DO UPDATE SET "
+                "pin_hash = excluded.pin_hash, set_at = excluded.set_at, failures = 0, locked_until = NULL",
+                (officer_code, pin_hash, self._now()),
+            )
+
+    def officer_pin(self, officer_code: str) -> OfficerPin | None:
+        """The officer's PIN record, or None when they have not set one."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT * FROM officer_pins WHERE officer_code = ?", (officer_code,)
+            ).fetchone()
+        if row is None:
+            return None
+        return OfficerPin(row["officer_code"], row["pin_hash"], row["failures"], row["locked_until"])
+
+    def record_pin_try(self, officer_code: str, right: bool, locked_until: datetime | None = None) -> None:
+        """Count a wrong try (with the time no try is checked before), or clear the count after a
+        right one."""
+        with self._transaction() as db:
+            if right:
+                db.execute(
+                    "UPDATE officer_pins SET failures = 0, locked_until = NULL WHERE officer_code = ?",
+                    (officer_code,),
+                )
+                return
+            db.execute(
+                "UPDATE officer_pins SET failures = failures + 1, locked_until = ? WHERE officer_code = ?",
+                (None if locked_until is None else _iso(locked_until), officer_code),
+            )
 
     # -- sessions -------------------------------------------------------------------------------
 
