@@ -203,7 +203,9 @@ def test_the_kiosk_shows_the_history_from_the_admin_and_falls_back_to_its_store(
             controller.tap(f"key:{ch}")
         controller.tap("submit_code")
         assert controller.screen is f.Screen.PROGRAM
+        controller.account.set_pin(me, "2468")  # the whole history is behind the officer's PIN
         controller.tap("history")
+        _type(controller, "2468")
         model = controller.model
         assert model.history_open and model.history_source == "admin"
         assert [e.station_id for e in model.history] == [
@@ -220,6 +222,7 @@ def test_the_kiosk_shows_the_history_from_the_admin_and_falls_back_to_its_store(
         assert not model.history_open and controller.screen is f.Screen.PROGRAM
         admin.stop()  # the admin is out of reach: the station's own store answers
         controller.tap("history")
+        _type(controller, "2468")
         assert model.history_source == "station"
         assert [e.uuid for e in model.history] == [mine_here]
         controller.tap("stop")
