@@ -43,6 +43,7 @@ def stored_summary(row: Any) -> wire_v1.SessionSummary:
         ),
         phases=[wire_v1.PhaseSummary.model_validate(p) for p in row.phases],
         data_quality=wire_v1.DataQuality(verdict=row.quality_verdict, usable_fraction=row.quality_usable),
+        topic=row.topic,
     )
 
 

@@ -61,6 +61,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Topic = Literal["case_load", "conflict", "family", "sleep", "health", "other", "skip"]
+"""What weighs most on the officer today, tapped once before a session (the emotion log)."""
+
+
 class Ratings(_Model):
     """Self-reported stress (0 = none, 10 = extreme) and mood (0 = very low, 10 = very good)."""
 
@@ -111,6 +115,7 @@ class SessionSummary(_Model):
     phases: Annotated[list[PhaseSummary], Field(max_length=MAX_PHASES)] = Field(default_factory=list)
     data_quality: DataQuality
     events: Annotated[list[SessionEvent], Field(max_length=MAX_EVENTS)] = Field(default_factory=list)
+    topic: Topic | None = None  # the emotion log; admins see it only in k-anonymous counts
 
 
 class Calibration(_Model):

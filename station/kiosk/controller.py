@@ -158,6 +158,7 @@ class KioskController:
         self._outcome: SessionOutcome | None = None
         self._error: BaseException | None = None
         self._pending_ratings: tuple[int, int] | None = None
+        self._session_topic = ""  # the emotion log's tap for the running session
         self._awaiting_outcome = False
         self._last_sensor_poll = float("-inf")
         self._wire_sensors: list[dict] = []
@@ -269,6 +270,7 @@ class KioskController:
                 case f.TechnicianMode(active=False):
                     self.technician_desk.leave()
                 case f.StartSession():
+                    self._session_topic = self.model.topic  # the officer may leave before it is stored
                     self._start(effect)
                 case f.EndSession(status="aborted", reason=reason):
                     if self._runtime is not None:
@@ -419,6 +421,8 @@ class KioskController:
         outcome = self._outcome
         if outcome is not None:
             self.outcomes.append(outcome)
+            if self._session_topic:
+                self.store.set_topic(outcome.session_uuid, self._session_topic)
             self._fill_summary(outcome.session_uuid, self._runtime.protocol if self._runtime else None)
             self._store_ratings()
         if stop_flow and self.flow.screen in f.RUNNING:  # the runtime ended first (safety stop, pause)

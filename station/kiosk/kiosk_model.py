@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, get_args
 
 from station.kiosk import flow
 from station.kiosk.texts import LANGUAGES
 from station.store.officer_codes import InvalidOfficerCode
 from station.store.officer_history import HistoryEntry
+from wire import v1 as wire_v1
 
 if TYPE_CHECKING:
     from station.bridges import BridgeRow
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from station.calibration.procedure import View
 
 LIVE_ROWS_PER_PAGE = 8
+TOPICS: tuple[str, ...] = get_args(wire_v1.Topic)  # the emotion log's choices, in the order shown
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class KioskModel:
     pin_entry: str = ""
     stress: int | None = None
     mood: int | None = None
+    topic: str = ""  # the emotion log's tap before the session ("" : not tapped)
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
     # the officer's own history page (station/kiosk/history_layout.py), opened by the controller
@@ -85,6 +88,7 @@ class KioskModel:
         self.code_entry = self.notice = self.issued_code = self.pin_entry = ""
         self.pin_pad = False
         self.stress = self.mood = None
+        self.topic = ""
         self.summary = {}
         self.history_open, self.history, self.history_source = False, [], "station"
         self.history_limited = False
@@ -171,6 +175,12 @@ class KioskModel:
         self.mood = int(arg)
         return flow.Touch()
 
+    def _topic(self, arg: str, screen: flow.Screen) -> flow.Event | None:
+        if screen is not flow.Screen.PRE_RATING or arg not in TOPICS:
+            return None
+        self.topic = arg
+        return flow.Touch()
+
     def _rate(self, arg: str, screen: flow.Screen) -> flow.Event | None:
         if self.stress is None or self.mood is None:
             return None
@@ -216,6 +226,7 @@ class KioskModel:
         "program": _program,
         "stress": _stress,
         "mood": _mood,
+        "topic": _topic,
         "rate": _rate,
         "history_close": _history_close,
         "skip": lambda model, arg, screen: flow.SkipRating(),

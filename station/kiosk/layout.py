@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from station.kiosk.flow import Screen, SessionFlow
 from station.kiosk.history_layout import history_page, officer_pin_page
-from station.kiosk.kiosk_model import KioskModel
+from station.kiosk.kiosk_model import TOPICS, KioskModel
 from station.kiosk.technician_devices import layout_devices
 from station.kiosk.technician_layout import technician
 from station.kiosk.texts import TEXTS
@@ -152,24 +152,32 @@ def _check_in(g: Grid, model: KioskModel) -> None:
 
 def _rating(g: Grid, model: KioskModel, post: bool) -> None:
     g.title(g.t("post_rating_title" if post else "pre_rating_title"))
-    g.line(g.t("stress_label"), y=15, font_u=3.0)
+    # before the session the emotion log's row joins the two ratings, so the rows sit closer
+    y = (15, 21, 12, 38, 44, 12) if post else (12.5, 17.5, 11, 30, 35, 10.5)
+    g.line(g.t("stress_label"), y=y[0], font_u=3.0)
     g.row(
-        21,
-        12,
+        y[1],
+        y[2],
         [(str(n), f"stress:{n}", "selected" if model.stress == n else "normal") for n in range(11)],
         font_u=3.8,
         gap_u=1.0,
     )
-    g.line(g.t("mood_label"), y=38, font_u=3.0)
+    g.line(g.t("mood_label"), y=y[3], font_u=3.0)
     g.row(
-        44,
-        12,
+        y[4],
+        y[5],
         [(g.t(f"mood_{n}"), f"mood:{n}", "selected" if model.mood == n else "normal") for n in range(1, 6)],
     )
+    if not post:
+        g.line(g.t("topic_label"), y=47.5, font_u=2.8)
+        topics = [
+            (g.t(f"topic_{t}"), f"topic:{t}", "selected" if model.topic == t else "normal") for t in TOPICS
+        ]
+        g.row(52.5, 10, topics, font_u=3.0, gap_u=1.0)
     ready = model.stress is not None and model.mood is not None
     buttons = [(g.t("skip"), "skip", "normal")] if post else []
     buttons.append((g.t("next"), "rate", "primary" if ready else "disabled"))
-    g.row(64, 11, buttons, x0=0.3 * g.w, width=0.4 * g.w)
+    g.row(64 if post else 66, 11 if post else 10.5, buttons, x0=0.3 * g.w, width=0.4 * g.w)
     g.footer([(g.t("stop" if post else "back"), "stop", "normal")])
 
 

@@ -125,6 +125,11 @@ MIGRATIONS: list[Migration] = [
             locked_until TEXT
         )""",
     ],
+    # 6: the emotion log: what weighs most on the officer today, tapped before the session
+    [
+        "ALTER TABLE sessions ADD COLUMN topic TEXT CHECK (topic IS NULL OR topic IN "
+        "('case_load', 'conflict', 'family', 'sleep', 'health', 'other', 'skip'))",
+    ],
 ]
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -30,13 +30,15 @@ from station.store.models import (
     SessionRecord,
     SessionStatus,
 )
+from wire import v1 as wire_v1
 
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 # Chosen by measurement (bench/bench_station.py, docs/station.md): FULL costs ~0.4 ms
 # more per commit than NORMAL, negligible at a kiosk's few writes per minute, and a commit then
 # survives a power cut, not only a crash of the process.
 DEFAULT_SYNCHRONOUS = "FULL"
-DeviceProfileRow = tuple[str, str, dict[str, Any]]  # (device name, kind, calibration fields)
+DeviceProfileRow = tuple[str, str, dict[str, Any]]
+TOPICS = get_args(wire_v1.Topic)  # the emotion log's choices  # (device name, kind, calibration fields)
 
 
 class StoreError(ValueError):
@@ -282,6 +284,19 @@ class SessionStore:
                 (stress, mood, self._now(), session_uuid),
             )
             self._enqueue_session(db, session_uuid)
+
+    def set_topic(self, session_uuid: str, topic: str) -> None:
+        """Store the emotion log's tap (``wire_v1.Topic``) with a session; re-queues it for sync."""
+        if topic not in TOPICS:
+            raise StoreError(f"topic must be one of {', '.join(TOPICS)}, got {topic!r}")
+        with self._transaction() as db:
+            row = self._require_session(db, session_uuid)
+            db.execute(
+                "UPDATE sessions SET topic = ?, updated_at = ? WHERE uuid = ?",
+                (topic, self._now(), session_uuid),
+            )
+            if row["status"] != SessionStatus.RUNNING:
+                self._enqueue_session(db, session_uuid)
 
     def interrupt_running(self) -> list[str]:
         """Mark sessions left running by a dead process as interrupted; returns their UUIDs.
