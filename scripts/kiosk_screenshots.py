@@ -27,6 +27,7 @@ from station.store import SessionStore  # noqa: E402
 from station.store.models import SessionStatus  # noqa: E402
 from station.store.officer_codes import new_code, normalise  # noqa: E402
 from station.store.officer_history import history, local_summaries  # noqa: E402
+from station.store.practice_points import practice  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 800
 PROGRAMS = [
@@ -65,15 +66,20 @@ def sample_visits(store: SessionStore, code: str) -> None:
 def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.SessionFlow]]:  # type: ignore[type-arg]
     """The pages this script saves, each as (model, flow)."""
     out = {}
-    for name in ("program", "history", "history_last_only", "history_pin", "summary"):
+    today = datetime.fromisoformat(entries[-1].started_at).date()
+    for name in ("pre_rating", "program", "history", "history_last_only", "history_pin", "summary"):
         model = KioskModel(
             PROGRAMS, check_code=normalise, new_code=new_code, verify_pin=lambda pin: False, language=language
         )
         flow = f.SessionFlow()
         flow.handle(f.Begin(), 0.0)
         flow.handle(f.CheckedIn("K7PQ3XM"), 0.0)
+        if name == "pre_rating":
+            flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
+            model.stress, model.mood, model.topic = 7, 2, "case_load"
         if name == "history":
             model.history, model.history_open, model.history_source = entries, True, "admin"
+            model.practice = practice(entries, today)
         if name == "history_last_only":
             model.history, model.history_open, model.history_limited = entries[-1:], True, True
         if name == "history_pin":
@@ -89,6 +95,13 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
                 "session": {"hr": 69.0, "rmssd": 44.0, "alpha_rel": 0.3, "scl": 4.6},
             }
             model.summary = {lang: describe_changes(means, lang) for lang in ("zh-CN", "en")}
+            model.summary_phases = [
+                ("settle", {"hr": 78.0, "coherence": 0.31}),
+                ("baseline", {"hr": 76.0, "coherence": 0.35}),
+                ("training", {"hr": 69.0, "coherence": 0.62}),
+                ("cooldown", {"hr": 68.0, "coherence": 0.55}),
+            ]
+            model.practice, model.points_gained = practice(entries, today), 15
         out[name] = (model, flow)
     return out
 

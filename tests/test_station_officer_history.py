@@ -422,3 +422,56 @@ def test_the_pin_pad_and_the_last_session_page_fit(
         assert {"history_set_pin", "history_close"} <= actions
     else:
         assert {f"opin_key:{d}" for d in "0123456789"} | {"opin_ok", "opin_delete", "opin_cancel"} <= actions
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_the_summary_leads_with_the_officers_words_then_the_chart_then_the_lines(
+    window, language: str, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    from station.kiosk import flow as f
+    from station.kiosk.kiosk_model import KioskModel, Program
+    from station.kiosk.layout import layout
+    from station.session.summary import describe_changes
+    from station.store.officer_codes import normalise
+    from station.store.practice_points import Practice
+    from tests.kiosk_render import render
+
+    width, height = size
+    model = KioskModel(
+        [Program("quick-reset", "快速平复", "Quick reset", 0, 300)],
+        check_code=normalise,
+        new_code=new_code,
+        verify_pin=lambda pin: False,
+        language=language,
+    )
+    flow = f.SessionFlow()
+    for event in (f.Begin(), f.CheckedIn("K7PQ3XM"), f.ProgramChosen("quick-reset", 0, 300), f.Rated(7, 2)):
+        flow.handle(event, 0.0)
+    flow.handle(f.SensorsReady(), 0.0)
+    flow.tick(301.0)
+    flow.handle(f.Rated(3, 4), 301.0)
+    phases = {
+        "settle": {"hr": 78.0, "coherence": 0.3},
+        "baseline": {"hr": 76.5, "rmssd": 30.0, "coherence": 0.35, "alpha_rel": 0.2, "scl": 6.0},
+        "training": {"hr": 75.0, "rmssd": 44.0, "coherence": 0.6, "alpha_rel": 0.3, "scl": 4.6},
+        "cooldown": {"hr": 74.0, "coherence": 0.5},
+    }
+    model.summary_phases = list(phases.items())
+    model.summary = {lang: describe_changes(phases, lang, after="training") for lang in ("zh-CN", "en")}
+    model.practice, model.points_gained = Practice(16.0, True, 12, 1234), 26
+    widgets = layout(model, flow, 301.0, width, height)
+    problems, _ = render(window, widgets, width, height)
+    assert problems == []
+    texts = [w.text for w in widgets if w.kind == "text"]
+    words = {"zh-CN": "压力 7 → 3 · 心情 较差 → 较好", "en": "Stress 7 → 3 · mood Low → Good"}[language]
+    assert texts[0] == words  # the officer's own words come first
+    chart = next(i for i, t in enumerate(texts) if t.startswith(("各阶段平均心率", "Mean heart rate")))
+    first_line = texts.index(model.summary[language][0])
+    assert 0 < chart < first_line  # then the chart, then the plain-words lines
+    assert "71–81" in texts[chart]  # 4 bpm shown on a 10 bpm axis around their middle, not stretched
+    assert any("1234" in t and "26" in t and "12" in t for t in texts)  # points, gained, streak
+    hr_trace = next(w for w in widgets if w.kind == "trace" and w.style == "notice")
+    assert hr_trace.values == pytest.approx((0.7, 0.55, 0.4, 0.3))
+    actions = [w.action for w in widgets if w.kind == "button"]
+    assert actions.index("history") < actions.index("done")

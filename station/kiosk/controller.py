@@ -424,6 +424,11 @@ class KioskController:
             if self._session_topic:
                 self.store.set_topic(outcome.session_uuid, self._session_topic)
             self._fill_summary(outcome.session_uuid, self._runtime.protocol if self._runtime else None)
+            record = self.store.session(outcome.session_uuid)
+            if record is not None:
+                self.model.practice, self.model.points_gained = self.account.practice_after(
+                    record.officer_code, outcome.session_uuid
+                )
             self._store_ratings()
         if stop_flow and self.flow.screen in f.RUNNING:  # the runtime ended first (safety stop, pause)
             self.apply(self.flow.handle(f.Stop(), self.clock()))
@@ -442,6 +447,7 @@ class KioskController:
     def _fill_summary(self, session_uuid: str, protocol: Protocol | None) -> None:
         record = self.store.session(session_uuid)
         means = record.phase_summaries if record is not None else {}
+        self.model.summary_phases = list(means.items())
         phases = protocol.phases if protocol is not None else ()
         baseline = next((p.id for p in phases if p.baseline), "baseline")
         after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")

@@ -8,6 +8,7 @@ import math
 from datetime import datetime
 
 from station.kiosk.kiosk_model import KioskModel
+from station.kiosk.summary_layout import practice_line
 from station.kiosk.widgets import Box, Grid, Widget
 from station.session.summary import describe_changes
 from station.store.officer_history import HistoryEntry
@@ -88,6 +89,10 @@ def history_page(g: Grid, model: KioskModel) -> None:
     )
     after = f"— {g.t('history_after')}"
     g.add("text", g.m + 0.2 * g.w, 18.5, 0.2 * g.w, 4, after, 2.4, style=AFTER_STYLE, align="left")
+    if model.practice is not None:
+        total = g.t("practice_points_total", points=model.practice.points)
+        points = f"{total} · {practice_line(g, model.practice)}"
+        g.add("text", 0.4 * g.w, 18.5, 0.6 * g.w - g.m, 4, points, 2.4, style=AFTER_STYLE)
     recent = entries[-CHART_SESSIONS:]
     charts = [
         _rating_chart(g, recent, "history_stress", "stress", 0, 10),

@@ -11,6 +11,7 @@ from station.kiosk import flow
 from station.kiosk.texts import LANGUAGES
 from station.store.officer_codes import InvalidOfficerCode
 from station.store.officer_history import HistoryEntry
+from station.store.practice_points import Practice
 from wire import v1 as wire_v1
 
 if TYPE_CHECKING:
@@ -62,6 +63,9 @@ class KioskModel:
     topic: str = ""  # the emotion log's tap before the session ("" : not tapped)
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
+    summary_phases: list[tuple[str, dict[str, float]]] = field(default_factory=list)  # the session's chart
+    practice: Practice | None = None  # the officer's daily practice and points after this session
+    points_gained: int = 0
     # the officer's own history page (station/kiosk/history_layout.py), opened by the controller
     history_open: bool = False
     history: list[HistoryEntry] = field(default_factory=list)
@@ -89,7 +93,8 @@ class KioskModel:
         self.pin_pad = False
         self.stress = self.mood = None
         self.topic = ""
-        self.summary = {}
+        self.summary, self.summary_phases = {}, []
+        self.practice, self.points_gained = None, 0
         self.history_open, self.history, self.history_source = False, [], "station"
         self.history_limited = False
         self.officer_pin_mode = self.officer_pin_entry = self.officer_pin_first = ""

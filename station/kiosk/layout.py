@@ -11,6 +11,7 @@ from __future__ import annotations
 from station.kiosk.flow import Screen, SessionFlow
 from station.kiosk.history_layout import history_page, officer_pin_page
 from station.kiosk.kiosk_model import TOPICS, KioskModel
+from station.kiosk.summary_layout import summary_page
 from station.kiosk.technician_devices import layout_devices
 from station.kiosk.technician_layout import technician
 from station.kiosk.texts import TEXTS
@@ -46,18 +47,7 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif screen in (Screen.BASELINE, Screen.SESSION):
         _running(g, flow, now)
     elif screen is Screen.SUMMARY:
-        g.title(g.t("summary_title"))
-        lines = model.summary.get(model.language) or [g.t("summary_none")]
-        for i, line in enumerate(lines[:7]):
-            g.line(line, y=17 + i * 8, h=7, font_u=3.4, align="left")
-        g.row(
-            74,
-            10,
-            [(g.t("my_history"), "history", "normal"), (g.t("done"), "done", "primary")],
-            x0=0.25 * width,
-            width=0.5 * width,
-        )
-        g.footer([])
+        summary_page(g, model, flow)
     elif screen is Screen.TECHNICIAN and model.tech_page == "devices":
         layout_devices(g, model.bridges)
     elif screen is Screen.TECHNICIAN:

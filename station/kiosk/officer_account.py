@@ -18,6 +18,7 @@ from station.config import hash_pin, verify_pin
 from station.kiosk.kiosk_model import KioskModel
 from station.store import SessionStore
 from station.store.officer_history import HistoryEntry, history, local_summaries
+from station.store.practice_points import Practice, practice
 from station.store.store import utc_now
 from wire import v1 as wire_v1
 
@@ -55,6 +56,14 @@ class OfficerAccount:
         if remote is None:
             return history(local), "station"
         return history([*remote, *local]), "admin"
+
+    def practice_after(self, officer_code: str, session_uuid: str) -> tuple[Practice, int]:
+        """The officer's practice today once ``session_uuid`` is counted, and the points it earned."""
+        entries, _ = self.history(officer_code)
+        today = self.clock().astimezone().date()
+        now = practice(entries, today)
+        before = practice([e for e in entries if e.uuid != session_uuid], today)
+        return now, now.points - before.points
 
     def has_pin(self, officer_code: str) -> bool:
         return self.store.officer_pin(officer_code) is not None
@@ -111,6 +120,7 @@ def officer_action(account: OfficerAccount, model: KioskModel, officer_code: str
 
 def _show_history(account: OfficerAccount, model: KioskModel, officer_code: str, unlocked: bool) -> None:
     entries, source = account.history(officer_code)
+    model.practice = practice(entries, account.clock().astimezone().date())
     model.history = entries if unlocked else entries[-1:]
     model.history_source, model.history_limited = source, not unlocked
     model.history_open, model.officer_pin_mode = True, ""
