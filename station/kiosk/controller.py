@@ -447,8 +447,8 @@ class KioskController:
     def _fill_summary(self, session_uuid: str, protocol: Protocol | None) -> None:
         record = self.store.session(session_uuid)
         means = record.phase_summaries if record is not None else {}
-        self.model.summary_phases = list(means.items())
         phases = protocol.phases if protocol is not None else ()
+        self.model.summary_phases = [(p.id, means[p.id]) for p in phases if p.id in means]  # not "end"
         baseline = next((p.id for p in phases if p.baseline), "baseline")
         after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")
         self.model.summary = {
