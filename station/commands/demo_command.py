@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from station.commands.kiosk_process import KioskProcess
     from station.config import StationConfig
     from station.session.runtime import SessionOutcome
+    from station.store.models import SessionRecord
     from station.sync import SyncClient
     from station.sync.embedded_admin import EmbeddedAdmin
 
@@ -311,7 +312,7 @@ class Demo:
             lines = draw_report(
                 load_traces(outcome.xdf_path),
                 out,
-                f"Oasis demo {outcome.session_uuid[:8]}",
+                demo_report_title(record) if record else f"Oasis demo {outcome.session_uuid[:8]}",
                 stored=record.phase_summaries if record else None,
             )
         except ReportError as exc:
@@ -374,6 +375,20 @@ class Demo:
         if password:
             print(f"  login     demo-admin / {password}   (new account; shown once)")
         print(f"  browse later: oasis admin serve --db sqlite:///{self.data_dir / 'admin.db'}", flush=True)
+
+
+def demo_report_title(record: SessionRecord) -> str:
+    """The report's heading for the demo's session (program, officer code, local time, ratings)."""
+    from station.session.report_texts import report_heading
+
+    return report_heading(
+        program=record.program,
+        officer_code=record.officer_code,
+        started_at=record.started_at,
+        status=record.status.value,
+        ratings=(record.pre_stress, record.pre_mood, record.post_stress, record.post_mood),
+        language="en",
+    )
 
 
 def approve_pending(client: SyncClient, admin: EmbeddedAdmin) -> bool:
