@@ -267,6 +267,9 @@ class KioskController:
             match effect:
                 case f.ReturnedToIdle():
                     self.model.reset()
+                    self.model.language = self.model.home_language  # the next officer starts afresh
+                case f.PinRejected(locked_until=locked_until):
+                    self.model.notice = "pin_rejected" if locked_until is None else "pin_locked"
                 case f.TechnicianMode(active=False):
                     self.technician_desk.leave()
                 case f.StartSession():

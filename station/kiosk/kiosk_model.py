@@ -53,6 +53,7 @@ class KioskModel:
     new_code: Callable[[], str]  # registers a new pseudonymous officer
     verify_pin: Callable[[str], bool]
     language: str = "zh-CN"
+    home_language: str = ""  # the station's language, restored for the next officer ("": ``language``)
     code_entry: str = ""
     notice: str = ""  # a texts key shown on the current screen, e.g. "invalid_code"
     issued_code: str = ""  # a new officer's code, shown once
@@ -86,6 +87,9 @@ class KioskModel:
     calibration_facts: dict[str, float] = field(default_factory=dict)  # the instructions' numbers
     on_technician: Callable[[str, str], None] | None = None  # tech_start/cancel/save/handoff
     pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited
+
+    def __post_init__(self) -> None:
+        self.home_language = self.home_language or self.language
 
     def reset(self) -> None:
         """Forget the previous officer's entries (on returning to idle)."""

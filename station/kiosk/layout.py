@@ -35,7 +35,8 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
         g.row(54, 14, [(g.t("begin"), "begin", "primary")], font_u=5.0, x0=0.3 * width, width=0.4 * width)
         if model.pairing_code:
             g.line(g.t("pairing_wait", code=model.pairing_code), y=76, h=5, font_u=2.4, style="notice")
-        g.footer([(g.t("technician"), "technician", "normal")])
+        g.footer([])
+        g.add("quiet", g.w - g.m - 0.1 * g.w, 2, 0.1 * g.w, 6, g.t("technician"), 2.0, action="technician")
     elif screen is Screen.CHECK_IN:
         _check_in(g, model)
     elif screen is Screen.PROGRAM:
@@ -168,7 +169,7 @@ def _rating(g: Grid, model: KioskModel, post: bool) -> None:
     buttons = [(g.t("skip"), "skip", "normal")] if post else []
     buttons.append((g.t("next"), "rate", "primary" if ready else "disabled"))
     g.row(64 if post else 66, 11 if post else 10.5, buttons, x0=0.3 * g.w, width=0.4 * g.w)
-    g.footer([(g.t("stop" if post else "back"), "stop", "normal")])
+    g.footer([] if post else [(g.t("back"), "stop", "normal")])  # after the session: Skip, never Stop
 
 
 def _sensor_rows(g: Grid, model: KioskModel) -> None:

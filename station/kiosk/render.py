@@ -20,6 +20,8 @@ FILL = {
     "selected": (206, 160, 90),
     "disabled": (44, 60, 68),
 }
+# an entry field, and a quiet button: staff-only entries kept small and dim (the technician's)
+ENTRY_FILL = {"entry": (16, 38, 48), "quiet": (28, 60, 74)}
 TEXT_COLOUR = {
     "notice": (238, 196, 120, 255),
     "good": (140, 206, 150, 255),
@@ -54,16 +56,16 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
         if wd.kind in ("trace", "bar"):
             keep += _series(wd, y, batch, background, foreground)
             continue
-        if wd.kind in ("button", "entry"):
-            fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else (16, 38, 48)
+        if wd.kind in ("button", "entry", "quiet"):
+            fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else ENTRY_FILL[wd.kind]
             radius = min(14.0, b.h / 4)
             keep.append(
                 pyglet.shapes.RoundedRectangle(
                     b.x, y, b.w, b.h, radius=radius, color=fill, batch=batch, group=background
                 )
             )
-        colour = TEXT_COLOUR.get(wd.style, TEXT)
-        left = wd.align == "left" and wd.kind != "button"
+        colour = MUTED if wd.kind == "quiet" else TEXT_COLOUR.get(wd.style, TEXT)
+        left = wd.align == "left" and wd.kind not in ("button", "quiet")
         label = pyglet.text.Label(
             wd.text,
             font_name=FONT,
@@ -117,6 +119,6 @@ def _series(
 def hit(widgets: list[Widget], x: float, y_from_top: float) -> str:
     """The action of the enabled button under a tap ("" if none)."""
     for wd in widgets:
-        if wd.kind == "button" and wd.style != "disabled" and wd.box.contains(x, y_from_top):
+        if wd.kind in ("button", "quiet") and wd.style != "disabled" and wd.box.contains(x, y_from_top):
             return wd.action
     return ""

@@ -25,7 +25,7 @@ class Box:
 
 @dataclass(frozen=True)
 class Widget:
-    kind: str  # "title" | "text" | "button" | "entry" | "trace" | "bar"
+    kind: str  # "title" | "text" | "button" | "quiet" (a small staff-only button) | "entry" | "trace" | "bar"
     box: Box
     text: str
     font_px: float
