@@ -67,13 +67,31 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
     """The pages this script saves, each as (model, flow)."""
     out = {}
     today = datetime.fromisoformat(entries[-1].started_at).date()
-    for name in ("pre_rating", "program", "history", "history_last_only", "history_pin", "summary"):
+    names = ("idle", "new_code", "pre_rating", "program", "history", "history_last_only", "history_pin")
+    for name in (*names, "post_rating", "summary"):
         model = KioskModel(
-            PROGRAMS, check_code=normalise, new_code=new_code, verify_pin=lambda pin: False, language=language
+            PROGRAMS,
+            check_code=normalise,
+            new_code=lambda: "K7PQ3XM",
+            verify_pin=lambda pin: False,
+            language=language,
         )
         flow = f.SessionFlow()
+        if name == "idle":
+            out[name] = (model, flow)
+            continue
         flow.handle(f.Begin(), 0.0)
+        if name == "new_code":
+            model.tap("new_code", flow.screen)
+            out[name] = (model, flow)
+            continue
         flow.handle(f.CheckedIn("K7PQ3XM"), 0.0)
+        if name == "post_rating":
+            flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
+            flow.handle(f.Rated(7, 2), 0.0)
+            flow.handle(f.SensorsReady(), 0.0)
+            flow.tick(301.0)
+            model.stress, model.mood = 3, 4
         if name == "pre_rating":
             flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
             model.stress, model.mood, model.topic = 7, 2, "case_load"

@@ -114,3 +114,55 @@ def test_the_rating_after_a_session_has_skip_but_no_stop(controller: KioskContro
 def test_no_literal_translation_of_kiosk() -> None:
     assert not any("信息亭" in zh for zh, _ in TEXTS.values())
     assert TEXTS["leave_kiosk"][0] == "退出自助模式"
+
+
+@pytest.fixture(scope="module")
+def window():  # type: ignore[no-untyped-def]
+    import pyglet
+
+    pyglet.options["headless"] = True
+    from tests.kiosk_render import kiosk_window
+
+    yield from kiosk_window()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_a_new_code_is_shown_large_with_its_qr_code(
+    window, controller: KioskController, language: str, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    from station.kiosk.render import qr_modules
+    from station.store.officer_codes import display
+    from tests.kiosk_render import render
+
+    width, height = size
+    controller.model.language = language
+    controller.tap("begin")
+    controller.tap("new_code")
+    code = display(controller.model.issued_code)
+    widgets = _widgets(controller, size)
+    [shown] = [w for w in widgets if w.text == code and w.kind == "entry"]
+    assert shown.font_px >= 0.09 * height  # large: about a tenth of the screen's height
+    [qr] = [w for w in widgets if w.kind == "qr"]
+    assert qr.text == code and qr.box.w == qr.box.h >= 0.5 * height
+    problems, pixels = render(window, widgets, width, height)
+    assert problems == []
+    modules = qr_modules(code)  # what segno encodes; the screen must show exactly these modules
+    side = qr.box.w / len(modules)
+    for r, row in enumerate(modules):
+        for c, dark in enumerate(row):
+            y, x = int(qr.box.y + (r + 0.5) * side), int(qr.box.x + (c + 0.5) * side)
+            assert (pixels[y, x, :3].mean() < 128) == dark, (r, c)
+    controller.tap("submit_code")  # the code is checked in as shown
+    assert (
+        controller.screen is f.Screen.PROGRAM
+        and controller.flow.context.officer_code == controller.model.issued_code
+    )
+
+
+def test_delete_on_the_new_code_goes_back_to_the_keypad(controller: KioskController) -> None:
+    controller.tap("begin")
+    controller.tap("new_code")
+    controller.tap("delete")
+    actions = {w.action for w in _widgets(controller)}
+    assert "key:A" in actions and not any(w.kind == "qr" for w in _widgets(controller))

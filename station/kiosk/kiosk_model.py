@@ -155,6 +155,8 @@ class KioskModel:
 
     def _delete(self, arg: str, screen: flow.Screen) -> flow.Event:
         self.code_entry = self.code_entry[:-1]
+        if self.notice == "your_new_code":  # back to the keypad, to type another code
+            self.notice = ""
         return flow.Touch()
 
     def _submit_code(self, arg: str, screen: flow.Screen) -> flow.Event:

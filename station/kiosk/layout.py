@@ -15,8 +15,8 @@ from station.kiosk.summary_layout import summary_page
 from station.kiosk.technician_devices import layout_devices
 from station.kiosk.technician_layout import technician
 from station.kiosk.texts import TEXTS
-from station.kiosk.widgets import Grid, Widget
-from station.store.officer_codes import ALPHABET
+from station.kiosk.widgets import Box, Grid, Widget
+from station.store.officer_codes import ALPHABET, display
 
 
 def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height: int) -> list[Widget]:
@@ -108,19 +108,14 @@ def _pin_pad(g: Grid, model: KioskModel) -> None:
 
 
 def _check_in(g: Grid, model: KioskModel) -> None:
+    if model.notice == "your_new_code":
+        _new_code(g, model)
+        return
     g.title(g.t("check_in_title"))
     g.line(g.t("check_in_hint"), y=12.5, h=4.5, font_u=2.6)
     shown = model.code_entry[:4] + ("-" + model.code_entry[4:] if len(model.code_entry) > 4 else "")
     g.add("entry", 0.25 * g.w, 18, 0.5 * g.w, 10, shown or "_", 6.0)
-    if model.notice == "your_new_code":
-        g.line(
-            g.t("your_new_code", code=model.issued_code[:4] + "-" + model.issued_code[4:]),
-            y=29,
-            h=5,
-            font_u=2.8,
-            style="notice",
-        )
-    elif model.notice:
+    if model.notice:
         g.line(g.t(model.notice), y=29, h=5, font_u=2.8, style="notice")
     columns = 9
     for r in range(0, len(ALPHABET), columns):
@@ -129,6 +124,25 @@ def _check_in(g: Grid, model: KioskModel) -> None:
         g.row(
             35 + (r // columns) * 12, 10.5, [(k, f"key:{k}", "normal") for k in keys], font_u=4.0, width=width
         )
+    _check_in_buttons(g)
+
+
+def _new_code(g: Grid, model: KioskModel) -> None:
+    """A new officer's code, large, with its QR code (made on this station) to photograph."""
+    code = display(model.issued_code)
+    g.title(g.t("new_code_title"))
+    half = 0.55 * g.w - g.m
+    g.add("entry", g.m, 20, half, 16, code, 10.0)
+    g.add("text", g.m, 40, half, 6, g.t("new_code_keep"), 2.8, style="notice")
+    g.add("text", g.m, 47, half, 6, g.t("new_code_why"), 2.6)
+    side = 54 * g.u
+    g.items.append(
+        Widget("qr", Box(0.58 * g.w + (0.42 * g.w - g.m - side) / 2, 14 * g.u, side, side), code, 0.0)
+    )
+    _check_in_buttons(g)
+
+
+def _check_in_buttons(g: Grid) -> None:
     g.row(
         72,
         11,

@@ -56,6 +56,9 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
         if wd.kind in ("trace", "bar"):
             keep += _series(wd, y, batch, background, foreground)
             continue
+        if wd.kind == "qr":
+            keep += _qr(wd, y, batch, background, foreground)
+            continue
         if wd.kind in ("button", "entry", "quiet"):
             fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else ENTRY_FILL[wd.kind]
             radius = min(14.0, b.h / 4)
@@ -113,6 +116,43 @@ def _series(
         inner = b.h - 2 * PAD_PX
         points = [(b.x + i * step, y + PAD_PX + float(v) * inner) for i, v in enumerate(wd.values)]
         shapes.append(pyglet.shapes.MultiLine(*points, thickness=1.5, color=colour, batch=batch, group=front))
+    return shapes
+
+
+def qr_modules(text: str) -> list[list[bool]]:
+    """The QR code of ``text`` (error correction M) as rows of dark (True) modules, quiet zone included."""
+    import segno
+
+    code = segno.make(text, micro=False, error="m")
+    border = 4
+    return [[bool(v) for v in row] for row in code.matrix_iter(scale=1, border=border)]
+
+
+def _qr(
+    wd: Widget,
+    y: float,
+    batch: pyglet.graphics.Batch,
+    back: pyglet.graphics.Group,
+    front: pyglet.graphics.Group,
+) -> list:
+    """A QR code of the widget's text, dark modules on a white square (phones read it from the screen)."""
+    b = wd.box
+    side = min(b.w, b.h)
+    x0, y0 = b.x + (b.w - side) / 2, y + (b.h - side) / 2
+    shapes: list = [
+        pyglet.shapes.Rectangle(x0, y0, side, side, color=(255, 255, 255), batch=batch, group=back)
+    ]
+    rows = qr_modules(wd.text)
+    module = side / len(rows)
+    for r, row in enumerate(rows):
+        top = y0 + side - (r + 1) * module
+        for c, dark in enumerate(row):
+            if dark:
+                shapes.append(
+                    pyglet.shapes.Rectangle(
+                        x0 + c * module, top, module, module, color=(0, 0, 0), batch=batch, group=front
+                    )
+                )
     return shapes
 
 
