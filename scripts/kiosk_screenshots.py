@@ -68,7 +68,7 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
     out = {}
     today = datetime.fromisoformat(entries[-1].started_at).date()
     names = ("idle", "new_code", "pre_rating", "program", "history", "history_last_only", "history_pin")
-    for name in (*names, "post_rating", "summary"):
+    for name in (*names, "post_rating", "summary", "summary_reminder"):
         model = KioskModel(
             PROGRAMS,
             check_code=normalise,
@@ -102,7 +102,7 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
             model.history, model.history_open, model.history_limited = entries[-1:], True, True
         if name == "history_pin":
             model.officer_pin_mode, model.officer_pin_entry, model.notice = "unlock", "1234", "opin_wrong"
-        if name == "summary":
+        if name.startswith("summary"):
             flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
             flow.handle(f.Rated(7, 2), 0.0)
             flow.handle(f.SensorsReady(), 0.0)
@@ -120,6 +120,9 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
                 ("cooldown", {"hr": 68.0, "coherence": 0.55}),
             ]
             model.practice, model.points_gained = practice(entries, today), 15
+        if name == "summary_reminder":  # the officer asked for it, and their trend calls for it
+            model.reminder_on = model.reminder_due = True
+            model.help_line = "12356"
         out[name] = (model, flow)
     return out
 

@@ -81,6 +81,7 @@ class StationConfig:
     scene: SceneConfig = SceneConfig()
     database_name: str = "sessions.db"  # [storage] database: the session database's file in data_dir
     timezone: str = ""  # [station] timezone: an IANA name, "" for the computer's own
+    help_line: str = ""  # [officer] help_line: the 24-hour line the reminder shows
 
     @property
     def tz(self) -> tzinfo | None:
@@ -102,6 +103,7 @@ class StationConfig:
 
 SCHEMA: dict[str, dict[str, type]] = {
     "station": {"id": str, "name": str, "language": str, "timezone": str},
+    "officer": {"help_line": str},
     "storage": {"data_dir": str, "database": str, "retention_days": int},
     "admin": {"url": str, "discover": bool},
     "technician": {"pin_hash": str, "name": str},
@@ -225,6 +227,7 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         scene=scene_config(v["scene"]),
         database_name=storage["database"],
         timezone=st["timezone"],
+        help_line=v["officer"]["help_line"],
     )
 
 

@@ -124,6 +124,7 @@ class KioskController:
         technician: str = "technician",
         calibration: CalibrationSettings | None = None,
         bridges: BridgeManager | None = None,
+        help_line: str = "",
     ) -> None:
         if not protocols:
             raise ValueError("the kiosk needs at least one protocol")
@@ -139,6 +140,7 @@ class KioskController:
             new_code=store.new_officer,
             verify_pin=lambda pin: verify_pin(pin_hash, pin),
             language=language,
+            help_line=help_line,
         )
         self.technician_desk = TechnicianDesk(
             registry,
@@ -195,6 +197,7 @@ class KioskController:
             technician=cfg.technician_name,
             calibration=cfg.calibration,
             bridges=bridges,
+            help_line=cfg.help_line,
         )
 
     # -- input: the same path for the window and for scripts ------------------------------------
@@ -428,9 +431,13 @@ class KioskController:
                 self.store.set_topic(outcome.session_uuid, self._session_topic)
             self._fill_summary(outcome.session_uuid, self._runtime.protocol if self._runtime else None)
             record = self.store.session(outcome.session_uuid)
-            if record is not None:
+            if record is not None:  # the officer's practice, points and reminder after this session
+                entries, _ = self.account.history(record.officer_code)
                 self.model.practice, self.model.points_gained = self.account.practice_after(
-                    record.officer_code, outcome.session_uuid
+                    entries, outcome.session_uuid
+                )
+                self.model.reminder_on, self.model.reminder_due = self.account.reminder(
+                    record.officer_code, entries
                 )
             self._store_ratings()
         if stop_flow and self.flow.screen in f.RUNNING:  # the runtime ended first (safety stop, pause)

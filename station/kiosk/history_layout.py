@@ -8,7 +8,7 @@ import math
 from datetime import datetime
 
 from station.kiosk.kiosk_model import KioskModel
-from station.kiosk.summary_layout import practice_line
+from station.kiosk.summary_layout import practice_line, reminder_text
 from station.kiosk.widgets import Box, Grid, Widget
 from station.session.summary import describe_changes
 from station.store.officer_history import HistoryEntry
@@ -65,8 +65,12 @@ def history_page(g: Grid, model: KioskModel) -> None:
     entries = model.history
     g.title(g.t("history_title"))
     footer = [(g.t("history_set_pin"), "history_set_pin", "normal")] if model.history_limited else []
+    remind = "remind_on" if model.reminder_on else "remind_off"
+    footer.append((g.t(remind), "history_remind", "selected" if model.reminder_on else "normal"))
     footer.append((g.t("back"), "history_close", "primary"))
-    if model.history_limited:
+    if model.reminder_due:
+        g.line(reminder_text(g, model.help_line), y=78, h=5, font_u=2.4, style="notice")
+    elif model.history_limited:
         g.line(g.t("history_last_only"), y=78, h=5, font_u=2.4, style="notice")
     elif model.notice:
         g.line(g.t(model.notice), y=78, h=5, font_u=2.4, style="notice")

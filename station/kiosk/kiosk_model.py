@@ -66,6 +66,9 @@ class KioskModel:
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
     summary_phases: list[tuple[str, dict[str, float]]] = field(default_factory=list)  # the session's chart
     practice: Practice | None = None  # the officer's daily practice and points after this session
+    reminder_on: bool = False  # the officer asked for the early-warning reminder
+    reminder_due: bool = False  # ... and their trend crosses a threshold: suggest the counsellor
+    help_line: str = ""  # [officer] help_line, shown with the suggestion
     points_gained: int = 0
     # the officer's own history page (station/kiosk/history_layout.py), opened by the controller
     history_open: bool = False
@@ -99,6 +102,7 @@ class KioskModel:
         self.topic = ""
         self.summary, self.summary_phases = {}, []
         self.practice, self.points_gained = None, 0
+        self.reminder_on = self.reminder_due = False
         self.history_open, self.history, self.history_source = False, [], "station"
         self.history_limited = False
         self.officer_pin_mode = self.officer_pin_entry = self.officer_pin_first = ""

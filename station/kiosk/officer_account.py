@@ -18,6 +18,7 @@ from station.config import hash_pin, verify_pin
 from station.kiosk.kiosk_model import KioskModel
 from station.store import SessionStore
 from station.store.officer_history import HistoryEntry, history, local_summaries
+from station.store.officer_reminder import reminder_due
 from station.store.practice_points import Practice, practice
 from station.store.store import utc_now
 from wire import v1 as wire_v1
@@ -57,13 +58,17 @@ class OfficerAccount:
             return history(local), "station"
         return history([*remote, *local]), "admin"
 
-    def practice_after(self, officer_code: str, session_uuid: str) -> tuple[Practice, int]:
+    def practice_after(self, entries: list[HistoryEntry], session_uuid: str) -> tuple[Practice, int]:
         """The officer's practice today once ``session_uuid`` is counted, and the points it earned."""
-        entries, _ = self.history(officer_code)
         today = self.clock().astimezone().date()
         now = practice(entries, today)
         before = practice([e for e in entries if e.uuid != session_uuid], today)
         return now, now.points - before.points
+
+    def reminder(self, officer_code: str, entries: list[HistoryEntry]) -> tuple[bool, bool]:
+        """(the officer asked for the reminder, and their trend calls for it now)."""
+        enabled = self.store.reminder_enabled(officer_code)
+        return enabled, enabled and reminder_due(entries, self.clock())
 
     def has_pin(self, officer_code: str) -> bool:
         return self.store.officer_pin(officer_code) is not None
@@ -98,7 +103,8 @@ class OfficerAccount:
 
 def officer_action(account: OfficerAccount, model: KioskModel, officer_code: str, action: str) -> None:
     """Carry out a tap on the history page or the officer's PIN pad (``history``, ``history_set_pin``,
-    ``opin_key:D``, ``opin_delete``, ``opin_ok``, ``opin_cancel``) for the checked-in officer."""
+    ``history_remind``, ``opin_key:D``, ``opin_delete``, ``opin_ok``, ``opin_cancel``) for the
+    checked-in officer."""
     name, _, arg = action.partition(":")
     if name == "history":
         model.notice = ""
@@ -106,6 +112,10 @@ def officer_action(account: OfficerAccount, model: KioskModel, officer_code: str
             model.officer_pin_mode, model.officer_pin_entry = "unlock", ""
         else:
             _show_history(account, model, officer_code, unlocked=False)
+    elif name == "history_remind":
+        account.store.set_reminder(officer_code, not model.reminder_on)
+        entries, _ = account.history(officer_code)
+        model.reminder_on, model.reminder_due = account.reminder(officer_code, entries)
     elif name == "history_set_pin":
         model.officer_pin_mode, model.officer_pin_entry, model.notice = "set", "", ""
     elif name == "opin_key" and arg.isdigit() and len(model.officer_pin_entry) < max(PIN_LENGTHS):
@@ -121,6 +131,7 @@ def officer_action(account: OfficerAccount, model: KioskModel, officer_code: str
 def _show_history(account: OfficerAccount, model: KioskModel, officer_code: str, unlocked: bool) -> None:
     entries, source = account.history(officer_code)
     model.practice = practice(entries, account.clock().astimezone().date())
+    model.reminder_on, model.reminder_due = account.reminder(officer_code, entries)
     model.history = entries if unlocked else entries[-1:]
     model.history_source, model.history_limited = source, not unlocked
     model.history_open, model.officer_pin_mode = True, ""

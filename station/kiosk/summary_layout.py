@@ -24,8 +24,11 @@ def summary_page(g: Grid, model: KioskModel, flow: SessionFlow) -> None:
         )
     _phase_chart(g, model.summary_phases)
     lines = model.summary.get(model.language) or [g.t("summary_none")]
-    for i, line in enumerate(lines[:MAX_LINES]):
+    shown = MAX_LINES - 2 if model.reminder_due else MAX_LINES
+    for i, line in enumerate(lines[:shown]):
         g.line(line, y=48 + i * 4.5, h=4.5, font_u=2.6, align="left")
+    if model.reminder_due:  # only with the officer's opt-in, only here (docs/station.md)
+        g.line(reminder_text(g, model.help_line), y=67.5, h=6, font_u=2.8, style="notice")
     g.row(
         75.5,
         10,
@@ -34,6 +37,11 @@ def summary_page(g: Grid, model: KioskModel, flow: SessionFlow) -> None:
         width=0.5 * g.w,
     )
     g.footer([])
+
+
+def reminder_text(g: Grid, help_line: str) -> str:
+    """The gentle suggestion to talk to the room's counsellor, with the 24-hour line if configured."""
+    return g.t("remind_talk", line=help_line) if help_line else g.t("remind_talk_no_line")
 
 
 def _own_words(g: Grid, flow: SessionFlow) -> str:

@@ -120,6 +120,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "opin_length": ("密码是 4 到 6 位数字", "A PIN has 4 to 6 digits"),
     "opin_mismatch": ("两次输入不一致，请重新设置", "The two did not match; please choose again"),
     "opin_saved": ("密码已设置，下次查看记录时输入即可", "PIN set: type it to see your history next time"),
+    "remind_on": ("提醒我：已开", "Remind me: on"),
+    "remind_off": ("提醒我：已关", "Remind me: off"),
+    "remind_talk": (
+        "最近压力偏高，可以找驿站的心理咨询师聊聊 · 24 小时热线 {line}",
+        "Things have been heavy lately: the room's counsellor is glad to talk · 24-hour line {line}",
+    ),
+    "remind_talk_no_line": (
+        "最近压力偏高，可以找驿站的心理咨询师聊聊",
+        "Things have been heavy lately: the room's counsellor is glad to talk",
+    ),
     "pin_title": ("技术员密码", "Technician PIN"),
     "pin_rejected": ("密码错误", "Wrong PIN"),
     "pin_locked": ("尝试次数过多，请稍后再试", "Too many tries; please wait"),

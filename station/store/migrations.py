@@ -130,6 +130,13 @@ MIGRATIONS: list[Migration] = [
         "ALTER TABLE sessions ADD COLUMN topic TEXT CHECK (topic IS NULL OR topic IN "
         "('case_load', 'conflict', 'family', 'sleep', 'health', 'other', 'skip'))",
     ],
+    # 7: officers who asked for the early-warning reminder (station/store/officer_reminder.py)
+    [
+        """CREATE TABLE officer_reminders (
+            officer_code TEXT PRIMARY KEY REFERENCES officers(code),
+            enabled_at TEXT NOT NULL
+        )""",
+    ],
 ]
 
 

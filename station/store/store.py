@@ -178,6 +178,24 @@ class SessionStore:
                 (None if locked_until is None else _iso(locked_until), officer_code),
             )
 
+    def set_reminder(self, officer_code: str, enabled: bool) -> None:
+        """Turn the officer's early-warning reminder on or off (their own choice, kept on the station)."""
+        with self._transaction() as db:
+            if not enabled:
+                db.execute("DELETE FROM officer_reminders WHERE officer_code = ?", (officer_code,))
+                return
+            db.execute(
+                "INSERT OR IGNORE INTO officer_reminders (officer_code, enabled_at) VALUES (?, ?)",
+                (officer_code, self._now()),
+            )
+
+    def reminder_enabled(self, officer_code: str) -> bool:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT 1 FROM officer_reminders WHERE officer_code = ?", (officer_code,)
+            ).fetchone()
+        return row is not None
+
     # -- sessions -------------------------------------------------------------------------------
 
     def start_session(
