@@ -18,8 +18,10 @@ pyglet.options["headless"] = True
 
 from PIL import Image  # noqa: E402  (pyglet options must be set before windows exist)
 
+from protocols.loader import find_protocol  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
-from station.kiosk.kiosk_model import KioskModel, Program  # noqa: E402
+from station.kiosk.controller import program_for  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.render import draw  # noqa: E402
 from station.session.summary import describe_changes  # noqa: E402
@@ -31,9 +33,8 @@ from station.store.practice_points import practice  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 800
 PROGRAMS = [
-    Program("mindfulness-15", "正念十五分钟", "Mindfulness, 15 minutes", 120, 780),
-    Program("coherent-breathing", "共振呼吸", "Coherent breathing", 120, 600),
-    Program("quick-reset", "快速平复", "Quick reset", 0, 300),
+    program_for(find_protocol(name))
+    for name in ("mindfulness-15", "coherent-breathing", "alpha-relax", "quick-reset", "resonance-assessment")
 ]
 
 
@@ -78,6 +79,7 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
         )
         flow = f.SessionFlow()
         if name == "idle":
+            model.station_name = "第一法庭减压驿站"
             out[name] = (model, flow)
             continue
         flow.handle(f.Begin(), 0.0)

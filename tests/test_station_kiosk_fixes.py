@@ -166,3 +166,46 @@ def test_delete_on_the_new_code_goes_back_to_the_keypad(controller: KioskControl
     controller.tap("delete")
     actions = {w.action for w in _widgets(controller)}
     assert "key:A" in actions and not any(w.kind == "qr" for w in _widgets(controller))
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_program_cards_say_what_each_program_is_and_the_attract_screen_names_the_station(
+    window, tmp_path: Path, language: str, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    from station.kiosk.controller import program_for
+    from tests.kiosk_render import render
+
+    width, height = size
+    library = ["mindfulness-15", "coherent-breathing", "alpha-relax", "quick-reset", "resonance-assessment"]
+    store = SessionStore(tmp_path / "cards.db", "cards")
+    registry = SourceRegistry(StreamCatalog(buffer_seconds=5.0))
+    kiosk = KioskController(
+        store,
+        registry,
+        [find_protocol(name) for name in library],
+        station_id="cards",
+        recordings_dir=tmp_path / "recordings",
+        language=language,
+        station_name="第一法庭减压驿站",
+    )
+    try:
+        assert "第一法庭减压驿站" in [w.text for w in _widgets(kiosk, size)]
+        kiosk.tap("begin")
+        kiosk.tap("new_code")
+        kiosk.tap("submit_code")
+        widgets = _widgets(kiosk, size)
+        problems, _ = render(window, widgets, width, height)
+        assert problems == []
+        texts = [w.text for w in widgets if w.kind == "text"]
+        alpha = program_for(find_protocol("alpha-relax"))
+        assert alpha.sensors == ("eeg", "heart")
+        sensors = {"zh-CN": "传感器：脑电、心率", "en": "Sensors: EEG, heart"}[language]
+        assert sensors in texts
+        assert alpha.description(language) in texts  # its first sentence
+        assert alpha.description("zh-CN") == "闭眼放松十二分钟。"
+        cards = [w for w in widgets if w.action.startswith("program:")]
+        assert len(cards) == len(library)
+    finally:
+        registry.close()
+        store.close()

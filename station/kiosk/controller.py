@@ -78,7 +78,22 @@ def program_for(protocol: Protocol) -> Program:
         if phase.baseline:
             baseline_s = elapsed
     session_s = max(protocol.duration_s - baseline_s, 1.0)
-    return Program(protocol.id, protocol.name.zh, protocol.name.en, baseline_s, session_s)
+    return Program(
+        protocol.id,
+        protocol.name.zh,
+        protocol.name.en,
+        baseline_s,
+        session_s,
+        first_sentence(protocol.description.zh),
+        first_sentence(protocol.description.en),
+        tuple(sorted(needed_kinds(protocol))),
+    )
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description (up to 。 or ". "), for a program card."""
+    cut = min((i for i in (text.find("。"), text.find(". ")) if i >= 0), default=len(text) - 1)
+    return text[: cut + 1].strip()
 
 
 @dataclass
@@ -125,6 +140,7 @@ class KioskController:
         calibration: CalibrationSettings | None = None,
         bridges: BridgeManager | None = None,
         help_line: str = "",
+        station_name: str = "",
     ) -> None:
         if not protocols:
             raise ValueError("the kiosk needs at least one protocol")
@@ -141,6 +157,7 @@ class KioskController:
             verify_pin=lambda pin: verify_pin(pin_hash, pin),
             language=language,
             help_line=help_line,
+            station_name=station_name,
         )
         self.technician_desk = TechnicianDesk(
             registry,
@@ -198,6 +215,7 @@ class KioskController:
             calibration=cfg.calibration,
             bridges=bridges,
             help_line=cfg.help_line,
+            station_name=cfg.name,
         )
 
     # -- input: the same path for the window and for scripts ------------------------------------

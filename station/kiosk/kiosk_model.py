@@ -33,9 +33,15 @@ class Program:
     title_en: str
     baseline_s: float
     session_s: float
+    description_zh: str = ""  # one sentence on the program card
+    description_en: str = ""
+    sensors: tuple[str, ...] = ()  # what it reads: "heart", "eeg", "eda"
 
     def title(self, language: str) -> str:
         return self.title_zh if language == "zh-CN" else self.title_en
+
+    def description(self, language: str) -> str:
+        return self.description_zh if language == "zh-CN" else self.description_en
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class KioskModel:
     reminder_on: bool = False  # the officer asked for the early-warning reminder
     reminder_due: bool = False  # ... and their trend crosses a threshold: suggest the counsellor
     help_line: str = ""  # [officer] help_line, shown with the suggestion
+    station_name: str = ""  # [station] name, on the attract screen
     points_gained: int = 0
     # the officer's own history page (station/kiosk/history_layout.py), opened by the controller
     history_open: bool = False

@@ -13,7 +13,7 @@ from station.kiosk.history_layout import history_page, officer_pin_page
 from station.kiosk.kiosk_model import TOPICS, KioskModel
 from station.kiosk.summary_layout import summary_page
 from station.kiosk.technician_devices import layout_devices
-from station.kiosk.technician_layout import technician
+from station.kiosk.technician_layout import fit, technician
 from station.kiosk.texts import TEXTS
 from station.kiosk.widgets import Box, Grid, Widget
 from station.store.officer_codes import ALPHABET, display
@@ -30,6 +30,8 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif model.history_open and screen in (Screen.PROGRAM, Screen.SUMMARY):
         history_page(g, model)
     elif screen is Screen.IDLE:
+        if model.station_name:
+            g.line(model.station_name, y=16, h=6, font_u=3.4, style="muted")
         g.title(g.t("attract_title"), y=26, h=12, font_u=7.0)
         g.line(g.t("attract_hint"), y=40, h=6, font_u=3.4)
         g.row(54, 14, [(g.t("begin"), "begin", "primary")], font_u=5.0, x0=0.3 * width, width=0.4 * width)
@@ -57,23 +59,29 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
 
 
 def _program(g: Grid, model: KioskModel) -> None:
+    """Program cards: name and length on the button, one sentence and the sensors it reads below."""
     g.title(g.t("program_title"))
-    columns = 2
-    for i, p in enumerate(model.programs[:8]):
+    columns, gap = 2, 1.5 * g.u
+    bw = (g.w - 2 * g.m - gap) / columns
+    for i, p in enumerate(model.programs[:6]):
         col, r = i % columns, i // columns
-        bw = (g.w - 2 * g.m - 1.5 * g.u) / columns
+        x, y = g.m + col * (bw + gap), 13 + r * 21.5
         minutes = g.t("minutes", n=round((p.baseline_s + p.session_s) / 60))
-        label = f"{p.title(model.language)} · {minutes}"
-        g.add(
-            "button",
-            g.m + col * (bw + 1.5 * g.u),
-            16 + r * 16,
-            bw,
-            13,
-            label,
-            3.0,
-            action=f"program:{p.id}",
-        )
+        g.add("button", x, y, bw, 12, f"{p.title(model.language)} · {minutes}", 3.0, action=f"program:{p.id}")
+        names = ("、" if g.lang == "zh-CN" else ", ").join(g.t(f"sensor_name_{s}") for s in p.sensors)
+        sensors = g.t("program_sensors", names=names) if p.sensors else g.t("program_no_sensors")
+        for k, line in enumerate((p.description(model.language), sensors)):
+            g.add(
+                "text",
+                x,
+                y + 12.3 + 4 * k,
+                bw,
+                4,
+                fit(line, bw - 16, 2.2 * g.u),
+                2.2,
+                style="muted",
+                align="left",
+            )
     g.footer([(g.t("my_history"), "history", "normal"), (g.t("back"), "stop", "normal")])
 
 

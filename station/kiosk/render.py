@@ -28,6 +28,7 @@ TEXT_COLOUR = {
     "degraded": (238, 196, 120, 255),
     "bad": (232, 140, 128, 255),
     "disabled": MUTED,
+    "muted": MUTED,
 }
 
 
