@@ -69,7 +69,7 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
     out = {}
     today = datetime.fromisoformat(entries[-1].started_at).date()
     names = ("idle", "new_code", "pre_rating", "program", "history", "history_last_only", "history_pin")
-    for name in (*names, "post_rating", "summary", "summary_reminder"):
+    for name in (*names, "session", "post_rating", "summary", "summary_reminder"):
         model = KioskModel(
             PROGRAMS,
             check_code=normalise,
@@ -88,6 +88,11 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
             out[name] = (model, flow)
             continue
         flow.handle(f.CheckedIn("K7PQ3XM"), 0.0)
+        if name == "session":
+            flow.handle(f.ProgramChosen("mindfulness-15", 120, 780), 0.0)
+            flow.handle(f.Rated(7, 2), 0.0)
+            flow.handle(f.SensorsReady(), 0.0)
+            flow.tick(301.0)  # the pages are drawn at 301 s: five minutes in
         if name == "post_rating":
             flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
             flow.handle(f.Rated(7, 2), 0.0)

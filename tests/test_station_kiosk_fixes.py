@@ -209,3 +209,14 @@ def test_program_cards_say_what_each_program_is_and_the_attract_screen_names_the
     finally:
         registry.close()
         store.close()
+
+
+def test_the_session_screen_shows_how_far_the_session_has_come(controller: KioskController) -> None:
+    flow = controller.flow
+    for event in (f.Begin(), f.CheckedIn("K7PQ3XM"), f.ProgramChosen("quick-reset", 60, 240), f.Rated(5, 3)):
+        flow.handle(event, 0.0)
+    flow.handle(f.SensorsReady(), 0.0)
+    flow.tick(150.0)
+    [bar] = [w for w in layout(controller.model, flow, 150.0, 1280, 800) if w.kind == "bar"]
+    assert bar.values == pytest.approx((0.5,))
+    assert "2:30" in " ".join(w.text for w in layout(controller.model, flow, 150.0, 1280, 800))

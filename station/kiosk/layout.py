@@ -233,9 +233,12 @@ def _running(g: Grid, flow: SessionFlow, now: float) -> None:
     ctx = flow.context
     heading = "baseline_title" if flow.screen is Screen.BASELINE else "session_title"
     g.title(g.t(heading), y=24, h=12, font_u=6.0)
-    left = max(0, round(ctx.baseline_s + ctx.session_s - flow.session_clock(now)))
+    total = ctx.baseline_s + ctx.session_s
+    left = max(0, round(total - flow.session_clock(now)))
     g.line(g.t("remaining", m=left // 60, s=left % 60), y=40, h=8, font_u=4.5)
+    done = min(1.0, max(0.0, flow.session_clock(now) / total)) if total > 0 else 0.0
+    g.items.append(Widget("bar", Box(0.3 * g.w, 50 * g.u, 0.4 * g.w, 1.5 * g.u), "", 0.0, values=(done,)))
     if flow.paused:
-        g.line(g.t("paused"), y=52, h=6, font_u=3.4, style="notice")
+        g.line(g.t("paused"), y=54, h=6, font_u=3.4, style="notice")
     g.row(70, 13, [(g.t("stop"), "stop", "normal")], font_u=4.5, x0=0.35 * g.w, width=0.3 * g.w)
     g.footer([])
