@@ -161,7 +161,7 @@ def main(out_dir: Path) -> None:
                 raw = np.frombuffer(buffer.get_data("RGB", buffer.width * 3), np.uint8)
                 pixels = raw.reshape(buffer.height, -1, 3)[:HEIGHT, :WIDTH][::-1]
                 path = out_dir / f"{name}_{language}.png"
-                Image.fromarray(pixels).save(path, optimize=True)
+                Image.fromarray(pixels).quantize(64).save(path, optimize=True)  # flat UI: small files
                 print(path)
     finally:
         window.close()

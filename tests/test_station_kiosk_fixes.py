@@ -220,3 +220,34 @@ def test_the_session_screen_shows_how_far_the_session_has_come(controller: Kiosk
     [bar] = [w for w in layout(controller.model, flow, 150.0, 1280, 800) if w.kind == "bar"]
     assert bar.values == pytest.approx((0.5,))
     assert "2:30" in " ".join(w.text for w in layout(controller.model, flow, 150.0, 1280, 800))
+
+
+def test_the_officers_times_are_the_stations(tmp_path: Path) -> None:
+    from datetime import timedelta, timezone
+
+    from officer_history_support import FIRST, add_session, stepping_clock
+
+    from station.store.officer_codes import new_code
+
+    store = SessionStore(tmp_path / "tz.db", "tz", clock=stepping_clock())  # sessions from 08:01 UTC
+    registry = SourceRegistry(StreamCatalog(buffer_seconds=5.0))
+    kiosk = KioskController(
+        store,
+        registry,
+        [find_protocol("quick-reset")],
+        station_id="tz",
+        recordings_dir=tmp_path / "recordings",
+        tz=timezone(timedelta(hours=8)),
+    )
+    try:
+        me = new_code()
+        add_session(store, me, *FIRST)
+        kiosk.tap("begin")
+        for ch in me:
+            kiosk.tap(f"key:{ch}")
+        kiosk.tap("submit_code")
+        kiosk.tap("history")
+        assert any(w.text.startswith("最近一次：11-30 16:0") for w in _widgets(kiosk))  # Beijing time
+    finally:
+        registry.close()
+        store.close()

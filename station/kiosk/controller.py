@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -141,6 +141,7 @@ class KioskController:
         bridges: BridgeManager | None = None,
         help_line: str = "",
         station_name: str = "",
+        tz: tzinfo | None = None,
     ) -> None:
         if not protocols:
             raise ValueError("the kiosk needs at least one protocol")
@@ -158,6 +159,7 @@ class KioskController:
             language=language,
             help_line=help_line,
             station_name=station_name,
+            tz=tz,
         )
         self.technician_desk = TechnicianDesk(
             registry,
@@ -169,7 +171,7 @@ class KioskController:
             bridges,
         )
         self.model.on_technician = self.technician_desk.action
-        self.account = OfficerAccount(store)  # start_sync gives it the admin server's history
+        self.account = OfficerAccount(store, tz=tz)  # start_sync gives it the admin server's history
         self.outcomes: list[SessionOutcome] = []  # every finished session, oldest first
         self.effects_seen: list[f.Effect] = []
         self._runtime: SessionRuntime | None = None
@@ -216,6 +218,7 @@ class KioskController:
             bridges=bridges,
             help_line=cfg.help_line,
             station_name=cfg.name,
+            tz=cfg.tz,
         )
 
     # -- input: the same path for the window and for scripts ------------------------------------

@@ -164,7 +164,7 @@ def _entry_line(g: Grid, model: KioskModel, entry: HistoryEntry) -> str:
         return f"{missing if before is None else before} → {missing if after is None else after}"
 
     program = next((p.title(model.language) for p in model.programs if p.id == entry.program), entry.program)
-    when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%m-%d %H:%M")
+    when = datetime.fromisoformat(entry.started_at).astimezone(model.tz).strftime("%m-%d %H:%M")
     return g.t(
         "history_line",
         date=when,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import TYPE_CHECKING, ClassVar, get_args
 
 from station.kiosk import flow
@@ -76,6 +77,7 @@ class KioskModel:
     reminder_due: bool = False  # ... and their trend crosses a threshold: suggest the counsellor
     help_line: str = ""  # [officer] help_line, shown with the suggestion
     station_name: str = ""  # [station] name, on the attract screen
+    tz: tzinfo | None = None  # [station] timezone: the officer's times and days (None: the computer's)
     points_gained: int = 0
     # the officer's own history page (station/kiosk/history_layout.py), opened by the controller
     history_open: bool = False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from station.config import hash_pin, verify_pin
 from station.kiosk.kiosk_model import KioskModel
@@ -47,8 +47,10 @@ class OfficerAccount:
         store: SessionStore,
         remote: RemoteHistory | None = None,
         clock: Callable[[], datetime] = utc_now,
+        tz: tzinfo | None = None,
     ) -> None:
         self.store, self.remote, self.clock = store, remote, clock
+        self.tz = tz  # the station's time zone ([station] timezone; None: the computer's)
 
     def history(self, officer_code: str) -> tuple[list[HistoryEntry], str]:
         """(entries oldest first, source): source "admin" when the admin server answered, else "station"."""
@@ -60,10 +62,14 @@ class OfficerAccount:
 
     def practice_after(self, entries: list[HistoryEntry], session_uuid: str) -> tuple[Practice, int]:
         """The officer's practice today once ``session_uuid`` is counted, and the points it earned."""
-        today = self.clock().astimezone().date()
-        now = practice(entries, today)
-        before = practice([e for e in entries if e.uuid != session_uuid], today)
+        today = self.today()
+        now = practice(entries, today, self.tz)
+        before = practice([e for e in entries if e.uuid != session_uuid], today, self.tz)
         return now, now.points - before.points
+
+    def today(self) -> date:
+        """The station's calendar day now."""
+        return self.clock().astimezone(self.tz).date()
 
     def reminder(self, officer_code: str, entries: list[HistoryEntry]) -> tuple[bool, bool]:
         """(the officer asked for the reminder, and their trend calls for it now)."""
@@ -130,7 +136,7 @@ def officer_action(account: OfficerAccount, model: KioskModel, officer_code: str
 
 def _show_history(account: OfficerAccount, model: KioskModel, officer_code: str, unlocked: bool) -> None:
     entries, source = account.history(officer_code)
-    model.practice = practice(entries, account.clock().astimezone().date())
+    model.practice = practice(entries, account.today(), account.tz)
     model.reminder_on, model.reminder_due = account.reminder(officer_code, entries)
     model.history = entries if unlocked else entries[-1:]
     model.history_source, model.history_limited = source, not unlocked
