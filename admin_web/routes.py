@@ -15,6 +15,7 @@ from admin_web import (
     report_pages,
     settings_pages,
     station_pages,
+    topic_pages,
     user_pages,
 )
 from admin_web.csv_exports import table_export
@@ -34,6 +35,7 @@ pages.add_api_route("/dashboard", report_pages.dashboard_page, methods=GET)
 pages.add_api_route("/sessions", report_pages.sessions_page, methods=GET)
 pages.add_api_route("/sessions/{uuid}", report_pages.session_detail, methods=GET)
 pages.add_api_route("/calibrations", report_pages.calibrations_page, methods=GET)
+pages.add_api_route("/topics", topic_pages.topics_page, methods=GET)
 
 pages.add_api_route("/stations", station_pages.stations_page, methods=GET)
 pages.add_api_route("/stations/{station_id}/approve", station_pages.approve, methods=POST)
