@@ -167,6 +167,7 @@ def session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
         "received_at": now,
         "updated_at": s.updated_at.astimezone(UTC).replace(tzinfo=None) if s.updated_at else None,
         "content_hash": hashlib.sha256(s.model_dump_json().encode()).hexdigest(),
+        "topic": s.topic,
     }
 
 

@@ -73,12 +73,21 @@ def _m5_pairing_requests(conn: Connection) -> None:
     conn.execute(update(stations).where(stations.c.status == "pending").values(requested_at=utcnow()))
 
 
+def _m6_session_topics(conn: Connection) -> None:
+    """The emotion log's tap sent with each session (wire_v1.SessionSummary.topic)."""
+    if "topic" not in {c["name"] for c in inspect(conn).get_columns("sessions")}:
+        conn.execute(
+            text_sql(f"ALTER TABLE sessions ADD COLUMN topic {String(16).compile(dialect=conn.dialect)}")
+        )
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_session_revisions,
     _m3_indexes,
     _m4_rollups,
     _m5_pairing_requests,
+    _m6_session_topics,
 ]
 
 

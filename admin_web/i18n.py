@@ -181,6 +181,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "action": ("操作", "Action"),
     "target_col": ("对象", "What"),
     "language": ("语言", "Language"),
+    # the emotion log's k-anonymous counts (topic_pages.py)
+    "nav_topics": ("心情记录", "Emotion log"),
+    "topics_intro": (
+        "每月在练习前选择各项的警员人数；少于 {k} 人的格子不显示。",
+        "Officers who named each topic before a session, per month; cells under {k} officers are hidden.",
+    ),
+    "topics_month": ("月份", "Month"),
+    "topic_case_load": ("案件压力", "Case load"),
+    "topic_conflict": ("工作冲突", "Conflict at work"),
+    "topic_family": ("家庭", "Family"),
+    "topic_sleep": ("睡眠", "Sleep"),
+    "topic_health": ("健康", "Health"),
+    "topic_other": ("其他", "Other"),
+    "topic_skip": ("跳过", "Skipped"),
 }
 
 

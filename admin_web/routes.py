@@ -11,9 +11,11 @@ from admin_web import (
     audit_log,
     auth_pages,
     db,
+    officer_history_api,
     report_pages,
     settings_pages,
     station_pages,
+    topic_pages,
     user_pages,
 )
 from admin_web.csv_exports import table_export
@@ -33,6 +35,7 @@ pages.add_api_route("/dashboard", report_pages.dashboard_page, methods=GET)
 pages.add_api_route("/sessions", report_pages.sessions_page, methods=GET)
 pages.add_api_route("/sessions/{uuid}", report_pages.session_detail, methods=GET)
 pages.add_api_route("/calibrations", report_pages.calibrations_page, methods=GET)
+pages.add_api_route("/topics", topic_pages.topics_page, methods=GET)
 
 pages.add_api_route("/stations", station_pages.stations_page, methods=GET)
 pages.add_api_route("/stations/{station_id}/approve", station_pages.approve, methods=POST)
@@ -59,3 +62,4 @@ pages.add_api_route("/export/users.csv", table_export("users", db.users, ROLE_AD
 pages.add_api_route("/export/audit.csv", table_export("audit", db.audit, ROLE_ADMIN), methods=GET)
 
 station_api = api.router
+officer_history = officer_history_api.router

@@ -5,11 +5,16 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, get_args
+
+from wire import v1 as wire_v1
 
 CHINA = timezone(timedelta(hours=8))
 PROGRAMS = ("sunset-lake", "forest-breath", "night-sky")
 SENSORS = (("polar-h10", "ECG"), ("muse-s", "EEG"), ("grove-gsr", "EDA"))
+
+
+TOPICS = (*get_args(wire_v1.Topic), None)  # the emotion log's tap, or none (not asked)
 
 
 def session(station_id: str, rng: random.Random, day: date, officers: int = 40) -> dict[str, Any]:
@@ -20,7 +25,7 @@ def session(station_id: str, rng: random.Random, day: date, officers: int = 40) 
     minutes = rng.gauss(22, 4) if status == "completed" else rng.uniform(2, 12)
     pre = rng.randint(3, 9)
     post = max(0, min(10, pre - rng.choice((-1, 0, 1, 1, 2, 2, 3, 3, 4)))) if status == "completed" else None
-    return {
+    row: dict[str, Any] = {
         "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "station_id": station_id,
         "officer_code": f"OF{rng.randrange(officers):04d}",
@@ -56,6 +61,9 @@ def session(station_id: str, rng: random.Random, day: date, officers: int = 40) 
         },
         "events": [{"t_s": 0.0, "kind": "start"}, {"t_s": 120.0, "kind": "phase", "detail": "relax"}],
     }
+    # the emotion log's tap, drawn from the session's own uuid so ``rng``'s sequence stays as it was
+    row["topic"] = random.Random(row["uuid"]).choice(TOPICS)
+    return row
 
 
 def sessions(

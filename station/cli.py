@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "show a calming scene on a headset, in a window, or render it to images",
     ),
     "station": ("station.commands.station_command", "station check, stored sessions, sync to the admin"),
+    "officer": (
+        "station.commands.officer_command",
+        "an officer's own history: ratings before → after, minutes, physiological change",
+    ),
     "report": (
         "station.commands.report_command",
         "draw a session (HR, HRV, alpha, EDA, phases) to PNG or PDF",

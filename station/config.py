@@ -9,8 +9,10 @@ import re
 import socket
 import tomllib
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -78,6 +80,13 @@ class StationConfig:
     devices: tuple[DeviceConfig, ...] = ()  # [[devices]]: serial devices the station bridges to LSL
     scene: SceneConfig = SceneConfig()
     database_name: str = "sessions.db"  # [storage] database: the session database's file in data_dir
+    timezone: str = ""  # [station] timezone: an IANA name, "" for the computer's own
+    help_line: str = ""  # [officer] help_line: the 24-hour line the reminder shows
+
+    @property
+    def tz(self) -> tzinfo | None:
+        """The station's time zone (None: the computer's local time)."""
+        return ZoneInfo(self.timezone) if self.timezone else None
 
     @property
     def database(self) -> Path:
@@ -93,7 +102,8 @@ class StationConfig:
 
 
 SCHEMA: dict[str, dict[str, type]] = {
-    "station": {"id": str, "name": str, "language": str},
+    "station": {"id": str, "name": str, "language": str, "timezone": str},
+    "officer": {"help_line": str},
     "storage": {"data_dir": str, "database": str, "retention_days": int},
     "admin": {"url": str, "discover": bool},
     "technician": {"pin_hash": str, "name": str},
@@ -185,6 +195,11 @@ def load_config(path: str | Path | None = None) -> StationConfig:
     source = config_path(path)
     v = _merged(source)
     st, storage, admin, kiosk = v["station"], v["storage"], v["admin"], v["kiosk"]
+    if st["timezone"]:
+        try:
+            ZoneInfo(st["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"station.timezone {st['timezone']!r} is not a known time zone") from None
     if st["language"] not in LANGUAGES:
         raise ConfigError(f"station.language must be one of {', '.join(LANGUAGES)}, got {st['language']!r}")
     if storage["retention_days"] < 0:
@@ -223,6 +238,8 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         devices=parse_devices(v.get("devices", []), source),
         scene=scene_config(v["scene"]),
         database_name=storage["database"],
+        timezone=st["timezone"],
+        help_line=v["officer"]["help_line"],
     )
 
 

@@ -61,6 +61,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Topic = Literal["case_load", "conflict", "family", "sleep", "health", "other", "skip"]
+"""What weighs most on the officer today, tapped once before a session (the emotion log)."""
+
+
 class Ratings(_Model):
     """Self-reported stress (0 = none, 10 = extreme) and mood (0 = very low, 10 = very good)."""
 
@@ -111,6 +115,7 @@ class SessionSummary(_Model):
     phases: Annotated[list[PhaseSummary], Field(max_length=MAX_PHASES)] = Field(default_factory=list)
     data_quality: DataQuality
     events: Annotated[list[SessionEvent], Field(max_length=MAX_EVENTS)] = Field(default_factory=list)
+    topic: Topic | None = None  # the emotion log; admins see it only in k-anonymous counts
 
 
 class Calibration(_Model):
@@ -192,3 +197,24 @@ class PairingResponse(_Model):
 def pairing_code(claim: str) -> str:
     """Six digits both the kiosk and the admin page show, so the admin approves the right station."""
     return f"{int.from_bytes(hashlib.sha256(claim.encode()).digest()[:8], 'big') % 1_000_000:06d}"
+
+
+OFFICER_HISTORY_PATH = "/officer-history"
+MAX_HISTORY_SESSIONS = 500
+
+
+class OfficerHistoryRequest(_Model):
+    """``POST /api/v1/officer-history``: a station asks, with its own token, for one officer's
+    sessions at every station of the room (the code travels in the body, never in a URL)."""
+
+    officer_code: Identifier
+
+
+class OfficerHistory(_Model):
+    """The sessions stored for one officer code, oldest first (the newest ``MAX_HISTORY_SESSIONS``),
+    without their events: what the kiosk shows that officer, and no one else."""
+
+    officer_code: Identifier
+    sessions: Annotated[list[SessionSummary], Field(max_length=MAX_HISTORY_SESSIONS)] = Field(
+        default_factory=list
+    )

@@ -33,13 +33,14 @@ if TYPE_CHECKING:
     from station.commands.kiosk_process import KioskProcess
     from station.config import StationConfig
     from station.session.runtime import SessionOutcome
+    from station.store.models import SessionRecord
     from station.sync import SyncClient
     from station.sync.embedded_admin import EmbeddedAdmin
 
 STATION_ID = "demo-station"
 PROTOCOL_FILE = Path(__file__).with_name("demo_protocol.toml")
 PRE_RATING, POST_RATING = (6, 2), (3, 4)  # (stress 0-10, mood 1-5)
-SCRIPT = [
+SCRIPT: list[dict[str, object]] = [
     {"tap": "begin"},
     {"tap": "new_code"},
     {"tap": "submit_code"},
@@ -54,6 +55,16 @@ SCRIPT = [
     {"tap": "rate"},
     {"wait_for": "summary", "timeout_s": 120},
 ]
+
+
+def kiosk_script(officer: str | None) -> list[dict[str, object]]:
+    """The demo's taps: a new officer code, or ``officer`` (normalised) typed on the keypad."""
+    if officer is None:
+        return SCRIPT
+    typed: list[dict[str, object]] = [{"tap": f"key:{ch}"} for ch in officer]
+    return [SCRIPT[0], *typed, *SCRIPT[2:]]
+
+
 LEAVE_SUMMARY = [{"tap": "done"}, {"wait_for": "idle", "timeout_s": 10}]
 SIM_STREAMS = ["eeg", "ecg", "eda", "resp", "rr"]  # PPG comes over serial from the CMS50D+
 DEVICE_READY_S = 30.0
@@ -71,6 +82,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the simulated officer (default relaxing)",
     )
     parser.add_argument("--seed", type=int, default=0, help="simulator seed")
+    parser.add_argument(
+        "--officer",
+        metavar="CODE",
+        help="check in with this officer code instead of a new one (two demos build a history)",
+    )
     parser.add_argument("--scene", default="lakeside", help="scene to render (default lakeside)")
     parser.add_argument(
         "--serve",
@@ -94,6 +110,14 @@ def run(args: argparse.Namespace) -> int:
         print("oasis demo: --seed must be 0 or more", file=sys.stderr)
         return 2
     from sensors.lsl.isolation import isolate_lsl
+    from station.store.officer_codes import InvalidOfficerCode, normalise
+
+    if args.officer is not None:
+        try:
+            args.officer = normalise(args.officer)
+        except InvalidOfficerCode as exc:
+            print(f"oasis demo: --officer {args.officer!r}: {exc}", file=sys.stderr)
+            return 2
 
     if "pylsl" not in sys.modules:
         isolate_lsl("oasis-demo")
@@ -260,13 +284,19 @@ class Demo:
             "签到 → 选择课程 → 练习前评分 → 传感器检查 → 会话 → 练习后评分 → 小结",
             "kiosk script: check-in → program → rating → sensor check → session → rating → summary",
         )
-        problems = run_script(controller, parse_script(json.dumps({"steps": SCRIPT}), "demo script"))
+        script = kiosk_script(self.args.officer)
+        problems = run_script(controller, parse_script(json.dumps({"steps": script}), "demo script"))
         for problem in problems:
             print(f"oasis demo: {problem}", file=sys.stderr)
         if problems or not controller.outcomes:
             return None
-        code = controller.model.issued_code
-        say(f"签到：新警员编号 {code}", f"check-in: new pseudonymous officer code {code}")
+        code = controller.flow.context.officer_code
+        if self.args.officer is None:
+            say(f"签到：新警员编号 {code}", f"check-in: new pseudonymous officer code {code}")
+        else:
+            say(f"签到：警员编号 {code}", f"check-in: officer code {code}")
+        history = f"oasis officer history {code} --data-dir {self.data_dir}"
+        say(f"本人记录：{history}", f"the officer's history: {history}")
         say(
             f"练习前压力 {PRE_RATING[0]}/10，心情 {PRE_RATING[1]}/5；练习后压力 {POST_RATING[0]}/10，"
             f"心情 {POST_RATING[1]}/5",
@@ -291,7 +321,7 @@ class Demo:
             lines = draw_report(
                 load_traces(outcome.xdf_path),
                 out,
-                f"Oasis demo {outcome.session_uuid[:8]}",
+                demo_report_title(record) if record else f"Oasis demo {outcome.session_uuid[:8]}",
                 stored=record.phase_summaries if record else None,
             )
         except ReportError as exc:
@@ -354,6 +384,20 @@ class Demo:
         if password:
             print(f"  login     demo-admin / {password}   (new account; shown once)")
         print(f"  browse later: oasis admin serve --db sqlite:///{self.data_dir / 'admin.db'}", flush=True)
+
+
+def demo_report_title(record: SessionRecord) -> str:
+    """The report's heading for the demo's session (program, officer code, local time, ratings)."""
+    from station.session.report_texts import report_heading
+
+    return report_heading(
+        program=record.program,
+        officer_code=record.officer_code,
+        started_at=record.started_at,
+        status=record.status.value,
+        ratings=(record.pre_stress, record.pre_mood, record.post_stress, record.post_mood),
+        language="en",
+    )
 
 
 def approve_pending(client: SyncClient, admin: EmbeddedAdmin) -> bool:

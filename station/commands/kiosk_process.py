@@ -42,9 +42,10 @@ def start_sync(
 ) -> SyncLoop | None:
     """Drain the store to the admin server (admin.url, else zeroconf discovery) on a daemon thread
     until ``stop``; None when neither is configured. The controller answers the heartbeat's state,
-    wakes the client when it stores a session and shows the pairing code while the admin's approval
-    is awaited."""
+    wakes the client when it stores a session, shows the pairing code while the admin's approval
+    is awaited and asks the admin for the checked-in officer's history (every station's sessions)."""
     from station.sync import SyncClient, SyncConfig
+    from station.sync.officer_history_client import fetch_officer_history
 
     if not cfg.admin_url and not cfg.admin_discover:
         return None
@@ -56,6 +57,7 @@ def start_sync(
     client = SyncClient(store, config, state_provider=controller.heartbeat_state)
     controller.on_session_stored = client.wake
     controller.pairing_code_provider = client.pending_pairing_code
+    controller.account.remote = lambda code: fetch_officer_history(client, code)
 
     def loop() -> None:
         try:

@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,7 @@ from station.calibration.technician_desk import TechnicianDesk
 from station.config import StationConfig, verify_pin
 from station.kiosk import flow as f
 from station.kiosk.kiosk_model import KioskModel, Program, SensorStatus
+from station.kiosk.officer_account import OfficerAccount, officer_action
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.session.recovery import recover_interrupted
@@ -77,7 +78,22 @@ def program_for(protocol: Protocol) -> Program:
         if phase.baseline:
             baseline_s = elapsed
     session_s = max(protocol.duration_s - baseline_s, 1.0)
-    return Program(protocol.id, protocol.name.zh, protocol.name.en, baseline_s, session_s)
+    return Program(
+        protocol.id,
+        protocol.name.zh,
+        protocol.name.en,
+        baseline_s,
+        session_s,
+        first_sentence(protocol.description.zh),
+        first_sentence(protocol.description.en),
+        tuple(sorted(needed_kinds(protocol))),
+    )
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description (up to 。 or ". "), for a program card."""
+    cut = min((i for i in (text.find("。"), text.find(". ")) if i >= 0), default=len(text) - 1)
+    return text[: cut + 1].strip()
 
 
 @dataclass
@@ -123,6 +139,9 @@ class KioskController:
         technician: str = "technician",
         calibration: CalibrationSettings | None = None,
         bridges: BridgeManager | None = None,
+        help_line: str = "",
+        station_name: str = "",
+        tz: tzinfo | None = None,
     ) -> None:
         if not protocols:
             raise ValueError("the kiosk needs at least one protocol")
@@ -138,6 +157,9 @@ class KioskController:
             new_code=store.new_officer,
             verify_pin=lambda pin: verify_pin(pin_hash, pin),
             language=language,
+            help_line=help_line,
+            station_name=station_name,
+            tz=tz,
         )
         self.technician_desk = TechnicianDesk(
             registry,
@@ -149,6 +171,7 @@ class KioskController:
             bridges,
         )
         self.model.on_technician = self.technician_desk.action
+        self.account = OfficerAccount(store, tz=tz)  # start_sync gives it the admin server's history
         self.outcomes: list[SessionOutcome] = []  # every finished session, oldest first
         self.effects_seen: list[f.Effect] = []
         self._runtime: SessionRuntime | None = None
@@ -156,6 +179,7 @@ class KioskController:
         self._outcome: SessionOutcome | None = None
         self._error: BaseException | None = None
         self._pending_ratings: tuple[int, int] | None = None
+        self._session_topic = ""  # the emotion log's tap for the running session
         self._awaiting_outcome = False
         self._last_sensor_poll = float("-inf")
         self._wire_sensors: list[dict] = []
@@ -192,6 +216,9 @@ class KioskController:
             technician=cfg.technician_name,
             calibration=cfg.calibration,
             bridges=bridges,
+            help_line=cfg.help_line,
+            station_name=cfg.name,
+            tz=cfg.tz,
         )
 
     # -- input: the same path for the window and for scripts ------------------------------------
@@ -212,6 +239,9 @@ class KioskController:
                 log.warning("the technician left the kiosk")
                 self.leave_requested = True
                 self.handle(f.TechnicianExit())
+            return
+        if action.startswith(("history", "opin_")) and action != "history_close":
+            self._officer_action(action)
             return
         if action.startswith("bridge_"):
             technician = self.flow.screen is f.Screen.TECHNICIAN
@@ -261,9 +291,13 @@ class KioskController:
             match effect:
                 case f.ReturnedToIdle():
                     self.model.reset()
+                    self.model.language = self.model.home_language  # the next officer starts afresh
+                case f.PinRejected(locked_until=locked_until):
+                    self.model.notice = "pin_rejected" if locked_until is None else "pin_locked"
                 case f.TechnicianMode(active=False):
                     self.technician_desk.leave()
                 case f.StartSession():
+                    self._session_topic = self.model.topic  # the officer may leave before it is stored
                     self._start(effect)
                 case f.EndSession(status="aborted", reason=reason):
                     if self._runtime is not None:
@@ -310,6 +344,14 @@ class KioskController:
         return self.flow.screen.value, [*self._wire_sensors, *bridges]
 
     # -- internals ------------------------------------------------------------------------------
+
+    def _officer_action(self, action: str) -> None:
+        """The checked-in officer's own history and PIN pad (after check-in and on the summary)."""
+        code = self.flow.context.officer_code
+        if self.flow.screen not in (f.Screen.PROGRAM, f.Screen.SUMMARY) or not code:
+            return
+        officer_action(self.account, self.model, code, action)
+        self.handle(f.Touch())
 
     def _protocol(self) -> Protocol:
         return self.protocols[self.flow.context.program]
@@ -406,7 +448,18 @@ class KioskController:
         outcome = self._outcome
         if outcome is not None:
             self.outcomes.append(outcome)
+            if self._session_topic:
+                self.store.set_topic(outcome.session_uuid, self._session_topic)
             self._fill_summary(outcome.session_uuid, self._runtime.protocol if self._runtime else None)
+            record = self.store.session(outcome.session_uuid)
+            if record is not None:  # the officer's practice, points and reminder after this session
+                entries, _ = self.account.history(record.officer_code)
+                self.model.practice, self.model.points_gained = self.account.practice_after(
+                    entries, outcome.session_uuid
+                )
+                self.model.reminder_on, self.model.reminder_due = self.account.reminder(
+                    record.officer_code, entries
+                )
             self._store_ratings()
         if stop_flow and self.flow.screen in f.RUNNING:  # the runtime ended first (safety stop, pause)
             self.apply(self.flow.handle(f.Stop(), self.clock()))
@@ -426,6 +479,7 @@ class KioskController:
         record = self.store.session(session_uuid)
         means = record.phase_summaries if record is not None else {}
         phases = protocol.phases if protocol is not None else ()
+        self.model.summary_phases = [(p.id, means[p.id]) for p in phases if p.id in means]  # not "end"
         baseline = next((p.id for p in phases if p.baseline), "baseline")
         after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")
         self.model.summary = {

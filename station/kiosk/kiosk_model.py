@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from datetime import tzinfo
+from typing import TYPE_CHECKING, ClassVar, get_args
 
 from station.kiosk import flow
 from station.kiosk.texts import LANGUAGES
 from station.store.officer_codes import InvalidOfficerCode
+from station.store.officer_history import HistoryEntry
+from station.store.practice_points import Practice
+from wire import v1 as wire_v1
 
 if TYPE_CHECKING:
     from station.bridges import BridgeRow
@@ -18,6 +22,7 @@ if TYPE_CHECKING:
     from station.calibration.procedure import View
 
 LIVE_ROWS_PER_PAGE = 8
+TOPICS: tuple[str, ...] = get_args(wire_v1.Topic)  # the emotion log's choices, in the order shown
 
 
 @dataclass(frozen=True)
@@ -29,9 +34,15 @@ class Program:
     title_en: str
     baseline_s: float
     session_s: float
+    description_zh: str = ""  # one sentence on the program card
+    description_en: str = ""
+    sensors: tuple[str, ...] = ()  # what it reads: "heart", "eeg", "eda"
 
     def title(self, language: str) -> str:
         return self.title_zh if language == "zh-CN" else self.title_en
+
+    def description(self, language: str) -> str:
+        return self.description_zh if language == "zh-CN" else self.description_en
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class KioskModel:
     new_code: Callable[[], str]  # registers a new pseudonymous officer
     verify_pin: Callable[[str], bool]
     language: str = "zh-CN"
+    home_language: str = ""  # the station's language, restored for the next officer ("": ``language``)
     code_entry: str = ""
     notice: str = ""  # a texts key shown on the current screen, e.g. "invalid_code"
     issued_code: str = ""  # a new officer's code, shown once
@@ -56,8 +68,26 @@ class KioskModel:
     pin_entry: str = ""
     stress: int | None = None
     mood: int | None = None
+    topic: str = ""  # the emotion log's tap before the session ("" : not tapped)
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
+    summary_phases: list[tuple[str, dict[str, float]]] = field(default_factory=list)  # the session's chart
+    practice: Practice | None = None  # the officer's daily practice and points after this session
+    reminder_on: bool = False  # the officer asked for the early-warning reminder
+    reminder_due: bool = False  # ... and their trend crosses a threshold: suggest the counsellor
+    help_line: str = ""  # [officer] help_line, shown with the suggestion
+    station_name: str = ""  # [station] name, on the attract screen
+    tz: tzinfo | None = None  # [station] timezone: the officer's times and days (None: the computer's)
+    points_gained: int = 0
+    # the officer's own history page (station/kiosk/history_layout.py), opened by the controller
+    history_open: bool = False
+    history: list[HistoryEntry] = field(default_factory=list)
+    history_source: str = "station"  # "admin" (every station of the room) | "station" (this one)
+    history_limited: bool = False  # no PIN given: only the last session is shown
+    officer_pin_mode: str = ""  # the officer's PIN pad: "" | "unlock" | "set" | "confirm"
+    officer_pin_entry: str = ""
+    officer_pin_first: str = ""  # the new PIN typed once, until it is typed again
+    officer_pin_wait_s: int = 0  # shown with the "opin_locked" notice
     # technician mode (station/calibration/technician_desk.py fills these; technician_layout.py shows them)
     tech_page: str = "home"  # "home" | "live" | "eda" | "eeg" | "hr" | "resonance" | "devices"
     bridges: list[BridgeRow] = field(default_factory=list)  # the station's device bridges
@@ -70,12 +100,21 @@ class KioskModel:
     on_technician: Callable[[str, str], None] | None = None  # tech_start/cancel/save/handoff
     pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited
 
+    def __post_init__(self) -> None:
+        self.home_language = self.home_language or self.language
+
     def reset(self) -> None:
         """Forget the previous officer's entries (on returning to idle)."""
         self.code_entry = self.notice = self.issued_code = self.pin_entry = ""
         self.pin_pad = False
         self.stress = self.mood = None
-        self.summary = {}
+        self.topic = ""
+        self.summary, self.summary_phases = {}, []
+        self.practice, self.points_gained = None, 0
+        self.reminder_on = self.reminder_due = False
+        self.history_open, self.history, self.history_source = False, [], "station"
+        self.history_limited = False
+        self.officer_pin_mode = self.officer_pin_entry = self.officer_pin_first = ""
         self.tech_page, self.live_first = "home", 0
 
     def tap(self, action: str, screen: flow.Screen) -> flow.Event | None:
@@ -129,6 +168,8 @@ class KioskModel:
 
     def _delete(self, arg: str, screen: flow.Screen) -> flow.Event:
         self.code_entry = self.code_entry[:-1]
+        if self.notice == "your_new_code":  # back to the keypad, to type another code
+            self.notice = ""
         return flow.Touch()
 
     def _submit_code(self, arg: str, screen: flow.Screen) -> flow.Event:
@@ -158,12 +199,22 @@ class KioskModel:
         self.mood = int(arg)
         return flow.Touch()
 
+    def _topic(self, arg: str, screen: flow.Screen) -> flow.Event | None:
+        if screen is not flow.Screen.PRE_RATING or arg not in TOPICS:
+            return None
+        self.topic = arg
+        return flow.Touch()
+
     def _rate(self, arg: str, screen: flow.Screen) -> flow.Event | None:
         if self.stress is None or self.mood is None:
             return None
         event = flow.Rated(self.stress, self.mood)
         self.stress = self.mood = None
         return event
+
+    def _history_close(self, arg: str, screen: flow.Screen) -> flow.Event:
+        self.history_open, self.history, self.notice = False, [], ""
+        return flow.Touch()
 
     def _tech_page(self, arg: str, screen: flow.Screen) -> flow.Event | None:
         if screen is not flow.Screen.TECHNICIAN:
@@ -199,7 +250,9 @@ class KioskModel:
         "program": _program,
         "stress": _stress,
         "mood": _mood,
+        "topic": _topic,
         "rate": _rate,
+        "history_close": _history_close,
         "skip": lambda model, arg, screen: flow.SkipRating(),
         "sensors_ready": lambda model, arg, screen: flow.SensorsReady(),
         "done": lambda model, arg, screen: flow.Done(),

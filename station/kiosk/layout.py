@@ -9,12 +9,14 @@ flips them for OpenGL). Buttons are at least 10u tall (80 px on an 800-line moni
 from __future__ import annotations
 
 from station.kiosk.flow import Screen, SessionFlow
-from station.kiosk.kiosk_model import KioskModel
+from station.kiosk.history_layout import history_page, officer_pin_page
+from station.kiosk.kiosk_model import TOPICS, KioskModel
+from station.kiosk.summary_layout import summary_page
 from station.kiosk.technician_devices import layout_devices
-from station.kiosk.technician_layout import technician
+from station.kiosk.technician_layout import fit, technician
 from station.kiosk.texts import TEXTS
-from station.kiosk.widgets import Grid, Widget
-from station.store.officer_codes import ALPHABET
+from station.kiosk.widgets import Box, Grid, Widget
+from station.store.officer_codes import ALPHABET, display
 
 
 def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height: int) -> list[Widget]:
@@ -23,34 +25,24 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     screen = flow.screen
     if screen is Screen.IDLE and model.pin_pad:
         _pin_pad(g, model)
+    elif model.officer_pin_mode and screen in (Screen.PROGRAM, Screen.SUMMARY):
+        officer_pin_page(g, model)
+    elif model.history_open and screen in (Screen.PROGRAM, Screen.SUMMARY):
+        history_page(g, model)
     elif screen is Screen.IDLE:
+        if model.station_name:
+            g.line(model.station_name, y=16, h=6, font_u=3.4, style="muted")
         g.title(g.t("attract_title"), y=26, h=12, font_u=7.0)
         g.line(g.t("attract_hint"), y=40, h=6, font_u=3.4)
         g.row(54, 14, [(g.t("begin"), "begin", "primary")], font_u=5.0, x0=0.3 * width, width=0.4 * width)
         if model.pairing_code:
             g.line(g.t("pairing_wait", code=model.pairing_code), y=76, h=5, font_u=2.4, style="notice")
-        g.footer([(g.t("technician"), "technician", "normal")])
+        g.footer([])
+        g.add("quiet", g.w - g.m - 0.1 * g.w, 2, 0.1 * g.w, 6, g.t("technician"), 2.0, action="technician")
     elif screen is Screen.CHECK_IN:
         _check_in(g, model)
     elif screen is Screen.PROGRAM:
-        g.title(g.t("program_title"))
-        columns = 2
-        for i, p in enumerate(model.programs[:8]):
-            col, r = i % columns, i // columns
-            bw = (width - 2 * g.m - 1.5 * g.u) / columns
-            minutes = g.t("minutes", n=round((p.baseline_s + p.session_s) / 60))
-            label = f"{p.title(model.language)} · {minutes}"
-            g.add(
-                "button",
-                g.m + col * (bw + 1.5 * g.u),
-                16 + r * 16,
-                bw,
-                13,
-                label,
-                3.0,
-                action=f"program:{p.id}",
-            )
-        g.footer([(g.t("back"), "stop", "normal")])
+        _program(g, model)
     elif screen in (Screen.PRE_RATING, Screen.POST_RATING):
         _rating(g, model, post=screen is Screen.POST_RATING)
     elif screen is Screen.SENSOR_CHECK:
@@ -58,17 +50,39 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif screen in (Screen.BASELINE, Screen.SESSION):
         _running(g, flow, now)
     elif screen is Screen.SUMMARY:
-        g.title(g.t("summary_title"))
-        lines = model.summary.get(model.language) or [g.t("summary_none")]
-        for i, line in enumerate(lines[:7]):
-            g.line(line, y=17 + i * 8, h=7, font_u=3.4, align="left")
-        g.row(74, 10, [(g.t("done"), "done", "primary")], x0=0.35 * width, width=0.3 * width)
-        g.footer([])
+        summary_page(g, model, flow)
     elif screen is Screen.TECHNICIAN and model.tech_page == "devices":
         layout_devices(g, model.bridges)
     elif screen is Screen.TECHNICIAN:
         technician(g, model)
     return g.items
+
+
+def _program(g: Grid, model: KioskModel) -> None:
+    """Program cards: name and length on the button, one sentence and the sensors it reads below."""
+    g.title(g.t("program_title"))
+    columns, gap = 2, 1.5 * g.u
+    bw = (g.w - 2 * g.m - gap) / columns
+    for i, p in enumerate(model.programs[:6]):
+        col, r = i % columns, i // columns
+        x, y = g.m + col * (bw + gap), 13 + r * 21.5
+        minutes = g.t("minutes", n=round((p.baseline_s + p.session_s) / 60))
+        g.add("button", x, y, bw, 12, f"{p.title(model.language)} · {minutes}", 3.0, action=f"program:{p.id}")
+        names = ("、" if g.lang == "zh-CN" else ", ").join(g.t(f"sensor_name_{s}") for s in p.sensors)
+        sensors = g.t("program_sensors", names=names) if p.sensors else g.t("program_no_sensors")
+        for k, line in enumerate((p.description(model.language), sensors)):
+            g.add(
+                "text",
+                x,
+                y + 12.3 + 4 * k,
+                bw,
+                4,
+                fit(line, bw - 16, 2.2 * g.u),
+                2.2,
+                style="muted",
+                align="left",
+            )
+    g.footer([(g.t("my_history"), "history", "normal"), (g.t("back"), "stop", "normal")])
 
 
 def _pin_pad(g: Grid, model: KioskModel) -> None:
@@ -102,19 +116,14 @@ def _pin_pad(g: Grid, model: KioskModel) -> None:
 
 
 def _check_in(g: Grid, model: KioskModel) -> None:
+    if model.notice == "your_new_code":
+        _new_code(g, model)
+        return
     g.title(g.t("check_in_title"))
     g.line(g.t("check_in_hint"), y=12.5, h=4.5, font_u=2.6)
     shown = model.code_entry[:4] + ("-" + model.code_entry[4:] if len(model.code_entry) > 4 else "")
     g.add("entry", 0.25 * g.w, 18, 0.5 * g.w, 10, shown or "_", 6.0)
-    if model.notice == "your_new_code":
-        g.line(
-            g.t("your_new_code", code=model.issued_code[:4] + "-" + model.issued_code[4:]),
-            y=29,
-            h=5,
-            font_u=2.8,
-            style="notice",
-        )
-    elif model.notice:
+    if model.notice:
         g.line(g.t(model.notice), y=29, h=5, font_u=2.8, style="notice")
     columns = 9
     for r in range(0, len(ALPHABET), columns):
@@ -123,6 +132,25 @@ def _check_in(g: Grid, model: KioskModel) -> None:
         g.row(
             35 + (r // columns) * 12, 10.5, [(k, f"key:{k}", "normal") for k in keys], font_u=4.0, width=width
         )
+    _check_in_buttons(g)
+
+
+def _new_code(g: Grid, model: KioskModel) -> None:
+    """A new officer's code, large, with its QR code (made on this station) to photograph."""
+    code = display(model.issued_code)
+    g.title(g.t("new_code_title"))
+    half = 0.55 * g.w - g.m
+    g.add("entry", g.m, 20, half, 16, code, 10.0)
+    g.add("text", g.m, 40, half, 6, g.t("new_code_keep"), 2.8, style="notice")
+    g.add("text", g.m, 47, half, 6, g.t("new_code_why"), 2.6)
+    side = 54 * g.u
+    g.items.append(
+        Widget("qr", Box(0.58 * g.w + (0.42 * g.w - g.m - side) / 2, 14 * g.u, side, side), code, 0.0)
+    )
+    _check_in_buttons(g)
+
+
+def _check_in_buttons(g: Grid) -> None:
     g.row(
         72,
         11,
@@ -137,25 +165,33 @@ def _check_in(g: Grid, model: KioskModel) -> None:
 
 def _rating(g: Grid, model: KioskModel, post: bool) -> None:
     g.title(g.t("post_rating_title" if post else "pre_rating_title"))
-    g.line(g.t("stress_label"), y=15, font_u=3.0)
+    # before the session the emotion log's row joins the two ratings, so the rows sit closer
+    y = (15, 21, 12, 38, 44, 12) if post else (12.5, 17.5, 11, 30, 35, 10.5)
+    g.line(g.t("stress_label"), y=y[0], font_u=3.0)
     g.row(
-        21,
-        12,
+        y[1],
+        y[2],
         [(str(n), f"stress:{n}", "selected" if model.stress == n else "normal") for n in range(11)],
         font_u=3.8,
         gap_u=1.0,
     )
-    g.line(g.t("mood_label"), y=38, font_u=3.0)
+    g.line(g.t("mood_label"), y=y[3], font_u=3.0)
     g.row(
-        44,
-        12,
+        y[4],
+        y[5],
         [(g.t(f"mood_{n}"), f"mood:{n}", "selected" if model.mood == n else "normal") for n in range(1, 6)],
     )
+    if not post:
+        g.line(g.t("topic_label"), y=47.5, font_u=2.8)
+        topics = [
+            (g.t(f"topic_{t}"), f"topic:{t}", "selected" if model.topic == t else "normal") for t in TOPICS
+        ]
+        g.row(52.5, 10, topics, font_u=3.0, gap_u=1.0)
     ready = model.stress is not None and model.mood is not None
     buttons = [(g.t("skip"), "skip", "normal")] if post else []
     buttons.append((g.t("next"), "rate", "primary" if ready else "disabled"))
-    g.row(64, 11, buttons, x0=0.3 * g.w, width=0.4 * g.w)
-    g.footer([(g.t("stop" if post else "back"), "stop", "normal")])
+    g.row(64 if post else 66, 11 if post else 10.5, buttons, x0=0.3 * g.w, width=0.4 * g.w)
+    g.footer([] if post else [(g.t("back"), "stop", "normal")])  # after the session: Skip, never Stop
 
 
 def _sensor_rows(g: Grid, model: KioskModel) -> None:
@@ -197,9 +233,12 @@ def _running(g: Grid, flow: SessionFlow, now: float) -> None:
     ctx = flow.context
     heading = "baseline_title" if flow.screen is Screen.BASELINE else "session_title"
     g.title(g.t(heading), y=24, h=12, font_u=6.0)
-    left = max(0, round(ctx.baseline_s + ctx.session_s - flow.session_clock(now)))
+    total = ctx.baseline_s + ctx.session_s
+    left = max(0, round(total - flow.session_clock(now)))
     g.line(g.t("remaining", m=left // 60, s=left % 60), y=40, h=8, font_u=4.5)
+    done = min(1.0, max(0.0, flow.session_clock(now) / total)) if total > 0 else 0.0
+    g.items.append(Widget("bar", Box(0.3 * g.w, 50 * g.u, 0.4 * g.w, 1.5 * g.u), "", 0.0, values=(done,)))
     if flow.paused:
-        g.line(g.t("paused"), y=52, h=6, font_u=3.4, style="notice")
+        g.line(g.t("paused"), y=54, h=6, font_u=3.4, style="notice")
     g.row(70, 13, [(g.t("stop"), "stop", "normal")], font_u=4.5, x0=0.35 * g.w, width=0.3 * g.w)
     g.footer([])

@@ -20,12 +20,15 @@ FILL = {
     "selected": (206, 160, 90),
     "disabled": (44, 60, 68),
 }
+# an entry field, and a quiet button: staff-only entries kept small and dim (the technician's)
+ENTRY_FILL = {"entry": (16, 38, 48), "quiet": (28, 60, 74)}
 TEXT_COLOUR = {
     "notice": (238, 196, 120, 255),
     "good": (140, 206, 150, 255),
     "degraded": (238, 196, 120, 255),
     "bad": (232, 140, 128, 255),
     "disabled": MUTED,
+    "muted": MUTED,
 }
 
 
@@ -54,16 +57,19 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
         if wd.kind in ("trace", "bar"):
             keep += _series(wd, y, batch, background, foreground)
             continue
-        if wd.kind in ("button", "entry"):
-            fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else (16, 38, 48)
+        if wd.kind == "qr":
+            keep += _qr(wd, y, batch, background, foreground)
+            continue
+        if wd.kind in ("button", "entry", "quiet"):
+            fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else ENTRY_FILL[wd.kind]
             radius = min(14.0, b.h / 4)
             keep.append(
                 pyglet.shapes.RoundedRectangle(
                     b.x, y, b.w, b.h, radius=radius, color=fill, batch=batch, group=background
                 )
             )
-        colour = TEXT_COLOUR.get(wd.style, TEXT)
-        left = wd.align == "left" and wd.kind != "button"
+        colour = MUTED if wd.kind == "quiet" else TEXT_COLOUR.get(wd.style, TEXT)
+        left = wd.align == "left" and wd.kind not in ("button", "quiet")
         label = pyglet.text.Label(
             wd.text,
             font_name=FONT,
@@ -114,9 +120,46 @@ def _series(
     return shapes
 
 
+def qr_modules(text: str) -> list[list[bool]]:
+    """The QR code of ``text`` (error correction M) as rows of dark (True) modules, quiet zone included."""
+    import segno
+
+    code = segno.make(text, micro=False, error="m")
+    border = 4
+    return [[bool(v) for v in row] for row in code.matrix_iter(scale=1, border=border)]
+
+
+def _qr(
+    wd: Widget,
+    y: float,
+    batch: pyglet.graphics.Batch,
+    back: pyglet.graphics.Group,
+    front: pyglet.graphics.Group,
+) -> list:
+    """A QR code of the widget's text, dark modules on a white square (phones read it from the screen)."""
+    b = wd.box
+    side = min(b.w, b.h)
+    x0, y0 = b.x + (b.w - side) / 2, y + (b.h - side) / 2
+    shapes: list = [
+        pyglet.shapes.Rectangle(x0, y0, side, side, color=(255, 255, 255), batch=batch, group=back)
+    ]
+    rows = qr_modules(wd.text)
+    module = side / len(rows)
+    for r, row in enumerate(rows):
+        top = y0 + side - (r + 1) * module
+        for c, dark in enumerate(row):
+            if dark:
+                shapes.append(
+                    pyglet.shapes.Rectangle(
+                        x0 + c * module, top, module, module, color=(0, 0, 0), batch=batch, group=front
+                    )
+                )
+    return shapes
+
+
 def hit(widgets: list[Widget], x: float, y_from_top: float) -> str:
     """The action of the enabled button under a tap ("" if none)."""
     for wd in widgets:
-        if wd.kind == "button" and wd.style != "disabled" and wd.box.contains(x, y_from_top):
+        if wd.kind in ("button", "quiet") and wd.style != "disabled" and wd.box.contains(x, y_from_top):
             return wd.action
     return ""

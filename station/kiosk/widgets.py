@@ -25,7 +25,8 @@ class Box:
 
 @dataclass(frozen=True)
 class Widget:
-    kind: str  # "title" | "text" | "button" | "entry" | "trace" | "bar"
+    # "title" | "text" | "button" | "quiet" (a small staff-only button) | "entry" | "trace" | "bar" | "qr"
+    kind: str
     box: Box
     text: str
     font_px: float

@@ -114,6 +114,29 @@ MIGRATIONS: list[Migration] = [
     ],
     # 4: the outbox holds each record in its wire form (wire_v1), validated when it is queued
     _outbox_in_wire_form,
+    # 5: an officer's optional PIN for their own history (argon2 hash; stays on the station, never
+    # synced), with the wrong tries counted for the back-off
+    [
+        """CREATE TABLE officer_pins (
+            officer_code TEXT PRIMARY KEY REFERENCES officers(code),
+            pin_hash TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT
+        )""",
+    ],
+    # 6: the emotion log: what weighs most on the officer today, tapped before the session
+    [
+        "ALTER TABLE sessions ADD COLUMN topic TEXT CHECK (topic IS NULL OR topic IN "
+        "('case_load', 'conflict', 'family', 'sleep', 'health', 'other', 'skip'))",
+    ],
+    # 7: officers who asked for the early-warning reminder (station/store/officer_reminder.py)
+    [
+        """CREATE TABLE officer_reminders (
+            officer_code TEXT PRIMARY KEY REFERENCES officers(code),
+            enabled_at TEXT NOT NULL
+        )""",
+    ],
 ]
 
 

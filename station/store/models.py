@@ -57,6 +57,7 @@ class SessionRecord:
     data_quality: dict[str, Any]
     xdf_path: str | None
     recording_deleted_at: str | None
+    topic: str | None = None  # the emotion log (wire_v1.Topic), None when not asked
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> SessionRecord:
@@ -77,6 +78,8 @@ class SessionRecord:
             data_quality=json.loads(row["data_quality"]),
             xdf_path=row["xdf_path"],
             recording_deleted_at=row["recording_deleted_at"],
+            # migration 4 reads rows before 6 adds the column (sqlite3.Row: "in" tests values, not keys)
+            topic=row["topic"] if "topic" in row.keys() else None,  # noqa: SIM118
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,3 +99,13 @@ class ResonanceResult:
     rate: float | None  # breaths/min
     measured_at: str
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OfficerPin:
+    """An officer's PIN (argon2 hash) and the wrong tries since the last right one."""
+
+    officer_code: str
+    pin_hash: str
+    failures: int
+    locked_until: str | None  # ISO-8601 UTC: no try is checked before then

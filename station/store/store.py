@@ -15,21 +15,30 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
 from protocols.protocol_model import RESONANCE_RANGE
 from station.store import officer_codes, wire_records
 from station.store.migrations import migrate
-from station.store.models import OutboxItem, ResonanceResult, SessionEvent, SessionRecord, SessionStatus
+from station.store.models import (
+    OfficerPin,
+    OutboxItem,
+    ResonanceResult,
+    SessionEvent,
+    SessionRecord,
+    SessionStatus,
+)
+from wire import v1 as wire_v1
 
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 # Chosen by measurement (bench/bench_station.py, docs/station.md): FULL costs ~0.4 ms
 # more per commit than NORMAL, negligible at a kiosk's few writes per minute, and a commit then
 # survives a power cut, not only a crash of the process.
 DEFAULT_SYNCHRONOUS = "FULL"
-DeviceProfileRow = tuple[str, str, dict[str, Any]]  # (device name, kind, calibration fields)
+DeviceProfileRow = tuple[str, str, dict[str, Any]]
+TOPICS = get_args(wire_v1.Topic)  # the emotion log's choices  # (device name, kind, calibration fields)
 
 
 class StoreError(ValueError):
@@ -127,6 +136,65 @@ class SessionStore:
     def officer_count(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM officers").fetchone()[0])
+
+    # -- an officer's optional PIN (kept on the station, never queued for sync) -----------------
+
+    def set_officer_pin(self, officer_code: str, pin_hash: str) -> None:
+        """Store (or replace) a checked-in officer's PIN hash; the wrong-try count starts again."""
+        if not pin_hash.startswith("$argon2"):
+            raise StoreError("an officer PIN is stored as an argon2 hash")
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM officers WHERE code = ?", (officer_code,)).fetchone() is None:
+                raise StoreError(f"unknown officer code {officer_code!r}: check in first")
+            db.execute(
+                "INSERT INTO officer_pins (officer_code, pin_hash, set_at, failures, locked_until) "
+                "VALUES (?, ?, ?, 0, NULL) ON CONFLICT(officer_code) DO UPDATE SET "
+                "pin_hash = excluded.pin_hash, set_at = excluded.set_at, failures = 0, locked_until = NULL",
+                (officer_code, pin_hash, self._now()),
+            )
+
+    def officer_pin(self, officer_code: str) -> OfficerPin | None:
+        """The officer's PIN record, or None when they have not set one."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT * FROM officer_pins WHERE officer_code = ?", (officer_code,)
+            ).fetchone()
+        if row is None:
+            return None
+        return OfficerPin(row["officer_code"], row["pin_hash"], row["failures"], row["locked_until"])
+
+    def record_pin_try(self, officer_code: str, right: bool, locked_until: datetime | None = None) -> None:
+        """Count a wrong try (with the time no try is checked before), or clear the count after a
+        right one."""
+        with self._transaction() as db:
+            if right:
+                db.execute(
+                    "UPDATE officer_pins SET failures = 0, locked_until = NULL WHERE officer_code = ?",
+                    (officer_code,),
+                )
+                return
+            db.execute(
+                "UPDATE officer_pins SET failures = failures + 1, locked_until = ? WHERE officer_code = ?",
+                (None if locked_until is None else _iso(locked_until), officer_code),
+            )
+
+    def set_reminder(self, officer_code: str, enabled: bool) -> None:
+        """Turn the officer's early-warning reminder on or off (their own choice, kept on the station)."""
+        with self._transaction() as db:
+            if not enabled:
+                db.execute("DELETE FROM officer_reminders WHERE officer_code = ?", (officer_code,))
+                return
+            db.execute(
+                "INSERT OR IGNORE INTO officer_reminders (officer_code, enabled_at) VALUES (?, ?)",
+                (officer_code, self._now()),
+            )
+
+    def reminder_enabled(self, officer_code: str) -> bool:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT 1 FROM officer_reminders WHERE officer_code = ?", (officer_code,)
+            ).fetchone()
+        return row is not None
 
     # -- sessions -------------------------------------------------------------------------------
 
@@ -235,6 +303,19 @@ class SessionStore:
             )
             self._enqueue_session(db, session_uuid)
 
+    def set_topic(self, session_uuid: str, topic: str) -> None:
+        """Store the emotion log's tap (``wire_v1.Topic``) with a session; re-queues it for sync."""
+        if topic not in TOPICS:
+            raise StoreError(f"topic must be one of {', '.join(TOPICS)}, got {topic!r}")
+        with self._transaction() as db:
+            row = self._require_session(db, session_uuid)
+            db.execute(
+                "UPDATE sessions SET topic = ?, updated_at = ? WHERE uuid = ?",
+                (topic, self._now(), session_uuid),
+            )
+            if row["status"] != SessionStatus.RUNNING:
+                self._enqueue_session(db, session_uuid)
+
     def interrupt_running(self) -> list[str]:
         """Mark sessions left running by a dead process as interrupted; returns their UUIDs.
 
@@ -268,6 +349,14 @@ class SessionStore:
             params = (limit,)
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
+        return [SessionRecord.from_row(row) for row in rows]
+
+    def officer_sessions(self, officer_code: str) -> list[SessionRecord]:
+        """One officer's stored sessions on this station, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM sessions WHERE officer_code = ? ORDER BY started_at, rowid", (officer_code,)
+            ).fetchall()
         return [SessionRecord.from_row(row) for row in rows]
 
     def events(self, session_uuid: str) -> list[SessionEvent]:

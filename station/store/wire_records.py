@@ -141,6 +141,7 @@ def session_summary(
             ],
             "data_quality": data_quality(record.data_quality or {}),
             "events": [_event(started, e) for e in events[: wire_v1.MAX_EVENTS]],
+            "topic": record.topic,
         }
     )
 

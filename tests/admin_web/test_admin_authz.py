@@ -31,6 +31,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/pair"): PUBLIC,
     ("POST", "/api/v1/sessions"): {STATION},
     ("POST", "/api/v1/heartbeat"): {STATION},
+    ("POST", "/api/v1/officer-history"): {STATION},
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): STAFF,
@@ -44,6 +45,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/stations/{station_id}/revoke"): {ADMIN},
     ("POST", "/stations/pending/clear"): {ADMIN},
     ("GET", "/calibrations"): STAFF,
+    ("GET", "/topics"): {ADMIN},
     ("GET", "/users"): {ADMIN},
     ("POST", "/users"): {ADMIN},
     ("POST", "/users/{user_id}/disable"): {ADMIN},
@@ -130,6 +132,7 @@ def _request(client: TestClient, method: str, path: str, template: dict, caller:
                 "software_version": "1",
                 "free_disk_bytes": 1,
             },
+            "/api/v1/officer-history": {"officer_code": "OF0001"},
         }[path]
         return client.request(method, path, json=body, headers=headers)
     if method == "GET":

@@ -38,6 +38,7 @@ PAGES = [
     "/session",
     "/stations",
     "/calibrations",
+    "/topics",
     "/users",
     "/settings",
     "/audit",

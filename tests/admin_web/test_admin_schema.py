@@ -29,7 +29,12 @@ def station_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     return app, token
 
 
-OPERATIONS = [("POST", "/api/v1/pair"), ("POST", "/api/v1/sessions"), ("POST", "/api/v1/heartbeat")]
+OPERATIONS = [
+    ("POST", "/api/v1/pair"),
+    ("POST", "/api/v1/sessions"),
+    ("POST", "/api/v1/heartbeat"),
+    ("POST", "/api/v1/officer-history"),
+]
 
 
 def test_schema_lists_exactly_the_station_operations(station_app) -> None:  # type: ignore[no-untyped-def]

@@ -80,8 +80,9 @@ def test_the_kiosk_window_follows_real_clicks(display: str, tmp_path: Path) -> N
             previous = report
             report = lines.wait_for(lambda r, p=previous: r != p, 60.0)
             assert report["screen"] == expected[action], (action, report["screen"])
-            if action == "new_code":
-                assert any(t.startswith("Your new code: ") for t in report["texts"])
+            if action == "new_code":  # shown large, beside its QR code (issue 14)
+                assert "This is your own code" in report["texts"]
+                assert any(re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{3}", t) for t in report["texts"])
         assert report["selected"] == ["stress:6", "mood:2"]
         assert "rate" in report["buttons"]  # Next is enabled once both ratings are chosen
     finally:
