@@ -21,42 +21,19 @@ import pyxdf
 from station.recording.xdf_repair import repair
 from station.store import SessionStatus, SessionStore
 from tests.lsl_helpers import simulated_ecg
+from tests.protocol_builder import Phase, protocol_toml
 
 REPO = Path(__file__).resolve().parents[2]
-PROTOCOL = """
-id = "long"
-duration_s = 120
-[name]
-zh-CN = "长课程"
-en = "A long program"
-[description]
-zh-CN = "测试课程"
-en = "A test program"
-[[phases]]
-id = "settle"
-duration_s = 3
-feedback = false
-instructions = { zh-CN = "请坐好。", en = "Sit down." }
-[[phases]]
-id = "baseline"
-duration_s = 8
-baseline = true
-instructions = { zh-CN = "保持安静。", en = "Stay still." }
-[[phases]]
-id = "training"
-duration_s = 109
-instructions = { zh-CN = "放松。", en = "Relax." }
-[[mappings]]
-target = "motion"
-metric = "hr"
-normalise = "zscore"
-curve = "linear"
-input = [-2.0, 1.0]
-output = [0.1, 0.5]
-direction = "up"
-[safety]
-max_session_s = 300
-"""
+PROTOCOL = protocol_toml(
+    "long",
+    [
+        Phase("settle", 3, "请坐好。", "Sit down.", feedback=False),
+        Phase("baseline", 8, "保持安静。", "Stay still.", baseline=True),
+        Phase("training", 109, "放松。", "Relax."),
+    ],
+    name=("长课程", "A long program"),
+    max_session_s=300,
+)
 TAPS = ["begin", "new_code", "submit_code", "program:long", "stress:6", "mood:2", "rate"]
 
 

@@ -15,41 +15,17 @@ from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from station.session.runtime import SessionRuntime
 from station.store import SessionStatus, SessionStore
 from tests.lsl_helpers import simulated_ecg
+from tests.protocol_builder import Phase, protocol_toml
 
-PROTOCOL = """
-id = "phase-test"
-duration_s = 6
-[name]
-zh-CN = "阶段测试"
-en = "Phase test"
-[description]
-zh-CN = "测试课程"
-en = "A test program"
-[[phases]]
-id = "settle"
-duration_s = 1
-feedback = false
-instructions = { zh-CN = "请坐好。", en = "Sit down." }
-[[phases]]
-id = "arrive"
-duration_s = 3
-baseline = true
-instructions = { zh-CN = "保持安静。", en = "Stay still." }
-[[phases]]
-id = "training"
-duration_s = 2
-instructions = { zh-CN = "放松。", en = "Relax." }
-[[mappings]]
-target = "motion"
-metric = "hr"
-normalise = "zscore"
-curve = "linear"
-input = [-2.0, 1.0]
-output = [0.1, 0.5]
-direction = "up"
-[safety]
-max_session_s = 60
-"""
+PROTOCOL = protocol_toml(
+    "phase-test",
+    [
+        Phase("settle", 1, "请坐好。", "Sit down.", feedback=False),
+        Phase("arrive", 3, "保持安静。", "Stay still.", baseline=True),
+        Phase("training", 2, "放松。", "Relax."),
+    ],
+    name=("阶段测试", "Phase test"),
+)
 
 
 @pytest.fixture
