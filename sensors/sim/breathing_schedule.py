@@ -75,3 +75,21 @@ class BreathingSchedule:
         cycles_at = self._cycles_at[: len(steps)]
         table = np.asarray(steps, dtype=float).reshape(-1, 2)
         return table[:, 0], table[:, 1], np.asarray(cycles_at, dtype=float)
+
+
+def parse_schedule(text: str) -> BreathingSchedule:
+    """``"START:RATE,…"`` (seconds, breaths/min; e.g. ``"0:6.5,120:6,240:5.5"``) as a schedule.
+
+    Raises ValueError with a one-line reason on anything else.
+    """
+    schedule = BreathingSchedule()
+    for part in text.split(","):
+        start, sep, rate = part.strip().partition(":")
+        try:
+            start_s, bpm = float(start), float(rate)
+        except ValueError:
+            start_s = bpm = math.nan
+        if not sep or not (math.isfinite(start_s) and math.isfinite(bpm)):
+            raise ValueError(f"bad schedule step {part.strip()!r}: expected START:RATE, e.g. 0:6.5,120:6")
+        schedule.follow(start_s, bpm)
+    return schedule

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sensors.sim.breathing_schedule import BreathingSchedule
+from sensors.sim.breathing_schedule import BreathingSchedule, parse_schedule
 from sensors.sim.cardiac_signal import RrGenerator, resonance_gain
 from sensors.sim.officer_state import Scenario
 
@@ -112,3 +112,18 @@ def test_an_officer_following_a_paced_assessment_swings_most_in_the_resonance_bl
         schedule.follow(30.0 + 120.0 * i, rate)
     swings = [hr_swing_per_breath(scenario, 30.0 + 120.0 * i, 150.0 + 120.0 * i) for i in range(3)]
     assert int(np.argmax(swings)) == 1, swings
+
+
+def test_a_schedule_reads_from_text() -> None:
+    assert parse_schedule("0:6.5, 120:6,240:5.5").steps == ((0.0, 6.5), (120.0, 6.0), (240.0, 5.5))
+
+
+@given(st.text(alphabet="0123456789.:,-+ einfa", max_size=30))
+def test_schedule_text_gives_a_schedule_or_a_one_line_error(text: str) -> None:
+    try:
+        schedule = parse_schedule(text)
+    except ValueError as exc:
+        assert "\n" not in str(exc) and str(exc)
+    else:
+        starts = [start for start, _ in schedule.steps]
+        assert starts == sorted(set(starts)) and all(2.0 <= rate <= 40.0 for _, rate in schedule.steps)
