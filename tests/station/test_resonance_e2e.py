@@ -38,9 +38,9 @@ ASSESSMENT = protocol_toml(
     "assess-short",
     [
         Phase("practice", 6, "练习。", "Practice.", feedback=False, pacer={"rate": 5.5, **PACE}),
-        Phase("rate-5-5", 24, "每分钟5.5次。", "5.5 a minute.", feedback=False, assess_rate=True,
+        Phase("rate-5-5", 25, "每分钟5.5次。", "5.5 a minute.", feedback=False, assess_rate=True,
               pacer={"rate": 5.5, **PACE}),
-        Phase("rate-4-5", 28, "每分钟4.5次。", "4.5 a minute.", feedback=False, assess_rate=True,
+        Phase("rate-4-5", 29, "每分钟4.5次。", "4.5 a minute.", feedback=False, assess_rate=True,
               pacer={"rate": 4.5, **PACE}),
         Phase("rest", 3, "休息。", "Rest.", feedback=False),
     ],
