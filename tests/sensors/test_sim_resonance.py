@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sensors.sim.breathing_schedule import BreathingSchedule, parse_schedule
-from sensors.sim.cardiac_signal import RrGenerator, resonance_gain
+from sensors.sim.cardiac_signal import RrGenerator, resonance_gain, rsa_ms
 from sensors.sim.officer_state import Scenario
 
 
@@ -50,11 +50,12 @@ def test_the_heart_rate_swing_is_largest_at_the_resonance_rate(resonance: float)
     assert max(swings) > 1.5 * min(swings)
 
 
-def test_without_a_resonance_rate_the_officer_is_unchanged() -> None:
-    plain, explicit = Scenario.fixed(0.3, 6.0), Scenario.fixed(0.3, 6.0, resonance_bpm=None)
-    np.testing.assert_array_equal(
-        RrGenerator(plain, 2).until(60.0)[1], RrGenerator(explicit, 2).until(60.0)[1]
-    )
+def test_without_a_resonance_rate_the_rsa_is_the_vagal_one_as_before() -> None:
+    for arousal in (0.0, 0.3, 1.0):
+        for rate in (4.5, 5.5, 6.0, 12.0, 20.0):
+            vagal = (10.0 + 50.0 * (1.0 - arousal)) * float(np.clip(12.0 / rate, 0.6, 1.6))
+            assert rsa_ms(arousal, rate) == pytest.approx(vagal)
+            assert rsa_ms(arousal, rate, 5.5) == pytest.approx(vagal * resonance_gain(rate, 5.5))
     with pytest.raises(ValueError, match="resonance rate"):
         Scenario.fixed(0.3, 6.0, resonance_bpm=15.0)
 
