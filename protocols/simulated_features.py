@@ -132,6 +132,7 @@ def simulate(
             "scl": max(0.5, o.scl_rest - 1.5 * relax + 0.2 * nz * drift["scl"]),
             "scr_rate": max(0.0, 4.0 - 3.0 * relax),
         }  # fmt: skip
+        values["ihr"] = hr  # this officer's hr already swings with each breath, as a beat-to-beat HR does
         values["lf_hf"] = values["lf"] / values["hf"]
         values["alpha_beta"] = values["alpha_rel"] / 0.15
         values["theta_alpha"] = 0.12 / values["alpha_rel"]

@@ -93,6 +93,7 @@ FEATURES: dict[str, Feature] = {
         Feature("coherence", "ratio", "HeartMath-style HRV coherence score", Sensor.HEART),
         Feature("resp_rate", "breaths/min", "breathing rate", Sensor.HEART),
         Feature("corrected_share", "%", "share of beats corrected as ectopic or artifact", Sensor.HEART),
+        Feature("ihr", "bpm", "instantaneous heart rate from the newest beat interval", Sensor.HEART),
         Feature(
             "alpha_rel", "ratio", "relative alpha power (8-13 Hz / 1-45 Hz), posterior channels", Sensor.EEG
         ),

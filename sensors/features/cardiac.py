@@ -43,6 +43,7 @@ CARDIAC_FEATURES = (
     "coherence",
     "resp_rate",
     "corrected_share",
+    "ihr",
 )
 HR_RANGE = (30.0, 220.0)
 CORRECTED_DEGRADED, CORRECTED_BAD = 5.0, 20.0  # % of beats corrected
@@ -73,6 +74,9 @@ def window_features(
 ) -> tuple[dict[str, float], dict[str, Verdict]]:
     """HR/HRV/coherence/RSA breathing rate at time ``now`` from the beats known by then.
 
+    ``ihr`` is the instantaneous heart rate, 60000 / the newest (corrected) interval: it swings
+    with every breath, where ``hr`` averages the window.
+
     The window is the ``window_s`` seconds of beats ending at the newest beat (so the answer
     changes only when a beat arrives); coherence uses the last 64 s. Each feature gets a verdict:
     bad (NaN) without enough beats, with no beat for 3 s before ``now``, an implausible HR or
@@ -99,6 +103,8 @@ def window_features(
         return _bad("window too short")
     times, nn, valid = ibi.times_s[in_win], ibi.nn_ms[in_win], ibi.valid[in_win]
     values = hrv_time(nn, valid)
+    newest = float(nn[-1])
+    values["ihr"] = 60000.0 / newest if math.isfinite(newest) and newest > 0 else NAN
     if not (HR_RANGE[0] <= values["hr"] <= HR_RANGE[1]):
         return _bad(f"implausible HR {values['hr']:.0f} bpm")
     share = 100.0 * float(np.sum(~valid)) / valid.size

@@ -4,7 +4,8 @@ The beat train sets each RR interval from the officer's state:
 
 * mean heart rate 58 bpm (relaxed) … 98 bpm (stressed);
 * respiratory sinus arrhythmia (RSA): the interval shortens during inspiration and lengthens during
-  expiration, at the breathing rate, larger when relaxed and when breathing is slow;
+  expiration, at the breathing rate, larger when relaxed and when breathing is slow, and up to twice
+  as large when the officer breathes at their resonance rate (:func:`resonance_gain`);
 * a ~0.1 Hz (LF, baroreflex) rhythm with a slowly wandering phase, relatively larger under stress;
 * beat-to-beat jitter and occasional ectopic (premature) beats followed by a compensatory pause.
 
@@ -14,6 +15,7 @@ Beats are recorded (:attr:`BeatTrain.times`, :attr:`BeatTrain.ectopic`) so tests
 from __future__ import annotations
 
 import bisect
+import math
 
 import numpy as np
 
@@ -29,9 +31,36 @@ def mean_hr_bpm(arousal: np.ndarray | float) -> np.ndarray:
     return 58.0 + 40.0 * np.asarray(arousal)
 
 
-def rsa_ms(arousal: float, breathing_bpm: float) -> float:
-    """Half-amplitude (ms) of the RSA oscillation of RR; larger relaxed and with slow breathing."""
-    return (10.0 + 50.0 * (1.0 - arousal)) * float(np.clip(12.0 / breathing_bpm, 0.6, 1.6))
+RESONANCE_BOOST = 1.0  # extra RSA at the resonance rate, as a share of the ordinary RSA (×2 at the peak)
+RESONANCE_WIDTH_BPM = 0.5  # SD of the resonance peak, breaths/min
+
+
+def resonance_gain(breathing_bpm: float, resonance_bpm: float | None) -> float:
+    """Factor (1 … 1 + RESONANCE_BOOST) on the RSA when breathing at ``breathing_bpm``.
+
+    Breathing near the resonance frequency of the baroreflex loop (about 0.1 Hz: 4.5-7 breaths/min,
+    individual; Vaschillo et al. 2002, Lehrer & Gevirtz 2014) makes the heart-rate oscillation
+    largest, because the respiratory and baroreflex rhythms then reinforce each other. Modelled as a
+    Gaussian gain in breathing frequency around ``resonance_bpm`` on top of the ordinary (vagal)
+    RSA, not as a damped second-order resonator: a resonator's response falls as 1/f² above its
+    peak and would erase the RSA at spontaneous rates (12-17/min), which vagal RSA keeps; and the
+    Gaussian is how the assessment literature draws an officer's amplitude-versus-rate curve (one
+    symmetric peak, neighbouring 0.5-breath steps clearly lower). It acts at once, with no build-up
+    over breaths: an officer's assessment blocks last minutes, far longer than the loop's ~10 s.
+    ``None`` (no resonance known) gives 1 everywhere.
+    """
+    if resonance_bpm is None:
+        return 1.0
+    return 1.0 + RESONANCE_BOOST * math.exp(
+        -0.5 * ((breathing_bpm - resonance_bpm) / RESONANCE_WIDTH_BPM) ** 2
+    )
+
+
+def rsa_ms(arousal: float, breathing_bpm: float, resonance_bpm: float | None = None) -> float:
+    """Half-amplitude (ms) of the RSA oscillation of RR; larger relaxed, with slow breathing and at
+    the officer's resonance rate (``resonance_bpm``; ``None``: no resonance peak)."""
+    vagal = (10.0 + 50.0 * (1.0 - arousal)) * float(np.clip(12.0 / breathing_bpm, 0.6, 1.6))
+    return vagal * resonance_gain(breathing_bpm, resonance_bpm)
 
 
 def lf_ms(arousal: float) -> float:
@@ -62,7 +91,7 @@ class BeatTrain:
         cycles = float(self.scenario.breath_cycles(t))
         mean_rr = 60.0 / float(mean_hr_bpm(arousal))
         rr = mean_rr
-        rr -= rsa_ms(arousal, breathing) / 1000.0 * np.sin(2 * np.pi * cycles)
+        rr -= rsa_ms(arousal, breathing, self.scenario.resonance_bpm) / 1000.0 * np.sin(2 * np.pi * cycles)
         rr += lf_ms(arousal) / 1000.0 * np.sin(self._lf_phase)
         rr += self._rng.normal(0.0, 0.008)
         self._lf_phase += 2 * np.pi * self.LF_HZ * rr + self._rng.normal(0.0, 0.15)

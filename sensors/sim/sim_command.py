@@ -27,6 +27,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--breathing", type=float, metavar="N", help="paced breathing, breaths/min (default: follows arousal)"
     )
+    parser.add_argument(
+        "--resonance",
+        type=float,
+        metavar="R",
+        help="the officer's resonance breathing rate, breaths/min (3-9): the heart-rate swing peaks there",
+    )
+    parser.add_argument(
+        "--schedule",
+        metavar="START:RATE,...",
+        help="paced breathing that changes over time, e.g. 0:6.5,120:6,240:5.5 (seconds:breaths/min)",
+    )
     parser.add_argument("--duration", type=float, metavar="S", help="seconds to run (default: until Ctrl-C)")
     parser.add_argument(
         "--streams",
@@ -65,6 +76,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sensors.sim.breathing_schedule import parse_schedule
     from sensors.sim.faults import FaultSyntaxError, parse_fault
     from sensors.sim.officer_state import Scenario
 
@@ -80,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         return _error(f"bad --source-prefix {args.source_prefix!r}: use letters, digits, '.', '_' or '-'")
     try:
         faults = [parse_fault(spec, names) for spec in args.fault]
-        scenario = Scenario.named(args.scenario, args.duration, args.breathing)
+        schedule = parse_schedule(args.schedule) if args.schedule is not None else None
+        scenario = Scenario.named(args.scenario, args.duration, args.breathing, args.resonance, schedule)
     except (FaultSyntaxError, ValueError) as exc:
         return _error(str(exc))
 
@@ -100,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         faults,
         on_event=lambda line: print(f"[{publisher.elapsed:7.1f} s] {line}", flush=True),
     )
-    print(f"oasis sim: scenario {args.scenario}, seed {args.seed}  (模拟警员 / simulated officer)")
+    resonance = f", resonance {args.resonance:g}/min" if args.resonance is not None else ""
+    print(f"oasis sim: scenario {args.scenario}, seed {args.seed}{resonance}  (模拟警员 / simulated officer)")
     for stream in publisher.streams:
         gen = stream.generator
         rate = f"{gen.fs:g} Hz" if gen.fs else "irregular"

@@ -20,7 +20,10 @@ def oasis_sim(*args: str) -> list[str]:
 def test_sim_runs_for_a_duration_publishes_and_exits_0() -> None:
     prefix = f"cli-{uuid.uuid4().hex[:8]}"
     proc = subprocess.Popen(
-        oasis_sim("--duration", "3", "--streams", "ecg,eda", "--source-prefix", prefix, "--seed", "4"),
+        oasis_sim(
+            *f"--duration 3 --streams ecg,eda --source-prefix {prefix} --seed 4".split(),
+            *["--resonance", "5.5", "--schedule", "0:6.5,2:5.5"],
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -33,7 +36,7 @@ def test_sim_runs_for_a_duration_publishes_and_exits_0() -> None:
     assert proc.returncode == 0, err
     assert len(found) == 1 and found[0].type() == "ECG"
     assert f"{prefix}-ecg" in out and f"{prefix}-eda" in out and "500 Hz" in out
-    assert "stopped" in out
+    assert "stopped" in out and "resonance 5.5/min" in out
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
@@ -76,6 +79,9 @@ def test_bad_fault_gives_one_line_and_exit_2() -> None:
         (["--duration", "inf"], "bad --duration"),
         (["--breathing", "100"], "breathing rate must be within"),
         (["--seed", "-3"], "bad --seed"),
+        (["--resonance", "12"], "resonance rate must be within"),
+        (["--schedule", "0:6,abc"], "bad schedule step 'abc'"),
+        (["--schedule", "60:6,30:5"], "time order"),
         (["--source-prefix", "a b'"], "bad --source-prefix"),
     ],
 )
