@@ -13,7 +13,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="station.toml to use (to find the session store)")
     parser.add_argument(
         "--lang",
-        "--language",
         dest="lang",
         choices=["zh-CN", "en"],
         default="en",

@@ -140,7 +140,7 @@ def test_oasis_report_writes_the_heading_in_the_station_time_zone(
         store.finish_session(sid, SessionStatus.COMPLETED)
         store.set_post_ratings(sid, 3, 4)
     out = tmp_path / "r.png"
-    assert main(["report", sid, "--out", str(out), "--config", str(config), "--language", "zh-CN"]) == 0
+    assert main(["report", sid, "--out", str(out), "--config", str(config), "--lang", "zh-CN"]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "心率" in capsys.readouterr().out
     monkeypatch.setenv("TZ", "UTC")  # the heading follows the station's zone, not the computer's
