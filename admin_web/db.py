@@ -116,6 +116,8 @@ sessions = Table(
 )
 Index("ix_sessions_station_date", sessions.c.station_id, sessions.c.local_date)
 Index("ix_sessions_received", sessions.c.received_at)
+# The dashboard's count of sessions flagged for a lost sensor (migration 7).
+Index("ix_sessions_flagged", sessions.c.local_date, sessions.c.station_id, sessions.c.quality_flagged)
 # Covers every dashboard query: a date-range scan reads this index, never the wide rows.
 Index(
     "ix_sessions_dashboard",

@@ -89,6 +89,8 @@ def _m7_sensor_loss(conn: Connection) -> None:
             conn.execute(
                 text_sql(f"ALTER TABLE sessions ADD COLUMN {name} {kind.compile(dialect=conn.dialect)}")
             )
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [
