@@ -54,9 +54,14 @@ from station.kiosk.officer_account import OfficerAccount, officer_action
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.session.recovery import recover_interrupted
-from station.session.runtime import SessionOutcome, SessionRuntime, needed_kinds
+from station.session.runtime import SessionOutcome, SessionRuntime, feedback_metrics, needed_kinds
 from station.session.scene_process import SceneProcess
-from station.session.summary import describe_changes, describe_resonance, describe_time_in_target
+from station.session.summary import (
+    describe_changes,
+    describe_resonance,
+    describe_time_in_target,
+    describe_unmeasured,
+)
 from station.store import SessionStore
 
 if TYPE_CHECKING:
@@ -277,6 +282,7 @@ class KioskController:
         if technician and self.clock() - self._last_bridge_poll >= SENSOR_POLL_S:
             self._poll_bridges()
         self._poll_headset()
+        self._poll_sensor_notice()
         if self._worker is not None and not self._worker.is_alive():
             self._session_ended()
         if self.pairing_code_provider is not None:
@@ -366,6 +372,12 @@ class KioskController:
             return
         self._headset_worn = worn
         self.handle(f.HeadsetOn() if worn else f.HeadsetOff())
+
+    def _poll_sensor_notice(self) -> None:
+        """The runtime's notice of a lost sensor, for the room's session screen (empty when none)."""
+        runtime = self._runtime
+        notice = runtime.notice if runtime is not None and self.flow.screen in f.RUNNING else None
+        self.model.sensor_notice = {"zh-CN": notice.zh, "en": notice.en} if notice is not None else {}
 
     def _check_sensors(self) -> None:
         self.registry.catalog.update()
@@ -482,8 +494,11 @@ class KioskController:
         self.model.summary_phases = [(p.id, means[p.id]) for p in phases if p.id in means]  # not "end"
         baseline = next((p.id for p in phases if p.baseline), "baseline")
         after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")
+        expected = sorted(feedback_metrics(protocol)) if protocol is not None else []
+        quality = record.data_quality if record is not None and record.data_quality else {}
         self.model.summary = {
             lang: describe_changes(means, lang, before=baseline, after=after)
+            + describe_unmeasured(means, expected, quality, lang, before=baseline, after=after)
             + describe_time_in_target(means, lang)
             for lang in ("zh-CN", "en")
         }

@@ -71,6 +71,7 @@ class KioskModel:
     topic: str = ""  # the emotion log's tap before the session ("" : not tapped)
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
+    sensor_notice: dict[str, str] = field(default_factory=dict)  # a sensor lost now: language -> text
     summary_phases: list[tuple[str, dict[str, float]]] = field(default_factory=list)  # the session's chart
     practice: Practice | None = None  # the officer's daily practice and points after this session
     reminder_on: bool = False  # the officer asked for the early-warning reminder
