@@ -22,7 +22,7 @@ from protocols.loader import find_protocol  # noqa: E402
 from protocols.protocol_model import OnLoss  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
 from station.kiosk.controller import program_for  # noqa: E402
-from station.kiosk.kiosk_model import KioskModel  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel, SensorStatus  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.render import draw  # noqa: E402
 from station.session.sensor_notice import sensor_notice  # noqa: E402
@@ -71,6 +71,7 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
     out = {}
     today = datetime.fromisoformat(entries[-1].started_at).date()
     names = ("idle", "new_code", "pre_rating", "program", "history", "history_last_only", "history_pin")
+    names = (*names, "sensor_check_storage_full")
     pages_after = ("session", "session_sensor_lost", "post_rating", "summary", "summary_sensor_lost")
     for name in (*names, *pages_after, "summary_reminder"):
         model = KioskModel(
@@ -106,6 +107,11 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
             flow.handle(f.SensorsReady(), 0.0)
             flow.tick(301.0)
             model.stress, model.mood = 3, 4
+        if name == "sensor_check_storage_full":  # the disk is full: the session is refused
+            flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
+            flow.handle(f.Rated(7, 2), 0.0)
+            model.sensors = [SensorStatus("ECG", "good"), SensorStatus("EDA", "good")]
+            model.notice = "storage_full"
         if name == "pre_rating":
             flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
             model.stress, model.mood, model.topic = 7, 2, "case_load"

@@ -25,6 +25,9 @@ LIVE_ROWS_PER_PAGE = 8
 TOPICS: tuple[str, ...] = get_args(wire_v1.Topic)  # the emotion log's choices, in the order shown
 
 
+STORAGE_NOTICES = ("storage_full", "storage_readonly")  # the sensor check's notices: no session can start
+
+
 @dataclass(frozen=True)
 class Program:
     """A program offered on the program screen (from the protocol library)."""

@@ -12,7 +12,7 @@ import re
 
 from station.kiosk.flow import Screen, SessionFlow
 from station.kiosk.history_layout import history_page, officer_pin_page
-from station.kiosk.kiosk_model import TOPICS, KioskModel
+from station.kiosk.kiosk_model import STORAGE_NOTICES, TOPICS, KioskModel
 from station.kiosk.summary_layout import summary_page
 from station.kiosk.technician_devices import layout_devices
 from station.kiosk.technician_layout import fit, technician
@@ -218,7 +218,10 @@ def _sensor_rows(g: Grid, model: KioskModel) -> None:
 
 def _sensor_check(g: Grid, model: KioskModel) -> None:
     g.title(g.t("sensor_title"))
-    g.line(g.t("sensor_wait"), y=12.5, h=4.5, font_u=2.6)
+    if model.notice in STORAGE_NOTICES:  # the disk is full or read-only: no session can start
+        g.line(g.t(model.notice), y=12.5, h=4.5, font_u=2.6, style="notice")
+    else:
+        g.line(g.t("sensor_wait"), y=12.5, h=4.5, font_u=2.6)
     _sensor_rows(g, model)
     ready = bool(model.sensors) and all(s.level != "bad" for s in model.sensors)
     g.row(
