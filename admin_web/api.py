@@ -168,6 +168,8 @@ def session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
         "updated_at": s.updated_at.astimezone(UTC).replace(tzinfo=None) if s.updated_at else None,
         "content_hash": hashlib.sha256(s.model_dump_json().encode()).hexdigest(),
         "topic": s.topic,
+        "quality_flagged": s.data_quality.flagged,
+        "usable_feedback_min": s.data_quality.usable_feedback_min,
     }
 
 

@@ -111,9 +111,13 @@ sessions = Table(
     Column("updated_at", DateTime),  # the station's last change (migration 2)
     Column("content_hash", String(64)),  # SHA-256 of the summary as received (migration 2)
     Column("topic", String(16)),  # the officer's emotion-log tap (migration 5): k-anonymous counts only
+    Column("quality_flagged", Boolean),  # a sensor was lost (migration 7); None from older stations
+    Column("usable_feedback_min", Float),  # minutes of usable feedback (migration 7)
 )
 Index("ix_sessions_station_date", sessions.c.station_id, sessions.c.local_date)
 Index("ix_sessions_received", sessions.c.received_at)
+# The dashboard's count of sessions flagged for a lost sensor (migration 7).
+Index("ix_sessions_flagged", sessions.c.local_date, sessions.c.station_id, sessions.c.quality_flagged)
 # Covers every dashboard query: a date-range scan reads this index, never the wide rows.
 Index(
     "ix_sessions_dashboard",

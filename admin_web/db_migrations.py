@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import Connection, DateTime, Engine, String, insert, inspect, select, update
+from sqlalchemy import Boolean, Connection, DateTime, Engine, Float, String, insert, inspect, select, update
 from sqlalchemy import text as text_sql
 
 from admin_web import rollup
@@ -81,6 +81,18 @@ def _m6_session_topics(conn: Connection) -> None:
         )
 
 
+def _m7_sensor_loss(conn: Connection) -> None:
+    """The quality flag (a sensor was lost) and the minutes of usable feedback of each session."""
+    present = {c["name"] for c in inspect(conn).get_columns("sessions")}
+    for name, kind in (("quality_flagged", Boolean()), ("usable_feedback_min", Float())):
+        if name not in present:
+            conn.execute(
+                text_sql(f"ALTER TABLE sessions ADD COLUMN {name} {kind.compile(dialect=conn.dialect)}")
+            )
+    for index in sessions.indexes:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_session_revisions,
@@ -88,6 +100,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m4_rollups,
     _m5_pairing_requests,
     _m6_session_topics,
+    _m7_sensor_loss,
 ]
 
 

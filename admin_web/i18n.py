@@ -63,6 +63,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "stress": ("压力 前→后", "Stress before→after"),
     "mood": ("情绪 前→后", "Mood before→after"),
     "quality": ("数据质量", "Data quality"),
+    "sensor_loss": ("传感器中断", "Sensor lost"),
+    "sensor_loss_hint": (
+        "练习中有传感器失去信号，这段时间没有测量，结果仅供参考。",
+        "A sensor lost its signal during the session; that time was not measured.",
+    ),
+    "usable_feedback": ("有效反馈", "Usable feedback"),
+    "sensor_loss_sessions": ("传感器中断的练习", "Sessions with sensor loss"),
     "details": ("详情", "Details"),
     "page": ("页", "Page"),
     "prev": ("上一页", "Previous"),

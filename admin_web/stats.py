@@ -41,6 +41,7 @@ class Dashboard:
     stress_change: dict[int, int] = field(default_factory=dict)  # post - pre -> sessions
     stress_change_hidden: bool = False
     weeks_left_out: int = 0  # whole_weeks: weeks with fewer than k officers, not counted above
+    sensor_losses: int = 0  # sessions whose station flagged a lost sensor
 
 
 def _median(conn: Connection, where: ColumnElement[bool], n: int) -> float | None:
@@ -165,6 +166,8 @@ def dashboard(
     result.weeks_left_out = weeks_left_out
     if result.hidden:
         return result
+    flagged = and_(where, sessions.c.quality_flagged.is_(True))
+    result.sensor_losses = int(conn.execute(select(func.count()).where(flagged)).scalar_one())
     if not weeks_rated:
         rated_officers = 0  # a kept week with fewer than k rated officers: no stress histogram
     if station is None and use_rollups:

@@ -19,12 +19,14 @@ pyglet.options["headless"] = True
 from PIL import Image  # noqa: E402  (pyglet options must be set before windows exist)
 
 from protocols.loader import find_protocol  # noqa: E402
+from protocols.protocol_model import OnLoss  # noqa: E402
 from station.kiosk import flow as f  # noqa: E402
 from station.kiosk.controller import program_for  # noqa: E402
-from station.kiosk.kiosk_model import KioskModel  # noqa: E402
+from station.kiosk.kiosk_model import KioskModel, SensorStatus  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.render import draw  # noqa: E402
-from station.session.summary import describe_changes  # noqa: E402
+from station.session.sensor_notice import sensor_notice  # noqa: E402
+from station.session.summary import describe_changes, describe_unmeasured  # noqa: E402
 from station.store import SessionStore  # noqa: E402
 from station.store.models import SessionStatus  # noqa: E402
 from station.store.officer_codes import new_code, normalise  # noqa: E402
@@ -69,7 +71,9 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
     out = {}
     today = datetime.fromisoformat(entries[-1].started_at).date()
     names = ("idle", "new_code", "pre_rating", "program", "history", "history_last_only", "history_pin")
-    for name in (*names, "session", "post_rating", "summary", "summary_reminder"):
+    names = (*names, "sensor_check_storage_full")
+    pages_after = ("session", "session_sensor_lost", "post_rating", "summary", "summary_sensor_lost")
+    for name in (*names, *pages_after, "summary_reminder"):
         model = KioskModel(
             PROGRAMS,
             check_code=normalise,
@@ -88,17 +92,26 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
             out[name] = (model, flow)
             continue
         flow.handle(f.CheckedIn("K7PQ3XM"), 0.0)
-        if name == "session":
+        if name.startswith("session"):
             flow.handle(f.ProgramChosen("mindfulness-15", 120, 780), 0.0)
             flow.handle(f.Rated(7, 2), 0.0)
             flow.handle(f.SensorsReady(), 0.0)
             flow.tick(301.0)  # the pages are drawn at 301 s: five minutes in
+        if name == "session_sensor_lost":  # the runtime's notice, as the controller copies it
+            notice = sensor_notice({"heart": "no samples"}, OnLoss.FREEZE)
+            assert notice is not None
+            model.sensor_notice = {"zh-CN": notice.zh, "en": notice.en}
         if name == "post_rating":
             flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
             flow.handle(f.Rated(7, 2), 0.0)
             flow.handle(f.SensorsReady(), 0.0)
             flow.tick(301.0)
             model.stress, model.mood = 3, 4
+        if name == "sensor_check_storage_full":  # the disk is full: the session is refused
+            flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
+            flow.handle(f.Rated(7, 2), 0.0)
+            model.sensors = [SensorStatus("ECG", "good"), SensorStatus("EDA", "good")]
+            model.notice = "storage_full"
         if name == "pre_rating":
             flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
             model.stress, model.mood, model.topic = 7, 2, "case_load"
@@ -120,6 +133,14 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
                 "session": {"hr": 69.0, "rmssd": 44.0, "alpha_rel": 0.3, "scl": 4.6},
             }
             model.summary = {lang: describe_changes(means, lang) for lang in ("zh-CN", "en")}
+            if name == "summary_sensor_lost":  # the heart strap went flat for 42 s; no RMSSD in the session
+                del means["session"]["rmssd"]
+                quality = {"sensor_losses": [{"kind": "heart", "reason": "flat line", "lost_s": 42.0}]}
+                model.summary = {
+                    lang: describe_changes(means, lang)
+                    + describe_unmeasured(means, ["hr", "rmssd"], quality, lang)
+                    for lang in ("zh-CN", "en")
+                }
             model.summary_phases = [
                 ("settle", {"hr": 78.0, "coherence": 0.31}),
                 ("baseline", {"hr": 76.0, "coherence": 0.35}),

@@ -88,6 +88,8 @@ class DataQuality(_Model):
     verdict: Literal["green", "amber", "red"]
     usable_fraction: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
     notes: Text = ""
+    flagged: bool | None = None  # a sensor was lost during the session (None: an older station)
+    usable_feedback_min: Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)] | None = None
 
 
 class SessionEvent(_Model):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from sensors.devices.cyton import DAISY_LABELS, device_spec
 from sensors.devices.device_interfaces import DeviceSpec, EmulatedDevice
 from sensors.devices.device_kinds import get
@@ -13,6 +15,7 @@ from sensors.devices.sources import Resampled, SignalSource, Stacked
 from sensors.sim.cardiac_signal import PpgGenerator
 from sensors.sim.eda_signal import EdaGenerator
 from sensors.sim.eeg_signal import EegGenerator
+from sensors.sim.faults import Fault, FaultInjector
 from sensors.sim.officer_state import Scenario
 
 DEVICE_NAMES = ("cyton", "cyton-daisy", "thinkgear", "cms50d", "cms50d-v7", "gsr")
@@ -40,9 +43,39 @@ def device_kind(device: str) -> DeviceSpec:
     return device_spec(daisy=True) if device == "cyton-daisy" else get(device)
 
 
-def sim_device(device: str, scenario: Scenario, seed: int = 0) -> EmulatedDevice:
-    """An emulated ``device`` driven by the simulated officer."""
-    return device_kind(device).make_emulator(sim_source(device, scenario, seed))
+SERIAL_FAULT_KINDS = ("flat", "clip", "mains")  # a serial device always sends its packets: no drop, no NaN
+
+
+class FaultedSource:
+    """A source with ``flat``/``clip``/``mains`` faults applied at its own sample times (seconds from
+    its first sample), so an emulated device can misbehave like ``oasis sim --fault`` streams."""
+
+    def __init__(self, source: SignalSource, faults: list[Fault]) -> None:
+        bad = [str(f) for f in faults if f.kind not in SERIAL_FAULT_KINDS]
+        if bad:
+            raise ValueError(
+                f"a serial device takes only {', '.join(SERIAL_FAULT_KINDS)} faults, not {bad[0]}"
+            )
+        self.source = source
+        self.fs = source.fs
+        self.labels = source.labels
+        scale = float(getattr(source, "scale", 1.0))
+        self._injector = FaultInjector(faults, len(source.labels), source.fs, scale)
+        self._n = 0
+
+    def next_chunk(self, n: int) -> np.ndarray:
+        chunk = np.asarray(self.source.next_chunk(n), dtype=np.float64)
+        t = (self._n + np.arange(len(chunk))) / self.fs
+        self._n += len(chunk)
+        return self._injector.apply(chunk, t)[0]
+
+
+def sim_device(
+    device: str, scenario: Scenario, seed: int = 0, faults: list[Fault] | None = None
+) -> EmulatedDevice:
+    """An emulated ``device`` driven by the simulated officer, with ``faults`` (:class:`FaultedSource`)."""
+    source = sim_source(device, scenario, seed)
+    return device_kind(device).make_emulator(FaultedSource(source, faults) if faults else source)
 
 
 def run_emulated_device(

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from protocols.engine import StepOutput
     from protocols.protocol_model import Protocol
+    from sensors.sim.faults import Fault
     from sensors.sim.officer_state import Scenario
     from station.commands.kiosk_process import KioskProcess
     from station.config import StationConfig
@@ -89,6 +90,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--scene", default="lakeside", help="scene to render (default lakeside)")
     parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="inject a sensor fault as in `oasis sim --fault`, seconds from the simulator's start, e.g. "
+        "flat:ecg:15@35; ppg is the serial oximeter (flat, clip or mains only); repeatable",
+    )
+    parser.add_argument(
         "--serve",
         type=float,
         default=0.0,
@@ -119,6 +128,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"oasis demo: --officer {args.officer!r}: {exc}", file=sys.stderr)
             return 2
 
+    try:
+        args.faults = demo_faults(args.fault)
+    except ValueError as exc:
+        print(f"oasis demo: {exc}", file=sys.stderr)
+        return 2
     if "pylsl" not in sys.modules:
         isolate_lsl("oasis-demo")
     data_dir = Path(args.data_dir).resolve()
@@ -135,6 +149,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"oasis demo: {exc}", file=sys.stderr)
         return 2
     return Demo(args, data_dir).run()
+
+
+def demo_faults(specs: list[str]) -> list[Fault]:
+    """The ``--fault`` values, parsed; ``ppg`` (the serial oximeter) takes only what a device can send."""
+    from sensors.devices.sim_device import SERIAL_FAULT_KINDS
+    from sensors.sim.faults import parse_fault
+
+    faults = [parse_fault(spec, [*SIM_STREAMS, "ppg"]) for spec in specs]
+    for fault in faults:
+        if fault.stream == "ppg" and fault.kind not in SERIAL_FAULT_KINDS:
+            raise ValueError(
+                f"bad --fault {str(fault)!r}: the oximeter is serial, use {', '.join(SERIAL_FAULT_KINDS)}"
+            )
+    return faults
 
 
 def station_toml(data_dir: Path, admin_url: str, scene: str, oximeter_port: str) -> str:
@@ -192,15 +220,27 @@ class Demo:
         from sensors.sim.outlets import SimPublisher
         from sensors.sim.streams import build_generators
 
-        publisher = SimPublisher(build_generators(SIM_STREAMS, scenario, self.args.seed), "oasis-demo")
+        faults: list[Fault] = self.args.faults
+        publisher = SimPublisher(
+            build_generators(SIM_STREAMS, scenario, self.args.seed),
+            "oasis-demo",
+            [f for f in faults if f.stream != "ppg"],
+            on_event=lambda line: print(f"  [sim {publisher.elapsed:5.1f} s] {line}", flush=True),
+        )
         publisher.start()
         stops.append(publisher.stop)
-        emulator = PtyEmulator(sim_device("cms50d", scenario, self.args.seed)).start()
+        oximeter = sim_device("cms50d", scenario, self.args.seed, [f for f in faults if f.stream == "ppg"])
+        emulator = PtyEmulator(oximeter).start()
         stops.append(emulator.stop)
         say(
             "模拟警员已就位",
             f"simulated officer: LSL EEG/ECG/EDA/RESP/RR + CMS50D+ on serial {emulator.path}",
         )
+        for fault in faults:
+            say(
+                f"故障注入：{fault}（模拟器第 {fault.start_s:g}–{fault.end_s:g} 秒）",
+                f"fault {fault}: {fault.kind} {fault.stream} from {fault.start_s:g} s to {fault.end_s:g} s",
+            )
         return emulator.path
 
     def _start_admin(self, stops: list[Callable[[], object]]) -> EmbeddedAdmin:
@@ -246,6 +286,9 @@ class Demo:
             report = self._report(process, outcome)
             synced = self._await_sync(process, admin)
             self._print_result(cfg, outcome, report, admin, password, synced)
+            record = process.store.session(outcome.session_uuid)
+            if record is not None and record.data_quality.get("flagged"):
+                print(f"  quality   flagged: {record.data_quality.get('notes', '')}", flush=True)
             return 0 if outcome.status.value == "completed" and synced else 1
         finally:
             process.close("the demo is ending")

@@ -49,15 +49,21 @@ from station.calibration.settings import CalibrationSettings
 from station.calibration.technician_desk import TechnicianDesk
 from station.config import StationConfig, verify_pin
 from station.kiosk import flow as f
-from station.kiosk.kiosk_model import KioskModel, Program, SensorStatus
+from station.kiosk.kiosk_model import STORAGE_NOTICES, KioskModel, Program, SensorStatus
 from station.kiosk.officer_account import OfficerAccount, officer_action
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.session.recovery import recover_interrupted
-from station.session.runtime import SessionOutcome, SessionRuntime, needed_kinds
+from station.session.runtime import SessionOutcome, SessionRuntime, feedback_metrics, needed_kinds
 from station.session.scene_process import SceneProcess
-from station.session.summary import describe_changes, describe_resonance, describe_time_in_target
+from station.session.summary import (
+    describe_changes,
+    describe_resonance,
+    describe_time_in_target,
+    describe_unmeasured,
+)
 from station.store import SessionStore
+from station.store.storage_check import MIN_FREE_BYTES, storage_problem
 
 if TYPE_CHECKING:
     from station.bridges import BridgeManager
@@ -142,11 +148,13 @@ class KioskController:
         help_line: str = "",
         station_name: str = "",
         tz: tzinfo | None = None,
+        min_free_bytes: int = MIN_FREE_BYTES,
     ) -> None:
         if not protocols:
             raise ValueError("the kiosk needs at least one protocol")
         self.store, self.registry, self.station_id = store, registry, station_id
         self.recordings_dir = recordings_dir
+        self.min_free_bytes = min_free_bytes  # below this, no session starts (storage_check.py)
         self.protocols = {p.id: p for p in protocols}
         self.scene = scene or SceneSettings()
         self.clock = clock
@@ -257,6 +265,8 @@ class KioskController:
         """Feed one flow event and carry out its effects."""
         if isinstance(event, f.SensorsReady) and not self._sensors_ok():
             event = f.Touch()  # a stale or scripted tap while a needed sensor is bad: stay on the screen
+        if isinstance(event, f.SensorsReady) and not self._storage_ok():
+            event = f.Touch()  # nowhere to record the session: say so and stay on the screen
         self.apply(self.flow.handle(event, self.clock()))
 
     def tick(self, dt: float = 0.0) -> None:
@@ -277,6 +287,7 @@ class KioskController:
         if technician and self.clock() - self._last_bridge_poll >= SENSOR_POLL_S:
             self._poll_bridges()
         self._poll_headset()
+        self._poll_sensor_notice()
         if self._worker is not None and not self._worker.is_alive():
             self._session_ended()
         if self.pairing_code_provider is not None:
@@ -367,6 +378,12 @@ class KioskController:
         self._headset_worn = worn
         self.handle(f.HeadsetOn() if worn else f.HeadsetOff())
 
+    def _poll_sensor_notice(self) -> None:
+        """The runtime's notice of a lost sensor, for the room's session screen (empty when none)."""
+        runtime = self._runtime
+        notice = runtime.notice if runtime is not None and self.flow.screen in f.RUNNING else None
+        self.model.sensor_notice = {"zh-CN": notice.zh, "en": notice.en} if notice is not None else {}
+
     def _check_sensors(self) -> None:
         self.registry.catalog.update()
         rows = []
@@ -395,6 +412,16 @@ class KioskController:
             and all(s.level != "bad" for s in self.model.sensors)
             and not self.session_running
         )
+
+    def _storage_ok(self) -> bool:
+        """Whether the recordings and the store can take a session; else the sensor-check screen's
+        notice says why (full disk or read-only data directory)."""
+        problem = storage_problem([self.recordings_dir, self.store.path.parent], self.min_free_bytes)
+        if problem and self.model.notice != problem:
+            log.error("no session can start: %s (%s)", problem, self.recordings_dir)
+        if problem or self.model.notice in STORAGE_NOTICES:
+            self.model.notice = problem
+        return not problem
 
     def _start(self, effect: f.StartSession) -> None:
         if self._worker is not None:  # the window's taps skip handle()'s guard: let the last one end
@@ -482,8 +509,11 @@ class KioskController:
         self.model.summary_phases = [(p.id, means[p.id]) for p in phases if p.id in means]  # not "end"
         baseline = next((p.id for p in phases if p.baseline), "baseline")
         after = next((p.id for p in phases if not p.baseline and p.feedback and p.id in means), "session")
+        expected = sorted(feedback_metrics(protocol)) if protocol is not None else []
+        quality = record.data_quality if record is not None and record.data_quality else {}
         self.model.summary = {
             lang: describe_changes(means, lang, before=baseline, after=after)
+            + describe_unmeasured(means, expected, quality, lang, before=baseline, after=after)
             + describe_time_in_target(means, lang)
             for lang in ("zh-CN", "en")
         }

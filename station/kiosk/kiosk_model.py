@@ -25,6 +25,9 @@ LIVE_ROWS_PER_PAGE = 8
 TOPICS: tuple[str, ...] = get_args(wire_v1.Topic)  # the emotion log's choices, in the order shown
 
 
+STORAGE_NOTICES = ("storage_full", "storage_readonly")  # the sensor check's notices: no session can start
+
+
 @dataclass(frozen=True)
 class Program:
     """A program offered on the program screen (from the protocol library)."""
@@ -71,6 +74,7 @@ class KioskModel:
     topic: str = ""  # the emotion log's tap before the session ("" : not tapped)
     sensors: list[SensorStatus] = field(default_factory=list)
     summary: dict[str, list[str]] = field(default_factory=dict)  # language -> lines
+    sensor_notice: dict[str, str] = field(default_factory=dict)  # a sensor lost now: language -> text
     summary_phases: list[tuple[str, dict[str, float]]] = field(default_factory=list)  # the session's chart
     practice: Practice | None = None  # the officer's daily practice and points after this session
     reminder_on: bool = False  # the officer asked for the early-warning reminder

@@ -8,9 +8,11 @@ flips them for OpenGL). Buttons are at least 10u tall (80 px on an 800-line moni
 
 from __future__ import annotations
 
+import re
+
 from station.kiosk.flow import Screen, SessionFlow
 from station.kiosk.history_layout import history_page, officer_pin_page
-from station.kiosk.kiosk_model import TOPICS, KioskModel
+from station.kiosk.kiosk_model import STORAGE_NOTICES, TOPICS, KioskModel
 from station.kiosk.summary_layout import summary_page
 from station.kiosk.technician_devices import layout_devices
 from station.kiosk.technician_layout import fit, technician
@@ -48,7 +50,7 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif screen is Screen.SENSOR_CHECK:
         _sensor_check(g, model)
     elif screen in (Screen.BASELINE, Screen.SESSION):
-        _running(g, flow, now)
+        _running(g, flow, model, now)
     elif screen is Screen.SUMMARY:
         summary_page(g, model, flow)
     elif screen is Screen.TECHNICIAN and model.tech_page == "devices":
@@ -216,7 +218,10 @@ def _sensor_rows(g: Grid, model: KioskModel) -> None:
 
 def _sensor_check(g: Grid, model: KioskModel) -> None:
     g.title(g.t("sensor_title"))
-    g.line(g.t("sensor_wait"), y=12.5, h=4.5, font_u=2.6)
+    if model.notice in STORAGE_NOTICES:  # the disk is full or read-only: no session can start
+        g.line(g.t(model.notice), y=12.5, h=4.5, font_u=2.6, style="notice")
+    else:
+        g.line(g.t("sensor_wait"), y=12.5, h=4.5, font_u=2.6)
     _sensor_rows(g, model)
     ready = bool(model.sensors) and all(s.level != "bad" for s in model.sensors)
     g.row(
@@ -229,7 +234,12 @@ def _sensor_check(g: Grid, model: KioskModel) -> None:
     g.footer([(g.t("back"), "stop", "normal")])
 
 
-def _running(g: Grid, flow: SessionFlow, now: float) -> None:
+def notice_lines(text: str) -> list[str]:
+    """A notice cut after each sentence (。 or '. '), one screen line per sentence."""
+    return [part for part in re.split(r"(?<=。)|(?<=\.)\s+", text) if part]
+
+
+def _running(g: Grid, flow: SessionFlow, model: KioskModel, now: float) -> None:
     ctx = flow.context
     heading = "baseline_title" if flow.screen is Screen.BASELINE else "session_title"
     g.title(g.t(heading), y=24, h=12, font_u=6.0)
@@ -240,5 +250,8 @@ def _running(g: Grid, flow: SessionFlow, now: float) -> None:
     g.items.append(Widget("bar", Box(0.3 * g.w, 50 * g.u, 0.4 * g.w, 1.5 * g.u), "", 0.0, values=(done,)))
     if flow.paused:
         g.line(g.t("paused"), y=54, h=6, font_u=3.4, style="notice")
+    notice = model.sensor_notice.get(model.language, "")
+    for i, text in enumerate(notice_lines(notice)[:2]):  # a sensor is lost: say so in the room
+        g.line(text, y=(60 if flow.paused else 54) + i * 5.5, h=5.5, font_u=3.0, style="notice")
     g.row(70, 13, [(g.t("stop"), "stop", "normal")], font_u=4.5, x0=0.35 * g.w, width=0.3 * g.w)
     g.footer([])

@@ -52,6 +52,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "skip": ("跳过", "Skip"),
     "sensor_title": ("正在检查传感器", "Checking the sensors"),
     "sensor_wait": ("请稍候，戴好头显和传感器", "Please wait; put on the headset and sensors"),
+    "storage_full": (
+        "存储空间已满，练习无法记录。请联系工作人员清理后再开始",
+        "The station's storage is full; a session cannot be recorded. Please ask staff to free space",
+    ),
+    "storage_readonly": (
+        "数据目录无法写入，练习无法记录。请联系工作人员检查",
+        "The station cannot save its data; a session cannot be recorded. Please ask staff to check",
+    ),
     "sensor_good": ("良好", "Good"),
     "sensor_degraded": ("一般", "Fair"),
     "sensor_bad": ("未就绪", "Not ready"),

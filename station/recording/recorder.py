@@ -19,6 +19,7 @@ import pylsl
 from pylsl.util import LostError, TimeoutError
 
 from sensors.lsl.stream_discovery import FORMAT_NAMES
+from station.recording.xdf_repair import repair
 from station.recording.xdf_writer import XdfWriter
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class LslRecorder:
         self.flush_interval = flush_interval
         self.offset_interval = offset_interval
         self.boundary_interval = boundary_interval
+        self.write_error: OSError | None = None  # set when the file could not be written (disk full)
         self._writer = XdfWriter(self.path, fsync=fsync)
         self._sources: list[_Source] = []
         for info in streams:
@@ -75,13 +77,24 @@ class LslRecorder:
         return self
 
     def stop(self) -> None:
-        """Drain what is pending, write footers and close the file."""
+        """Drain what is pending, write footers and close the file. After a write error (a full
+        disk) the file is closed and its torn tail cut off, keeping every whole chunk; never raises."""
         self._stop.set()
         for thread in self._threads:
             if thread.is_alive():
                 thread.join()
-        self._pull_all()
-        self._writer.close()
+        try:
+            if self.write_error is None:
+                self._pull_all()
+            self._writer.close()
+        except OSError as exc:
+            self.write_error = self.write_error or exc
+        if self.write_error is not None:
+            self._writer.close()  # closed already by a failed close; closes it after a failed flush
+            try:
+                repair(self.path)
+            except OSError as exc:
+                log.warning("could not mend %s: %s", self.path, exc.strerror)
         for source in self._sources:
             source.inlet.close_stream()
 
@@ -105,7 +118,12 @@ class LslRecorder:
                 self._writer.write_boundary()
                 next_boundary = now + self.boundary_interval
             if now >= next_flush:
-                self._writer.flush()
+                try:
+                    self._writer.flush()
+                except OSError as exc:  # the disk is full (or gone): stop recording, say so
+                    log.error("recording to %s stopped: %s", self.path, exc.strerror)
+                    self.write_error = exc
+                    return
                 next_flush = time.monotonic() + self.flush_interval
 
     def _offsets_loop(self) -> None:

@@ -142,7 +142,10 @@ def repair(path: str | Path) -> bool:
     try:
         os.ftruncate(fd, end)
         os.lseek(fd, end, os.SEEK_SET)
-        os.write(fd, b"".join(footers))
+        try:
+            os.write(fd, b"".join(footers))
+        except OSError:  # a full disk: no footers, but no torn one either (readers do without)
+            os.ftruncate(fd, end)
         os.fsync(fd)
     finally:
         os.close(fd)

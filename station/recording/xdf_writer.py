@@ -130,9 +130,11 @@ class XdfWriter:
             if self._fd < 0:
                 return
             self._pending.extend(s.footer(stream_id) for stream_id, s in self._streams.items())
-            self._flush_locked()
-            os.close(self._fd)
-            self._fd = -1
+            try:
+                self._flush_locked()
+            finally:  # a full disk: the file is closed all the same (xdf_repair mends its tail)
+                os.close(self._fd)
+                self._fd = -1
 
     def _stats(self, stream_id: int) -> StreamStats:
         if self._fd < 0:

@@ -248,7 +248,7 @@ class SessionRuntime:
         try:
             recorder = self._start_recorder(run)
             run.runner.start()
-            self._loop(run, max_seconds)
+            self._loop(run, max_seconds, recorder)
         finally:
             ended = pylsl.local_clock()
             self._paused = False
@@ -288,13 +288,18 @@ class SessionRuntime:
     def _features_source_id(self) -> str:
         return f"oasis-features-{self.station_id}"
 
-    def _loop(self, run: SessionRun, max_seconds: float | None) -> None:
-        """Turn the pipeline until the engine ends the session; take up requests at every turn."""
+    def _loop(self, run: SessionRun, max_seconds: float | None, recorder: LslRecorder | None) -> None:
+        """Turn the pipeline until the engine ends the session; take up requests at every turn. A
+        recording that cannot be written (a full disk) ends the session, aborted, with what is stored."""
         started = time.monotonic()
         while not run.over:
             now = pylsl.local_clock()
             if max_seconds is not None and time.monotonic() - started - run.paused.so_far(now) > max_seconds:
                 self.request_stop(f"ran past the {max_seconds:g} s limit")
+            if recorder is not None and recorder.write_error is not None:
+                self.request_stop(
+                    f"recording failed: {recorder.write_error.strerror or recorder.write_error}"
+                )
             self._take_requests(run, now)
             run.runner.step()
             time.sleep(max(0.0, min(run.runner.clock.next_due - pylsl.local_clock(), LOOP_SLEEP_S)))

@@ -71,6 +71,8 @@ def data_quality(raw: dict[str, Any]) -> wire_v1.DataQuality:
             verdict=verdict,
             usable_fraction=min(1.0, max(0.0, usable)),
             notes=str(raw.get("notes", ""))[:500],
+            flagged=raw["flagged"] if isinstance(raw.get("flagged"), bool) else None,
+            usable_feedback_min=feedback_minutes(raw.get("usable_feedback_min")),
         )
     shares = {
         str(stream): float(v["good_share"])
@@ -85,6 +87,13 @@ def data_quality(raw: dict[str, Any]) -> wire_v1.DataQuality:
     worst: Verdict = "green" if usable >= 0.9 else "amber" if usable >= 0.7 else "red"
     notes = ", ".join(f"{s} {v:.0%}" for s, v in sorted(shares.items()))[:500]
     return wire_v1.DataQuality(verdict=worst, usable_fraction=usable, notes=notes)
+
+
+def feedback_minutes(value: object) -> float | None:
+    """Minutes of usable feedback as the wire takes them (0 to a day), None when not a number."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    return min(1440.0, max(0.0, float(value)))
 
 
 def event_detail(detail: dict[str, Any]) -> str:

@@ -141,3 +141,35 @@ def test_migration_4_rebuilds_pending_items_in_wire_form(tmp_path: Path) -> None
         .fetchone()[0]
     )
     assert error.startswith("invalid session: uuid")
+
+
+def test_the_sensor_loss_flag_and_usable_minutes_go_on_the_wire(tmp_path: Path) -> None:
+    """The stored data quality's ``flagged`` and ``usable_feedback_min`` reach the queued record;
+    a session stored before them (or with a value the wire cannot take) sends them as absent."""
+    from station.store.wire_records import data_quality
+
+    flagged = data_quality(
+        {"verdict": "amber", "usable_fraction": 0.78, "flagged": True, "usable_feedback_min": 0.33}
+    )
+    assert (flagged.flagged, flagged.usable_feedback_min, flagged.verdict) == (True, 0.33, "amber")
+    older = data_quality({"verdict": "good", "usable_fraction": 0.9})
+    assert older.flagged is None and older.usable_feedback_min is None
+    odd = data_quality(
+        {"verdict": "good", "usable_fraction": 1, "flagged": 1, "usable_feedback_min": float("nan")}
+    )
+    assert odd.flagged is None and odd.usable_feedback_min is None
+    assert (
+        data_quality(
+            {"verdict": "good", "usable_fraction": 1, "usable_feedback_min": 1e9}
+        ).usable_feedback_min
+        == 1440
+    )
+    with SessionStore(tmp_path / "s.db", "room-1") as store:
+        uuid = store.start_session(store.new_officer(), "calm")
+        store.set_data_quality(
+            uuid, {"verdict": "amber", "usable_fraction": 0.7, "flagged": True, "usable_feedback_min": 2.5}
+        )
+        store.finish_session(uuid, SessionStatus.COMPLETED)
+        [record] = [r for r in store.pending(10) if r.kind == "session"]
+    quality = wire_v1.SessionSummary.model_validate(record.payload).data_quality
+    assert quality.flagged is True and quality.usable_feedback_min == 2.5

@@ -1,0 +1,137 @@
+"""Sessions a station flagged for a lost sensor: the flag and the minutes of usable feedback arrive on
+the wire, migration 7 gives an older database their columns, the sessions list marks them and the
+dashboard counts them apart — served by uvicorn and looked at in headless Chromium (Debian's
+package, driven by Playwright) in both languages; the screenshots go to $OASIS_ADMIN_SCREENSHOTS
+(default: the test's temp dir; docs/admin/ keeps the ones of the docs)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import inspect, select, text, update
+
+from admin_web import db, db_migrations, sample
+from admin_web.app import create_app
+from admin_web.security import create_user
+from tests.admin_support import free_port, pair, postgres_server, wait_until
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+PASSWORD = "sensor-loss-pw"
+END = date.today()
+
+
+def flagged_rows() -> list[dict]:
+    """Twelve sample sessions: three flagged (a sensor lost), eight clean, one from an older station."""
+    rows = sample.sessions("room-1", 12, seed=5, end=END, days=5)
+    for i, row in enumerate(rows):
+        if i < 3:
+            row["data_quality"] |= {"verdict": "amber", "flagged": True, "usable_feedback_min": 7.5 - i}
+            row["data_quality"]["notes"] = "heart sensor lost (no samples, back after 40 s)"
+        elif i < 11:
+            row["data_quality"] |= {"flagged": False, "usable_feedback_min": 12.0}
+    return rows  # the last one has neither field, as a station before this change sends it
+
+
+def test_migration_7_adds_the_flag_to_a_version_6_database(tmp_path: Path) -> None:
+    with postgres_server() as pg_url:
+        for url in (f"sqlite:///{tmp_path / 'admin.sqlite'}", pg_url):
+            engine = db.make_engine(url)
+            db_migrations.migrate(engine)
+            with engine.begin() as conn:  # back to the version-6 shape
+                conn.execute(text("DROP INDEX ix_sessions_flagged"))
+                for column in ("quality_flagged", "usable_feedback_min"):
+                    conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
+                conn.execute(update(db.schema_version).values(version=6))
+            assert db_migrations.migrate(engine) == 7 == len(db_migrations.MIGRATIONS)
+            with engine.connect() as conn:
+                columns = {c["name"] for c in inspect(conn).get_columns("sessions")}
+                indexes = {i["name"] for i in inspect(conn).get_indexes("sessions")}
+            assert {"quality_flagged", "usable_feedback_min"} <= columns and "ix_sessions_flagged" in indexes
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
+    engine = db.make_engine(f"sqlite:///{tmp_path_factory.mktemp('loss') / 'admin.sqlite'}")
+    db_migrations.migrate(engine)
+    with engine.begin() as conn:
+        create_user(conn, "boss", "admin", PASSWORD)
+        # k = 1: every sample week is shown (the twelve sessions have few officers per week)
+        conn.execute(update(db.settings).where(db.settings.c.key == "k_anonymity").values(value="1"))
+    app = create_app(engine, retention=False)
+    with TestClient(app) as client:
+        token = pair(client, engine, "room-1")
+        answer = client.post(
+            "/api/v1/sessions",
+            json={"sessions": flagged_rows()},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 200, answer.text
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, 60, 0.05, "uvicorn to start")
+    yield f"http://127.0.0.1:{port}", engine
+    server.should_exit = True
+    thread.join(30)
+    engine.dispose()
+
+
+def test_the_flag_and_usable_minutes_are_stored_as_sent(site) -> None:  # type: ignore[no-untyped-def]
+    _, engine = site
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(select(db.sessions.c.quality_flagged, db.sessions.c.usable_feedback_min)).all()
+    assert sorted((r.quality_flagged is True, r.usable_feedback_min) for r in rows if r.quality_flagged) == [
+        (True, 5.5),
+        (True, 6.5),
+        (True, 7.5),
+    ]
+    assert sum(r.quality_flagged is False for r in rows) == 8
+    assert [(r.quality_flagged, r.usable_feedback_min) for r in rows].count((None, None)) == 1
+
+
+def test_sessions_list_marks_them_and_the_dashboard_counts_them(site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    base, _ = site
+    shots = Path(os.environ.get("OASIS_ADMIN_SCREENSHOTS", tmp_path / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=FLAGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        page.fill("#username", "boss")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/dashboard")
+        since = END - timedelta(days=10)
+        for lang, marker, usable in (
+            ("zh", "传感器中断", "有效反馈"),
+            ("en", "Sensor lost", "Usable feedback"),
+        ):
+            page.goto(f"{base}/dashboard?lang={lang}&from={since}")
+            assert page.locator("#kpi-sensor-loss").inner_text() == "3"
+            assert page.locator("#kpi-sessions").inner_text() == "12"
+            page.screenshot(path=str(shots / f"dashboard-sensor-loss-{lang}.png"))
+            page.goto(f"{base}/sessions?from={since}")
+            flags = page.locator("span.flag.sensor-loss")
+            assert flags.count() == 3 and all(marker in flags.nth(i).inner_text() for i in range(3))
+            assert page.locator(f"td small:has-text('{usable}')").count() == 11  # not the older station's
+            assert page.locator(f"td small:has-text('{usable} 7.5')").count() == 1
+            page.screenshot(path=str(shots / f"sessions-sensor-loss-{lang}.png"))
+        context.close()
