@@ -4,7 +4,7 @@ A private session needs its own SessionID *and* its own ports. With machine-loca
 sends discovery queries by unicast to 127.0.0.1:<MulticastPort>; every LSL process on the machine
 binds that port, and Linux hands each unicast datagram to only one of those sockets, so with the
 default port another program's process can swallow our queries (streams then go missing). A random
-port range per session avoids that.
+port range per session avoids that, and it is wide (see PORT_RANGE).
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ import tempfile
 import uuid
 from pathlib import Path
 
-PORT_LOW, PORT_HIGH, PORT_RANGE = 20000, 29900, 32
+# liblsl binds each outlet's and inlet's sockets inside [BasePort, BasePort + PortRange) and only falls
+# back to a random port, which resolvers scanning the range do not reach, when the range is full.
+# liblsl's default range (32) is sized for a lab; a test run or a demo opens and closes hundreds of
+# streams in one session (its subprocesses share the range), so a private session gets a wide one,
+# below Linux's ephemeral ports (32768+).
+PORT_LOW, PORT_HIGH, PORT_RANGE = 20000, 32000, 512
 
 
 def lsl_config_text(session: str, port: int) -> str:

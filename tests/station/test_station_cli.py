@@ -153,7 +153,7 @@ def test_check_warns_when_no_sensor_stream_is_seen(station_env: Path) -> None:
     from sensors.lsl.isolation import lsl_config_text
 
     lsl_config = station_env / "lsl_api.cfg"
-    lsl_config.write_text(lsl_config_text(f"empty-{os.getpid()}", 29950))
+    lsl_config.write_text(lsl_config_text(f"empty-{os.getpid()}", 32100))
     done = subprocess.run(
         [sys.executable, "-m", "station.cli", "station", "check", "--json", "--sensor-wait", "1.0"],
         capture_output=True,
