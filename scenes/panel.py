@@ -23,12 +23,11 @@ from pyglet.math import Mat4
 
 from scenes.camera import EyeView
 from scenes.fades import BACK_HOLD_S, NoticeFade
+from scenes.panel_place import PanelFrame
 from scenes.panel_status import INSTRUCTION, PanelStatus, check_language, notice_lines, status_lines
 from scenes.renderer import RenderTarget
 
 FONT = "Noto Sans CJK SC"
-AHEAD_M = 1.5  # distance of the panel in front of the eyes
-BELOW_EYE_M = 0.42  # how far below eye height its centre sits (about 16° down)
 CARD_M = (0.80, 0.30)
 NOTICE_M = (0.80, 0.125)
 NOTICE_GAP_M = 0.02
@@ -317,19 +316,3 @@ class InstructionPanel:
         self.program.delete()
         for target in self.targets.values():
             target.delete()
-
-
-class PanelFrame:
-    """The panel's place in the world for a seated eye height: centre ``AHEAD_M`` ahead and
-    ``BELOW_EYE_M`` below the eyes, its face turned up towards them."""
-
-    def __init__(self, eye_height: float):
-        self.centre = np.array([0.0, eye_height - BELOW_EYE_M, -AHEAD_M])
-        tilt = math.atan2(BELOW_EYE_M, AHEAD_M)
-        self.right = np.array([1.0, 0.0, 0.0])
-        self.up = np.array([0.0, math.cos(tilt), math.sin(tilt)])
-
-    def point(self, x: float, y: float) -> tuple[float, float, float]:
-        """The world point at card coordinates (x right, y up, metres)."""
-        p = self.centre + self.right * x + self.up * y
-        return float(p[0]), float(p[1]), float(p[2])

@@ -429,10 +429,12 @@ class KioskController:
             self._session_ended(stop_flow=False)
         protocol = self.protocols[effect.program]
         settings = self.scene
+        # the headset's panel speaks the officer's language, chosen at check-in
+        options = {**(settings.options or {}), "panel_language": self.model.language}
         scene = SceneProcess(
             settings.scene,
             settings.output,
-            settings.options,
+            options,
             pace_fps=settings.pace_fps,
             save_dir=settings.save_dir,
             save_every_s=settings.save_every_s,

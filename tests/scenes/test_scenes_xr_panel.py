@@ -57,7 +57,7 @@ def projected_pixel(eye, point, width: int, height: int) -> tuple[float, float]:
 @pytest.mark.parametrize("scene", sorted(SCENES))
 def test_scene_with_panel_mirror_and_floor_height(monado, scene):
     from scenes.eye_height import PLAUSIBLE_M
-    from scenes.panel import PanelFrame
+    from scenes.panel_place import PanelFrame
     from scenes.panel_status import PanelStatus
     from scenes.xr_output import XrOutput
 
