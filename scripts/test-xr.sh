@@ -42,6 +42,11 @@ want_stamp="$(printf '%s\n' "${apt_pkgs[@]}" "${py_pkgs[@]}" | sha256sum | cut -
 
 [ "$(id -u)" -eq 0 ] || { echo "test-xr needs root (debootstrap, chroot, bind mounts)" >&2; exit 1; }
 
+# One run at a time: runs share the chroot's bind mounts, and each unmounts them when it ends.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+
 mounts=(proc sys dev dev/pts oasis)
 
 unmount_all() {
@@ -82,11 +87,6 @@ if [ "${1:-}" = "--clean" ]; then
   echo "removed $root"
   exit 0
 fi
-
-# One run at a time: runs share the chroot's bind mounts, and each unmounts them when it ends.
-mkdir -p "$cache"
-exec 9>"$cache/.lock"
-flock 9
 
 trap unmount_all EXIT
 
