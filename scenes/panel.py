@@ -50,7 +50,7 @@ class Slot:
 RING_CENTRE = (-0.27, 0.0)
 RING_RADII = (0.045, 0.095)  # exhaled, inhaled
 CUE = Slot((0.085, 0.055), (0.50, 0.125), (512, 128))
-STATUS = Slot((0.085, -0.078), (0.52, 0.0975), (1024, 192))
+STATUS = Slot((0.085, -0.08), (0.56, 0.115), (1024, 210))
 NOTICE = Slot((0.0, 0.0), NOTICE_M, (1024, 160))
 CUES = {"zh-CN": (("吸气", "Breathe in"), ("呼气", "Breathe out")), "en": (("Breathe in",), ("Breathe out",))}
 
@@ -151,7 +151,7 @@ class InstructionPanel:
         inhale, exhale = CUES[language]
         self._rasterise("cue_in", _sized(list(inhale), 40, 20))
         self._rasterise("cue_out", _sized(list(exhale), 40, 20))
-        self._rasterise("status", _sized(status_lines(self.status, language), 44, 30))
+        self._rasterise("status", _sized(status_lines(self.status, language), 50, 32))
         self.program = ShaderProgram(Shader(PANEL_VERTEX, "vertex"), Shader(PANEL_FRAGMENT, "fragment"))
         self._loc = {
             name: gl.glGetUniformLocation(self.program.id, f"u_{name}".encode())
@@ -227,7 +227,7 @@ class InstructionPanel:
         old, self.status = self.status, status
         lines = status_lines(status, self.language)
         if lines != status_lines(old, self.language):
-            self._rasterise("status", _sized(lines, 44, 30))
+            self._rasterise("status", _sized(lines, 50, 32))
         notice = notice_lines(status, self.language)
         if not notice:
             self.notice.hide()
