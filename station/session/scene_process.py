@@ -82,11 +82,14 @@ class SceneProcess:
         pace_fps: float | None = 30.0,
         save_dir: str | Path | None = None,
         save_every_s: float = 10.0,
-        fade_s: float = FADE_S,
+        fade_s: float | None = None,
         mirror_hz: float = 5.0,
     ) -> None:
         """``options`` go to the output (``panel_language`` shows the in-headset panel); the
-        scene fades in and out over ``fade_s`` (0: no fades)."""
+        scene fades in and out over ``fade_s`` (0: no fades; by default ``FADE_S`` where someone
+        watches — headset or window — and none headless, so that a station's stop is prompt)."""
+        if fade_s is None:
+            fade_s = 0.0 if output == "headless" else FADE_S
         from scenes.catalog import get_scene
 
         self.spec = get_scene(scene)  # fails here, in the parent, on an unknown scene name
