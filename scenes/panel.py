@@ -175,6 +175,8 @@ class InstructionPanel:
         vao = gl.GLuint()
         gl.glGenVertexArrays(1, ctypes.byref(vao))
         self._vao = vao
+        self._frame: PanelFrame | None = None
+        self._placed: dict[tuple, tuple] = {}
 
     # ---- words ---------------------------------------------------------------------------------
 
@@ -270,7 +272,9 @@ class InstructionPanel:
         gl.glUniform1i(self._loc["text"], 0)
         gl.glActiveTexture(gl.GL_TEXTURE0)
         gl.glBindVertexArray(self._vao)
-        frame = PanelFrame(eye_height)
+        if self._frame is None or self._frame.eye_height != eye_height:
+            self._frame, self._placed = PanelFrame(eye_height), {}
+        frame = self._frame
         loc = self._loc
         b = breath(pacer_phase)
         gl.glUniform2f(loc["ring_centre"], *RING_CENTRE)
@@ -302,9 +306,14 @@ class InstructionPanel:
         self, frame: PanelFrame, centre: tuple, size: tuple, mode: int, colour: tuple, alpha: float
     ) -> None:
         loc = self._loc
-        gl.glUniform3f(loc["centre"], *frame.point(*centre))
-        gl.glUniform3f(loc["right"], *(frame.right * size[0]))
-        gl.glUniform3f(loc["up"], *(frame.up * size[1]))
+        placed = self._placed.get((centre, size))
+        if placed is None:  # the quad's world vectors, once per eye height
+            right, up = frame.right * size[0], frame.up * size[1]
+            placed = frame.point(*centre), tuple(map(float, right)), tuple(map(float, up))
+            self._placed[(centre, size)] = placed
+        gl.glUniform3f(loc["centre"], *placed[0])
+        gl.glUniform3f(loc["right"], *placed[1])
+        gl.glUniform3f(loc["up"], *placed[2])
         gl.glUniform2f(loc["size"], *size)
         gl.glUniform1i(loc["mode"], mode)
         gl.glUniform3f(loc["colour"], *colour)

@@ -19,6 +19,7 @@ class PanelFrame:
     ``BELOW_EYE_M`` below the eyes, its face turned up towards them."""
 
     def __init__(self, eye_height: float):
+        self.eye_height = eye_height
         self.centre = np.array([0.0, eye_height - BELOW_EYE_M, -AHEAD_M])
         tilt = math.atan2(BELOW_EYE_M, AHEAD_M)
         self.right = np.array([1.0, 0.0, 0.0])
