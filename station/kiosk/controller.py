@@ -383,6 +383,8 @@ class KioskController:
         runtime = self._runtime
         notice = runtime.notice if runtime is not None and self.flow.screen in f.RUNNING else None
         self.model.sensor_notice = {"zh-CN": notice.zh, "en": notice.en} if notice is not None else {}
+        scene = runtime.scene if runtime is not None and self.flow.screen in f.RUNNING else None
+        self.model.headset_view = scene.latest_mirror() if scene is not None else None  # for the staff
 
     def _check_sensors(self) -> None:
         self.registry.catalog.update()
