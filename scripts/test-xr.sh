@@ -125,13 +125,17 @@ fi
 mount_all
 echo "test-xr: environment ready ($(($(date +%s) - started)) s); running the xr tests"
 
+# Monado's socket lives in XDG_RUNTIME_DIR: one directory per run, so that a run of an older copy of
+# this script (no lock) cannot connect to, or kill, this run's runtime.
+xdg="/run/xdg-$$"
 set +e
 chroot "$root" /usr/bin/env -i PATH=/opt/oasis-venv/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 \
-  OASIS_XR_RUNTIME=monado XDG_RUNTIME_DIR=/run/xdg \
+  OASIS_XR_RUNTIME=monado XDG_RUNTIME_DIR="$xdg" \
   XR_RUNTIME_JSON=/usr/share/openxr/1/openxr_monado.json PYTHONDONTWRITEBYTECODE=1 \
-  bash -c 'mkdir -p -m 700 /run/xdg && cd /oasis && PYTHONPATH=/oasis python -m pytest -p no:cacheprovider \
+  bash -c 'mkdir -p -m 700 "$XDG_RUNTIME_DIR" && cd /oasis && PYTHONPATH=/oasis python -m pytest -p no:cacheprovider \
     -m xr -q --min-passed '"$xr_min_passed"' tests/scenes/test_scenes_xr*.py "$@"' _ "$@"
 rc=$?
+rm -rf --one-file-system "${root:?}$xdg"
 set -e
 echo "test-xr: finished in $(($(date +%s) - started)) s (rc=$rc)"
 exit $rc

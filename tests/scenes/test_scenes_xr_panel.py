@@ -86,5 +86,7 @@ def test_scene_with_panel_mirror_and_floor_height(monado, scene):
             assert out.eye_height_source in (out.floor_space_name, "default")
         if out.eye_height_source != "default":
             assert PLAUSIBLE_M[0] <= out.player.eye_height <= PLAUSIBLE_M[1]
+        # the eyes are lifted by it: LOCAL's origin is the head at the start, which barely moves
+        assert abs(eye.position[1] - out.player.eye_height) < 0.25
     finally:
         out.close()
