@@ -9,7 +9,7 @@ than that copy.
 
 The panel's words (phase, minutes left, a sensor notice, closing: ``scenes.panel_status.PanelStatus``)
 go through a queue, only when they change (about once a minute); the child applies the newest at
-its next frame and counts what it applied (``statuses_applied``). ``stop()`` first lets the scene
+its next frame and counts the statuses it took up (``statuses_applied``). ``stop()`` first lets the scene
 fade to black (``fade_s``, on the scene clock), then ends the child.
 
 For the kiosk monitor the child copies what the officer sees (``SceneOutput.mirror``: for a
