@@ -103,6 +103,7 @@ class KioskModel:
     calibration_facts: dict[str, float] = field(default_factory=dict)  # the instructions' numbers
     on_technician: Callable[[str, str], None] | None = None  # tech_start/cancel/save/handoff
     pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited
+    closed: str = ""  # no session starts: "maintenance" | "quiet_hours" (station/kiosk/remote_control.py)
 
     def __post_init__(self) -> None:
         self.home_language = self.home_language or self.language
@@ -136,6 +137,8 @@ class KioskModel:
         return flow.Touch()
 
     def _begin(self, arg: str, screen: flow.Screen) -> flow.Event:
+        if self.closed:
+            return flow.Touch()
         self.reset()
         return flow.Begin()
 
