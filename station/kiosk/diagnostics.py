@@ -13,7 +13,7 @@ from pathlib import Path
 from station.store.officer_codes import ALPHABET
 
 RECENT_LINES = 500
-_CODE = re.compile(rf"(?<![A-Za-z0-9])[{ALPHABET}]{{4}}-?[{ALPHABET}]{{3}}(?![A-Za-z0-9])", re.IGNORECASE)
+_CODE = re.compile(rf"(?<![A-Za-z0-9])[{ALPHABET}]{{4}}-?[{ALPHABET}]{{3}}(?![A-Za-z0-9])")
 
 
 def without_officer_codes(text: str) -> str:
