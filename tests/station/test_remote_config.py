@@ -21,6 +21,7 @@ from admin_web.fleet_tables import diagnostics, station_config
 from admin_web.security import create_user
 from protocols.loader import find_protocol
 from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
+from station.cli import main
 from station.commands.kiosk_process import start_sync
 from station.config import load_config
 from station.kiosk import flow as f
@@ -130,7 +131,7 @@ def act(web: httpx.Client, kind: str) -> None:
 
 
 def test_a_change_in_the_admin_reaches_the_kiosk_at_idle_and_a_broken_one_is_refused(
-    admin: EmbeddedAdmin, tmp_path: Path
+    admin: EmbeddedAdmin, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     logs = RecentLogs()
     logging.getLogger().addHandler(logs)
@@ -247,6 +248,16 @@ def test_a_change_in_the_admin_reaches_the_kiosk_at_idle_and_a_broken_one_is_ref
         assert again.remote.last_action >= 4  # the restart is not done a second time
     finally:
         close(again)
+    assert main(["station", "check", "--config", str(kiosk.config), "--sensor-wait", "0.1"]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        f"config version  v{version} applied; v{broken_version} refused: kiosk.programs: no protocol"
+        in printed
+    )
+    assert re.search(r"station\.language\s+'en' \(from room\)", printed)
+    assert re.search(r"kiosk\.programs\s+calm-v2, coherent-breathing \(from room\)", printed)
+    assert re.search(r"station\.id\s+'kiosk-1' \(from station.toml\)", printed)
+    assert re.search(r"scene\.name\s+'lakeside' \(from default\)", printed)
 
 
 def test_the_diagnostics_log_keeps_no_officer_code() -> None:
