@@ -114,6 +114,7 @@ async def save_config(scope: str, scope_id: str, request: Request, user: AdminFo
             }
         except fleet_config.SettingError as exc:
             context = _config_context(conn, scope, scope_id)
+            context["current"] = {s.key: str(form.get(s.key, "")) for s in fleet_config.SETTINGS}  # as typed
             return render(request, "fleet_config.html", user, 400, error=exc.key, saved=None, **context)
         saved = fleet_config.save_settings(conn, scope, scope_id, values, user.name)
         context = _config_context(conn, scope, scope_id)

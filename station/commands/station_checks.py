@@ -98,7 +98,7 @@ def check_remote_config(cfg: StationConfig) -> list[Check]:
         value = "(set)" if key == "technician.pin_hash" else _setting(effective, table, name)
         where = {"room": "room", "station": "station override"}.get(effective.sources.get(key, ""), "")
         checks.append(
-            Check(f"  {key}", "ok", f"{value} (from {where or effective.sources.get(key, 'default')})")
+            Check(f"setting {key}", "ok", f"{value} (from {where or effective.sources.get(key, 'default')})")
         )
     return checks
 

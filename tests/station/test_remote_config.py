@@ -254,10 +254,10 @@ def test_a_change_in_the_admin_reaches_the_kiosk_at_idle_and_a_broken_one_is_ref
         f"config version  v{version} applied; v{broken_version} refused: kiosk.programs: no protocol"
         in printed
     )
-    assert re.search(r"station\.language\s+'en' \(from room\)", printed)
-    assert re.search(r"kiosk\.programs\s+calm-v2, coherent-breathing \(from room\)", printed)
-    assert re.search(r"station\.id\s+'kiosk-1' \(from station.toml\)", printed)
-    assert re.search(r"scene\.name\s+'lakeside' \(from default\)", printed)
+    assert re.search(r"setting station\.language\s+'en' \(from room\)", printed)
+    assert re.search(r"setting kiosk\.programs\s+calm-v2, coherent-breathing \(from room\)", printed)
+    assert re.search(r"setting station\.id\s+'kiosk-1' \(from station.toml\)", printed)
+    assert re.search(r"setting scene\.name\s+'lakeside' \(from default\)", printed)
 
 
 def test_the_diagnostics_log_keeps_no_officer_code() -> None:
