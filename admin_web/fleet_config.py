@@ -10,6 +10,7 @@ and reports what it did in its next heartbeats (``heartbeat_report``).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -50,12 +51,12 @@ class SettingError(ValueError):
 class Setting:
     key: str  # the station.toml key, "table.key"
     label: str  # i18n key of its label
-    kind: str  # "programs" | "identifier" | "language" | "text" | "days" | "library" | "hours"
+    kind: str  # "programs" | "scene" | "language" | "text" | "days" | "library" | "hours"
 
 
 SETTINGS = (
     Setting("kiosk.programs", "cfg_programs", "programs"),
-    Setting("scene.name", "cfg_scene", "identifier"),
+    Setting("scene.name", "cfg_scene", "scene"),
     Setting("station.language", "cfg_language", "language"),
     Setting("officer.help_line", "cfg_help_line", "text"),
     Setting("storage.retention_days", "cfg_retention_days", "days"),
@@ -77,8 +78,8 @@ def parse_setting(conn: Connection, setting: Setting, text: str) -> Any:
     if kind == "programs":
         value = [p.strip() for p in re.split(r"[,，\s]+", text) if p.strip()]
         ok = all(IDENTIFIER.match(p) for p in value) and len(set(value)) == len(value) <= 64
-    elif kind == "identifier":
-        ok = bool(IDENTIFIER.match(text))
+    elif kind == "scene":
+        ok = text in scene_titles()
     elif kind == "language":
         ok = text in LANGUAGES
     elif kind == "text":
@@ -132,7 +133,8 @@ def assign_room(conn: Connection, station_id: str, room_id: int | None, actor: s
     conn.execute(delete(station_rooms).where(station_rooms.c.station_id == station_id))
     if room_id is not None:
         conn.execute(insert(station_rooms).values(station_id=station_id, room_id=room_id))
-    return _new_version(conn, "station", station_id, actor, f"room = {room_id if room_id else '-'}")
+    title = "" if room_id is None else room_title(conn, room_id)
+    return _new_version(conn, "station", station_id, actor, {"room": title})
 
 
 # -- settings and versions ----------------------------------------------------------------------
@@ -166,8 +168,7 @@ def save_settings(
         )
         if value is not None:
             conn.execute(insert(config_settings).values(scope=scope, scope_id=scope_id, key=key, value=value))
-    summary = "; ".join(f"{k} = {shown(v) or '-'}" for k, v in changed.items())
-    return _new_version(conn, scope, scope_id, actor, summary)
+    return _new_version(conn, scope, scope_id, actor, {k: shown(v) for k, v in changed.items()})
 
 
 def _stations_reached(conn: Connection, scope: str, scope_id: str) -> list[str]:
@@ -177,7 +178,9 @@ def _stations_reached(conn: Connection, scope: str, scope_id: str) -> list[str]:
     return [str(s) for (s,) in found]
 
 
-def _new_version(conn: Connection, scope: str, scope_id: str, actor: str, summary: str) -> int:
+def _new_version(conn: Connection, scope: str, scope_id: str, actor: str, changes: dict[str, str]) -> int:
+    """A new version of ``changes`` (setting or "room" -> the value now shown, "" when inherited)."""
+    summary = json.dumps(changes, ensure_ascii=False)
     version = int(
         conn.execute(
             insert(config_versions)
@@ -190,8 +193,38 @@ def _new_version(conn: Connection, scope: str, scope_id: str, actor: str, summar
         conn.execute(
             update(station_config).where(station_config.c.station_id == station_id).values(desired=version)
         )
-    record(conn, actor, "config", f"v{version} {scope} {scope_id}: {summary}")
+    said = "; ".join(f"{k} = {v or '-'}" for k, v in changes.items())
+    record(conn, actor, "config", f"v{version} {scope} {scope_id}: {said}")
     return version
+
+
+def changes_of(summary: str) -> list[tuple[str, str, str]]:
+    """A version's changes as (setting key or "room", i18n key of its label, value shown; "" when
+    inherited)."""
+    labels = {s.key: s.label for s in SETTINGS} | {"room": "room"}
+    return [(key, labels.get(key, key), value) for key, value in json.loads(summary).items()]
+
+
+def room_title(conn: Connection, room_id: int) -> str:
+    row = conn.execute(select(rooms.c.court, rooms.c.name).where(rooms.c.id == room_id)).first()
+    return "" if row is None else f"{row.court} · {row.name}"
+
+
+def scene_titles() -> dict[str, tuple[str, str]]:
+    """The scenes an admin can choose, id -> (Chinese, English title), from the scene catalogue."""
+    from scenes.catalog import SCENES
+
+    return {name: (spec.title_zh, spec.title_en) for name, spec in SCENES.items()}
+
+
+def program_titles(conn: Connection) -> dict[str, tuple[str, str]]:
+    """Programs an admin can offer, id -> (Chinese, English name): the built-in library and the
+    protocol files uploaded here (a station refuses one its library lacks)."""
+    from protocols.loader import find_protocol, library_names, parse_protocol
+
+    found = [find_protocol(name) for name in library_names()]
+    found += [parse_protocol(text) for (text,) in conn.execute(select(protocol_files.c.toml))]
+    return {p.id: (p.name.zh, p.name.en) for p in found}
 
 
 def _ensure_status(conn: Connection, station_id: str) -> None:

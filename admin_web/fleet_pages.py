@@ -86,7 +86,10 @@ def _config_context(conn: Connection, scope: str, scope_id: str) -> dict[str, An
         "inherited": inherited,
         "libraries": fleet_config.library_versions(conn),
         "versions": fleet_config.versions(conn, scope, scope_id),
+        "changes_of": fleet_config.changes_of,
         "shown": fleet_config.shown,
+        "scenes": fleet_config.scene_titles(),
+        "programs": fleet_config.program_titles(conn),
     }
 
 
@@ -124,9 +127,9 @@ async def save_config(scope: str, scope_id: str, request: Request, user: AdminFo
 def protocols_page(request: Request, user: AdminUser) -> HTMLResponse:
     """The protocol library versions and their files, and the upload form."""
     with engine_of(request).begin() as conn:
-        files = _library_files(conn)
+        files, programs = _library_files(conn), fleet_config.program_titles(conn)
         record(conn, user.name, "view", "protocols")
-    return render(request, "fleet_protocols.html", user, files=files, error="", added="")
+    return render(request, "fleet_protocols.html", user, files=files, programs=programs, error="", added="")
 
 
 def _library_files(conn: Connection) -> list[Any]:
@@ -155,9 +158,16 @@ async def upload_protocol(
             error = "not UTF-8 text"
         except ProtocolError as exc:
             error = str(exc)
-        files = _library_files(conn)
+        files, programs = _library_files(conn), fleet_config.program_titles(conn)
     return render(
-        request, "fleet_protocols.html", user, 400 if error else 200, files=files, error=error, added=added
+        request,
+        "fleet_protocols.html",
+        user,
+        400 if error else 200,
+        files=files,
+        programs=programs,
+        error=error,
+        added=added,
     )
 
 

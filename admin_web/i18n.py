@@ -238,10 +238,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "Program ids separated by commas, in the order shown, e.g. quick-reset, coherent-breathing.",
     ),
     "cfg_scene": ("默认场景", "Default scene"),
-    "cfg_scene_hint": (
-        "lakeside（湖畔黄昏）、forest（林间）或 night（星空）。",
-        "lakeside, forest or night.",
-    ),
+    "cfg_scene_hint": ("头显中默认显示的场景。", "The scene the headset shows by default."),
+    "cfg_known_programs": ("可选方案：", "Programs available: "),
     "cfg_language": ("默认语言", "Default language"),
     "cfg_language_hint": ("每位警员仍可在屏幕上切换语言。", "Each officer can still switch on screen."),
     "lang_zh-CN": ("简体中文", "Simplified Chinese"),

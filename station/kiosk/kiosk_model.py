@@ -104,6 +104,7 @@ class KioskModel:
     on_technician: Callable[[str, str], None] | None = None  # tech_start/cancel/save/handoff
     pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited
     closed: str = ""  # no session starts: "maintenance" | "quiet_hours" (station/kiosk/remote_control.py)
+    closed_until: str = ""  # quiet hours: when they end ("07:00")
 
     def __post_init__(self) -> None:
         self.home_language = self.home_language or self.language

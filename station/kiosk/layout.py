@@ -58,7 +58,7 @@ def _attract(g: Grid, model: KioskModel) -> None:
         g.line(model.station_name, y=16, h=6, font_u=3.4, style="muted")
     if model.closed:
         g.title(g.t(f"closed_{model.closed}"), y=26, h=12, font_u=6.0)
-        g.line(g.t(f"closed_{model.closed}_hint"), y=42, h=6, font_u=3.2)
+        g.line(g.t(f"closed_{model.closed}_hint", until=model.closed_until), y=42, h=6, font_u=3.2)
     else:
         g.title(g.t("attract_title"), y=26, h=12, font_u=7.0)
         g.line(g.t("attract_hint"), y=40, h=6, font_u=3.4)

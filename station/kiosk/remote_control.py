@@ -161,7 +161,11 @@ class RemoteControl:
                 offered, self._offered = self._offered, None
             if offered is not None:
                 self._check_and_apply(offered)
-        self.controller.model.closed = self._closed_reason()
+        model = self.controller.model
+        model.closed = self._closed_reason()
+        model.closed_until = (
+            self.effective.quiet_hours.partition("-")[2] if model.closed == "quiet_hours" else ""
+        )
 
     def _act(self, action: wire_v1.RemoteAction) -> None:
         log.info("remote action %d: %s", action.id, action.kind)

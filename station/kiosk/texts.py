@@ -14,8 +14,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "closed_quiet_hours": ("休息时间，暂停使用", "Closed for now"),
     "closed_quiet_hours_hint": (
-        "本站点现处于休息时段，请在开放时间再来。",
-        "This station is resting. Please come back during opening hours.",
+        "现在是休息时段，{until} 起可以使用。",
+        "This station is resting until {until}. Please come back then.",
     ),
     "begin": ("开始", "Begin"),
     "language": ("English", "中文"),

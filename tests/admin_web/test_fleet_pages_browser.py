@@ -103,6 +103,8 @@ def test_an_admin_configures_a_room_and_sees_what_each_station_did(site, browser
     page.goto(f"{base}/config/room/1")
     page.fill('[id="kiosk.programs"]', "quick-reset, coherent-breathing")
     page.select_option('[id="station.language"]', "zh-CN")
+    page.select_option('[id="scene.name"]', label="林间空地")
+    assert "quick-reset（快速放松）" in page.locator("#known-programs").inner_text()
     page.fill('[id="officer.help_line"]', "0531-96111")
     page.fill('[id="storage.retention_days"]', "abc")
     page.click("#config-form button")
@@ -112,6 +114,7 @@ def test_an_admin_configures_a_room_and_sees_what_each_station_did(site, browser
     page.click("#config-form button")
     room_version = int(re.search(r"v(\d+)", page.locator("p.ok").inner_text()).group(1))  # type: ignore[union-attr]
     assert page.locator("#versions tbody tr").count() == 1
+    assert "默认场景：林间空地" in page.locator("#versions").inner_text()
 
     page.goto(f"{base}/config/station/{STATIONS[1]}")
     assert "驿站设置为：quick-reset, coherent-breathing" in page.locator("#config-form").inner_text()

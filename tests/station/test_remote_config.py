@@ -271,3 +271,29 @@ def test_the_diagnostics_log_keeps_no_officer_code() -> None:
         logger.removeHandler(logs)
     assert code not in logs.lines[-1] and display(code) not in logs.lines[-1]
     assert logs.lines[-1].count("[officer]") == 2
+
+
+def test_in_quiet_hours_the_attract_screen_says_until_when_and_no_session_starts(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    from station.kiosk.layout import layout
+    from wire import v1 as wire_v1
+
+    kiosk = make_kiosk(tmp_path / "station", "http://127.0.0.1:9")  # never contacted: no sync here
+    try:
+        now = datetime.now(kiosk.remote.effective.tz)
+        hours = f"{(now - timedelta(hours=1)):%H:%M}-{(now + timedelta(hours=1)):%H:%M}"
+        settings = {"kiosk.quiet_hours": hours, "scene.name": "forest"}
+        kiosk.remote.offer(wire_v1.StationConfiguration(version=7, settings=settings, sources={}))
+        controller, model = kiosk.controller, kiosk.controller.model
+        controller.tick()
+        assert (model.closed, model.closed_until) == ("quiet_hours", hours[-5:])
+        assert controller.scene.scene == "forest"
+        texts = [w.text for w in layout(model, controller.flow, 0.0, 1280, 800)]
+        assert "休息时间，暂停使用" in texts and f"现在是休息时段，{hours[-5:]} 起可以使用。" in texts
+        assert not any(w.action == "begin" for w in layout(model, controller.flow, 0.0, 1280, 800))
+        controller.tap("begin")
+        assert controller.screen is f.Screen.IDLE
+        assert kiosk.remote.report()["config_applied"] == 7
+    finally:
+        close(kiosk)
