@@ -283,7 +283,10 @@ def test_in_quiet_hours_the_attract_screen_says_until_when_and_no_session_starts
     try:
         now = datetime.now(kiosk.remote.effective.tz)
         hours = f"{(now - timedelta(hours=1)):%H:%M}-{(now + timedelta(hours=1)):%H:%M}"
-        settings = {"kiosk.quiet_hours": hours, "scene.name": "forest"}
+        settings: dict[str, str | int | bool | list[str]] = {
+            "kiosk.quiet_hours": hours,
+            "scene.name": "forest",
+        }
         kiosk.remote.offer(wire_v1.StationConfiguration(version=7, settings=settings, sources={}))
         controller, model = kiosk.controller, kiosk.controller.model
         controller.tick()
