@@ -176,7 +176,9 @@ class RemoteControl:
             self.controller.restart_requested = True
             self.controller.leave_requested = True
         else:
-            threading.Thread(target=self._diagnose, args=(action.id,), name="oasis-diagnostics").start()
+            worker = threading.Thread(target=self._diagnose, args=(action.id,), name="oasis-diagnostics")
+            worker.daemon = True  # a bundle half made when the kiosk exits is simply not sent
+            worker.start()
         self.last_action = action.id
         self.store.put("last_action", str(action.id))
 

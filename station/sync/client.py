@@ -74,6 +74,9 @@ class SyncClient:
     ) -> None:
         self.outbox, self.config = outbox, config
         self.remote = remote
+        # the admin answered a heartbeat with a desired version: it knows the remote-configuration
+        # fields (an older admin refuses a heartbeat carrying them, so none are sent before)
+        self._admin_knows_config = False
         self.state = SyncState.load(config.state_dir)
         self.state_provider = state_provider or (lambda: ("idle", []))
         self._discover = discover
@@ -247,7 +250,7 @@ class SyncClient:
             free_disk_bytes=shutil.disk_usage(self.config.state_dir).free,
             backlog=self.outbox.backlog(),
             sensors=[wire_v1.SensorVerdict.model_validate(s) for s in sensors],
-            **(self.remote.report() if self.remote is not None else {}),
+            **(self.remote.report() if self.remote is not None and self._admin_knows_config else {}),
         )
         response = self._post(url, "/heartbeat", beat.model_dump(mode="json"))
         if response.status_code == 401:
@@ -255,7 +258,13 @@ class SyncClient:
             self._save()
         self._next_heartbeat = time.monotonic() + self.config.heartbeat_every_s
         if response.status_code == 200 and self.remote is not None:
-            self._remote_exchange(url, wire_v1.HeartbeatAck.model_validate(response.json()), self.remote)
+            try:
+                ack = wire_v1.HeartbeatAck.model_validate(response.json())
+            except (ValidationError, ValueError) as exc:  # a newer admin's answer: the beat counted
+                log.warning("sync: heartbeat answer not understood: %s", str(exc).splitlines()[0])
+                return
+            self._admin_knows_config = ack.config_version is not None
+            self._remote_exchange(url, ack, self.remote)
 
     def _remote_exchange(self, url: str, ack: wire_v1.HeartbeatAck, remote: RemoteHooks) -> None:
         """After a heartbeat: fetch a configuration version new to the station, hand over the
