@@ -1,5 +1,6 @@
 """Remote configuration end to end: the real admin (uvicorn on loopback, its forms with their CSRF
-token) and a real kiosk controller (headless, its sync client on its own thread). A change made in
+token) and the station wired as `oasis station run` wires it (KioskProcess, headless: the kiosk
+controller, its session store and its sync client on its own thread). A change made in
 the admin reaches the station, is applied only at an idle moment and reported back; a broken one is
 refused with its reason and the last good one kept, also across a restart without the admin; remote
 actions (maintenance, diagnostics, restart) are carried out once each."""
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,18 +20,15 @@ from sqlalchemy import select
 from admin_web.fleet_tables import diagnostics, station_config
 from admin_web.security import create_user
 from protocols.loader import find_protocol
-from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from station.cli import main
-from station.commands.kiosk_process import start_sync
+from station.commands.kiosk_process import KioskProcess
 from station.config import load_config
 from station.kiosk import flow as f
-from station.kiosk.controller import KioskController
+from station.kiosk.controller import KioskController, SceneSettings
 from station.kiosk.diagnostics import RecentLogs
 from station.kiosk.remote_control import RemoteControl
 from station.kiosk.script import run_until
-from station.store import SessionStore
 from station.store.officer_codes import display, new_code
-from station.store.remote_config_store import RemoteConfigStore
 from station.sync.embedded_admin import EmbeddedAdmin
 from tests.admin_support import REPO
 
@@ -54,14 +51,22 @@ def csrf(client: httpx.Client) -> str:
 
 @dataclass
 class Kiosk:
-    controller: KioskController
-    remote: RemoteControl
-    store: SessionStore
-    remote_store: RemoteConfigStore
+    """The station as `oasis station run` wires it (KioskProcess), headless."""
+
+    process: KioskProcess
     config: Path
 
+    @property
+    def controller(self) -> KioskController:
+        return self.process.controller
 
-def make_kiosk(tmp_path: Path, admin_url: str, logs: RecentLogs | None = None) -> Kiosk:
+    @property
+    def remote(self) -> RemoteControl:
+        assert self.process.controller.remote is not None
+        return self.process.controller.remote
+
+
+def make_kiosk(tmp_path: Path, admin_url: str) -> Kiosk:
     tmp_path.mkdir(exist_ok=True)
     config = tmp_path / "station.toml"
     config.write_text(
@@ -69,26 +74,8 @@ def make_kiosk(tmp_path: Path, admin_url: str, logs: RecentLogs | None = None) -
         f'[admin]\nurl = "{admin_url}"\n',
         encoding="utf-8",
     )
-    cfg = load_config(config)
-    store = SessionStore(cfg.database, cfg.station_id)
-    controller = KioskController(
-        store,
-        SourceRegistry(StreamCatalog(buffer_seconds=5.0)),
-        [find_protocol(name) for name in LIBRARY],
-        station_id=cfg.station_id,
-        recordings_dir=cfg.recordings_dir,
-        language=cfg.language,
-        tz=cfg.tz,
-    )
-    remote_store = RemoteConfigStore(cfg.database)
-    controller.remote = RemoteControl(controller, remote_store, cfg, logs)
-    return Kiosk(controller, controller.remote, store, remote_store, config)
-
-
-def close(kiosk: Kiosk) -> None:
-    kiosk.controller.registry.close()
-    kiosk.remote_store.close()
-    kiosk.store.close()
+    scene = SceneSettings("lakeside", "headless", {"width": 64, "height": 36}, 10.0)
+    return Kiosk(KioskProcess(load_config(config), [find_protocol(name) for name in LIBRARY], scene), config)
 
 
 @pytest.fixture
@@ -133,12 +120,9 @@ def act(web: httpx.Client, kind: str) -> None:
 def test_a_change_in_the_admin_reaches_the_kiosk_at_idle_and_a_broken_one_is_refused(
     admin: EmbeddedAdmin, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    logs = RecentLogs()
-    logging.getLogger().addHandler(logs)
-    kiosk = make_kiosk(tmp_path / "station", admin.url, logs)
+    kiosk = make_kiosk(tmp_path / "station", admin.url)
     controller = kiosk.controller
-    stop = threading.Event()
-    sync = start_sync(load_config(kiosk.config), kiosk.store, controller, stop)
+    sync = kiosk.process.start().sync
     assert sync is not None
     sync.client.config.heartbeat_every_s = sync.client.config.pairing_poll_s = 0.3
     web = admin_login(admin.url)
@@ -233,12 +217,9 @@ def test_a_change_in_the_admin_reaches_the_kiosk_at_idle_and_a_broken_one_is_ref
         audit = web.get("/audit").text
         assert "station_action" in audit and f"v{version} room" in audit
     finally:
-        logging.getLogger().removeHandler(logs)
-        stop.set()
-        sync.thread.join(timeout=60.0)
+        kiosk.process.close()
         web.close()
     admin.stop()  # the admin is out of reach: a restarted kiosk starts with the last good version
-    close(kiosk)
     again = make_kiosk(tmp_path / "station", admin.url)
     try:
         assert programs(again) == ["calm-v2", "coherent-breathing"]
@@ -247,7 +228,7 @@ def test_a_change_in_the_admin_reaches_the_kiosk_at_idle_and_a_broken_one_is_ref
         assert again.remote.report()["config_refused"] == broken_version
         assert again.remote.last_action >= 4  # the restart is not done a second time
     finally:
-        close(again)
+        again.process.close()
     assert main(["station", "check", "--config", str(kiosk.config), "--sensor-wait", "0.1"]) == 0
     printed = capsys.readouterr().out
     assert (
@@ -299,4 +280,4 @@ def test_in_quiet_hours_the_attract_screen_says_until_when_and_no_session_starts
         assert controller.screen is f.Screen.IDLE
         assert kiosk.remote.report()["config_applied"] == 7
     finally:
-        close(kiosk)
+        kiosk.process.close()
