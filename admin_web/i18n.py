@@ -279,6 +279,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "cfg_applied": ("已应用", "applied"),
     "cfg_refused": ("拒绝了 v{v}", "refused v{v}"),
     "cfg_none": ("未下发配置", "none assigned"),
+    "cfg_refusal_said": ("站点给出的原因：", "The station says: "),
     "cfg_in_maintenance": ("维护中", "in maintenance"),
     "cfg_pending_actions": ("待执行", "Pending"),
     "cfg_diagnostics_download": ("下载诊断包", "Download diagnostics"),
