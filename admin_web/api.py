@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, Insert, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from admin_web import db, rollup
+from admin_web import db, fleet_config, rollup
 from admin_web.security import new_token, sha256_hex, utcnow
 from admin_web.station_pairing import expire_pending
 from wire import v1 as wire_v1
@@ -312,4 +312,5 @@ def heartbeat(body: wire_v1.Heartbeat, station_id: StationId, request: Request) 
                 sensors=[v.model_dump(mode="json") for v in body.sensors],
             )
         )
-    return wire_v1.HeartbeatAck(server_time=now.replace(tzinfo=UTC))
+        desired, actions = fleet_config.heartbeat_report(conn, station_id, body)
+    return wire_v1.HeartbeatAck(server_time=now.replace(tzinfo=UTC), config_version=desired, actions=actions)

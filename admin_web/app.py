@@ -202,6 +202,7 @@ def create_app(
         lstrip_blocks=True,
     )
     app.include_router(routes.station_api)
+    app.include_router(routes.fleet_station_api)
     app.include_router(routes.officer_history)
     app.include_router(routes.pages)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -23,6 +23,7 @@ from admin_web.db import (
     users,
     web_sessions,
 )
+from admin_web.fleet_tables import FLEET_TABLES
 from admin_web.security import utcnow
 
 
@@ -93,6 +94,13 @@ def _m7_sensor_loss(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _m8_fleet_config(conn: Connection) -> None:
+    """Remote configuration (admin_web/fleet_config.py): rooms, settings per room and station,
+    numbered versions, protocol library files, remote actions, station reports, diagnostics."""
+    for table in FLEET_TABLES:
+        table.create(conn, checkfirst=True)  # with its indexes
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_session_revisions,
@@ -101,6 +109,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m5_pairing_requests,
     _m6_session_topics,
     _m7_sensor_loss,
+    _m8_fleet_config,
 ]
 
 

@@ -202,6 +202,125 @@ TEXT: dict[str, tuple[str, str]] = {
     "topic_health": ("健康", "Health"),
     "topic_other": ("其他", "Other"),
     "topic_skip": ("跳过", "Skipped"),
+    # remote configuration (fleet_pages.py, fleet_station_cell.html)
+    "nav_rooms": ("驿站与配置", "Rooms & configuration"),
+    "nav_protocols": ("方案库", "Protocol library"),
+    "rooms_intro": (
+        "按“法院 → 驿站 → 设备站点”组织设备。驿站的设置适用于其中所有站点，站点自己的设置优先。",
+        "Stations are organised court → room → station. A room's settings apply to all its "
+        "stations; a station's own settings take precedence.",
+    ),
+    "court": ("法院", "Court"),
+    "room": ("驿站", "Room"),
+    "room_add": ("添加驿站", "Add room"),
+    "room_none": ("（未分配）", "(none)"),
+    "room_stations": ("站点所属驿站", "Which room each station is in"),
+    "cfg_settings": ("配置", "Configuration"),
+    "cfg_room_settings": ("驿站配置", "Room settings"),
+    "cfg_station_settings": ("站点配置", "Station settings"),
+    "cfg_title_room": ("驿站配置", "Room settings"),
+    "cfg_title_station": ("站点配置", "Station settings"),
+    "cfg_intro_room": (
+        "留空的项目沿用各站点 station.toml 中的设置。每次保存修改都会生成新的配置版本，"
+        "站点在空闲时（没有人在练习）自动应用。",
+        "Empty fields keep each station's own station.toml value. Every saved change is a new "
+        "configuration version, applied by each station when it is idle (no session running).",
+    ),
+    "cfg_intro_station": (
+        "这里的设置优先于所属驿站的设置；留空则沿用驿站设置，驿站也未设置时沿用 station.toml。",
+        "Settings here override the room's; empty fields take the room's value, or station.toml's "
+        "when the room sets none.",
+    ),
+    "cfg_inherit": ("（沿用上级设置）", "(inherit)"),
+    "cfg_programs": ("提供的练习方案及顺序", "Programs offered, in order"),
+    "cfg_programs_hint": (
+        "方案编号，用逗号分隔，按显示顺序排列，例如 quick-reset, coherent-breathing。",
+        "Program ids separated by commas, in the order shown, e.g. quick-reset, coherent-breathing.",
+    ),
+    "cfg_scene": ("默认场景", "Default scene"),
+    "cfg_scene_hint": ("头显中默认显示的场景。", "The scene the headset shows by default."),
+    "cfg_known_programs": ("可选方案：", "Programs available: "),
+    "cfg_language": ("默认语言", "Default language"),
+    "cfg_language_hint": ("每位警员仍可在屏幕上切换语言。", "Each officer can still switch on screen."),
+    "lang_zh-CN": ("简体中文", "Simplified Chinese"),
+    "lang_en": ("英文", "English"),
+    "cfg_help_line": ("心理咨询 24 小时热线", "Counsellor's 24-hour line"),
+    "cfg_help_line_hint": (
+        "向开启提醒的警员显示，最多 40 个字符。",
+        "Shown to officers who asked for reminders; at most 40 characters.",
+    ),
+    "cfg_retention_days": ("原始记录保留天数", "Keep raw recordings (days)"),
+    "cfg_retention_days_hint": (
+        "站点上超过此天数的 XDF 原始记录会被删除，使用摘要保留。",
+        "XDF recordings older than this are deleted at the station; summaries are kept.",
+    ),
+    "cfg_library": ("方案库版本", "Protocol library version"),
+    "cfg_library_hint": (
+        "只能选择已上传并通过校验的版本（见“方案库”页）。",
+        "Only versions uploaded and validated here can be chosen (see Protocol library).",
+    ),
+    "cfg_quiet_hours": ("休息时段", "Quiet hours"),
+    "cfg_quiet_hours_hint": (
+        "这段时间内不能开始新的练习，格式 HH:MM-HH:MM（可跨午夜，如 22:00-07:00）。",
+        "No session starts in these hours; HH:MM-HH:MM, may span midnight (22:00-07:00).",
+    ),
+    "cfg_room_value": ("驿站设置为：{value}", "The room sets: {value}"),
+    "cfg_save": ("保存为新版本", "Save as a new version"),
+    "cfg_saved": (
+        "已保存为配置版本 v{v}，站点空闲时会自动应用。",
+        "Saved as version v{v}; stations apply it when idle.",
+    ),
+    "cfg_unchanged": ("没有修改，未生成新版本。", "Nothing changed; no new version."),
+    "cfg_error": ("“{name}”的格式不正确，未保存。", "“{name}” is not valid; nothing was saved."),
+    "cfg_versions": ("配置版本记录", "Configuration versions"),
+    "cfg_change": ("修改内容", "Change"),
+    "cfg_column": ("远程配置", "Remote configuration"),
+    "cfg_desired": ("目标", "desired"),
+    "cfg_applied": ("已应用", "applied"),
+    "cfg_refused": ("拒绝了 v{v}", "refused v{v}"),
+    "cfg_none": ("未下发配置", "none assigned"),
+    "cfg_refusal_said": ("站点给出的原因：", "The station says: "),
+    "cfg_in_maintenance": ("维护中", "in maintenance"),
+    "cfg_pending_actions": ("待执行", "Pending"),
+    "cfg_diagnostics_download": ("下载诊断包", "Download diagnostics"),
+    "cfg_manage": ("管理", "Manage"),
+    "act_restart": ("重启站点程序", "Restart the kiosk"),
+    "act_maintenance_on": ("进入维护模式", "Enter maintenance"),
+    "act_maintenance_off": ("结束维护模式", "Leave maintenance"),
+    "act_diagnostics": ("获取诊断包", "Request diagnostics"),
+    "act_restart_explain": (
+        "站点会在当前练习结束、回到待机画面后重启程序，不会打断正在进行的练习。",
+        "The station restarts its kiosk program once it is back on the attract screen; a session in "
+        "progress is never interrupted.",
+    ),
+    "act_maintenance_on_explain": (
+        "站点待机画面将显示“设备维护中”，不能开始新的练习；正在进行的练习会正常结束。",
+        "The attract screen says the station is under maintenance and no session can start; a "
+        "session in progress finishes normally.",
+    ),
+    "act_maintenance_off_explain": (
+        "站点恢复正常使用，待机画面重新显示“开始”按钮。",
+        "The station is back in use; the attract screen offers Begin again.",
+    ),
+    "act_diagnostics_explain": (
+        "站点会上传 oasis station check 的结果和最近的运行日志（已去除所有警员代码），"
+        "上传后可在“设备站点”页下载。",
+        "The station uploads the output of oasis station check and its recent log lines (every "
+        "officer code removed); download it on the Stations page once it arrives.",
+    ),
+    "act_confirm": ("确认执行", "Confirm"),
+    "protocols_intro": (
+        "上传的方案文件会先按站点使用的同一规则校验，通过后才能在配置中选用；站点收到后会再校验一次。",
+        "An uploaded protocol file is checked with the stations' own rules before it can be "
+        "assigned; each station checks it again when it arrives.",
+    ),
+    "protocol_file": ("方案文件", "Protocol file"),
+    "protocol_upload": ("上传并校验", "Upload and check"),
+    "protocol_refused": (
+        "方案文件未通过校验，未保存：",
+        "The protocol file failed its check and was not stored:",
+    ),
+    "protocol_added": ("方案 {id} 已通过校验并加入方案库。", "Protocol {id} passed its check and was added."),
 }
 
 

@@ -70,7 +70,17 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
     """The pages this script saves, each as (model, flow)."""
     out = {}
     today = datetime.fromisoformat(entries[-1].started_at).date()
-    names = ("idle", "new_code", "pre_rating", "program", "history", "history_last_only", "history_pin")
+    names = (
+        "idle",
+        "idle_maintenance",
+        "idle_quiet_hours",
+        "new_code",
+        "pre_rating",
+        "program",
+        "history",
+        "history_last_only",
+        "history_pin",
+    )
     names = (*names, "sensor_check_storage_full")
     pages_after = ("session", "session_sensor_lost", "post_rating", "summary", "summary_sensor_lost")
     for name in (*names, *pages_after, "summary_reminder"):
@@ -82,8 +92,10 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
             language=language,
         )
         flow = f.SessionFlow()
-        if name == "idle":
+        if name.startswith("idle"):  # idle_maintenance, idle_quiet_hours: no session starts
             model.station_name = "第一法庭减压驿站"
+            model.closed = name.removeprefix("idle").removeprefix("_")
+            model.closed_until = "07:00" if model.closed == "quiet_hours" else ""
             out[name] = (model, flow)
             continue
         flow.handle(f.Begin(), 0.0)

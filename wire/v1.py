@@ -171,10 +171,65 @@ class Heartbeat(_Model):
     free_disk_bytes: Annotated[int, Field(ge=0, le=2**62)]
     backlog: Annotated[int, Field(ge=0, le=2**31)] = 0
     sensors: Annotated[list[SensorVerdict], Field(max_length=32)] = Field(default_factory=list)
+    # remote configuration (all None from a station older than the feature)
+    config_applied: Annotated[int, Field(ge=0, le=2**31)] | None = None  # 0: none applied yet
+    config_refused: Annotated[int, Field(ge=1, le=2**31)] | None = None  # the last version refused
+    config_refusal: Text | None = None  # why it was refused
+    maintenance: bool | None = None
+    last_action: Annotated[int, Field(ge=0, le=2**62)] | None = None  # the newest remote action done
+
+
+RemoteActionKind = Literal["restart", "maintenance_on", "maintenance_off", "diagnostics"]
+
+
+class RemoteAction(_Model):
+    """An admin's confirmed action for one station; ids grow, and a station does each one once."""
+
+    id: Annotated[int, Field(ge=1, le=2**62)]
+    kind: RemoteActionKind
 
 
 class HeartbeatAck(_Model):
     server_time: datetime
+    config_version: Annotated[int, Field(ge=0, le=2**31)] | None = None  # desired; None: an older admin
+    actions: Annotated[list[RemoteAction], Field(max_length=32)] = Field(default_factory=list)
+
+
+CONFIGURATION_PATH = "/configuration"
+DIAGNOSTICS_PATH = "/diagnostics"
+MAX_PROTOCOL_BYTES = 64 * 1024
+MAX_DIAGNOSTICS_BYTES = 2 * 1024 * 1024
+SettingName = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")]
+"""A station.toml key as ``table.key``, e.g. ``station.language``."""
+SettingValue = bool | int | Text | Annotated[list[Identifier], Field(max_length=64)]
+SettingSource = Literal["room", "station"]
+
+
+class ProtocolFile(_Model):
+    """A protocol file of the library version a station is assigned (protocols/ TOML, UTF-8)."""
+
+    name: Identifier
+    toml: Annotated[str, StringConstraints(max_length=MAX_PROTOCOL_BYTES)]
+
+
+class StationConfiguration(_Model):
+    """``GET /api/v1/configuration``: the station's effective remote configuration, version
+    ``version`` (0: nothing assigned). Each setting overrides the station.toml key of that name;
+    ``sources`` says whether the room or the station itself set it."""
+
+    version: Annotated[int, Field(ge=0, le=2**31)]
+    settings: Annotated[dict[SettingName, SettingValue], Field(max_length=32)] = Field(default_factory=dict)
+    sources: Annotated[dict[SettingName, SettingSource], Field(max_length=32)] = Field(default_factory=dict)
+    protocols: Annotated[list[ProtocolFile], Field(max_length=32)] = Field(default_factory=list)
+
+
+class DiagnosticsBundle(_Model):
+    """``POST /api/v1/diagnostics``: what a requested diagnostics action produced: the output of
+    ``oasis station check`` and the station's recent log lines, with officer codes removed."""
+
+    action_id: Annotated[int, Field(ge=1, le=2**62)]
+    created_at: Timestamp
+    text: Annotated[str, StringConstraints(max_length=MAX_DIAGNOSTICS_BYTES)]
 
 
 class PairingRequest(_Model):

@@ -67,6 +67,7 @@ from station.store.storage_check import MIN_FREE_BYTES, storage_problem
 
 if TYPE_CHECKING:
     from station.bridges import BridgeManager
+    from station.kiosk.remote_control import RemoteControl
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,8 @@ class KioskController:
         self._headset_worn: bool | None = None  # the last headset report fed to the flow
         self.on_session_stored: Callable[[], None] | None = None  # e.g. SyncClient.wake
         self.leave_requested = False  # the technician chose "leave the kiosk": the program should exit
+        self.restart_requested = False  # the admin asked for a restart: exit, to be started again
+        self.remote: RemoteControl | None = None  # the admin's configuration and actions (start_sync)
         self.bridges = bridges  # the station's serial-device bridges (technician's devices page)
         self._last_bridge_poll = float("-inf")
         # set by start_sync: the pairing code while the admin's approval is awaited, else None
@@ -292,6 +295,8 @@ class KioskController:
             self._session_ended()
         if self.pairing_code_provider is not None:
             self.model.pairing_code = self.pairing_code_provider() or ""
+        if self.remote is not None:
+            self.remote.poll()
 
     # -- effects --------------------------------------------------------------------------------
 

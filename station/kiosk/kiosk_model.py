@@ -106,6 +106,8 @@ class KioskModel:
     # what the headset shows now (numpy height × width × 3, the scene process's mirror), drawn
     # small on the running screen for the staff; None: nothing to show
     headset_view: Any = field(default=None, compare=False)
+    closed: str = ""  # no session starts: "maintenance" | "quiet_hours" (station/kiosk/remote_control.py)
+    closed_until: str = ""  # quiet hours: when they end ("07:00")
 
     def __post_init__(self) -> None:
         self.home_language = self.home_language or self.language
@@ -140,6 +142,8 @@ class KioskModel:
         return flow.Touch()
 
     def _begin(self, arg: str, screen: flow.Screen) -> flow.Event:
+        if self.closed:
+            return flow.Touch()
         self.reset()
         return flow.Begin()
 

@@ -32,15 +32,7 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif model.history_open and screen in (Screen.PROGRAM, Screen.SUMMARY):
         history_page(g, model)
     elif screen is Screen.IDLE:
-        if model.station_name:
-            g.line(model.station_name, y=16, h=6, font_u=3.4, style="muted")
-        g.title(g.t("attract_title"), y=26, h=12, font_u=7.0)
-        g.line(g.t("attract_hint"), y=40, h=6, font_u=3.4)
-        g.row(54, 14, [(g.t("begin"), "begin", "primary")], font_u=5.0, x0=0.3 * width, width=0.4 * width)
-        if model.pairing_code:
-            g.line(g.t("pairing_wait", code=model.pairing_code), y=76, h=5, font_u=2.4, style="notice")
-        g.footer([])
-        g.add("quiet", g.w - g.m - 0.1 * g.w, 2, 0.1 * g.w, 6, g.t("technician"), 2.0, action="technician")
+        _attract(g, model)
     elif screen is Screen.CHECK_IN:
         _check_in(g, model)
     elif screen is Screen.PROGRAM:
@@ -58,6 +50,23 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif screen is Screen.TECHNICIAN:
         technician(g, model)
     return g.items
+
+
+def _attract(g: Grid, model: KioskModel) -> None:
+    """The attract screen; in maintenance or quiet hours it says so and offers no way in."""
+    if model.station_name:
+        g.line(model.station_name, y=16, h=6, font_u=3.4, style="muted")
+    if model.closed:
+        g.title(g.t(f"closed_{model.closed}"), y=26, h=12, font_u=6.0)
+        g.line(g.t(f"closed_{model.closed}_hint", until=model.closed_until), y=42, h=6, font_u=3.2)
+    else:
+        g.title(g.t("attract_title"), y=26, h=12, font_u=7.0)
+        g.line(g.t("attract_hint"), y=40, h=6, font_u=3.4)
+        g.row(54, 14, [(g.t("begin"), "begin", "primary")], font_u=5.0, x0=0.3 * g.w, width=0.4 * g.w)
+    if model.pairing_code:
+        g.line(g.t("pairing_wait", code=model.pairing_code), y=76, h=5, font_u=2.4, style="notice")
+    g.footer([])
+    g.add("quiet", g.w - g.m - 0.1 * g.w, 2, 0.1 * g.w, 6, g.t("technician"), 2.0, action="technician")
 
 
 def _program(g: Grid, model: KioskModel) -> None:

@@ -7,6 +7,16 @@ LANGUAGES = ("zh-CN", "en")
 TEXTS: dict[str, tuple[str, str]] = {
     "attract_title": ("欢迎来到减压驿站", "Welcome to the relaxation station"),
     "attract_hint": ("轻触屏幕开始放松", "Touch the screen to begin"),
+    "closed_maintenance": ("设备维护中，暂停使用", "Under maintenance"),
+    "closed_maintenance_hint": (
+        "维护完成后即可继续使用，给您带来不便，敬请谅解。",
+        "This station is not available for now. Sorry for the inconvenience.",
+    ),
+    "closed_quiet_hours": ("休息时间，暂停使用", "Closed for now"),
+    "closed_quiet_hours_hint": (
+        "现在是休息时段，{until} 起可以使用。",
+        "This station is resting until {until}. Please come back then.",
+    ),
     "begin": ("开始", "Begin"),
     "language": ("English", "中文"),
     "technician": ("维护", "Staff"),

@@ -137,6 +137,21 @@ MIGRATIONS: list[Migration] = [
             enabled_at TEXT NOT NULL
         )""",
     ],
+    # 8: remote configuration from the admin (station/store/remote_config_store.py): every version
+    # received, applied or refused with its reason, and the station's remote state (maintenance, ...)
+    [
+        """CREATE TABLE remote_configs (
+            version INTEGER PRIMARY KEY,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('applied', 'refused')),
+            reason TEXT,
+            at TEXT NOT NULL
+        )""",
+        """CREATE TABLE remote_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+    ],
 ]
 
 

@@ -34,6 +34,8 @@ OPERATIONS = [
     ("POST", "/api/v1/sessions"),
     ("POST", "/api/v1/heartbeat"),
     ("POST", "/api/v1/officer-history"),
+    ("GET", "/api/v1/configuration"),
+    ("POST", "/api/v1/diagnostics"),
 ]
 
 
