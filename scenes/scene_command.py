@@ -195,9 +195,8 @@ def _thumbnail(args: argparse.Namespace, spec: SceneSpec) -> int:
         write_png(args.thumbnail, render_still(spec, width, height))
     except OSError as exc:
         raise UsageError(f"cannot write {args.thumbnail}: {exc.strerror}") from None
-    print(
-        f"{args.thumbnail}: {spec.name} still {width}x{height} at {STILL_TIME_S:g} s (version {still_version(spec)})"
-    )
+    version = still_version(spec)
+    print(f"{args.thumbnail}: {spec.name} still {width}x{height} at {STILL_TIME_S:g} s (version {version})")
     return 0
 
 

@@ -26,11 +26,10 @@ def still_params(spec: SceneSpec) -> SceneParams:
 
 def still_version(spec: SceneSpec) -> str:
     """A short hash of everything that decides the still: shaders, parameters and scene time."""
-    from scenes.renderer import FULLSCREEN_VERTEX
-
+    renderer = (resources.files("scenes") / "renderer.py").read_text()  # read, not imported: no GL
     parts = [
         spec.fragment_source(),
-        FULLSCREEN_VERTEX,
+        renderer,
         repr(sorted(still_params(spec).items())),
         str(STILL_TIME_S),
     ]
