@@ -51,6 +51,7 @@ from station.config import StationConfig, verify_pin
 from station.kiosk import flow as f
 from station.kiosk.kiosk_model import STORAGE_NOTICES, KioskModel, Program, SensorStatus
 from station.kiosk.officer_account import OfficerAccount, officer_action
+from station.kiosk.scene_stills import SceneStills
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.session.recovery import recover_interrupted
@@ -76,8 +77,9 @@ _KINDS = {"heart": (StreamKind.ECG, StreamKind.PPG), "eeg": (StreamKind.EEG,), "
 _WIRE_LEVEL = {"good": "green", "degraded": "amber", "bad": "red"}
 
 
-def program_for(protocol: Protocol) -> Program:
-    """The program-screen entry of a protocol, with the flow's baseline/session split."""
+def program_for(protocol: Protocol, station_scene: str = "lakeside") -> Program:
+    """The program-screen entry of a protocol, with the flow's baseline/session split; its scene is
+    the protocol's own, else the station's."""
     baseline_s, elapsed = 0.0, 0.0
     for phase in protocol.phases:
         elapsed += phase.duration_s
@@ -93,6 +95,7 @@ def program_for(protocol: Protocol) -> Program:
         first_sentence(protocol.description.zh),
         first_sentence(protocol.description.en),
         tuple(sorted(needed_kinds(protocol))),
+        protocol.scene or station_scene,
     )
 
 
@@ -149,6 +152,7 @@ class KioskController:
         station_name: str = "",
         tz: tzinfo | None = None,
         min_free_bytes: int = MIN_FREE_BYTES,
+        stills_dir: Path | None = None,
     ) -> None:
         if not protocols:
             raise ValueError("the kiosk needs at least one protocol")
@@ -160,7 +164,7 @@ class KioskController:
         self.clock = clock
         self.flow = f.SessionFlow(timeouts or f.FlowTimeouts())
         self.model = KioskModel(
-            programs=[program_for(p) for p in protocols],
+            programs=[program_for(p, self.scene.scene) for p in protocols],
             check_code=store.check_in,
             new_code=store.new_officer,
             verify_pin=lambda pin: verify_pin(pin_hash, pin),
@@ -168,7 +172,14 @@ class KioskController:
             help_line=help_line,
             station_name=station_name,
             tz=tz,
+            attract_scene=self.scene.scene,
         )
+        # the cards' and attract screen's stills, rendered by a child process when missing
+        self.stills: SceneStills | None = None
+        if stills_dir is not None:
+            self.stills = SceneStills(stills_dir, [p.scene for p in self.model.programs] + [self.scene.scene])
+            self.stills.start()
+            self.model.stills = self.stills.ready()
         self.technician_desk = TechnicianDesk(
             registry,
             store,
@@ -227,6 +238,7 @@ class KioskController:
             help_line=cfg.help_line,
             station_name=cfg.name,
             tz=cfg.tz,
+            stills_dir=cfg.data_dir / "stills",
         )
 
     # -- input: the same path for the window and for scripts ------------------------------------
@@ -292,6 +304,8 @@ class KioskController:
             self._session_ended()
         if self.pairing_code_provider is not None:
             self.model.pairing_code = self.pairing_code_provider() or ""
+        if self.stills is not None and len(self.model.stills) < len(self.stills.paths):
+            self.model.stills = self.stills.ready()
 
     # -- effects --------------------------------------------------------------------------------
 
@@ -328,6 +342,8 @@ class KioskController:
     def shutdown(self, reason: str = "the station is shutting down", timeout_s: float = 60.0) -> bool:
         """End a running session as aborted with ``reason`` and tick until it is stored; True when no
         session is left running (False: still running after ``timeout_s``)."""
+        if self.stills is not None:
+            self.stills.close()
         if self._runtime is not None and self.session_running:
             self._runtime.request_stop(reason)
         deadline = time.monotonic() + timeout_s
@@ -430,7 +446,7 @@ class KioskController:
         protocol = self.protocols[effect.program]
         settings = self.scene
         scene = SceneProcess(
-            settings.scene,
+            protocol.scene or settings.scene,
             settings.output,
             settings.options,
             pace_fps=settings.pace_fps,

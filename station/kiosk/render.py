@@ -3,6 +3,7 @@ check that every text fits its box."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pyglet
@@ -20,6 +21,10 @@ FILL = {
     "selected": (206, 160, 90),
     "disabled": (44, 60, 68),
 }
+# a scene's still not rendered yet: a calm dusk blue where the picture will be
+STILL_PLACEHOLDER = (52, 86, 104)
+# a button over a picture (a program card's title band): the picture shows through
+OVERLAY_FILL = (12, 30, 40, 178)
 # an entry field, and a quiet button: staff-only entries kept small and dim (the technician's)
 ENTRY_FILL = {"entry": (16, 38, 48), "quiet": (28, 60, 74)}
 TEXT_COLOUR = {
@@ -54,6 +59,16 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
     for wd in widgets:
         b = wd.box
         y = height - b.y - b.h
+        if wd.kind == "still":
+            keep += _still(wd, y, batch)
+            continue
+        if wd.kind == "shade":
+            keep.append(
+                pyglet.shapes.RoundedRectangle(
+                    b.x, y, b.w, b.h, radius=14.0, color=OVERLAY_FILL, batch=batch, group=background
+                )
+            )
+            continue
         if wd.kind in ("trace", "bar"):
             keep += _series(wd, y, batch, background, foreground)
             continue
@@ -62,6 +77,7 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
             continue
         if wd.kind in ("button", "entry", "quiet"):
             fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else ENTRY_FILL[wd.kind]
+            fill = OVERLAY_FILL if wd.style == "overlay" else fill
             radius = min(14.0, b.h / 4)
             keep.append(
                 pyglet.shapes.RoundedRectangle(
@@ -120,6 +136,49 @@ def _series(
     return shapes
 
 
+class _ClipGroup(pyglet.graphics.Group):
+    """Draws its members only inside one box (GL scissor), under every other widget."""
+
+    def __init__(self, x: float, y: float, w: float, h: float) -> None:
+        super().__init__(order=-1)
+        self.rect = (round(x), round(y), round(w), round(h))
+
+    def set_state(self) -> None:
+        pyglet.gl.glEnable(pyglet.gl.GL_SCISSOR_TEST)
+        pyglet.gl.glScissor(*self.rect)
+
+    def unset_state(self) -> None:
+        pyglet.gl.glDisable(pyglet.gl.GL_SCISSOR_TEST)
+
+    def __eq__(self, other: object) -> bool:  # one group per box: pyglet merges equal groups
+        return isinstance(other, _ClipGroup) and self.rect == other.rect
+
+    def __hash__(self) -> int:
+        return hash((_ClipGroup, self.rect))
+
+
+@functools.cache
+def _still_image(path: str) -> pyglet.image.AbstractImage:
+    return pyglet.image.load(path)
+
+
+def _still(wd: Widget, y: float, batch: pyglet.graphics.Batch) -> list:
+    """A scene still covering its box (cropped to the box, never stretched), or the placeholder
+    colour while it is not on disk. ``values`` = (zoom, dx, dy): a slow drift, shifts in box widths."""
+    b = wd.box
+    clip = _ClipGroup(b.x, y, b.w, b.h)
+    if not wd.text:
+        return [pyglet.shapes.Rectangle(b.x, y, b.w, b.h, color=STILL_PLACEHOLDER, batch=batch, group=clip)]
+    zoom, dx, dy = wd.values if len(wd.values) == 3 else (1.0, 0.0, 0.0)
+    image = _still_image(wd.text)
+    scale = max(b.w / image.width, b.h / image.height) * zoom
+    x = b.x + (b.w - image.width * scale) / 2 + dx * b.w
+    bottom = y + (b.h - image.height * scale) / 2 + dy * b.h
+    sprite = pyglet.sprite.Sprite(image, x=x, y=bottom, batch=batch, group=clip)
+    sprite.scale = scale
+    return [sprite]
+
+
 def qr_modules(text: str) -> list[list[bool]]:
     """The QR code of ``text`` (error correction M) as rows of dark (True) modules, quiet zone included."""
     import segno
@@ -160,6 +219,7 @@ def _qr(
 def hit(widgets: list[Widget], x: float, y_from_top: float) -> str:
     """The action of the enabled button under a tap ("" if none)."""
     for wd in widgets:
-        if wd.kind in ("button", "quiet") and wd.style != "disabled" and wd.box.contains(x, y_from_top):
+        tappable = wd.kind in ("button", "quiet") or (wd.kind == "still" and wd.action)
+        if tappable and wd.style != "disabled" and wd.box.contains(x, y_from_top):
             return wd.action
     return ""
