@@ -54,8 +54,8 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
 
 
 def _program(g: Grid, model: KioskModel) -> None:
-    """Program cards: the scene's still with the name and length on it (tap either), then one
-    sentence and the sensors it reads."""
+    """Program cards: the scene's still (the touch target, 13.5u tall) with the name and length on
+    it, then one sentence and the sensors it reads."""
     g.title(g.t("program_title"))
     columns, gap = 2, 1.5 * g.u
     bw = (g.w - 2 * g.m - gap) / columns
@@ -67,7 +67,8 @@ def _program(g: Grid, model: KioskModel) -> None:
             Widget("still", Box(x, y * g.u, bw, 13.5 * g.u), model.stills.get(p.scene, ""), 0.0, action)
         )
         minutes = g.t("minutes", n=round((p.baseline_s + p.session_s) / 60))
-        g.add("button", x, y + 8, bw, 5.5, f"{p.title(model.language)} · {minutes}", 3.0, action, "overlay")
+        g.add("shade", x, y + 8, bw, 5.5, "", 1.0)  # the name on a quiet band over the picture
+        g.add("text", x, y + 8, bw, 5.5, f"{p.title(model.language)} · {minutes}", 3.0)
         names = ("、" if g.lang == "zh-CN" else ", ").join(g.t(f"sensor_name_{s}") for s in p.sensors)
         sensors = g.t("program_sensors", names=names) if p.sensors else g.t("program_no_sensors")
         for k, line in enumerate((p.description(model.language), sensors)):

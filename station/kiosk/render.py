@@ -23,7 +23,7 @@ FILL = {
 }
 # a scene's still not rendered yet: a calm dusk blue where the picture will be
 STILL_PLACEHOLDER = (52, 86, 104)
-# a button over a picture (a program card's title band): the picture shows through
+# a quiet band under words over a picture (attract screen, program cards): the picture shows through
 OVERLAY_FILL = (12, 30, 40, 178)
 # an entry field, and a quiet button: staff-only entries kept small and dim (the technician's)
 ENTRY_FILL = {"entry": (16, 38, 48), "quiet": (28, 60, 74)}
@@ -63,9 +63,10 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
             keep += _still(wd, y, batch)
             continue
         if wd.kind == "shade":
+            radius = min(14.0, b.h / 4)
             keep.append(
                 pyglet.shapes.RoundedRectangle(
-                    b.x, y, b.w, b.h, radius=14.0, color=OVERLAY_FILL, batch=batch, group=background
+                    b.x, y, b.w, b.h, radius=radius, color=OVERLAY_FILL, batch=batch, group=background
                 )
             )
             continue
@@ -77,7 +78,6 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
             continue
         if wd.kind in ("button", "entry", "quiet"):
             fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else ENTRY_FILL[wd.kind]
-            fill = OVERLAY_FILL if wd.style == "overlay" else fill
             radius = min(14.0, b.h / 4)
             keep.append(
                 pyglet.shapes.RoundedRectangle(
