@@ -73,6 +73,9 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
         if wd.kind in ("trace", "bar"):
             keep += _series(wd, y, batch, background, foreground)
             continue
+        if wd.kind == "ring":
+            keep += _ring(wd, y, batch, background, foreground)
+            continue
         if wd.kind == "qr":
             keep += _qr(wd, y, batch, background, foreground)
             continue
@@ -177,6 +180,45 @@ def _still(wd: Widget, y: float, batch: pyglet.graphics.Batch) -> list:
     sprite = pyglet.sprite.Sprite(image, x=x, y=bottom, batch=batch, group=clip)
     sprite.scale = scale
     return [sprite]
+
+
+RING_TRACK = (16, 38, 48)
+
+
+def _ring(
+    wd: Widget,
+    y: float,
+    batch: pyglet.graphics.Batch,
+    back: pyglet.graphics.Group,
+    front: pyglet.graphics.Group,
+) -> list:
+    """A progress ring: a quiet full track, and the filled share clockwise from 12 o'clock."""
+    b = wd.box
+    thickness = b.w * 0.09
+    radius = b.w / 2 - thickness / 2
+    cx, cy = b.x + b.w / 2, y + b.h / 2
+    share = min(1.0, max(0.0, wd.values[0])) if wd.values else 0.0
+    shapes: list = [
+        pyglet.shapes.Arc(cx, cy, radius, 96, thickness=thickness, color=RING_TRACK, batch=batch, group=back)
+    ]
+    if share > 0:
+        colour = TEXT_COLOUR.get(wd.style, TEXT)[:3]
+        angle = 360.0 * share
+        segments = max(8, round(96 * share))
+        arc = pyglet.shapes.Arc(
+            cx,
+            cy,
+            radius,
+            segments,
+            angle,
+            90.0 - angle,
+            thickness=thickness,
+            color=colour,
+            batch=batch,
+            group=front,
+        )
+        shapes.append(arc)
+    return shapes
 
 
 def qr_modules(text: str) -> list[list[bool]]:

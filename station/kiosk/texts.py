@@ -86,6 +86,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "practice_today": ("今天已练习 {m} 分钟，每日目标 15 分钟", "{m} of today's 15 minutes practised"),
     "practice_goal_met": ("今天的 15 分钟练习已完成", "Today's 15 minutes: done"),
     "practice_streak": ("已连续 {n} 天完成每日练习", "daily practice {n} days in a row"),
+    # the practice ring (station/kiosk/practice_ring.py): today's minutes towards the daily 15
+    "ring_unit": ("/ 15 分钟", "/ 15 min"),
+    "ring_today": ("今日练习", "Today's practice"),
+    "ring_done": ("今日目标已完成", "Today's goal reached"),
+    "ring_streak": ("连续 {n} 天", "{n} days in a row"),
     # the officer's own history (station/kiosk/history_layout.py)
     "my_history": ("我的记录", "My history"),
     "history_title": ("我的放松记录", "My relaxation history"),

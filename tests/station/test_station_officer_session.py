@@ -58,6 +58,10 @@ def test_a_session_keeps_the_emotion_log_and_shows_the_officer_their_account(tmp
         practice = model.practice
         assert practice is not None and 0 < practice.today_minutes < 1  # a 22-second protocol
         assert model.points_gained == practice.points == 0  # under a minute earns no point yet
+        [ring] = [
+            w for w in layout(model, controller.flow, controller.clock(), 1280, 800) if w.kind == "ring"
+        ]
+        assert ring.values == (practice.today_minutes / 15,)  # today's practice as a ring
         assert any(t.startswith("健康积分 0") for t in texts)
 
         controller.tap("history")  # from the summary; no PIN: the last session only
