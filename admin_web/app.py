@@ -203,6 +203,7 @@ def create_app(
     )
     app.include_router(routes.station_api)
     app.include_router(routes.officer_history)
+    app.include_router(routes.officer_account)
     app.include_router(routes.pages)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(GuardMiddleware, engine=engine, max_body=max_body)

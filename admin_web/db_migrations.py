@@ -16,6 +16,8 @@ from admin_web.db import (
     ROLLUPS,
     audit,
     calibrations,
+    officer_pins,
+    reminder_counts,
     schema_version,
     sessions,
     settings,
@@ -93,6 +95,13 @@ def _m7_sensor_loss(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _m10_officer_pins_and_reminder_counts(conn: Connection) -> None:
+    """Admin migration 10 (8 and 9 are other branches'; renumbered at merge): the officers' PIN
+    hashes, shared by the stations of the room, and the kiosks' monthly reminder counts."""
+    officer_pins.create(conn, checkfirst=True)
+    reminder_counts.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_session_revisions,
@@ -101,6 +110,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m5_pairing_requests,
     _m6_session_topics,
     _m7_sensor_loss,
+    _m10_officer_pins_and_reminder_counts,
 ]
 
 

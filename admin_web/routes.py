@@ -11,6 +11,7 @@ from admin_web import (
     audit_log,
     auth_pages,
     db,
+    officer_account_api,
     officer_history_api,
     report_pages,
     settings_pages,
@@ -63,3 +64,4 @@ pages.add_api_route("/export/audit.csv", table_export("audit", db.audit, ROLE_AD
 
 station_api = api.router
 officer_history = officer_history_api.router
+officer_account = officer_account_api.router

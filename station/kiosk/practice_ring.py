@@ -34,8 +34,18 @@ def practice_ring(
     )
     if not caption:
         return
-    words = g.t("ring_done") if p.goal_met_today else g.t("ring_today")
+    lines = [g.t("ring_done") if p.goal_met_today else g.t("ring_today")]
     if p.streak_days >= 2:
-        words += " · " + g.t("ring_streak", n=p.streak_days)
+        lines.append(g.t("ring_streak", n=p.streak_days))
     width = max(d * 1.9, 0.24 * g.w)
-    g.add("text", centre_x - width / 2, top_u + diameter_u + 0.5, width, 4, words, 2.3, style="good")
+    for i, line in enumerate(lines):
+        g.add(
+            "text",
+            centre_x - width / 2,
+            top_u + diameter_u + 0.5 + 3.6 * i,
+            width,
+            3.6,
+            line,
+            2.3,
+            style="good",
+        )

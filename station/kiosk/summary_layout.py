@@ -80,7 +80,7 @@ def _phase_chart(g: Grid, phases: list[tuple[str, dict[str, float]]], narrow: bo
     if high - low < MIN_HR_SPAN:
         middle = (low + high) / 2
         low, high = middle - MIN_HR_SPAN / 2, middle + MIN_HR_SPAN / 2
-    g.add("text", x, 24.5, w / 2, 4, f"{g.t('summary_chart')} {low:.0f}–{high:.0f}", 2.4, align="left")
+    g.add("text", x, 24.5, 0.62 * w, 4, f"{g.t('summary_chart')} {low:.0f}–{high:.0f}", 2.4, align="left")
     box = Box(x, 28.5 * g.u, w, 12 * g.u)
     g.items.append(
         Widget("trace", box, "", 0.0, style="notice", values=tuple((v - low) / (high - low) for v in hr))
@@ -88,7 +88,15 @@ def _phase_chart(g: Grid, phases: list[tuple[str, dict[str, float]]], narrow: bo
     coherence = [m.get("coherence") for _, m in with_hr]
     if all(c is not None for c in coherence):
         g.add(
-            "text", x + w / 2, 24.5, w / 2, 4, g.t("summary_chart_coherence"), 2.4, style="good", align="left"
+            "text",
+            x + 0.62 * w,
+            24.5,
+            0.38 * w,
+            4,
+            g.t("summary_chart_coherence"),
+            2.4,
+            style="good",
+            align="left",
         )
         values = tuple(min(1.0, max(0.0, float(c or 0.0))) for c in coherence)
         g.items.append(Widget("trace", box, "", 0.0, style="good", values=values))

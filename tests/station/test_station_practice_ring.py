@@ -63,7 +63,8 @@ def test_a_reached_goal_closes_the_ring_and_names_the_streak(window) -> None:
     assert all(close(colour_at(pixels, g, a), GREEN) for a in range(0, 360, 30))
     assert [w.text for w in g.items if w.kind == "text"][1:] == [
         "/ 15 min",
-        "Today's goal reached · 4 days in a row",
+        "Today's goal reached",
+        "4 days in a row",
     ]
     assert ring_share(Practice(21.0, True, 4, 95)) == 1.0
 
