@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,7 +27,7 @@ from wire import v1 as wire_v1
 
 router = APIRouter(prefix=wire_v1.API_PREFIX, tags=["station"])
 _hasher = PasswordHasher()
-_ERRORS = {401: {"description": "missing, unknown or revoked station token"}}
+_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "missing, unknown or revoked station token"}}
 
 
 def _audit(conn: Connection, station_id: str, action: str) -> None:
@@ -54,7 +55,9 @@ def officer_pin(
         return wire_v1.OfficerPinAnswer(has_pin=True, outcome="exists")
 
 
-def _set(conn: Connection, row, officer_code: str, pin: str, station_id: str) -> wire_v1.OfficerPinAnswer:  # type: ignore[no-untyped-def]
+def _set(
+    conn: Connection, row: Any, officer_code: str, pin: str, station_id: str
+) -> wire_v1.OfficerPinAnswer:
     if row is not None:  # a PIN is changed only by whoever knows it: never overwritten from a station
         _audit(conn, station_id, "officer_pin_set_refused")
         return wire_v1.OfficerPinAnswer(has_pin=True, outcome="exists")
@@ -72,7 +75,7 @@ def _set(conn: Connection, row, officer_code: str, pin: str, station_id: str) ->
     return wire_v1.OfficerPinAnswer(has_pin=True, outcome="saved")
 
 
-def _verify(conn: Connection, row, pin: str, station_id: str) -> wire_v1.OfficerPinAnswer:  # type: ignore[no-untyped-def]
+def _verify(conn: Connection, row: Any, pin: str, station_id: str) -> wire_v1.OfficerPinAnswer:
     if row is None:
         return wire_v1.OfficerPinAnswer(has_pin=False)
     now = utcnow()
@@ -81,10 +84,7 @@ def _verify(conn: Connection, row, pin: str, station_id: str) -> wire_v1.Officer
         wait = (row.locked_until - now).total_seconds()
         return wire_v1.OfficerPinAnswer(has_pin=True, outcome="locked", wait_s=wait)
     where = db.officer_pins.c.officer_code == row.officer_code
-    try:
-        right = _hasher.verify(row.pin_hash, pin)
-    except (VerificationError, InvalidHashError):
-        right = False
+    right = _pin_matches(row.pin_hash, pin)
     if right:
         conn.execute(update(db.officer_pins).where(where).values(failures=0, locked_until=None))
         _audit(conn, station_id, "officer_pin_right")
@@ -94,8 +94,14 @@ def _verify(conn: Connection, row, pin: str, station_id: str) -> wire_v1.Officer
     until = now + timedelta(seconds=wait) if wait else None
     conn.execute(update(db.officer_pins).where(where).values(failures=failures, locked_until=until))
     _audit(conn, station_id, "officer_pin_wrong")
-    outcome = "locked" if wait else "wrong"
-    return wire_v1.OfficerPinAnswer(has_pin=True, outcome=outcome, wait_s=wait)
+    return wire_v1.OfficerPinAnswer(has_pin=True, outcome="locked" if wait else "wrong", wait_s=wait)
+
+
+def _pin_matches(pin_hash: str, pin: str) -> bool:
+    try:
+        return bool(_hasher.verify(pin_hash, pin))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 @router.post(wire_v1.REMINDER_COUNTS_PATH, response_model=wire_v1.ReminderCountsAck, responses=_ERRORS)

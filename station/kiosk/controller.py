@@ -503,6 +503,8 @@ class KioskController:
                 self.model.reminder_on, self.model.reminder_due = self.account.reminder(
                     record.officer_code, entries
                 )
+                if self.model.reminder_due:  # counted for the admin's monthly figure, without the officer
+                    self.store.count_reminder_shown(self.account.today().strftime("%Y-%m"))
             self._store_ratings()
         if stop_flow and self.flow.screen in f.RUNNING:  # the runtime ended first (safety stop, pause)
             self.apply(self.flow.handle(f.Stop(), self.clock()))

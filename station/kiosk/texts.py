@@ -137,6 +137,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "opin_locked": ("错误次数较多，请 {s} 秒后再试", "Too many wrong tries; try again in {s} s"),
     "opin_length": ("密码是 4 到 6 位数字", "A PIN has 4 to 6 digits"),
     "opin_mismatch": ("两次输入不一致，请重新设置", "The two did not match; please choose again"),
+    "opin_exists": (
+        "这个编号已在别的终端设置过密码，请输入那个密码",
+        "A PIN was set for this code at another station; type that one",
+    ),
     "opin_saved": ("密码已设置，下次查看记录时输入即可", "PIN set: type it to see your history next time"),
     "remind_on": ("提醒我：已开", "Remind me: on"),
     "remind_off": ("提醒我：已关", "Remind me: off"),
