@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Final, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 SCHEMA_VERSION: Final = 1
 API_PREFIX = "/api/v1"
@@ -247,6 +247,12 @@ class OfficerPinRequest(_Model):
     officer_code: Identifier
     action: Literal["status", "set", "verify"]
     pin: PinDigits | None = None
+
+    @model_validator(mode="after")
+    def _pin_given(self) -> OfficerPinRequest:
+        if self.action != "status" and self.pin is None:
+            raise ValueError(f"{self.action} needs a pin")
+        return self
 
 
 class OfficerPinAnswer(_Model):

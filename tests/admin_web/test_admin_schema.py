@@ -34,6 +34,8 @@ OPERATIONS = [
     ("POST", "/api/v1/sessions"),
     ("POST", "/api/v1/heartbeat"),
     ("POST", "/api/v1/officer-history"),
+    ("POST", "/api/v1/officer-pin"),
+    ("POST", "/api/v1/reminder-counts"),
 ]
 
 
