@@ -266,18 +266,21 @@ def notice_lines(text: str) -> list[str]:
 
 
 def _running(g: Grid, flow: SessionFlow, model: KioskModel, now: float) -> None:
+    """The room's calm session screen: what is happening, and a ring that fills with the session
+    (clockwise from the top) around the time left."""
     ctx = flow.context
     heading = "baseline_title" if flow.screen is Screen.BASELINE else "session_title"
-    g.title(g.t(heading), y=24, h=12, font_u=6.0)
+    g.title(g.t(heading), y=8, h=10, font_u=5.5)
     total = ctx.baseline_s + ctx.session_s
     left = max(0, round(total - flow.session_clock(now)))
-    g.line(g.t("remaining", m=left // 60, s=left % 60), y=40, h=8, font_u=4.5)
     done = min(1.0, max(0.0, flow.session_clock(now) / total)) if total > 0 else 0.0
-    g.items.append(Widget("bar", Box(0.3 * g.w, 50 * g.u, 0.4 * g.w, 1.5 * g.u), "", 0.0, values=(done,)))
+    d = 30 * g.u
+    g.items.append(Widget("ring", Box((g.w - d) / 2, 20 * g.u, d, d), "", 0.0, style="good", values=(done,)))
+    g.add("text", (g.w - d) / 2, 30, d, 10, g.t("remaining", m=left // 60, s=left % 60), 4.2)
     if flow.paused:
-        g.line(g.t("paused"), y=54, h=6, font_u=3.4, style="notice")
+        g.line(g.t("paused"), y=53, h=6, font_u=3.4, style="notice")
     notice = model.sensor_notice.get(model.language, "")
     for i, text in enumerate(notice_lines(notice)[:2]):  # a sensor is lost: say so in the room
-        g.line(text, y=(60 if flow.paused else 54) + i * 5.5, h=5.5, font_u=3.0, style="notice")
-    g.row(70, 13, [(g.t("stop"), "stop", "normal")], font_u=4.5, x0=0.35 * g.w, width=0.3 * g.w)
+        g.line(text, y=(59 if flow.paused else 53) + i * 5.5, h=5.5, font_u=3.0, style="notice")
+    g.row(72, 12, [(g.t("stop"), "stop", "normal")], font_u=4.5, x0=0.35 * g.w, width=0.3 * g.w)
     g.footer([])
