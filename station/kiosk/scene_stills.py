@@ -5,7 +5,8 @@ into ``<data dir>/stills/<scene>-<version>-<W>x<H>.png``. A missing one is rende
 process (``python -m station.kiosk.scene_stills``, headless EGL), so the kiosk's UI loop never waits
 and its own GL context is never shared with an offscreen renderer; the cards show a placeholder
 colour until the file is there. Files are written under a temporary name and renamed, so the kiosk
-never reads half a PNG; stills of an older version of the same scene are removed.
+never reads half a PNG; stills of an older version of the same scene are removed. The child ends
+with the kiosk (``station.session.parent_watch``), however the kiosk ends.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class SceneStills:
             self.folder.mkdir(parents=True, exist_ok=True)
             with (self.folder / LOG_NAME).open("ab") as log_file:
                 command = [sys.executable, "-m", "station.kiosk.scene_stills", str(self.folder)]
+                command += ["--parent", str(os.getpid())]
                 command += ["--size", f"{self.size[0]}x{self.size[1]}", *missing]
                 self.child = subprocess.Popen(
                     command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file
@@ -107,8 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="station.kiosk.scene_stills")
     parser.add_argument("folder", type=Path)
     parser.add_argument("--size", default=f"{STILL_SIZE[0]}x{STILL_SIZE[1]}")
+    parser.add_argument("--parent", type=int, help="end when this process (the kiosk) ends")
     parser.add_argument("scenes", nargs="+")
     args = parser.parse_args(argv)
+    if args.parent:
+        from station.session.parent_watch import exit_with_parent
+
+        exit_with_parent(args.parent, death_signal=False)  # a poll: the kiosk may start it from any thread
     width, height = (int(v) for v in args.size.split("x"))
     render_into(args.folder, args.scenes, (width, height))
     return 0

@@ -142,3 +142,34 @@ def test_a_protocol_names_only_a_known_scene() -> None:
     with pytest.raises(ProtocolError, match="unknown scene 'beach'"):
         parse_protocol(source.replace('scene = "forest"', 'scene = "beach"'), "x.toml")
     assert parse_protocol(source.replace('scene = "forest"', ""), "x.toml").scene == ""
+
+
+def test_the_renderer_child_ends_with_the_kiosk(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys, time; from pathlib import Path; from station.kiosk.scene_stills import SceneStills; "
+        "s = SceneStills(Path(sys.argv[1]), ['night', 'forest', 'shanshui', 'lakeside'], (1920, 1080)); "
+        "s.start(); print(s.child.pid, flush=True); time.sleep(120)"
+    )
+    kiosk = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(kiosk.stdout.readline())  # type: ignore[union-attr]
+        os.kill(kiosk.pid, signal.SIGKILL)
+        kiosk.wait(timeout=30)
+        for _ in range(60):  # 3 s: the child polls its parent every 0.2 s (rendering takes longer)
+            if (
+                not Path(f"/proc/{child}").exists()
+                or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+            ):
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"the stills child {child} outlived the kiosk")
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
