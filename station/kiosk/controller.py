@@ -174,12 +174,9 @@ class KioskController:
             tz=tz,
             attract_scene=self.scene.scene,
         )
-        # the cards' and attract screen's stills, rendered by a child process when missing
-        self.stills: SceneStills | None = None
+        self.stills: SceneStills | None = None  # the cards' and attract screen's pictures (show_stills)
         if stills_dir is not None:
-            self.stills = SceneStills(stills_dir, [p.scene for p in self.model.programs] + [self.scene.scene])
-            self.stills.start()
-            self.model.stills = self.stills.ready()
+            self.show_stills(stills_dir)
         self.technician_desk = TechnicianDesk(
             registry,
             store,
@@ -238,8 +235,14 @@ class KioskController:
             help_line=cfg.help_line,
             station_name=cfg.name,
             tz=cfg.tz,
-            stills_dir=cfg.data_dir / "stills",
         )
+
+    def show_stills(self, folder: Path) -> None:
+        """Show scene stills on the program cards and the attract screen: those missing in
+        ``folder`` are rendered by a child process (returns at once; placeholders until ready)."""
+        self.stills = SceneStills(folder, [p.scene for p in self.model.programs] + [self.scene.scene])
+        self.stills.start()
+        self.model.stills = self.stills.ready()
 
     # -- input: the same path for the window and for scripts ------------------------------------
 
