@@ -37,6 +37,8 @@ from station.store.practice_points import practice  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 800
 PICTURE_PAGES = ("idle", "program")
+# the officer's PIN pad: (typed, notice); "exists": a PIN set meanwhile at another station of the room
+PIN_PAGES = {"history_pin": ("1234", "opin_wrong"), "history_pin_exists": ("", "opin_exists")}
 PROGRAMS = [
     program_for(find_protocol(name), "lakeside")
     for name in ("mindfulness-15", "coherent-breathing", "alpha-relax", "quick-reset", "resonance-assessment")
@@ -78,6 +80,7 @@ def pages(
     out = {}
     today = datetime.fromisoformat(entries[-1].started_at).date()
     names = ("idle", "new_code", "pre_rating", "program", "history", "history_last_only", "history_pin")
+    names = (*names, "history_pin_exists")
     names = (*names, "sensor_check_storage_full")
     pages_after = ("session", "session_sensor_lost", "post_rating", "summary", "summary_sensor_lost")
     for name in (*names, *pages_after, "summary_reminder"):
@@ -129,8 +132,9 @@ def pages(
             model.practice = practice(entries, today)
         if name == "history_last_only":
             model.history, model.history_open, model.history_limited = entries[-1:], True, True
-        if name == "history_pin":
-            model.officer_pin_mode, model.officer_pin_entry, model.notice = "unlock", "1234", "opin_wrong"
+        if name in PIN_PAGES:
+            model.officer_pin_mode = "unlock"
+            model.officer_pin_entry, model.notice = PIN_PAGES[name]
         if name.startswith("summary"):
             flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
             flow.handle(f.Rated(7, 2), 0.0)

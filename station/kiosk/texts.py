@@ -130,8 +130,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "opin_set_title": ("设置 4–6 位数字密码", "Choose a PIN of 4–6 digits"),
     "opin_confirm_title": ("请再输入一次", "Type it once more"),
     "opin_hint": (
-        "密码只保存在本机，用来保护您的个人记录",
-        "Kept on this station only, to keep your history private",
+        "密码不以明文保存，本室各终端通用，只用来保护您的个人记录",
+        "Never stored readable; works at every station in the room, only to keep your history private",
     ),
     "opin_wrong": ("密码不对，请再试一次", "That PIN is not right; please try again"),
     "opin_locked": ("错误次数较多，请 {s} 秒后再试", "Too many wrong tries; try again in {s} s"),

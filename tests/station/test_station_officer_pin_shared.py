@@ -207,6 +207,20 @@ def test_a_pin_set_while_the_admin_was_away_moves_to_it_and_the_store_answers_wh
     assert a.controller.model.history_open and not a.controller.model.history_limited
     leave(a.controller)
 
+    late = new_code()  # two stations offer to set a PIN at once: the first one kept wins
+    add_session(a.store, late, *FIRST)
+    check_in(a.controller, late)
+    a.controller.tap("history")
+    a.controller.tap("history_set_pin")
+    type_pin(a.controller, "1111")
+    assert b.controller.account.set_pin(late, "2222") == "admin"  # meanwhile, at station B
+    type_pin(a.controller, "1111")  # A's confirmation: the admin keeps B's, A asks for it
+    assert (a.controller.model.officer_pin_mode, a.controller.model.notice) == ("unlock", "opin_exists")
+    assert a.store.officer_pin(late) is None
+    type_pin(a.controller, "2222")
+    assert a.controller.model.history_open and not a.controller.model.history_limited
+    leave(a.controller)
+
     # the monthly suggestion counts arrived as counts: 2 + 3 in the room, shown at k = 5, hidden at 6
     with admin.engine.connect() as conn:
         assert run_until(a.controller, lambda: bool(conn.execute(select(db.reminder_counts)).all()), 30.0)
