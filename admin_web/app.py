@@ -204,6 +204,7 @@ def create_app(
     app.include_router(routes.station_api)
     app.include_router(routes.fleet_station_api)
     app.include_router(routes.officer_history)
+    app.include_router(routes.officer_account)
     app.include_router(routes.pages)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(GuardMiddleware, engine=engine, max_body=max_body)
@@ -224,7 +225,10 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()[:20]]
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()[:20]
+        ]  # the documented ValidationError shape (loc, msg, type), without the echoed input
         return JSONResponse({"detail": errors}, status_code=422)
 
     return app

@@ -85,6 +85,30 @@ stations = Table(
     Column("sensors", JSON),
 )
 
+# the officers' optional PINs (argon2 hashes), reached by stations with their token; no page shows
+# them (admin migration 9)
+officer_pins = Table(
+    "officer_pins",
+    metadata,
+    Column("officer_code", String(64), primary_key=True),
+    Column("pin_hash", String(200), nullable=False),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime),
+    Column("set_at", DateTime, nullable=False),
+    Column("set_by_station", String(64), nullable=False),
+)
+
+# how many times each station's kiosk suggested the counsellor, per station-local month: counts
+# only, never which officer (admin migration 9)
+reminder_counts = Table(
+    "reminder_counts",
+    metadata,
+    Column("station_id", String(64), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("shown", Integer, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
 sessions = Table(
     "sessions",
     metadata,

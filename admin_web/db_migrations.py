@@ -16,6 +16,8 @@ from admin_web.db import (
     ROLLUPS,
     audit,
     calibrations,
+    officer_pins,
+    reminder_counts,
     schema_version,
     sessions,
     settings,
@@ -101,6 +103,13 @@ def _m8_fleet_config(conn: Connection) -> None:
         table.create(conn, checkfirst=True)  # with its indexes
 
 
+def _m9_officer_pins_and_reminder_counts(conn: Connection) -> None:
+    """Admin migration 9: the officers' PIN
+    hashes, shared by the stations of the room, and the kiosks' monthly reminder counts."""
+    officer_pins.create(conn, checkfirst=True)
+    reminder_counts.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_session_revisions,
@@ -110,6 +119,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m6_session_topics,
     _m7_sensor_loss,
     _m8_fleet_config,
+    _m9_officer_pins_and_reminder_counts,
 ]
 
 

@@ -195,6 +195,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "Officers who named each topic before a session, per month; cells under {k} officers are hidden.",
     ),
     "topics_month": ("月份", "Month"),
+    "reminders_heading": ("心理咨询提醒", "Counsellor suggestions"),
+    "reminders_intro": (
+        "各终端每月向开启了提醒的警员建议联系心理咨询师的次数（只汇总次数，不含警员身份）；"
+        "少于 {k} 次的月份不显示。",
+        "How many times a month the kiosks suggested the room's counsellor to officers who asked for the "
+        "reminder (all stations together, never which officer); months under {k} are hidden.",
+    ),
+    "reminders_shown": ("建议次数", "Suggestions shown"),
     "topic_case_load": ("案件压力", "Case load"),
     "topic_conflict": ("工作冲突", "Conflict at work"),
     "topic_family": ("家庭", "Family"),

@@ -13,6 +13,7 @@ from admin_web import (
     db,
     fleet_api,
     fleet_pages,
+    officer_account_api,
     officer_history_api,
     report_pages,
     settings_pages,
@@ -79,3 +80,4 @@ pages.add_api_route("/export/audit.csv", table_export("audit", db.audit, ROLE_AD
 station_api = api.router
 fleet_station_api = fleet_api.router
 officer_history = officer_history_api.router
+officer_account = officer_account_api.router

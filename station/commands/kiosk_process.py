@@ -47,9 +47,11 @@ def start_sync(
     """Drain the store to the admin server (admin.url, else zeroconf discovery) on a daemon thread
     until ``stop``; None when neither is configured. The controller answers the heartbeat's state,
     wakes the client when it stores a session, shows the pairing code while the admin's approval
-    is awaited and asks the admin for the checked-in officer's history (every station's sessions)."""
+    is awaited, asks the admin for the checked-in officer's history (every station's sessions) and PIN,
+    and sends the kiosk's monthly reminder counts."""
     from station.sync import SyncClient, SyncConfig
     from station.sync.officer_history_client import fetch_officer_history
+    from station.sync.officer_pin_client import ask_officer_pin
 
     if not cfg.admin_url and not cfg.admin_discover:
         return None
@@ -58,10 +60,17 @@ def start_sync(
     config = SyncConfig(
         cfg.station_id, cfg.name or cfg.station_id, state_dir, admin_url=cfg.admin_url or None
     )
-    client = SyncClient(store, config, state_provider=controller.heartbeat_state, remote=controller.remote)
+    client = SyncClient(
+        store,
+        config,
+        state_provider=controller.heartbeat_state,
+        remote=controller.remote,
+        reminder_counts=store.reminder_counts,
+    )
     controller.on_session_stored = client.wake
     controller.pairing_code_provider = client.pending_pairing_code
     controller.account.remote = lambda code: fetch_officer_history(client, code)
+    controller.account.remote_pin = lambda code, action, pin=None: ask_officer_pin(client, code, action, pin)
 
     def loop() -> None:
         try:

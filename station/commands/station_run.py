@@ -166,6 +166,7 @@ class _Station:
 
         from station.kiosk.window import KioskApp
 
+        controller.show_stills(self.cfg.data_dir / "stills")  # a screen to show them on: render the missing
         app = KioskApp(controller.flow, controller.model, controller.apply, on_tap=controller.tap)
 
         def poll(dt: float) -> None:

@@ -40,6 +40,7 @@ class Program:
     description_zh: str = ""  # one sentence on the program card
     description_en: str = ""
     sensors: tuple[str, ...] = ()  # what it reads: "heart", "eeg", "eda"
+    scene: str = ""  # the scene it shows (its card's still)
 
     def title(self, language: str) -> str:
         return self.title_zh if language == "zh-CN" else self.title_en
@@ -81,6 +82,8 @@ class KioskModel:
     reminder_due: bool = False  # ... and their trend crosses a threshold: suggest the counsellor
     help_line: str = ""  # [officer] help_line, shown with the suggestion
     station_name: str = ""  # [station] name, on the attract screen
+    attract_scene: str = ""  # the station's scene, slowly drifting behind the attract screen
+    stills: dict[str, str] = field(default_factory=dict)  # scene -> PNG still ready on disk
     tz: tzinfo | None = None  # [station] timezone: the officer's times and days (None: the computer's)
     points_gained: int = 0
     # the officer's own history page (station/kiosk/history_layout.py), opened by the controller

@@ -152,6 +152,14 @@ MIGRATIONS: list[Migration] = [
             value TEXT NOT NULL
         )""",
     ],
+    # 9: how many times the kiosk suggested the
+    # counsellor per station-local month: a count only, sent to the admin as it is
+    [
+        """CREATE TABLE reminder_counts (
+            month TEXT PRIMARY KEY CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+            shown INTEGER NOT NULL CHECK (shown >= 0)
+        )""",
+    ],
 ]
 
 

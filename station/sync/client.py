@@ -71,12 +71,16 @@ class SyncClient:
         discover: Callable[[float], str | None] | None = None,
         http: httpx.Client | None = None,
         remote: RemoteHooks | None = None,
+        reminder_counts: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         self.outbox, self.config = outbox, config
         self.remote = remote
         # the admin answered a heartbeat with a desired version: it knows the remote-configuration
         # fields (an older admin refuses a heartbeat carrying them, so none are sent before)
         self._admin_knows_config = False
+        # the kiosk's counsellor suggestions per month (SessionStore.reminder_counts): counts only
+        self.reminder_counts = reminder_counts
+        self._reminders_sent: dict[str, int] = {}
         self.state = SyncState.load(config.state_dir)
         self.state_provider = state_provider or (lambda: ("idle", []))
         self._discover = discover
@@ -147,6 +151,7 @@ class SyncClient:
             delay = self._send_batch(url)
             if time.monotonic() >= self._next_heartbeat and self.state.token is not None:
                 self._heartbeat(url)
+                self._send_reminder_counts(url)
             return delay
         except httpx.HTTPError as exc:
             return self._backoff(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
@@ -281,6 +286,22 @@ class SyncClient:
             response = self._post(url, wire_v1.DIAGNOSTICS_PATH, bundle.model_dump(mode="json"))
             if response.status_code == 200:
                 remote.uploaded(bundle.action_id)
+
+    def _send_reminder_counts(self, url: str) -> None:
+        """The monthly suggestion counts, when they changed since they were last delivered."""
+        if self.reminder_counts is None or self.state.token is None:
+            return
+        counts = self.reminder_counts()
+        if not counts or counts == self._reminders_sent:
+            return
+        body = wire_v1.ReminderCounts(
+            months=[wire_v1.ReminderMonth(month=month, shown=shown) for month, shown in counts.items()]
+        )
+        response = self._post(url, wire_v1.REMINDER_COUNTS_PATH, body.model_dump(mode="json"))
+        if response.status_code == 200:
+            self._reminders_sent = counts
+        else:
+            log.info("sync: reminder counts: HTTP %s", response.status_code)
 
     def pending_pairing_code(self) -> str | None:
         """The pairing code while the station waits for the admin's approval, else None."""

@@ -36,6 +36,8 @@ OPERATIONS = [
     ("POST", "/api/v1/officer-history"),
     ("GET", "/api/v1/configuration"),
     ("POST", "/api/v1/diagnostics"),
+    ("POST", "/api/v1/officer-pin"),
+    ("POST", "/api/v1/reminder-counts"),
 ]
 
 

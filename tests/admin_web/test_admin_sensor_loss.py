@@ -50,7 +50,7 @@ def test_migration_7_adds_the_flag_to_a_version_6_database(tmp_path: Path) -> No
                 for column in ("quality_flagged", "usable_feedback_min"):
                     conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
                 conn.execute(update(db.schema_version).values(version=6))
-            assert db_migrations.migrate(engine) == 8 == len(db_migrations.MIGRATIONS)
+            assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
             with engine.connect() as conn:
                 columns = {c["name"] for c in inspect(conn).get_columns("sessions")}
                 indexes = {i["name"] for i in inspect(conn).get_indexes("sessions")}
