@@ -23,6 +23,7 @@ from admin_web import db, db_migrations, routes
 from admin_web.api import station_for_token
 from admin_web.data_retention import apply_retention
 from admin_web.i18n import translator
+from admin_web.outcome_stats import OutcomeCache
 from admin_web.page_access import LoginRequired
 from admin_web.page_render import lang_of
 from admin_web.security import RateLimiter
@@ -194,6 +195,7 @@ def create_app(
     app.state.source_limiter = RateLimiter(limit=SOURCE_FAILURES, block_s=60.0, max_block_s=3600.0)
     app.state.pair_limiter = RateLimiter(limit=PAIR_REQUESTS_PER_SOURCE, block_s=600.0, max_block_s=3600.0)
     app.state.dashboard_cache = DashboardCache(dashboard_cache_size)
+    app.state.outcome_cache = OutcomeCache(dashboard_cache_size)
     app.state.discovered_stations = discovered_stations or dict
     app.state.templates = Environment(
         loader=FileSystemLoader(HERE / "templates"),

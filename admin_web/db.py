@@ -200,6 +200,7 @@ DEFAULT_SETTINGS = {
     "target_per_day": "4.2",
     "retention_days": "1095",
     "audit_retention_days": "1825",
+    "time_zone": "Asia/Shanghai",  # the admin's time zone for every time shown (IANA name)
 }
 
 
@@ -230,8 +231,8 @@ def make_engine(url: str) -> Engine:
 
 
 def get_settings(conn: Connection) -> dict[str, str]:
-    """All settings as strings."""
-    return {row.key: row.value for row in conn.execute(select(settings))}
+    """All settings as strings; a setting added after the database was made has its default."""
+    return {**DEFAULT_SETTINGS, **{row.key: row.value for row in conn.execute(select(settings))}}
 
 
 def session_count(conn: Connection) -> int:
