@@ -59,10 +59,15 @@ def both(draw: Callable[..., Markup], *args: Any) -> Markup:
 
 
 def hbar_chart(
-    items: list[tuple[str, float]], label: str, target: float | None = None, layout: Layout = WIDE
+    items: list[tuple[str, float]],
+    label: str,
+    target: float | None = None,
+    decimals: int = 2,
+    layout: Layout = WIDE,
 ) -> Markup:
-    """Horizontal bars, one per item, with an optional vertical target line. Wide: the names left of
-    the bars; compact: each name above its bar, so long names need no squeezing."""
+    """Horizontal bars, one per item (values shown with ``decimals``), with an optional vertical
+    target line. Wide: the names left of the bars; compact: each name above its bar, so long names
+    need no squeezing."""
     f, compact = layout.font, layout is COMPACT
     left = 8 if compact else 190
     row = 2 * f + 16 if compact else f + 14
@@ -77,13 +82,13 @@ def hbar_chart(
         bar_h = row - f - 10 if compact else row - 6
         body.append(
             f'<rect class="bar" x="{left}" y="{bar_y}" width="{value * scale:.1f}" height="{bar_h}" '
-            f'fill="{_BAR}"><title>{escape(name)}: {value:.2f}</title></rect>'
+            f'fill="{_BAR}"><title>{escape(name)}: {value:.{decimals}f}</title></rect>'
         )
         if compact:
             body.append(_text(left, y + f - 2, _short(name, 24), f))
         else:
             body.append(_text(left - 8, y + bar_h / 2 + f * 0.35, _short(name, 12), f, "end"))
-        body.append(_text(left + value * scale + 4, bar_y + bar_h / 2 + f * 0.35, f"{value:.2f}", f))
+        body.append(_text(left + value * scale + 4, bar_y + bar_h / 2 + f * 0.35, f"{value:.{decimals}f}", f))
     if target is not None:
         x = left + target * scale
         body.append(

@@ -257,6 +257,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "needs_attention": ("需要处理", "Needs attention"),
     "items_waiting": ("{n} 条待同步", "{n} waiting"),
     "due_on": ("{day} 到期", "due {day}"),
+    "overdue_since": ("已于 {day} 到期", "overdue since {day}"),
     "free_gb": ("剩余 {gb} GB", "{gb} GB free"),
     "last_seen": ("最后联系 {when}", "last seen {when}"),
     "never_seen": ("从未联系", "never seen"),

@@ -29,7 +29,7 @@ from admin_web.page_access import AdminUser, AnyUser, engine_of
 from admin_web.page_render import lang_of, parse_day, render
 from admin_web.security import utcnow
 from admin_web.stats import Dashboard
-from admin_web.vocabulary import Vocabulary
+from admin_web.vocabulary import METRICS, Vocabulary
 
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
@@ -69,6 +69,7 @@ def dashboard_page(request: Request, user: AdminUser) -> HTMLResponse:
         rooms=rooms,
         health=health,
         health_counts=problem_counts(health),
+        today=today(zone),
         svg={} if board.hidden else dashboard_charts(board, rooms, lang, target),
         k=k,
         target=target,
@@ -82,7 +83,7 @@ def dashboard_charts(board: Dashboard, rooms: list[RoomUse], lang: str, target: 
     t = translator(lang)
     svg = {
         "per_room": charts.both(
-            charts.hbar_chart, [(r.name, r.per_station_day) for r in rooms], t("chart_per_room"), target
+            charts.hbar_chart, [(r.name, r.per_station_day) for r in rooms], t("chart_per_room"), target, 1
         ),
         "per_day": charts.both(charts.line_chart, board.per_day, t("chart_per_day"), target),
         "heatmap": charts.both(charts.heatmap, board.heatmap, WEEKDAYS[lang], t("chart_heatmap")),
@@ -165,7 +166,8 @@ def session_detail(uuid: str, request: Request, user: AdminUser) -> HTMLResponse
             for p in row.phases
             if metric in p.get("metrics", {})
         ]
-        plots[metric] = charts.both(charts.hbar_chart, items, words.metric(metric).text)
+        decimals = METRICS[metric].decimals if metric in METRICS else 2
+        plots[metric] = charts.both(charts.hbar_chart, items, words.metric(metric).text, None, decimals)
     events = [words.event(e.get("kind", ""), e.get("detail", ""), float(e.get("t_s", 0))) for e in row.events]
     return render(request, "session_detail.html", user, s=row, metrics=metrics, plots=plots, events=events)
 
