@@ -113,6 +113,9 @@ sessions = Table(
     Column("topic", String(16)),  # the officer's emotion-log tap (migration 5): k-anonymous counts only
     Column("quality_flagged", Boolean),  # a sensor was lost (migration 7); None from older stations
     Column("usable_feedback_min", Float),  # minutes of usable feedback (migration 7)
+    # heart rate (bpm) and RMSSD (ms) at the end minus the resting baseline (admin_web.session_changes)
+    Column("hr_change", Float),  # (migration 11)
+    Column("rmssd_change", Float),  # (migration 11)
 )
 Index("ix_sessions_station_date", sessions.c.station_id, sessions.c.local_date)
 Index("ix_sessions_received", sessions.c.received_at)
@@ -130,6 +133,21 @@ Index(
     sessions.c.duration_s,
     sessions.c.stress_pre,
     sessions.c.stress_post,
+)
+
+# Covers the outcome cards' one aggregate (admin_web.outcome_stats, migration 11).
+Index(
+    "ix_sessions_outcomes",
+    sessions.c.local_date,
+    sessions.c.station_id,
+    sessions.c.officer_code,
+    sessions.c.quality_verdict,
+    sessions.c.quality_flagged,
+    sessions.c.stress_pre,
+    sessions.c.stress_post,
+    sessions.c.duration_s,
+    sessions.c.hr_change,
+    sessions.c.rmssd_change,
 )
 
 calibrations = Table(

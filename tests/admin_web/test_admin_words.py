@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text, update
 
 from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from admin_web.fleet_health import station_as_room, use_by_room
-from admin_web.outcome_stats import metric_change, outcomes
+from admin_web.outcome_stats import outcomes
 from admin_web.security import create_user
+from admin_web.session_changes import metric_change
 from admin_web.vocabulary import Vocabulary
 from tests.admin_support import pair, postgres_server
 
@@ -104,6 +105,20 @@ def test_outcome_cards_are_exact_k_anonymous_and_count_low_quality_apart(engine)
     assert strict.stress_before is None and strict.lower_share is None and strict.hr_change is None
     assert strict.minutes_per_officer_week == pytest.approx(20.0)
     assert other_station.counted == 0 and other_station.minutes_per_officer_week is None
+
+
+def test_migration_11_computes_the_changes_of_the_sessions_already_stored(engine) -> None:  # type: ignore[no-untyped-def]
+    _upload(engine, [_visit(i, f"OF{i:04d}", 7, 4) for i in range(3)]).close()
+    with engine.begin() as conn:  # back to the shape before migration 11
+        conn.execute(text("DROP INDEX ix_sessions_outcomes"))
+        for column in ("hr_change", "rmssd_change"):
+            conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
+        conn.execute(update(db.schema_version).values(version=len(db_migrations.MIGRATIONS) - 1))
+    assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
+    with engine.connect() as conn:
+        changes = conn.execute(select(db.sessions.c.hr_change, db.sessions.c.rmssd_change)).all()
+        assert "ix_sessions_outcomes" in {i["name"] for i in inspect(conn).get_indexes("sessions")}
+    assert [tuple(c) for c in changes] == [(-8.0, 10.0)] * 3
 
 
 def test_a_change_runs_from_the_resting_baseline_to_the_last_phase() -> None:
