@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, Insert, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from admin_web import db, rollup
+from admin_web import db, outcome_rollup, rollup
 from admin_web.security import new_token, sha256_hex, utcnow
 from admin_web.session_changes import session_changes
 from admin_web.station_pairing import expire_pending
@@ -263,6 +263,8 @@ def store_sessions(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
             unchanged.add(uuid)
     rollup.add(conn, replaced_old, sign=-1)
     rollup.add(conn, [*inserted, *replaced_new])
+    outcome_rollup.add(conn, replaced_old, sign=-1)
+    outcome_rollup.add(conn, [*inserted, *replaced_new])
     return unchanged
 
 

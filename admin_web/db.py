@@ -201,6 +201,23 @@ rollup_bucket = Table(  # durations in MEDIAN_BUCKET_S-wide buckets (admin_web.s
     Column("n", Integer, nullable=False),
 )
 ROLLUPS = (rollup_day, rollup_hour, rollup_change, rollup_bucket)
+# The outcome cards' sums per station-day (admin_web.outcome_rollup, migration 11). Low-quality
+# sessions (a sensor lost, or a red verdict) are only counted; the sums are of the others.
+rollup_outcome = Table(
+    "rollup_outcome",
+    metadata,
+    Column("station_id", String(64), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("low_quality", Integer, nullable=False),
+    Column("rated", Integer, nullable=False),
+    Column("stress_pre_sum", Integer, nullable=False),
+    Column("stress_post_sum", Integer, nullable=False),
+    Column("lower", Integer, nullable=False),
+    Column("hr_n", Integer, nullable=False),
+    Column("hr_sum", Float, nullable=False),
+    Column("rmssd_n", Integer, nullable=False),
+    Column("rmssd_sum", Float, nullable=False),
+)
 Index("ix_sessions_duration", sessions.c.duration_s, sessions.c.local_date)
 
 audit = Table(

@@ -22,12 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as text_sql
 
-from admin_web import rollup
+from admin_web import outcome_rollup, rollup
 from admin_web.db import (
     DEFAULT_SETTINGS,
     ROLLUPS,
     audit,
     calibrations,
+    rollup_outcome,
     schema_version,
     sessions,
     settings,
@@ -113,7 +114,7 @@ def _m7_sensor_loss(conn: Connection) -> None:
 
 def _m11_session_changes(conn: Connection) -> None:
     """Each session's change in heart rate and RMSSD from its resting baseline (the dashboard's
-    outcome cards), computed for the sessions already stored, and the outcome cards' covering index."""
+    outcome cards), computed for the sessions already stored; the outcome rollup, built from them."""
     present = {c["name"] for c in inspect(conn).get_columns("sessions")}
     for name in ("hr_change", "rmssd_change"):
         if name not in present:
@@ -129,6 +130,8 @@ def _m11_session_changes(conn: Connection) -> None:
             [{"key": u, "hr": c["hr_change"], "rmssd": c["rmssd_change"]} for u, c in batch],
         )
     _create_session_indexes(conn)
+    rollup_outcome.create(conn, checkfirst=True)
+    outcome_rollup.rebuild(conn)
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [

@@ -53,7 +53,7 @@ def dashboard_page(request: Request, user: AdminUser) -> HTMLResponse:
         k, target = int(settings["k_anonymity"]), float(settings["target_per_day"])
         board = request.app.state.dashboard_cache.get(conn, date_from, date_to, k, station)
         outcomes = request.app.state.outcome_cache
-        outcome = None if board.hidden else outcomes.get(conn, board.ranges, k, station)
+        outcome = None if board.hidden else outcomes.get(conn, board.ranges, k, station, board.officers)
         names = station_names(conn)
         in_use = [station] if station else approved_stations(conn)
         rooms = use_by_room(board.per_station, in_use, station_as_room(names), target)

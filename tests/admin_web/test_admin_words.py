@@ -77,9 +77,8 @@ def _upload(engine, rows: list[dict]) -> TestClient:  # type: ignore[no-untyped-
     app = create_app(engine, retention=False)
     client = TestClient(app, follow_redirects=False)
     token = pair(client, engine, "room-1")
-    answer = client.post(
-        "/api/v1/sessions", json={"sessions": rows}, headers={"Authorization": f"Bearer {token}"}
-    )
+    client.headers["Authorization"] = f"Bearer {token}"  # the station's token on every request
+    answer = client.post("/api/v1/sessions", json={"sessions": rows})
     assert answer.status_code == 200, answer.text
     return client
 
@@ -89,12 +88,25 @@ def test_outcome_cards_are_exact_k_anonymous_and_count_low_quality_apart(engine)
     rows += [_visit(4 + i, f"OF{4 + i:04d}", 5, 5) for i in range(2)]  # two: no change
     rows.append(_visit(6, "OF0006", 9, 0, flagged=True))  # a sensor was lost: apart
     rows.append(_visit(7, "OF0007", 9, 0, verdict="red"))  # poor signal: apart
-    _upload(engine, rows).close()
+    client = _upload(engine, rows)
     week = [(MONDAY, MONDAY + timedelta(days=6))]
     with engine.connect() as conn:
         shown = outcomes(conn, week, k=5)
         strict = outcomes(conn, week, k=7)
         other_station = outcomes(conn, week, k=5, station="room-2")
+        assert outcomes(conn, week, k=5, use_rollups=False) == shown  # the rollup is in step
+    # a station re-sends a session it later flagged: the rollup takes the old one out, the new in
+    resent = rows[0] | {"updated_at": datetime(2026, 11, 11, tzinfo=CHINA).isoformat()}
+    resent["data_quality"] = resent["data_quality"] | {"flagged": True}
+    answer = client.post("/api/v1/sessions", json={"sessions": [resent]}, headers=client.headers)
+    assert answer.json()["accepted"] == [resent["uuid"]]
+    with engine.connect() as conn:
+        after = outcomes(conn, week, k=5)
+        assert outcomes(conn, week, k=5, use_rollups=False) == after
+        assert outcomes(conn, week, k=6).stress_before is None  # five rated officers left
+    assert (after.counted, after.flagged, after.rated) == (5, 3, 5)
+    assert after.stress_before == pytest.approx((3 * 7 + 2 * 5) / 5)
+    client.close()
     assert (shown.counted, shown.flagged, shown.rated) == (6, 2, 6)
     assert shown.stress_before == pytest.approx((4 * 7 + 2 * 5) / 6)
     assert shown.stress_after == pytest.approx((4 * 4 + 2 * 5) / 6)
@@ -111,6 +123,7 @@ def test_migration_11_computes_the_changes_of_the_sessions_already_stored(engine
     _upload(engine, [_visit(i, f"OF{i:04d}", 7, 4) for i in range(3)]).close()
     with engine.begin() as conn:  # back to the shape before migration 11
         conn.execute(text("DROP INDEX ix_sessions_outcomes"))
+        conn.execute(text("DROP TABLE rollup_outcome"))
         for column in ("hr_change", "rmssd_change"):
             conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
         conn.execute(update(db.schema_version).values(version=len(db_migrations.MIGRATIONS) - 1))
@@ -118,6 +131,9 @@ def test_migration_11_computes_the_changes_of_the_sessions_already_stored(engine
     with engine.connect() as conn:
         changes = conn.execute(select(db.sessions.c.hr_change, db.sessions.c.rmssd_change)).all()
         assert "ix_sessions_outcomes" in {i["name"] for i in inspect(conn).get_indexes("sessions")}
+        week = [(MONDAY, MONDAY + timedelta(days=6))]
+        built = outcomes(conn, week, k=3)
+        assert built == outcomes(conn, week, k=3, use_rollups=False) and built.hr_change == -8.0
     assert [tuple(c) for c in changes] == [(-8.0, 10.0)] * 3
 
 
