@@ -28,6 +28,7 @@ from admin_web.page_access import LoginRequired
 from admin_web.page_render import lang_of
 from admin_web.security import RateLimiter
 from admin_web.stats import DashboardCache
+from admin_web.vocabulary import Vocabulary
 from wire import v1 as wire_v1
 
 HERE = Path(__file__).resolve().parent
@@ -219,7 +220,13 @@ def create_app(
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         lang = lang_of(request)
         html = app.state.templates.get_template("error.html").render(
-            request=request, user=None, lang=lang, t=translator(lang), code=exc.status_code, detail=exc.detail
+            request=request,
+            user=None,
+            lang=lang,
+            t=translator(lang),
+            w=Vocabulary(lang),
+            code=exc.status_code,
+            detail=exc.detail,
         )
         return Response(html, status_code=exc.status_code, media_type="text/html")
 

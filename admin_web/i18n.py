@@ -206,6 +206,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # local time, names, outcome cards, use and station health (issue 17)
     "time_zone": ("时区", "Time zone"),
     "colon": ("：", ": "),
+    "error_detail": ("技术细节：", "Technical detail: "),
     "paren_open": ("（", " ("),
     "paren_close": ("）", ")"),
     "times_in": ("时间均为{tz}。", "Times are {tz}."),

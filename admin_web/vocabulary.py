@@ -190,6 +190,27 @@ TIME_ZONES: dict[str, Pair] = {
     "UTC": ("协调世界时 UTC", "UTC"),
 }
 
+# an error's detail (by how it starts) -> what the error page says
+ERRORS: dict[str, Pair] = {
+    "no such session": ("找不到这条使用记录。", "No such session."),
+    "no such approved station": ("找不到这个已批准的站点。", "No such approved station."),
+    "no such station": ("找不到这个站点。", "No such station."),
+    "no such user": ("找不到这个用户。", "No such user."),
+    "forbidden": ("您的账户没有权限查看这个页面。", "Your account may not see this page."),
+    "CSRF token": ("表单已过期，请返回后重试。", "The form expired; go back and try again."),
+    "dates must lie between": ("日期须在 2000-01-01 至 2100-01-01 之间。", "Dates must lie in 2000–2100."),
+    "page must be at most": ("页码超出范围。", "No such page."),
+    "you cannot disable yourself": ("不能停用自己的账户。", "You cannot disable your own account."),
+    "change your own password": ("请在“我的账户”页修改自己的密码。", "Use My account for your own password."),
+    "station is not pending with that pairing code": (
+        "配对码不对，或该站点不在等待批准：请核对站点屏幕上的配对码，或清除待批准请求后让站点重新申请。",
+        "Wrong pairing code, or the station is not waiting: check the code on its screen, or clear the "
+        "pending requests and let the station ask again.",
+    ),
+    "Not Found": ("页面不存在。", "There is no such page."),
+    "Method Not Allowed": ("不支持这种请求。", "This request is not allowed here."),
+}
+
 CALIBRATION_VALUES: dict[str, tuple[str, str, str]] = {
     "impedance_kohm": ("接触阻抗", "Impedance", "kΩ"),
     "resting_hr_bpm": ("静息心率", "Resting heart rate", "bpm"),
@@ -264,6 +285,12 @@ class Vocabulary:
     def zone(self, name: str) -> Word:
         """A time zone's everyday name (an IANA name the list does not know is shown as it is)."""
         return self._pick(TIME_ZONES, name)
+
+    def error(self, detail: object) -> Word | None:
+        """What the error page says for an error's ``detail`` (None when the vocabulary lacks it)."""
+        text = str(detail)
+        entry = next((pair for start, pair in ERRORS.items() if text.startswith(start)), None)
+        return Word(entry[self.index]) if entry else None
 
     def action(self, token: str) -> Word:
         """An audit-log action."""

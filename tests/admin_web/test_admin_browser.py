@@ -232,8 +232,26 @@ def test_every_page_is_legible_in_both_languages(site, browser_context, tmp_path
             found += [f"{path} {lang}: page {overflow} px wider than the screen"] if overflow > 1 else []
             found += [f"{path} {lang}: {p}" for p in _legibility_problems(page, lang)]
             page.screenshot(path=str(shots / f"{path.strip('/')}-{lang}-{width}.png"), full_page=True)
+    assert console == []  # before the pages below, which answer 404 on purpose
+    found += _error_and_login_pages(browser_context, base, width, shots)
     assert not found, "\n".join(found)
-    assert console == []
+
+
+def _error_and_login_pages(context, base: str, width: int, shots: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """An error page (a session that does not exist) and, logged out, the login page: each in both
+    languages, checked and photographed like the others."""
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    found = []
+    for name, path in (("error", "/sessions/00000000-0000-4000-8000-000000000000"), ("login", "/login")):
+        if name == "login":
+            context.clear_cookies()  # the next test logs in again
+        for lang in ("en", "zh"):  # Chinese last: the language the next test's login expects
+            page.goto(f"{base}{path}?lang={lang}")
+            found += [f"{path} {lang}: {p}" for p in _legibility_problems(page, lang)]
+            page.screenshot(path=str(shots / f"{name}-{lang}-{width}.png"), full_page=True)
+    page.close()
+    return found
 
 
 def test_dashboard_shows_outcomes_use_and_health(site, browser_context) -> None:  # type: ignore[no-untyped-def]
