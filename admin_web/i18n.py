@@ -79,8 +79,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "export_csv": ("导出 CSV", "Export CSV"),
     "session_detail": ("使用记录详情", "Session"),
     "phases": ("阶段", "Phases"),
-    "phase": ("阶段", "Phase"),
-    "phase_metric": ("各阶段指标", "Metric by phase"),
     "events": ("事件", "Events"),
     "time_s": ("时刻（分:秒）", "Time (min:s)"),
     "kind": ("类型", "Kind"),
@@ -212,7 +210,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "times_in": ("时间均为{tz}。", "Times are {tz}."),
     "record_id": ("记录编号", "Record number"),
     "metric": ("指标", "Metric"),
-    "seconds": ("秒", "s"),
     "err_setting": (
         "请检查“{name}”：允许范围 {lo}–{hi}。",
         "Check “{name}”: it must lie between {lo} and {hi}.",
