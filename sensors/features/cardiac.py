@@ -164,6 +164,21 @@ class CardiacExtractor:
         """Times (LSL s) of the beats released so far and still in the window."""
         return np.fromiter(self._beats, dtype=float)
 
+    @property
+    def newest_t(self) -> float:
+        """LSL time of the newest sample pushed (NaN before any)."""
+        return self._t
+
+    @property
+    def known_until(self) -> float:
+        """Every beat up to this LSL time has been released: the newest sample minus the detector's delay."""
+        return self._t - self.detector.delay_s
+
+    @property
+    def signal_ok(self) -> bool:
+        """Samples have arrived and no chunk in the last window was mostly NaN/inf."""
+        return math.isfinite(self._t) and self._t > self._bad_until
+
     def push(self, samples: np.ndarray, timestamps: np.ndarray) -> None:
         x = np.asarray(samples, dtype=float)
         column = x[:, self.channel] if x.ndim == 2 else x.ravel()
