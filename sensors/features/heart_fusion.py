@@ -10,7 +10,8 @@ R-peak time axis and is built from:
   SQI rejected its beats). The ECG is preferred where it is good;
 - **PPG only**: an unconfirmed pulse, moved back by the median PAT, that falls in a gap of the ECG
   longer than 1.5 local median intervals between the R peaks kept (a missed R peak, an electrode
-  off, a noisy stretch) and at least 0.4 intervals from every kept R peak. The PPG fills in where the ECG is bad.
+  off, a noisy stretch) and at least 0.4 intervals from every kept R peak. The PPG fills in where
+  the ECG is bad.
 
 What is dropped: an R peak that no pulse confirms while the clip is beating nearby and the ECG is
 irregular there (a T wave or a noise spike taken for a QRS), and a pulse that falls where the ECG
@@ -167,7 +168,7 @@ class HeartFusion:
             times = fused.times_s[fused.times_s <= horizon]
             self.last = fused
             self._newest = float(times[-1]) if times.size else -math.inf
-            self._cache = window_features(times, horizon, self.window_s)
+            self._cache = window_features(times, horizon, self.window_s, ppg.pulses)
             self._key = key
         values, quality = self._cache
         return ExtractorOutput(dict(values), dict(quality), max(ecg.newest_t, ppg.newest_t))

@@ -38,7 +38,7 @@ def _cardiac(kind: StreamKind) -> ExtractorFactory:
 
 # One line per extractor: the stream kind it reads and how to build it from (rate, channel labels).
 # When several give a feature, the better verdict wins; on ties the order here decides (ECG before
-# PPG), except for the features in PREFERRED_KIND.
+# PPG), except for the features in PREFERRED_KINDS.
 EXTRACTORS: dict[StreamKind, ExtractorFactory] = {
     StreamKind.ECG: _cardiac(StreamKind.ECG),
     StreamKind.PPG: _cardiac(StreamKind.PPG),
@@ -46,8 +46,9 @@ EXTRACTORS: dict[StreamKind, ExtractorFactory] = {
     StreamKind.EEG: lambda fs, labels: EEGExtractor(fs, labels),
     StreamKind.EDA: lambda fs, labels: EDAExtractor(fs),
 }
-# a feature that one kind measures directly, where others only infer it: that kind first on ties
-PREFERRED_KIND: dict[str, StreamKind] = {"resp_rate": StreamKind.RESP}
+# features some kinds measure better than others: those kinds first on ties, in this order (the
+# belt measures breathing; a PPG's pulse modulations estimate it better than an ECG's RSA alone)
+PREFERRED_KINDS: dict[str, tuple[StreamKind, ...]] = {"resp_rate": (StreamKind.RESP, StreamKind.PPG)}
 
 
 class Combiner(Protocol):
@@ -168,7 +169,7 @@ class FeaturePipeline:
     def update(self) -> Update:
         """Snapshot every combiner and extractor and merge: per feature, the value with the best
         verdict wins (combiners first on ties, then extractors in EXTRACTORS order, a feature's
-        PREFERRED_KIND first); NaN with a ``bad`` verdict when none has it."""
+        PREFERRED_KINDS first); NaN with a ``bad`` verdict when none has it."""
         values = dict.fromkeys(FEATURES, math.nan)
         quality: dict[str, Verdict] = {name: Verdict(Level.BAD, "no source") for name in FEATURES}
         newest, arrival = math.nan, math.nan
@@ -189,8 +190,10 @@ class FeaturePipeline:
             if math.isfinite(out.t) and not out.t <= newest:
                 newest, arrival = out.t, fed.arrival_of(out.t)
         for name in FEATURES:
-            preferred = PREFERRED_KIND.get(name)
-            ordered = sorted(outputs, key=lambda o: o[1] is not preferred) if preferred else outputs
+            preferred = PREFERRED_KINDS.get(name, ())
+            ordered = sorted(
+                outputs, key=lambda o: preferred.index(o[1]) if o[1] in preferred else len(preferred)
+            )
             for out, _ in ordered:
                 if name not in out.values:
                     continue

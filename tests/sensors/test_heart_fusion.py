@@ -68,10 +68,13 @@ class _Broken:
         raise RuntimeError("boom")
 
 
-def test_a_belt_wins_the_breathing_rate_on_ties_whatever_joined_first():
-    pipeline = FeaturePipeline(
-        [_Fixed(StreamKind.ECG, 12.0), _Fixed(StreamKind.RESP, 15.0)], combiners=[_Broken()]
+def test_breathing_rate_on_ties_belt_then_clip_then_strap_whatever_joined_first():
+    ecg, ppg, belt = (
+        _Fixed(k, r) for k, r in ((StreamKind.ECG, 12.0), (StreamKind.PPG, 13.0), (StreamKind.RESP, 15.0))
     )
-    snapshot = pipeline.update().snapshot
+    snapshot = FeaturePipeline([ecg, ppg, belt], combiners=[_Broken()]).update().snapshot
     assert snapshot.values["resp_rate"] == 15.0 and snapshot.verdict("resp_rate").level is Level.GOOD
-    assert pipeline.update().snapshot.values["resp_rate"] == 15.0  # a broken combiner is skipped
+    assert FeaturePipeline([ecg, ppg], combiners=[]).update().snapshot.values["resp_rate"] == 13.0
+    pipeline = FeaturePipeline([ecg], combiners=[_Broken()])
+    assert pipeline.update().snapshot.values["resp_rate"] == 12.0
+    assert pipeline.update().snapshot.values["resp_rate"] == 12.0  # a broken combiner is skipped
