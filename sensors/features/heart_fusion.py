@@ -148,6 +148,7 @@ class HeartFusion:
     def __init__(self, window_s: float = 60.0) -> None:
         self.window_s = window_s
         self.last: FusedBeats | None = None  # the fused beats of the newest answer
+        self.latest: ExtractorOutput | None = None  # the newest answer (None: standing aside)
         self._key: tuple[float, float] | None = None
         self._newest = -math.inf  # the newest fused beat of the cached answer
         self._cache: tuple[dict[str, float], dict[str, Verdict]] = ({}, {})
@@ -155,6 +156,7 @@ class HeartFusion:
     def combine(self, extractors: Sequence[Extractor]) -> ExtractorOutput | None:
         """Fused heart features, or None when the ECG and the PPG cannot both be used."""
         ecg, ppg = _cardiac(extractors, StreamKind.ECG), _cardiac(extractors, StreamKind.PPG)
+        self.latest = None
         if ecg is None or ppg is None or not (ecg.signal_ok and ppg.signal_ok):
             return None
         if abs(ecg.newest_t - ppg.newest_t) > STALE_S:
@@ -171,4 +173,5 @@ class HeartFusion:
             self._cache = window_features(times, horizon, self.window_s, ppg.pulses)
             self._key = key
         values, quality = self._cache
-        return ExtractorOutput(dict(values), dict(quality), max(ecg.newest_t, ppg.newest_t))
+        self.latest = ExtractorOutput(dict(values), dict(quality), max(ecg.newest_t, ppg.newest_t))
+        return self.latest

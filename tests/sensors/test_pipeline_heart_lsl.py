@@ -52,11 +52,15 @@ def test_clip_alone_then_clip_and_strap_give_one_cross_checked_heart(v102s) -> N
     fs, ecg, ppg, reference = v102s
     ecg_alone: list[tuple[float, Level]] = []  # what the ECG extractor says by itself, per update
     updates: list[Update] = []
+    published_fused: list[bool] = []  # with both sensors on: the hr published is the fused heart's
     registry = SourceRegistry()
     runner = PipelineRunner(registry, name=unique("Features"), source_id=unique("features"))
+    fusion = next(c for c in runner.pipeline.combiners if isinstance(c, HeartFusion))
 
     def on_update(update: Update) -> None:
         updates.append(update)
+        if fusion.latest is not None and fusion.latest.quality["hr"].level is Level.GOOD:
+            published_fused.append(update.snapshot.values["hr"] == fusion.latest.values["hr"])
         for extractor in runner.pipeline.extractors:
             if isinstance(extractor, CardiacExtractor) and extractor.kind is StreamKind.ECG:
                 out = extractor.snapshot()
@@ -88,7 +92,7 @@ def test_clip_alone_then_clip_and_strap_give_one_cross_checked_heart(v102s) -> N
         replay.stop()
         runner.close()
 
-    fusion = next(c for c in runner.pipeline.combiners if isinstance(c, HeartFusion))
+    assert len(published_fused) >= 50 and all(published_fused)
     fused = fusion.last
     assert fused is not None
     t0 = replay.t0
@@ -110,7 +114,7 @@ def test_clip_alone_then_clip_and_strap_give_one_cross_checked_heart(v102s) -> N
         )
         errors[phase].append(abs(hr - ref["hr"]))
     for phase, err in errors.items():
-        assert len(err) >= 10, (phase, len(err))
+        assert len(err) >= 5, (phase, len(err))  # ~20 at 10 Hz; fewer when the machine is loaded
         assert np.max(err) <= 2.5 and np.mean(err) <= 1.0, (phase, np.mean(err), np.max(err))
 
     # with the electrode off the ECG alone is bad ("no beat"), the fused heart is not
