@@ -96,23 +96,11 @@ float canopy_leaves(vec2 p) {
     return smoothstep(0.4, 0.5, n + 0.3 * clearing - 0.12);
 }
 
-// Sunlight reaching point p through the high canopy (the trees' crowns shade it as well when
-// ``crowns`` is set): 0 in full shade, 1 in the open.
-float sun_visibility(vec3 p, bool crowns) {
-    float lit = 1.0;
-    if (p.y < CANOPY) lit = 1.0 - canopy_leaves(p.xz + SUN.xz / SUN.y * (CANOPY - p.y));
-    if (!crowns || lit < 0.02) return lit;
-    vec2 dir = normalize(SUN.xz);
-    for (int i = 0; i < TREES; i++) {
-        vec3 radii;
-        vec3 c = crown_centre(i, radii);
-        // the sun ray's horizontal track passes the crown's axis too far away: skip it
-        vec2 oc = c.xz - (p.xz + SUN.xz / SUN.y * (c.y - p.y));
-        if (dot(oc, oc) > radii.x * radii.x * 1.2) continue;
-        vec2 span = ellipsoid(p, SUN, c, radii);
-        if (span.y > max(span.x, 0.0)) lit *= exp(-0.55 * (span.y - max(span.x, 0.0)));
-    }
-    return lit;
+// Sunlight reaching point p through the gaps of the high canopy (the crowns of the glade's trees
+// are part of that layer as far as shadows go): 0 in full shade, 1 in the open.
+float sun_visibility(vec3 p) {
+    if (p.y >= CANOPY) return 1.0;
+    return 1.0 - canopy_leaves(p.xz + SUN.xz / SUN.y * (CANOPY - p.y));
 }
 
 // Distance along the ray to a tapered trunk (a cone from base radius r0 at the ground); normal out.
@@ -159,16 +147,59 @@ float capsule_hit(vec3 ro, vec3 rd, vec3 pa, vec3 pb, float r) {
     return t > 0.0 ? t : FAR;
 }
 
-// Branch j of tree i: from the trunk up and out into the crown.
-void branch(int i, int j, out vec3 pa, out vec3 pb) {
-    vec4 tr = TREE[i];
-    float fj = float(j);
-    float az = fj * 2.2 + CROWN[i].z * 6.28;
-    float y0 = tr.w * (0.2 + 0.08 * fj);
-    vec3 out_dir = normalize(vec3(cos(az), 0.55 + 0.25 * fj, sin(az)));
-    pa = vec3(tr.x, y0, tr.y);
-    pb = pa + out_dir * (3.6 - 0.5 * fj);
-}
+// Three branches of each near tree (the first eight): from the trunk up and out into the crown,
+// start and radius, end (laid out by the same script).
+const int BRANCHES = 24;
+const vec4 BRANCH_FROM[BRANCHES] = vec4[](
+    vec4(-1.93, 2.90, -4.83, 0.100),
+    vec4(-1.93, 4.06, -4.83, 0.085),
+    vec4(-1.93, 5.22, -4.83, 0.070),
+    vec4(8.04, 2.60, -3.37, 0.111),
+    vec4(8.04, 3.64, -3.37, 0.095),
+    vec4(8.04, 4.68, -3.37, 0.078),
+    vec4(8.04, 2.71, 2.43, 0.079),
+    vec4(8.04, 3.79, 2.43, 0.067),
+    vec4(8.04, 4.87, 2.43, 0.056),
+    vec4(4.74, 2.76, 6.95, 0.091),
+    vec4(4.74, 3.87, 6.95, 0.077),
+    vec4(4.74, 4.97, 6.95, 0.064),
+    vec4(0.58, 2.75, 6.15, 0.105),
+    vec4(0.58, 3.85, 6.15, 0.089),
+    vec4(0.58, 4.95, 6.15, 0.074),
+    vec4(-3.36, 3.09, 5.67, 0.104),
+    vec4(-3.36, 4.32, 5.67, 0.088),
+    vec4(-3.36, 5.55, 5.67, 0.073),
+    vec4(-7.52, 3.09, 0.30, 0.102),
+    vec4(-7.52, 4.33, 0.30, 0.087),
+    vec4(-7.52, 5.57, 0.30, 0.072),
+    vec4(-5.06, 3.08, -3.03, 0.098),
+    vec4(-5.06, 4.31, -3.03, 0.083),
+    vec4(-5.06, 5.54, -3.03, 0.068));
+const vec3 BRANCH_TO[BRANCHES] = vec3[](
+    vec3(-2.13, 4.63, -7.98),
+    vec3(0.12, 6.00, -3.53),
+    vec3(-3.60, 7.10, -4.17),
+    vec3(9.72, 4.34, -6.04),
+    vec3(8.93, 5.58, -1.12),
+    vec3(6.30, 6.56, -3.81),
+    vec3(4.91, 4.44, 2.83),
+    vec3(9.21, 5.73, 0.31),
+    vec3(8.81, 6.75, 4.06),
+    vec3(2.58, 4.50, 9.26),
+    vec3(4.29, 5.80, 4.58),
+    vec3(6.36, 6.86, 7.72),
+    vec3(1.93, 4.48, 9.00),
+    vec3(-1.79, 5.78, 5.69),
+    vec3(1.89, 6.83, 4.92),
+    vec3(-6.13, 4.82, 4.16),
+    vec3(-1.17, 6.26, 4.64),
+    vec3(-3.70, 7.44, 7.43),
+    vec3(-10.65, 4.83, -0.09),
+    vec3(-5.86, 6.27, -1.47),
+    vec3(-7.18, 7.45, 2.06),
+    vec3(-2.01, 4.81, -3.82),
+    vec3(-5.95, 6.24, -0.77),
+    vec3(-6.02, 7.42, -4.54));
 
 // Distance at which a ray from inside leaves the vertical cylinder of this radius about the axis.
 float cylinder_exit(vec3 ro, vec3 rd, float radius) {
@@ -185,48 +216,62 @@ struct Hit {
     float kind;   // 0 trunk, 1 branch
 };
 
-// Sphere k of the five that make up the crown of tree i (a lobed, cloud-like crown): centre, radius.
-vec4 crown_lobe(int i, int k) {
-    vec3 radii;
-    vec3 c = crown_centre(i, radii);
-    if (k == 0) return vec4(c + vec3(0.0, 0.35 * radii.y, 0.0), 0.72 * radii.x);
-    float a = float(k) * 1.5708 + CROWN[i].z * 6.2832;
-    vec3 offset = vec3(cos(a) * radii.x * 0.5, -0.15 * radii.y * float(k & 1) - 0.1 * radii.y, sin(a) * radii.x * 0.5);
-    return vec4(c + offset, (0.62 - 0.04 * float(k)) * radii.x);
-}
-
-// The nearest leafy lobe of tree i along the ray, if nearer than ``best``: its distance, leaf
-// cover (ragged at the silhouette, filtered to the pixel) and outward normal.
-void crown_lobes(vec3 ro, vec3 rd, int i, inout float best, inout float cover, inout vec3 normal) {
-    for (int k = 0; k < 5; k++) {
-        vec4 s = crown_lobe(i, k);
-        vec3 oc = ro - s.xyz;
-        float b = dot(oc, rd);
-        float h = b * b - dot(oc, oc) + s.w * s.w;
-        if (h <= 0.0) continue;
-        float t = -b - sqrt(h);
-        if (t <= 0.0 || t >= best) continue;
-        vec3 p = ro + rd * t;
-        float rim = h / (s.w * s.w);  // 1 at the lobe's centre, 0 at its silhouette
-        float fw = t * pixel_angle;
-        float leaves = noise(vec2(p.x - 0.6 * p.z, p.y + 0.4 * p.z) * 3.2) * 0.65
-            + noise(vec2(p.z + 0.5 * p.x, p.y) * 8.0) * 0.35;
-        leaves = mix(0.5, leaves, 1.0 - smoothstep(0.05, 0.2, fw));
-        float soft = 0.04 + 1.5 * fw / s.w;
-        float c = smoothstep(0.5 - soft, 0.5 + soft, rim * 1.6 + (leaves - 0.5) * 1.1);
-        if (c < 0.03) continue;
+// Keeps the sphere s (centre, radius) as ``lobe`` if the ray enters it nearer than ``best``.
+void lobe_test(vec3 ro, vec3 rd, vec4 s, inout float best, inout vec4 lobe) {
+    vec3 oc = ro - s.xyz;
+    float b = dot(oc, rd);
+    float h = b * b - dot(oc, oc) + s.w * s.w;
+    float t = -b - sqrt(max(h, 0.0));
+    if (h > 0.0 && t > 0.0 && t < best) {
         best = t;
-        cover = c;
-        normal = (p - s.xyz) / s.w;
+        lobe = s;
     }
 }
 
+// The nearest lobe of tree i's crown along the ray, if nearer than ``best``: its distance, and its
+// centre and radius in ``lobe``. The crown is four spheres (a lobed, cloud-like crown) inside its
+// ellipsoid; ``c`` and ``radii`` are those of the ellipsoid. Written out, not looped: llvmpipe
+// runs short loops far slower than straight code.
+void crown_lobes(vec3 ro, vec3 rd, int i, vec3 c, vec3 radii, inout float best, inout vec4 lobe) {
+    float a0 = CROWN[i].z * 6.2832;
+    vec2 a = vec2(cos(a0), sin(a0)) * radii.x * 0.5;
+    vec2 b = vec2(-0.5 * a.x - 0.866 * a.y, 0.866 * a.x - 0.5 * a.y);  // a third of a turn on
+    vec2 d = -a - b;
+    lobe_test(ro, rd, vec4(c + vec3(0.0, 0.35 * radii.y, 0.0), 0.72 * radii.x), best, lobe);
+    lobe_test(ro, rd, vec4(c + vec3(a.x, -0.25 * radii.y, a.y), 0.58 * radii.x), best, lobe);
+    lobe_test(ro, rd, vec4(c + vec3(b.x, -0.1 * radii.y, b.y), 0.54 * radii.x), best, lobe);
+    lobe_test(ro, rd, vec4(c + vec3(d.x, -0.25 * radii.y, d.y), 0.5 * radii.x), best, lobe);
+}
+
+// Leaf cover where the ray meets a lobe at p, distance t: a ragged silhouette of leaf clumps at
+// the lobe's edge (x), and the clumps' light and shade inside (y); smoothed once the clumps get
+// smaller than a pixel.
+vec2 lobe_cover(vec3 ro, vec3 rd, vec3 p, float t, vec4 lobe) {
+    vec3 oc = ro - lobe.xyz;
+    float b = dot(oc, rd);
+    float rim = (b * b - dot(oc, oc) + lobe.w * lobe.w) / (lobe.w * lobe.w);  // 1 at the centre, 0 at the edge
+    float fw = t * pixel_angle;
+    float leaves = noise(vec2(p.x - 0.6 * p.z, p.y + 0.4 * p.z) * 4.0);
+    leaves = mix(0.5, leaves, 1.0 - smoothstep(0.05, 0.2, fw));
+    float soft = 0.04 + 1.5 * fw / lobe.w;
+    float edge = smoothstep(0.5 - soft, 0.5 + soft, rim * 3.0 + (leaves - 0.5) * 1.2);
+    return vec2(edge, mix(0.55, 1.0, smoothstep(0.3, 0.7, leaves)));
+}
+
+// Whether the ray passes within ``radius`` of point c ahead of the eye.
+bool passes_near(vec3 ro, vec3 rd, vec3 c, float radius) {
+    vec3 oc = c - ro;
+    float b = dot(oc, rd);
+    return b > -radius && dot(oc, oc) - b * b < radius * radius;
+}
+
 // Nearest bark (trunk or branch) along the ray, and the nearest crown lobe with its leaf cover.
-Hit bark_and_crowns(vec3 ro, vec3 rd, out float crown_t, out float crown_cover, out vec3 crown_normal, out int crown_tree) {
+// Each part is tested only when the ray passes near it (a trunk's vertical axis, the crown's and
+// the branches' bounding spheres).
+Hit bark_and_crowns(vec3 ro, vec3 rd, out float crown_t, out vec4 lobe, out int crown_tree) {
     Hit hit = Hit(FAR, vec3(0.0, 1.0, 0.0), -1, 0.0);
     crown_t = FAR;
-    crown_cover = 0.0;
-    crown_normal = vec3(0.0, 1.0, 0.0);
+    lobe = vec4(0.0, 0.0, 0.0, 1.0);
     crown_tree = -1;
     float flat_len = length(rd.xz);
     vec2 dir = rd.xz / max(flat_len, 1e-5);
@@ -235,27 +280,44 @@ Hit bark_and_crowns(vec3 ro, vec3 rd, out float crown_t, out float crown_cover, 
         vec2 to_tree = tr.xy - ro.xz;
         float along = dot(to_tree, dir);
         float reach = CROWN[i].x * 1.6 + 0.5;
-        // horizontally too far from the tree's axis, behind us, or beyond the nearest hit so far
-        if (along < -reach || dot(to_tree, to_tree) - along * along > reach * reach) continue;
+        float miss = dot(to_tree, to_tree) - along * along;
+        // horizontally too far from the tree, behind us, or beyond the nearest hit so far
+        if (along < -reach || miss > reach * reach) continue;
         if ((along - reach) / max(flat_len, 1e-5) > min(hit.t, crown_t)) continue;
-        vec3 n;
-        float t = trunk_hit(ro, rd, tr, n);
-        if (t < hit.t) hit = Hit(t, n, i, 0.0);
-        float before = crown_t;
-        crown_lobes(ro, rd, i, crown_t, crown_cover, crown_normal);
-        if (crown_t < before) crown_tree = i;
-        if (CROWN[i].w < 0.5) continue;
-        for (int j = 0; j < 4; j++) {
-            vec3 pa, pb;
-            branch(i, j, pa, pb);
-            float tb = capsule_hit(ro, rd, pa, pb, (0.1 - 0.015 * float(j)) * tr.z / 0.34);
-            if (tb < hit.t) {
-                vec3 p = ro + rd * tb;
-                vec3 ba = pb - pa;
-                vec3 axis = pa + ba * clamp(dot(p - pa, ba) / dot(ba, ba), 0.0, 1.0);
-                hit = Hit(tb, normalize(p - axis), i, 1.0);
-            }
+        if (miss < tr.z * tr.z * 1.2 || flat_len < 0.05) {
+            vec3 n;
+            float t = trunk_hit(ro, rd, tr, n);
+            if (t < hit.t) hit = Hit(t, n, i, 0.0);
         }
+        // the ray's height where it passes the tree, and how much it changes across the tree
+        float slope = rd.y / max(flat_len, 1e-5);
+        float y_at = ro.y + slope * along;
+        float dy = abs(slope) * reach + 0.3;
+        // the lowest lobe's underside (see crown_centre and crown_lobes)
+        float crown_low = tr.w * (1.0 - 1.15 * (CROWN[i].y + 0.12)) - 0.93 * CROWN[i].x - 0.2;
+        if (y_at + dy > crown_low && y_at - dy < tr.w + 0.5) {
+            vec3 radii;
+            vec3 c = crown_centre(i, radii);
+            float before = crown_t;
+            crown_lobes(ro, rd, i, c, radii, crown_t, lobe);
+            if (crown_t < before) crown_tree = i;
+        }
+    }
+    // branches in a loop of their own: on a software rasteriser every iteration costs the whole body
+    int nearest = -1;
+    for (int j = 0; j < BRANCHES; j++) {
+        float tb = capsule_hit(ro, rd, BRANCH_FROM[j].xyz, BRANCH_TO[j], BRANCH_FROM[j].w);
+        if (tb < hit.t) {
+            hit.t = tb;
+            nearest = j;
+        }
+    }
+    if (nearest >= 0) {
+        vec3 pa = BRANCH_FROM[nearest].xyz;
+        vec3 ba = BRANCH_TO[nearest] - pa;
+        vec3 p = ro + rd * hit.t;
+        vec3 axis = pa + ba * clamp(dot(p - pa, ba) / dot(ba, ba), 0.0, 1.0);
+        hit = Hit(hit.t, normalize(p - axis), nearest / 3, 1.0);
     }
     return hit;
 }
@@ -272,33 +334,15 @@ vec3 haze_colour() {
     return vec3(0.36, 0.45, 0.4);
 }
 
-vec3 bark_colour(vec3 p, vec3 n, int i, float kind, float t) {
+// Bark: vertical furrows (faded once finer than two pixels), moss on the side away from the sun
+// near the ground (not on branches).
+vec3 bark_albedo(vec3 p, vec3 n, int i, float kind, float t) {
     float az = atan(n.x, n.z);
-    float fw = t * pixel_angle;
-    // vertical furrows, faded once they get finer than two pixels
     float furrow = noise(vec2(az * 5.0 + float(i) * 7.0, p.y * 0.9));
-    furrow = mix(0.5, furrow, 1.0 - smoothstep(0.02, 0.08, fw));
+    furrow = mix(0.5, furrow, 1.0 - smoothstep(0.02, 0.08, t * pixel_angle));
     vec3 base = mix(vec3(0.09, 0.075, 0.06), vec3(0.3, 0.26, 0.21), furrow);
-    // moss on the side away from the sun, near the ground
     float moss = smoothstep(0.1, -0.6, dot(n.xz, SUN.xz)) * smoothstep(3.0, 0.3, p.y) * (0.5 + 0.5 * furrow);
-    base = mix(base, vec3(0.12, 0.2, 0.05), moss * (1.0 - kind));
-    float sun = max(dot(n, SUN), 0.0) * sun_visibility(p, true);
-    float occlusion = mix(0.45, 1.0, smoothstep(0.0, 1.5, p.y));
-    return base * (haze_colour() * 0.9 * occlusion + sun_light() * sun);
-}
-
-vec3 crown_colour(vec3 p, vec3 n, vec3 rd, int i) {
-    float tint = CROWN[i].z;
-    vec3 leaf = mix(vec3(0.08, 0.19, 0.035), vec3(0.22, 0.31, 0.06), tint);
-    float clump = noise(vec2(p.x + p.z, p.y) * 1.7);
-    float wrap = clamp(0.45 + 0.55 * dot(n, SUN), 0.0, 1.0);
-    float sun = sun_visibility(p, false);
-    float lit = wrap * wrap * sun * (0.55 + 0.7 * clump);
-    float under = mix(0.45, 1.0, smoothstep(-0.8, 0.4, n.y));
-    vec3 col = leaf * (haze_colour() * 0.9 * under + sun_light() * lit * 0.8);
-    // light through thin leaves at the edge of a lobe where we look towards the sun
-    float back = pow(max(dot(rd, SUN), 0.0), 3.0) * (1.0 - abs(dot(n, rd)));
-    return col + vec3(0.3, 0.45, 0.06) * back * sun * 1.4;
+    return mix(base, vec3(0.12, 0.2, 0.05), moss * (1.0 - kind));
 }
 
 // A band of trunks on a cylinder of the given radius around the glade (a far layer of the wood):
@@ -328,7 +372,7 @@ vec3 treeline(vec3 ro, vec3 rd, float t, out bool hit) {
     float shade;
     float stems = stem_band(p, 260.0, 11.0, shade);
     vec3 under = vec3(0.13, 0.17, 0.12) * (haze_colour() * 1.2 + sun_light() * 0.1);
-    vec3 trunk = mix(vec3(0.03, 0.035, 0.03), vec3(0.07, 0.07, 0.05), shade);
+    vec3 trunk = mix(vec3(0.03, 0.035, 0.03), vec3(0.06, 0.06, 0.05), shade);
     vec3 leaf = mix(vec3(0.06, 0.11, 0.04), vec3(0.16, 0.24, 0.07), noise(vec2(az * 60.0, p.y * 0.4)));
     vec3 col = mix(under, trunk * (haze_colour() + sun_light() * 0.15), stems);
     return mix(col, leaf * (haze_colour() + sun_light() * 0.3), crowns);
@@ -341,18 +385,18 @@ vec3 god_rays(vec3 ro, vec3 rd, float t) {
     float len = min(t, 36.0);
     float sum = 0.0;
     float prev = 0.0;
-    for (int i = 0; i < 16; i++) {
+    for (int i = 0; i < 12; i++) {
         float fi = float(i) + 0.5;
-        float ti = 1.2 * fi + 0.05 * fi * fi;  // 0.6 m apart near the eye, 2.7 m at 30 m
+        float ti = 1.5 * fi + 0.09 * fi * fi;  // 1.6 m apart near the eye, 3.6 m at 30 m
         if (ti > len) break;
         vec3 p = ro + rd * ti;
         if (p.y > CANOPY) break;
-        sum += sun_visibility(p, false) * (ti - prev);
+        sum += sun_visibility(p) * (ti - prev);
         prev = ti;
     }
     float nu = dot(rd, SUN);
-    float phase = 0.3 + 2.5 * pow(max(nu, 0.0), 5.0);
-    float density = mix(0.06, 0.14, u_fog) * u_extra;
+    float phase = 0.4 + 1.3 * pow(max(nu, 0.0), 4.0);
+    float density = mix(0.05, 0.11, u_fog) * u_extra;
     return vec3(1.0, 0.86, 0.6) * sum * phase * density;
 }
 
@@ -364,63 +408,47 @@ vec3 flowers(vec2 q, float fw, vec3 col) {
     if (detail <= 0.0) return col;
     vec2 cell = floor(q / CELL);
     float h = hash12(cell + 5.3);
-    if (h > 0.22) return col;
+    if (h > 0.14) return col;
     vec2 centre = (cell + 0.25 + 0.5 * vec2(hash12(cell + 1.7), hash12(cell + 9.1))) * CELL;
-    float r = 0.025 + 0.02 * h;
+    float r = 0.02 + 0.1 * h;
     float petal = smoothstep(r + fw, r - fw, length(q - centre)) * detail;
-    vec3 bloom = mix(vec3(0.95, 0.95, 0.85), vec3(1.0, 0.85, 0.35), step(0.11, h));
-    return mix(col, bloom * 0.55, petal);
+    vec3 bloom = mix(vec3(0.95, 0.95, 0.85), vec3(1.0, 0.85, 0.35), step(0.07, h));
+    return mix(col, bloom * 0.4, petal);
 }
 
-vec3 ground(vec3 ro, vec3 rd, float t) {
+// The floor: moss, leaf litter and fern patches (band-limited), grass blades near the seat and
+// flowers; also the height of the blades seen (their tips catch the light).
+vec3 ground_albedo(vec3 ro, vec3 rd, float t, out float blade_height) {
     vec3 p = ro + rd * t;
     float fw = ground_footprint(t, rd);
-    float soil = fbm_filtered(p.xz * 0.45, fw * 0.45, 4);
-    float litter = fbm_filtered(p.xz * 2.5 + 3.1, fw * 2.5, 4);
-    float ferns = smoothstep(0.52, 0.62, fbm_filtered(p.xz * 0.3 + 7.0, fw * 0.3, 3));
-    vec3 moss = mix(vec3(0.1, 0.17, 0.04), vec3(0.22, 0.31, 0.07), soil);
+    float soil = fbm_filtered(p.xz * 0.45, fw * 0.45, 3);
+    float litter = fbm_filtered(p.xz * 2.5 + 3.1, fw * 2.5, 3);
+    float ferns = smoothstep(0.52, 0.62, fbm_filtered(p.xz * 0.3 + 7.0, fw * 0.3, 2));
+    vec3 moss = mix(vec3(0.08, 0.14, 0.04), vec3(0.2, 0.27, 0.08), soil);
     vec3 leaves = mix(vec3(0.17, 0.13, 0.07), vec3(0.3, 0.24, 0.12), litter);
     vec3 col = mix(moss, leaves, 0.55 * smoothstep(0.5, 0.7, soil + 0.35 * (litter - 0.5)));
     col = mix(col, vec3(0.05, 0.12, 0.03) * (0.7 + 0.6 * litter), ferns * 0.8);
     vec2 blades = grass_blades(ro, rd, fw);
     col = mix(col, mix(vec3(0.07, 0.14, 0.035), vec3(0.22, 0.36, 0.09), blades.y), blades.x);
-    if (t < 14.0) col = flowers(p.xz, fw, col);
-    float lit = sun_visibility(p + vec3(0.0, 0.1 * blades.y, 0.0), true);
-    return col * (haze_colour() * 1.1 + sun_light() * SUN.y * lit);
+    blade_height = blades.y * blades.x;
+    return t < 14.0 ? flowers(p.xz, fw, col) : col;
 }
 
-vec3 scene(vec3 ro, vec3 rd, out float t) {
-    float crown_t, cover;
-    vec3 crown_n;
-    int ct;
-    Hit bark = bark_and_crowns(ro, rd, crown_t, cover, crown_n, ct);
-    float tg = rd.y < 0.0 ? -ro.y / rd.y : FAR;
+// What lies beyond the glade's own trees along the ray: the middle ring of stems, the far wood,
+// the high canopy or the sky; its distance in t.
+vec3 far_colour(vec3 ro, vec3 rd, out float t) {
     float tcan = plane_hit(ro, rd, CANOPY);
     float tw = cylinder_exit(ro, rd, WALL_R);
-    vec3 col;
-    bool wall = false;
-    if (bark.t < min(tg, tcan)) {
-        t = bark.t;
-        col = bark_colour(ro + rd * t, bark.normal, bark.tree, bark.kind, t);
-    } else if (tg < min(tcan, tw)) {
-        t = tg;
-        col = ground(ro, rd, t);
-    } else {
-        vec3 treeline_col = treeline(ro, rd, tw, wall);
-        if (wall && tw < tcan) {
-            t = tw;
-            col = treeline_col;
-        } else if (tcan < FAR) {
-            float f = canopy_leaves((ro + rd * tcan).xz);
-            vec3 p = ro + rd * tcan;
-            vec3 leaf = mix(vec3(0.04, 0.09, 0.025), vec3(0.13, 0.21, 0.05), noise(p.xz * 0.8));
-            vec3 through = leaf * (haze_colour() + sun_light() * 0.35 * (1.0 - f) + sun_light() * 0.3 * pow(max(dot(rd, SUN), 0.0), 3.0));
-            col = mix(sky(rd), through, f);
-            t = f > 0.5 ? tcan : FAR;
-        } else {
-            t = FAR;
-            col = sky(rd);
-        }
+    bool wall;
+    vec3 col = treeline(ro, rd, tw, wall);
+    t = tw;
+    if (!wall || tcan < tw) {
+        vec3 p = ro + rd * tcan;
+        float f = tcan < FAR ? canopy_leaves(p.xz) : 0.0;
+        vec3 leaf = mix(vec3(0.04, 0.09, 0.025), vec3(0.13, 0.21, 0.05), noise(p.xz * 0.8));
+        vec3 through = leaf * (haze_colour() + sun_light() * (0.35 * (1.0 - f) + 0.3 * pow(max(dot(rd, SUN), 0.0), 3.0)));
+        col = mix(sky(rd), through, f);
+        t = f > 0.5 ? tcan : FAR;
     }
     // a middle layer of stems on a ring 34 m out, between the glade's trees and the far wood
     float tm = cylinder_exit(ro, rd, 34.0);
@@ -428,18 +456,76 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     if (tm < t && pm.y > 0.0 && pm.y < 13.0) {
         float shade;
         float band = stem_band(pm, 150.0, 5.0, shade) * step(0.45, shade) * smoothstep(13.0, 7.0, pm.y + 3.0 * shade);
-        vec3 stem = mix(vec3(0.05, 0.045, 0.035), vec3(0.12, 0.1, 0.08), shade);
+        vec3 stem = mix(vec3(0.04, 0.04, 0.035), vec3(0.09, 0.085, 0.07), shade);
         col = mix(col, stem * (haze_colour() + sun_light() * 0.2), band);
         if (band > 0.5) t = tm;
     }
-    if (ct >= 0 && crown_t < t) {
-        col = mix(col, crown_colour(ro + rd * crown_t, crown_n, rd, ct), cover);
-        if (cover > 0.5) t = crown_t;
-    }
+    return col;
+}
+
+// Fog, god rays and the drifting motes over the colour seen at distance t.
+vec3 finish(vec3 col, vec3 ro, vec3 rd, float t) {
     col = apply_fog(col, t, haze_colour() * 1.1);
     col += god_rays(ro, rd, t);
-    col += motes(ro, rd, t, u_particles, vec3(1.0, 0.9, 0.55) * 0.6, vec3(1.0, 1.8, -4.5), vec3(8.0, 2.5, 6.0));
-    return col;
+    return col + motes(ro, rd, t, u_particles, vec3(1.0, 0.9, 0.55) * 0.6, vec3(1.0, 1.8, -4.5), vec3(8.0, 2.5, 6.0));
+}
+
+// The glade's own surfaces (bark, crowns, floor) are shaded in one place with one look-up of the
+// sunlight through the canopy: a software rasteriser evaluates every branch of a shader, so the
+// materials only choose albedo, normal and how they take the light.
+vec3 scene(vec3 ro, vec3 rd, out float t) {
+    float crown_t;
+    vec4 lobe;
+    int ct;
+    Hit bark = bark_and_crowns(ro, rd, crown_t, lobe, ct);
+    float tg = rd.y < 0.0 ? -ro.y / rd.y : FAR;
+    vec3 far = far_colour(ro, rd, t);
+    float near_t = min(bark.t, tg);
+    vec2 cover = vec2(0.0);
+    if (ct >= 0 && crown_t < min(near_t, t)) {
+        cover = lobe_cover(ro, rd, ro + rd * crown_t, crown_t, lobe);
+        near_t = crown_t;
+    }
+    if (near_t >= t) return finish(far, ro, rd, t);
+    vec3 p = ro + rd * near_t;
+    vec3 albedo;
+    vec3 n;
+    float ambient;
+    float sun_term;
+    vec3 glow = vec3(0.0);
+    if (near_t == crown_t) {
+        n = (p - lobe.xyz) / lobe.w;
+        albedo = mix(vec3(0.08, 0.19, 0.035), vec3(0.22, 0.31, 0.06), CROWN[ct].z);
+        float wrap = clamp(0.45 + 0.55 * dot(n, SUN), 0.0, 1.0);
+        sun_term = 0.8 * wrap * wrap * cover.y * (0.55 + 0.7 * noise(vec2(p.x + p.z, p.y) * 1.7));
+        ambient = 0.9 * cover.y * mix(0.45, 1.0, smoothstep(-0.8, 0.4, n.y));
+        // light through thin leaves at the edge of a lobe where we look towards the sun
+        glow = vec3(0.42, 0.63, 0.08) * pow(max(dot(rd, SUN), 0.0), 3.0) * (1.0 - abs(dot(n, rd)));
+    } else if (near_t == bark.t) {
+        n = bark.normal;
+        albedo = bark_albedo(p, n, bark.tree, bark.kind, near_t);
+        sun_term = max(dot(n, SUN), 0.0);
+        ambient = 0.9 * mix(0.45, 1.0, smoothstep(0.0, 1.5, p.y));
+    } else {
+        float blade_height;
+        albedo = ground_albedo(ro, rd, near_t, blade_height);
+        p.y += 0.1 * blade_height;
+        sun_term = SUN.y;
+        ambient = 1.1;
+    }
+    float sun = sun_visibility(p);
+    vec3 col = albedo * (haze_colour() * ambient + sun_light() * sun_term * sun) + glow * sun;
+    if (near_t == crown_t) {
+        // through a gap between the clumps: more leaves in shade where the ray stays inside the crown
+        vec3 radii;
+        vec3 c = crown_centre(ct, radii);
+        vec2 span = ellipsoid(ro, rd, c, radii);
+        float inside = smoothstep(0.5, 3.0, span.y - max(span.x, 0.0));
+        vec3 behind = mix(far, albedo * haze_colour() * 0.5, inside);
+        col = mix(behind, col, cover.x);
+        if (max(cover.x, inside) < 0.5) near_t = t;
+    }
+    return finish(col, ro, rd, near_t);
 }
 
 vec3 pacer_colour(float b) {
