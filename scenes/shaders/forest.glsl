@@ -251,8 +251,9 @@ vec2 lobe_cover(vec3 ro, vec3 rd, vec3 p, float t, vec4 lobe) {
     float b = dot(oc, rd);
     float rim = (b * b - dot(oc, oc) + lobe.w * lobe.w) / (lobe.w * lobe.w);  // 1 at the centre, 0 at the edge
     float fw = t * pixel_angle;
-    float leaves = noise(vec2(p.x - 0.6 * p.z, p.y + 0.4 * p.z) * 4.0);
-    leaves = mix(0.5, leaves, 1.0 - smoothstep(0.05, 0.2, fw));
+    // two projections, so that no face of a lobe sees the noise stretched into stripes
+    float leaves = 0.5 * (noise(vec2(p.x - 0.6 * p.z, p.y) * 4.0) + noise(vec2(p.z + 0.6 * p.x, p.y + 0.3 * p.x) * 4.6));
+    leaves = mix(0.5, (leaves - 0.5) * 1.6 + 0.5, 1.0 - smoothstep(0.05, 0.2, fw));
     float soft = 0.04 + 1.5 * fw / lobe.w;
     float edge = smoothstep(0.5 - soft, 0.5 + soft, rim * 3.0 + (leaves - 0.5) * 1.2);
     return vec2(edge, mix(0.55, 1.0, smoothstep(0.3, 0.7, leaves)));
