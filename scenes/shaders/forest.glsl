@@ -529,6 +529,10 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     return finish(col, ro, rd, near_t);
 }
 
+vec3 sky_sun() {
+    return SUN;  // its sky is drawn without the table
+}
+
 vec3 pacer_colour(float b) {
     return glowing_pacer(b);
 }
