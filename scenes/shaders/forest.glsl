@@ -65,12 +65,16 @@ vec3 sun_light() {
     return vec3(1.0, 0.9, 0.72) * 3.2;
 }
 
+// The wind's sway, two phases of it (set once per pixel in scene(), so that the crowns and the
+// canopy need no trigonometry of their own): xy and zw in [-1, 1]².
+vec4 wind;
+
 // The crown of tree i: centre and radii of its ellipsoid, swaying gently with the wind.
 vec3 crown_centre(int i, out vec3 radii) {
     vec4 tr = TREE[i];
     vec4 cr = CROWN[i];
     radii = vec3(cr.x * 1.6, tr.w * (cr.y + 0.12), cr.x * 1.6);
-    vec2 sway = vec2(sin(u_flow * 0.7 + float(i)), cos(u_flow * 0.53 + float(i) * 1.3)) * 0.12 * u_motion;
+    vec2 sway = mix(wind.xy, wind.zw, CROWN[i].z) * 0.12 * u_motion;
     return vec3(tr.x + sway.x, tr.w - radii.y * 0.9, tr.y + sway.y);
 }
 
@@ -89,7 +93,7 @@ vec2 ellipsoid(vec3 ro, vec3 rd, vec3 centre, vec3 radii) {
 // Foliage of the high canopy at a point of its plane (0 gap, 1 leaves): leafy with holes, thinner
 // over the clearing, three octaves of noise drifting slowly with the wind.
 float canopy_leaves(vec2 p) {
-    vec2 sway = vec2(sin(u_flow * 0.4), cos(u_flow * 0.31)) * 0.3 * u_motion;
+    vec2 sway = wind.xy * 0.3 * u_motion;
     float n = 0.45 * noise(p * 0.16 + sway) + 0.3 * noise(p * 0.41 - sway) + 0.25 * noise(p * 1.1 + sway);
     // the gap over the glade, where the sun (45° up, front-right) lights the grass 5 m ahead
     float clearing = smoothstep(2.5, 8.0, length(p - vec2(10.0, -19.0)));
@@ -475,15 +479,21 @@ vec3 finish(vec3 col, vec3 ro, vec3 rd, float t) {
 // sunlight through the canopy: a software rasteriser evaluates every branch of a shader, so the
 // materials only choose albedo, normal and how they take the light.
 vec3 scene(vec3 ro, vec3 rd, out float t) {
+    wind = vec4(sin(u_flow * 0.7), cos(u_flow * 0.53), sin(u_flow * 0.7 + 2.1), cos(u_flow * 0.53 + 2.8));
     float crown_t;
     vec4 lobe;
     int ct;
     Hit bark = bark_and_crowns(ro, rd, crown_t, lobe, ct);
     float tg = rd.y < 0.0 ? -ro.y / rd.y : FAR;
-    vec3 far = far_colour(ro, rd, t);
     float near_t = min(bark.t, tg);
+    bool crown_front = ct >= 0 && crown_t < near_t;
+    // what lies beyond only matters where a crown's edge lets it through or nothing nearer than
+    // the middle ring of stems (34 m) is hit
+    vec3 far = vec3(0.0);
+    t = FAR;
+    if (crown_front || near_t > 33.0) far = far_colour(ro, rd, t);
     vec2 cover = vec2(0.0);
-    if (ct >= 0 && crown_t < min(near_t, t)) {
+    if (crown_front && crown_t < t) {
         cover = lobe_cover(ro, rd, ro + rd * crown_t, crown_t, lobe);
         near_t = crown_t;
     }
