@@ -375,7 +375,7 @@ vec3 treeline(vec3 ro, vec3 rd, float t, out bool hit) {
     hit = p.y < top && p.y > 0.0;
     float crowns = smoothstep(top - 9.0, top - 4.0, p.y + 3.0 * noise(vec2(az * 70.0, p.y * 0.3)));
     float shade;
-    float stems = stem_band(p, 260.0, 11.0, shade);
+    float stems = stem_band(p, 260.0, 11.0, shade) * step(0.25, shade);  // gaps in the far wood
     vec3 under = vec3(0.13, 0.17, 0.12) * (haze_colour() * 1.2 + sun_light() * 0.1);
     vec3 trunk = mix(vec3(0.03, 0.035, 0.03), vec3(0.06, 0.06, 0.05), shade);
     vec3 leaf = mix(vec3(0.06, 0.11, 0.04), vec3(0.16, 0.24, 0.07), noise(vec2(az * 60.0, p.y * 0.4)));
@@ -530,7 +530,7 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
         // through a gap between the clumps: more leaves in shade where the ray stays inside the crown
         vec3 radii;
         vec3 c = crown_centre(ct, radii);
-        vec2 span = ellipsoid(ro, rd, c, radii);
+        vec2 span = ellipsoid(ro, rd, c, radii * 1.12);  // the lobes bulge a little beyond it
         float inside = smoothstep(0.5, 3.0, span.y - max(span.x, 0.0));
         vec3 behind = mix(far, albedo * haze_colour() * 0.5, inside);
         col = mix(behind, col, cover.x);
