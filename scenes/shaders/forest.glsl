@@ -9,7 +9,7 @@ const float WALL_R = 62.0;   // radius of the far treeline
 const int TREES = 23;
 const vec3 SUN = vec3(0.4082, 0.7071, -0.5774);  // 45° up, towards the opening front-right
 
-// The trees (laid out once by a seeded script, see docs/scenes.md): centre x, z, base radius,
+// The trees (printed by scripts/forest_layout.py, seeded): centre x, z, base radius,
 // height; and crown radius, crown height share, tint, has branches. Tree 0 is the near one on
 // the left (the stereo test measures it); an opening of 40° to the right of forward is left free.
 const vec4 TREE[TREES] = vec4[](
@@ -152,7 +152,7 @@ float capsule_hit(vec3 ro, vec3 rd, vec3 pa, vec3 pb, float r) {
 }
 
 // Three branches of each near tree (the first eight): from the trunk up and out into the crown,
-// start and radius, end (laid out by the same script).
+// start and radius, end (printed by the same script).
 const int BRANCHES = 24;
 const vec4 BRANCH_FROM[BRANCHES] = vec4[](
     vec4(-1.93, 2.90, -4.83, 0.100),
@@ -263,16 +263,9 @@ vec2 lobe_cover(vec3 ro, vec3 rd, vec3 p, float t, vec4 lobe) {
     return vec2(edge, mix(0.55, 1.0, smoothstep(0.3, 0.7, leaves)));
 }
 
-// Whether the ray passes within ``radius`` of point c ahead of the eye.
-bool passes_near(vec3 ro, vec3 rd, vec3 c, float radius) {
-    vec3 oc = c - ro;
-    float b = dot(oc, rd);
-    return b > -radius && dot(oc, oc) - b * b < radius * radius;
-}
-
-// Nearest bark (trunk or branch) along the ray, and the nearest crown lobe with its leaf cover.
-// Each part is tested only when the ray passes near it (a trunk's vertical axis, the crown's and
-// the branches' bounding spheres).
+// Nearest bark (trunk or branch) along the ray, and the nearest crown lobe (its distance, sphere
+// and tree). A tree is skipped where the ray passes too far from its axis, its trunk tested only
+// where the ray passes within its radius, its crown only where the ray is at the crown's heights.
 Hit bark_and_crowns(vec3 ro, vec3 rd, out float crown_t, out vec4 lobe, out int crown_tree) {
     Hit hit = Hit(FAR, vec3(0.0, 1.0, 0.0), -1, 0.0);
     crown_t = FAR;
@@ -487,24 +480,30 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     float tg = rd.y < 0.0 ? -ro.y / rd.y : FAR;
     float near_t = min(bark.t, tg);
     bool crown_front = ct >= 0 && crown_t < near_t;
-    // what lies beyond only matters where a crown's edge lets it through or nothing nearer than
-    // the middle ring of stems (34 m) is hit
-    vec3 far = vec3(0.0);
-    t = FAR;
-    if (crown_front || near_t > 33.0) far = far_colour(ro, rd, t);
     vec2 cover = vec2(0.0);
-    if (crown_front && crown_t < t) {
+    float inside = 0.0;
+    if (crown_front) {
         cover = lobe_cover(ro, rd, ro + rd * crown_t, crown_t, lobe);
+        // through a gap between the clumps: more leaves in shade where the ray stays inside the crown
+        vec3 radii;
+        vec3 c = crown_centre(ct, radii);
+        vec2 span = ellipsoid(ro, rd, c, radii * 1.12);  // the lobes bulge a little beyond it
+        inside = smoothstep(0.5, 3.0, span.y - max(span.x, 0.0));
         near_t = crown_t;
     }
-    if (near_t >= t) return finish(far, ro, rd, t);
+    // what lies beyond (the crowns are always nearer) only matters where a crown's gaps let it
+    // through, or where nothing nearer than the middle ring of stems (34 m) is hit
+    vec3 far = vec3(0.0);
+    t = FAR;
+    if (crown_front ? max(cover.x, inside) < 0.99 : near_t > 33.0) far = far_colour(ro, rd, t);
+    if (!crown_front && near_t >= t) return finish(far, ro, rd, t);
     vec3 p = ro + rd * near_t;
     vec3 albedo;
     vec3 n;
     float ambient;
     float sun_term;
     vec3 glow = vec3(0.0);
-    if (near_t == crown_t) {
+    if (crown_front) {
         n = (p - lobe.xyz) / lobe.w;
         albedo = mix(vec3(0.08, 0.19, 0.035), vec3(0.22, 0.31, 0.06), CROWN[ct].z);
         float wrap = clamp(0.45 + 0.55 * dot(n, SUN), 0.0, 1.0);
@@ -526,12 +525,7 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     }
     float sun = sun_visibility(p);
     vec3 col = albedo * (haze_colour() * ambient + sun_light() * sun_term * sun) + glow * sun;
-    if (near_t == crown_t) {
-        // through a gap between the clumps: more leaves in shade where the ray stays inside the crown
-        vec3 radii;
-        vec3 c = crown_centre(ct, radii);
-        vec2 span = ellipsoid(ro, rd, c, radii * 1.12);  // the lobes bulge a little beyond it
-        float inside = smoothstep(0.5, 3.0, span.y - max(span.x, 0.0));
+    if (crown_front) {
         vec3 behind = mix(far, albedo * haze_colour() * 0.5, inside);
         col = mix(behind, col, cover.x);
         if (max(cover.x, inside) < 0.5) near_t = t;
