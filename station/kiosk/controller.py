@@ -383,6 +383,8 @@ class KioskController:
         runtime = self._runtime
         notice = runtime.notice if runtime is not None and self.flow.screen in f.RUNNING else None
         self.model.sensor_notice = {"zh-CN": notice.zh, "en": notice.en} if notice is not None else {}
+        scene = runtime.scene if runtime is not None and self.flow.screen in f.RUNNING else None
+        self.model.headset_view = scene.latest_mirror() if scene is not None else None  # for the staff
 
     def _check_sensors(self) -> None:
         self.registry.catalog.update()
@@ -429,10 +431,12 @@ class KioskController:
             self._session_ended(stop_flow=False)
         protocol = self.protocols[effect.program]
         settings = self.scene
+        # the headset's panel speaks the officer's language, chosen at check-in
+        options = {**(settings.options or {}), "panel_language": self.model.language}
         scene = SceneProcess(
             settings.scene,
             settings.output,
-            settings.options,
+            options,
             pace_fps=settings.pace_fps,
             save_dir=settings.save_dir,
             save_every_s=settings.save_every_s,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import TYPE_CHECKING, ClassVar, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, get_args
 
 from station.kiosk import flow
 from station.kiosk.texts import LANGUAGES
@@ -103,6 +103,9 @@ class KioskModel:
     calibration_facts: dict[str, float] = field(default_factory=dict)  # the instructions' numbers
     on_technician: Callable[[str, str], None] | None = None  # tech_start/cancel/save/handoff
     pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited
+    # what the headset shows now (numpy height × width × 3, the scene process's mirror), drawn
+    # small on the running screen for the staff; None: nothing to show
+    headset_view: Any = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         self.home_language = self.home_language or self.language
@@ -120,6 +123,7 @@ class KioskModel:
         self.history_limited = False
         self.officer_pin_mode = self.officer_pin_entry = self.officer_pin_first = ""
         self.tech_page, self.live_first = "home", 0
+        self.headset_view = None
 
     def tap(self, action: str, screen: flow.Screen) -> flow.Event | None:
         """Apply a tapped widget's action; returns the flow event it produces (None: UI-only)."""

@@ -239,8 +239,19 @@ def notice_lines(text: str) -> list[str]:
     return [part for part in re.split(r"(?<=。)|(?<=\.)\s+", text) if part]
 
 
+def _headset_view(g: Grid, model: KioskModel) -> None:
+    """What the headset shows now, small above the title (for the staff; the headset's own image)."""
+    view = model.headset_view
+    if view is None or not getattr(view, "size", 0):
+        return
+    height = 19 * g.u
+    width = height * view.shape[1] / view.shape[0]
+    g.items.append(Widget("image", Box((g.w - width) / 2, 3 * g.u, width, height), "", 0.0, "headset_view"))
+
+
 def _running(g: Grid, flow: SessionFlow, model: KioskModel, now: float) -> None:
     ctx = flow.context
+    _headset_view(g, model)
     heading = "baseline_title" if flow.screen is Screen.BASELINE else "session_title"
     g.title(g.t(heading), y=24, h=12, font_u=6.0)
     total = ctx.baseline_s + ctx.session_s

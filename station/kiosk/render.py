@@ -3,8 +3,10 @@ check that every text fits its box."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pyglet
 
 from station.kiosk.widgets import Widget
@@ -45,8 +47,11 @@ def font_available() -> bool:
     return bool(pyglet.font.have_font(FONT))
 
 
-def draw(widgets: list[Widget], height: int) -> list[Overflow]:
-    """Draw the widgets into the current GL context (origin flipped); returns texts that overflow."""
+def draw(
+    widgets: list[Widget], height: int, images: Mapping[str, np.ndarray] | None = None
+) -> list[Overflow]:
+    """Draw the widgets into the current GL context (origin flipped); returns texts that overflow.
+    An "image" widget shows ``images[widget.action]`` (RGB, top row first) fitted in its box."""
     batch = pyglet.graphics.Batch()
     background, foreground = pyglet.graphics.Group(0), pyglet.graphics.Group(1)
     keep = []  # shapes and labels live until the batch is drawn
@@ -59,6 +64,11 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
             continue
         if wd.kind == "qr":
             keep += _qr(wd, y, batch, background, foreground)
+            continue
+        if wd.kind == "image":
+            image = (images or {}).get(wd.action)
+            if image is not None:
+                keep += _image(wd, y, image, batch, background)
             continue
         if wd.kind in ("button", "entry", "quiet"):
             fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else ENTRY_FILL[wd.kind]
@@ -118,6 +128,22 @@ def _series(
         points = [(b.x + i * step, y + PAD_PX + float(v) * inner) for i, v in enumerate(wd.values)]
         shapes.append(pyglet.shapes.MultiLine(*points, thickness=1.5, color=colour, batch=batch, group=front))
     return shapes
+
+
+def _image(
+    wd: Widget, y: float, image: np.ndarray, batch: pyglet.graphics.Batch, group: pyglet.graphics.Group
+) -> list:
+    """An RGB image (top row first) scaled to fit the widget's box, centred."""
+    rows, cols = image.shape[:2]
+    data = np.ascontiguousarray(image[::-1, :, :3], dtype=np.uint8)  # OpenGL rows start at the bottom
+    texture = pyglet.image.ImageData(cols, rows, "RGB", data.tobytes(), pitch=cols * 3).get_texture()
+    b = wd.box
+    scale = min(b.w / cols, b.h / rows)
+    sprite = pyglet.sprite.Sprite(
+        texture, b.x + (b.w - cols * scale) / 2, y + (b.h - rows * scale) / 2, batch=batch, group=group
+    )
+    sprite.scale = scale
+    return [sprite, texture]
 
 
 def qr_modules(text: str) -> list[list[bool]]:
