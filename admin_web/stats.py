@@ -42,6 +42,7 @@ class Dashboard:
     stress_change_hidden: bool = False
     weeks_left_out: int = 0  # whole_weeks: weeks with fewer than k officers, not counted above
     sensor_losses: int = 0  # sessions whose station flagged a lost sensor
+    ranges: list[tuple[date, date]] = field(default_factory=list)  # the days counted (kept whole weeks)
 
 
 def _median(conn: Connection, where: ColumnElement[bool], n: int) -> float | None:
@@ -163,7 +164,7 @@ def dashboard(
     ).one()
     n, officers, mean_duration, n_duration, completed, rated_officers = totals
     result = Dashboard(date_from, date_to, int(n), int(officers), hidden=officers < k)
-    result.weeks_left_out = weeks_left_out
+    result.weeks_left_out, result.ranges = weeks_left_out, ranges
     if result.hidden:
         return result
     flagged = and_(where, sessions.c.quality_flagged.is_(True))

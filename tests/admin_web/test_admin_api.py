@@ -335,7 +335,7 @@ def test_migration_5_dates_the_pending_pairing_requests_of_an_older_database(db_
             )
         )
         conn.execute(update(db.schema_version).values(version=4))
-    assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS) == 7
+    assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
     with engine.connect() as conn:
         dated = dict(conn.execute(select(db.stations.c.id, db.stations.c.requested_at)).all())
     assert dated["room-p"] is not None and dated["room-a"] is None

@@ -46,11 +46,12 @@ def test_migration_7_adds_the_flag_to_a_version_6_database(tmp_path: Path) -> No
             engine = db.make_engine(url)
             db_migrations.migrate(engine)
             with engine.begin() as conn:  # back to the version-6 shape
-                conn.execute(text("DROP INDEX ix_sessions_flagged"))
-                for column in ("quality_flagged", "usable_feedback_min"):
+                for index in ("ix_sessions_flagged", "ix_sessions_outcomes"):  # migrations 7 and 11
+                    conn.execute(text(f"DROP INDEX {index}"))
+                for column in ("quality_flagged", "usable_feedback_min", "hr_change", "rmssd_change"):
                     conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
                 conn.execute(update(db.schema_version).values(version=6))
-            assert db_migrations.migrate(engine) == 7 == len(db_migrations.MIGRATIONS)
+            assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
             with engine.connect() as conn:
                 columns = {c["name"] for c in inspect(conn).get_columns("sessions")}
                 indexes = {i["name"] for i in inspect(conn).get_indexes("sessions")}
