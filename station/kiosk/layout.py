@@ -270,29 +270,34 @@ def notice_lines(text: str) -> list[str]:
     return [part for part in re.split(r"(?<=。)|(?<=\.)\s+", text) if part]
 
 
-def _headset_view(g: Grid, model: KioskModel) -> None:
-    """What the headset shows now, small above the title (for the staff; the headset's own image)."""
+def _headset_view_width(model: KioskModel, height: float) -> float:
+    """How wide the headset's view is drawn at ``height`` (0 when there is none to draw)."""
     view = model.headset_view
     if view is None or not getattr(view, "size", 0):
-        return
-    height = 19 * g.u
-    width = height * view.shape[1] / view.shape[0]
-    g.items.append(Widget("image", Box((g.w - width) / 2, 3 * g.u, width, height), "", 0.0, "headset_view"))
+        return 0.0
+    return height * view.shape[1] / view.shape[0]
 
 
 def _running(g: Grid, flow: SessionFlow, model: KioskModel, now: float) -> None:
     """The room's calm session screen: what is happening, and a ring that fills with the session
     (clockwise from the top) around the time left."""
     ctx = flow.context
-    _headset_view(g, model)
     heading = "baseline_title" if flow.screen is Screen.BASELINE else "session_title"
     g.title(g.t(heading), y=8, h=10, font_u=5.5)
     total = ctx.baseline_s + ctx.session_s
     left = max(0, round(total - flow.session_clock(now)))
     done = min(1.0, max(0.0, flow.session_clock(now) / total)) if total > 0 else 0.0
     d = 30 * g.u
-    g.items.append(Widget("ring", Box((g.w - d) / 2, 20 * g.u, d, d), "", 0.0, style="good", values=(done,)))
-    g.add("text", (g.w - d) / 2, 30, d, 10, g.t("remaining", m=left // 60, s=left % 60), 4.2)
+    # what the headset shows (for the staff), as tall as the ring, the pair centred together
+    view_w = min(_headset_view_width(model, d), 0.4 * g.w)
+    gap = 4 * g.u if view_w else 0.0
+    x = (g.w - d - gap - view_w) / 2
+    g.items.append(Widget("ring", Box(x, 20 * g.u, d, d), "", 0.0, style="good", values=(done,)))
+    if view_w:
+        view_h = view_w * model.headset_view.shape[0] / model.headset_view.shape[1]
+        box = Box(x + d + gap, 20 * g.u + (d - view_h) / 2, view_w, view_h)
+        g.items.append(Widget("image", box, "", 0.0, "headset_view"))
+    g.add("text", x, 30, d, 10, g.t("remaining", m=left // 60, s=left % 60), 4.2)
     if flow.paused:
         g.line(g.t("paused"), y=53, h=6, font_u=3.4, style="notice")
     notice = model.sensor_notice.get(model.language, "")

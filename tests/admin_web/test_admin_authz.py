@@ -63,6 +63,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/export/audit.csv"): {ADMIN},
     ("GET", "/api/v1/configuration"): {STATION},
     ("POST", "/api/v1/diagnostics"): {STATION},
+    ("POST", "/api/v1/officer-pin"): {STATION},
+    ("POST", "/api/v1/reminder-counts"): {STATION},
     ("GET", "/rooms"): {ADMIN},
     ("POST", "/rooms"): {ADMIN},
     ("POST", "/stations/{station_id}/room"): {ADMIN},
@@ -157,6 +159,8 @@ def _request(client: TestClient, method: str, path: str, template: dict, caller:
             "/api/v1/officer-history": {"officer_code": "OF0001"},
             "/api/v1/configuration": None,
             "/api/v1/diagnostics": DIAGNOSTICS,
+            "/api/v1/officer-pin": {"officer_code": "OF0001", "action": "status"},
+            "/api/v1/reminder-counts": {"months": [{"month": "2026-11", "shown": 2}]},
         }[path]
         return client.request(method, path, json=body, headers=headers)
     if method == "GET":
