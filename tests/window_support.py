@@ -124,7 +124,9 @@ def _kiosk(data_dir: Path) -> None:
                     "buttons": {
                         w.action: [x0 + w.box.x + w.box.w / 2, y0 + w.box.y + w.box.h / 2]
                         for w in self.widgets
-                        if w.kind == "button" and w.style != "disabled"
+                        if w.kind in ("button", "still")
+                        and w.action
+                        and w.style != "disabled"  # a program card (its scene still) is a touch target too
                     },
                 },
                 ensure_ascii=False,
