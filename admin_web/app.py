@@ -190,9 +190,12 @@ def create_app(
         redoc_url=None,
     )
     app.state.engine = engine
-    app.state.login_limiter = RateLimiter(limit=LOGIN_FAILURES, block_s=60.0, max_block_s=3600.0)
-    app.state.source_limiter = RateLimiter(limit=SOURCE_FAILURES, block_s=60.0, max_block_s=3600.0)
-    app.state.pair_limiter = RateLimiter(limit=PAIR_REQUESTS_PER_SOURCE, block_s=600.0, max_block_s=3600.0)
+    # configuration only: the counts live in the database, shared by every worker process
+    app.state.login_limiter = RateLimiter("login", limit=LOGIN_FAILURES, block_s=60.0, max_block_s=3600.0)
+    app.state.source_limiter = RateLimiter("source", limit=SOURCE_FAILURES, block_s=60.0, max_block_s=3600.0)
+    app.state.pair_limiter = RateLimiter(
+        "pair", limit=PAIR_REQUESTS_PER_SOURCE, block_s=600.0, max_block_s=3600.0
+    )
     app.state.dashboard_cache = DashboardCache(dashboard_cache_size)
     app.state.discovered_stations = discovered_stations or dict
     app.state.templates = Environment(

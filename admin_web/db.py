@@ -159,6 +159,12 @@ rollup_day = Table(
     Column("completed", Integer, nullable=False),
     Column("duration_sum", Float, nullable=False),
     Column("n_duration", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False, server_default="0"),  # a lost sensor (migration 9)
+)
+Index(  # covers the all-stations dashboard's date-range scan of the day rollups
+    "ix_rollup_day_date",
+    *(rollup_day.c[c] for c in ("local_date", "station_id", "n", "completed", "duration_sum", "n_duration")),
+    rollup_day.c.flagged,
 )
 rollup_hour = Table(
     "rollup_hour",
@@ -182,7 +188,18 @@ rollup_bucket = Table(  # durations in MEDIAN_BUCKET_S-wide buckets (admin_web.s
     Column("bucket", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
 )
-ROLLUPS = (rollup_day, rollup_hour, rollup_change, rollup_bucket)
+# Which officers used the stations in each Monday–Sunday week (migration 9): the dashboard's distinct
+# officer counts (k-anonymity, weeks kept) read these ~officers x weeks rows, never the sessions.
+rollup_officer_week = Table(
+    "rollup_officer_week",
+    metadata,
+    Column("monday", Date, primary_key=True),
+    Column("officer_code", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("rated", Integer, nullable=False),  # sessions with both stress ratings
+)
+Index("ix_rollup_officer_week_code", rollup_officer_week.c.officer_code, rollup_officer_week.c.monday)
+ROLLUPS = (rollup_day, rollup_hour, rollup_change, rollup_bucket, rollup_officer_week)
 Index("ix_sessions_duration", sessions.c.duration_s, sessions.c.local_date)
 
 audit = Table(
@@ -193,6 +210,29 @@ audit = Table(
     Column("actor", String(64), nullable=False),
     Column("action", String(32), nullable=False),
     Column("target", String(200), nullable=False),
+)
+
+# Rate limits and back-off (failed logins, pairing requests) per scope and key (migration 9): shared by
+# every worker process of the admin. Times are seconds since the epoch.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("scope", String(16), primary_key=True),
+    Column("key", String(400), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("last", Float, nullable=False),
+    Column("blocked_until", Float, nullable=False),
+)
+Index("ix_rate_limits_last", rate_limits.c.scope, rate_limits.c.last)
+
+# Stations zeroconf sees on the network (migration 9), written by the serving process that browses
+# and read by every worker for the Stations page.
+discovered_stations = Table(
+    "discovered_stations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("info", JSON, nullable=False),
+    Column("seen_at", DateTime, nullable=False),
 )
 
 DEFAULT_SETTINGS = {

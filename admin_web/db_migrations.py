@@ -16,6 +16,10 @@ from admin_web.db import (
     ROLLUPS,
     audit,
     calibrations,
+    discovered_stations,
+    rate_limits,
+    rollup_day,
+    rollup_officer_week,
     schema_version,
     sessions,
     settings,
@@ -54,12 +58,12 @@ def _m3_indexes(conn: Connection) -> None:
 
 
 def _m4_rollups(conn: Connection) -> None:
-    """Dashboard rollups, filled from the sessions already stored."""
+    """Dashboard rollups (filled from the sessions already stored by migration 9, which added columns
+    the fill reads)."""
     for table in ROLLUPS:
         table.create(conn, checkfirst=True)
     for index in sessions.indexes:
         index.create(conn, checkfirst=True)
-    rollup.rebuild(conn)
 
 
 def _m5_pairing_requests(conn: Connection) -> None:
@@ -93,6 +97,19 @@ def _m7_sensor_loss(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _m9_shared_state(conn: Connection) -> None:
+    """Scale out: rate limits and zeroconf discoveries in the database (shared by worker processes);
+    per-day counts of flagged sessions and the officers of each week in the rollups, refilled."""
+    for table in (rate_limits, discovered_stations, rollup_officer_week):
+        table.create(conn, checkfirst=True)
+    if "flagged" not in {c["name"] for c in inspect(conn).get_columns("rollup_day")}:
+        conn.execute(text_sql("ALTER TABLE rollup_day ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0"))
+    for table in (rate_limits, rollup_day, rollup_officer_week):
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+    rollup.rebuild(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_session_revisions,
@@ -101,6 +118,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m5_pairing_requests,
     _m6_session_topics,
     _m7_sensor_loss,
+    _m9_shared_state,  # number 9: migration 8 is the fleet configuration's (merged separately)
 ]
 
 
