@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin_web import db, db_migrations, routes
+from admin_web import db, db_migrations, discovery_store, routes
 from admin_web.api import station_for_token
 from admin_web.data_retention import apply_retention
 from admin_web.i18n import translator
@@ -230,6 +231,17 @@ def create_app(
         return JSONResponse({"detail": errors}, status_code=422)
 
     return app
+
+
+DB_URL_VARIABLE = "OASIS_ADMIN_DB"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process (``uvicorn --factory``, gunicorn with uvicorn workers): the
+    database named by $OASIS_ADMIN_DB, already migrated by whoever started the workers; the stations
+    zeroconf sees are read from the database, where the serving process stores them."""
+    engine = db.make_engine(os.environ[DB_URL_VARIABLE])
+    return create_app(engine, discovered_stations=lambda: discovery_store.read(engine))
 
 
 def app_from_url(url: str, **kwargs: Any) -> FastAPI:
