@@ -188,8 +188,9 @@ rollup_bucket = Table(  # durations in MEDIAN_BUCKET_S-wide buckets (admin_web.s
     Column("bucket", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
 )
-# Which officers used the stations in each Monday–Sunday week (migration 9): the dashboard's distinct
-# officer counts (k-anonymity, weeks kept) read these ~officers x weeks rows, never the sessions.
+# Which officers used the stations in each Monday–Sunday week (migration 9), and how many distinct
+# officers each week had (kept exact by admin_web.rollup from the 0 <-> 1 transitions of the first
+# table): the dashboard's distinct officer counts read these, never the sessions.
 rollup_officer_week = Table(
     "rollup_officer_week",
     metadata,
@@ -198,8 +199,21 @@ rollup_officer_week = Table(
     Column("n", Integer, nullable=False),
     Column("rated", Integer, nullable=False),  # sessions with both stress ratings
 )
-Index("ix_rollup_officer_week_code", rollup_officer_week.c.officer_code, rollup_officer_week.c.monday)
-ROLLUPS = (rollup_day, rollup_hour, rollup_change, rollup_bucket, rollup_officer_week)
+Index(  # one seek per officer: is there a week of theirs in the range?
+    "ix_rollup_officer_week_code",
+    rollup_officer_week.c.officer_code,
+    rollup_officer_week.c.monday,
+    rollup_officer_week.c.n,
+    rollup_officer_week.c.rated,
+)
+rollup_week = Table(
+    "rollup_week",
+    metadata,
+    Column("monday", Date, primary_key=True),
+    Column("officers", Integer, nullable=False),
+    Column("rated_officers", Integer, nullable=False),
+)
+ROLLUPS = (rollup_day, rollup_hour, rollup_change, rollup_bucket, rollup_officer_week, rollup_week)
 Index("ix_sessions_duration", sessions.c.duration_s, sessions.c.local_date)
 
 audit = Table(

@@ -25,9 +25,13 @@ def bucket_of(duration_s: float) -> int:
     return int(duration_s / MEDIAN_BUCKET_S)
 
 
-def _upsert(conn: Connection, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
+def _upsert(
+    conn: Connection, table: Any, keys: list[str], rows: list[dict[str, Any]], returning: bool = False
+) -> list[Any]:
+    """Add ``rows``' counters to the rows of ``table`` with the same keys (inserting the missing
+    ones); with ``returning``, the rows as they are now."""
     if not rows:
-        return
+        return []
     counters = [c.name for c in table.columns if c.name not in keys and c.name != "local_weekday"]
     dialect = conn.dialect.name
     module = sqlite if dialect == "sqlite" else postgresql if dialect == "postgresql" else None
@@ -37,7 +41,10 @@ def _upsert(conn: Connection, table: Any, keys: list[str], rows: list[dict[str, 
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in counters}
     )
+    if returning:
+        return list(conn.execute(stmt.returning(*table.columns), rows))
     conn.execute(stmt, rows)
+    return []
 
 
 def monday_of(day: date) -> date:
@@ -103,11 +110,36 @@ def change(conn: Connection, removed: Iterable[Any] = (), added: Iterable[Any] =
         ["local_date", "bucket"],
         [{"local_date": dt, "bucket": b, "n": n} for (dt, b), n in sorted(bucket.items())],
     )
-    _upsert(
+    _officer_weeks(conn, officer)
+
+
+def _officer_weeks(conn: Connection, deltas: dict[tuple, list[int]]) -> None:
+    """Add (Monday, officer) -> [sessions, rated sessions] to the officer-week rollup, and count in
+    the week rollup each officer whose week goes from no (rated) session to some, or back. The
+    upsert returns each row as this transaction left it (PostgreSQL holds the row lock until the
+    commit), so the transitions are exact whatever runs at the same time."""
+    changed = [(key, v) for key, v in sorted(deltas.items()) if v != [0, 0]]
+    now = _upsert(
         conn,
         db.rollup_officer_week,
         ["monday", "officer_code"],
-        [{"monday": m, "officer_code": c, "n": v[0], "rated": v[1]} for (m, c), v in sorted(officer.items())],
+        [{"monday": m, "officer_code": c, "n": v[0], "rated": v[1]} for (m, c), v in changed],
+        returning=True,
+    )
+    weeks: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for row in now:
+        dn, drated = deltas[(row.monday, row.officer_code)]
+        for i, (new, delta) in enumerate(((row.n, dn), (row.rated, drated))):
+            weeks[row.monday][i] += (new > 0) - (new - delta > 0)
+    _upsert(
+        conn,
+        db.rollup_week,
+        ["monday"],
+        [
+            {"monday": m, "officers": v[0], "rated_officers": v[1]}
+            for m, v in sorted(weeks.items())
+            if v != [0, 0]
+        ],
     )
 
 
@@ -118,22 +150,18 @@ def _add_officer_weeks(conn: Connection, rows: Iterable[Any]) -> None:
         o = officer[(monday_of(r["local_date"]), r["officer_code"])]
         o[0] += 1
         o[1] += r["stress_pre"] is not None and r["stress_post"] is not None
-    _upsert(
-        conn,
-        db.rollup_officer_week,
-        ["monday", "officer_code"],
-        [{"monday": m, "officer_code": c, "n": v[0], "rated": v[1]} for (m, c), v in sorted(officer.items())],
-    )
+    _officer_weeks(conn, officer)
 
 
 def drop_before(conn: Connection, cutoff: date) -> None:
     """Forget the days before ``cutoff`` (retention deleted their sessions); the week holding
     ``cutoff`` loses only its officers' sessions before it."""
     for table in db.ROLLUPS:
-        if table is not db.rollup_officer_week:
+        if "local_date" in table.c:
             conn.execute(delete(table).where(table.c.local_date < cutoff))
-    week, start = db.rollup_officer_week, monday_of(cutoff)
-    conn.execute(delete(week).where(week.c.monday <= start))
+    start = monday_of(cutoff)
+    for week in (db.rollup_officer_week, db.rollup_week):
+        conn.execute(delete(week).where(week.c.monday <= start))
     s = db.sessions
     kept = select(*_columns()).where(s.c.local_date >= cutoff, s.c.local_date < start + timedelta(days=7))
     _add_officer_weeks(conn, conn.execute(kept).all())

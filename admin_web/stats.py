@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     false,
     func,
     or_,
@@ -237,41 +238,68 @@ def _full_weeks(ranges: list[tuple[date, date]]) -> tuple[list[tuple[date, date]
     return weeks, days
 
 
-def _distinct_officers(conn: Connection, ranges: list[tuple[date, date]], rated: bool) -> int:
-    """Distinct officers (with both stress ratings when ``rated``) over the day ranges: whole weeks
-    from the officer-week rollup, the days at the edges from the sessions (a few days' rows)."""
-    w = db.rollup_officer_week
+def _officers_in_weeks(conn: Connection, weeks: list[tuple[date, date]]) -> tuple[int, int]:
+    """(Distinct officers, distinct officers with ratings) in the weeks whose Mondays lie in
+    ``weeks``: a loose index scan that steps from officer to officer through the officer-week index
+    and asks, per officer, whether a week of theirs lies in the range (two seeks each, whatever the
+    number of weeks or stations)."""
+    w, nxt, probe = (
+        db.rollup_officer_week,
+        db.rollup_officer_week.alias("nxt"),
+        db.rollup_officer_week.alias("p"),
+    )
+    codes = select(func.min(w.c.officer_code).label("code")).cte("codes", recursive=True)
+    following = (
+        select(func.min(nxt.c.officer_code)).where(nxt.c.officer_code > codes.c.code).scalar_subquery()
+    )
+    codes = codes.union_all(select(following).where(codes.c.code.is_not(None)))
+
+    def present(counted: Any) -> Any:
+        return exists().where(
+            probe.c.officer_code == codes.c.code, in_days(probe.c.monday, weeks), counted > 0
+        )
+
+    query = select(
+        func.coalesce(func.sum(case((present(probe.c.n), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((present(probe.c.rated), 1), else_=0)), 0),
+    ).where(codes.c.code.is_not(None))
+    officers, rated = conn.execute(query).one()
+    return int(officers), int(rated)
+
+
+def _distinct_officers(conn: Connection, ranges: list[tuple[date, date]]) -> tuple[int, int]:
+    """(Distinct officers, distinct officers with both stress ratings) over the day ranges: whole
+    weeks from the officer-week rollup; a range that does not start and end on week boundaries
+    also reads its edge days' sessions (a few days' rows)."""
     weeks, days = _full_weeks(ranges)
-    parts: list[Any] = []
-    if weeks:
-        counted = w.c.rated if rated else w.c.n
-        parts.append(select(w.c.officer_code).where(in_days(w.c.monday, weeks), counted > 0))
-    if days:
-        rated_clause = and_(sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
-        parts.append(
+    if not days:
+        return _officers_in_weeks(conn, weeks) if weeks else (0, 0)
+    w = db.rollup_officer_week
+    rated_clause = and_(sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
+    counts = []
+    for rated in (False, True):
+        parts: list[Any] = [
             select(sessions.c.officer_code).where(
                 in_days(sessions.c.local_date, days), rated_clause if rated else true()
             )
-        )
-    if not parts:
-        return 0
-    if len(parts) == 1:
-        codes = parts[0].group_by(parts[0].selected_columns[0]).subquery()
-    else:
+        ]
+        if weeks:
+            counted = w.c.rated if rated else w.c.n
+            parts.append(select(w.c.officer_code).where(in_days(w.c.monday, weeks), counted > 0))
         codes = union(*parts).subquery()
-    return int(conn.execute(select(func.count()).select_from(codes)).scalar_one())
+        counts.append(int(conn.execute(select(func.count()).select_from(codes)).scalar_one()))
+    return counts[0], counts[1]
 
 
 def _weeks_kept_from_rollups(
     conn: Connection, date_from: date, date_to: date, k: int
 ) -> tuple[list[date], int, bool]:
-    """Like :func:`_weeks_kept` for all stations, exactly, from the officer-week rollup."""
-    w = db.rollup_officer_week
+    """Like :func:`_weeks_kept` for all stations, exactly, from the week rollup."""
+    w = db.rollup_week
     kept, short, all_rated = [], 0, True
     query = (
-        select(w.c.monday, func.count(), func.sum(case((w.c.rated > 0, 1), else_=0)))
-        .where(w.c.monday >= date_from, w.c.monday <= date_to, w.c.n > 0)
-        .group_by(w.c.monday)
+        select(w.c.monday, w.c.officers, w.c.rated_officers)
+        .where(w.c.monday >= date_from, w.c.monday <= date_to, w.c.officers > 0)
         .order_by(w.c.monday)
     )
     for monday, officers, rated in conn.execute(query):
@@ -301,7 +329,7 @@ def _from_rollups(conn: Connection, date_from: date, date_to: date, k: int, whol
     ).one()
     n, completed, n_duration, flagged = (int(v) for v in row[:4])
     duration_sum = float(row[4])
-    officers = _distinct_officers(conn, ranges, rated=False)
+    officers, rated_officers = _distinct_officers(conn, ranges)
     result = Dashboard(date_from, date_to, int(n), officers, hidden=officers < k)
     result.weeks_left_out = weeks_left_out
     if result.hidden:
@@ -351,8 +379,7 @@ def _from_rollups(conn: Connection, date_from: date, date_to: date, k: int, whol
     result.mean_duration_s = round(duration_sum / n_duration, 3) if n_duration else None
     result.median_duration_s = _median_from_buckets(conn, ranges, buckets)
     result.completion_rate = completed / n if n else None
-    rated_officers = _distinct_officers(conn, ranges, rated=True) if weeks_rated else 0
-    if rated_officers < k:
+    if rated_officers < k or not weeks_rated:
         result.stress_change_hidden = True
     else:
         c = db.rollup_change
