@@ -213,7 +213,38 @@ rollup_week = Table(
     Column("officers", Integer, nullable=False),
     Column("rated_officers", Integer, nullable=False),
 )
-ROLLUPS = (rollup_day, rollup_hour, rollup_change, rollup_bucket, rollup_officer_week, rollup_week)
+# All stations per day, and each station per week (migration 9): the totals, the per-day chart and
+# the per-station chart of the all-stations dashboard read a few hundred or thousand rows of these.
+rollup_date = Table(
+    "rollup_date",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("completed", Integer, nullable=False),
+    Column("duration_sum", Float, nullable=False),
+    Column("n_duration", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False),
+)
+rollup_station_week = Table(
+    "rollup_station_week",
+    metadata,
+    Column("monday", Date, primary_key=True),
+    Column("station_id", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+# Every officer code ever stored (migration 9): where the distinct-officer count starts its seeks.
+rollup_officer = Table("rollup_officer", metadata, Column("officer_code", String(64), primary_key=True))
+ROLLUPS = (
+    rollup_day,
+    rollup_hour,
+    rollup_change,
+    rollup_bucket,
+    rollup_officer_week,
+    rollup_week,
+    rollup_date,
+    rollup_station_week,
+    rollup_officer,
+)
 Index("ix_sessions_duration", sessions.c.duration_s, sessions.c.local_date)
 
 audit = Table(

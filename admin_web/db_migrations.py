@@ -20,7 +20,6 @@ from admin_web.db import (
     rate_limits,
     rollup_day,
     rollup_officer_week,
-    rollup_week,
     schema_version,
     sessions,
     settings,
@@ -101,7 +100,7 @@ def _m7_sensor_loss(conn: Connection) -> None:
 def _m9_shared_state(conn: Connection) -> None:
     """Scale out: rate limits and zeroconf discoveries in the database (shared by worker processes);
     per-day counts of flagged sessions and the officers of each week in the rollups, refilled."""
-    for table in (rate_limits, discovered_stations, rollup_officer_week, rollup_week):
+    for table in (rate_limits, discovered_stations, *ROLLUPS):
         table.create(conn, checkfirst=True)
     if "flagged" not in {c["name"] for c in inspect(conn).get_columns("rollup_day")}:
         conn.execute(text_sql("ALTER TABLE rollup_day ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0"))

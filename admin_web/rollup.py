@@ -79,16 +79,7 @@ def change(conn: Connection, removed: Iterable[Any] = (), added: Iterable[Any] =
             o = officer[(monday_of(r["local_date"]), r["officer_code"])]
             o[0] += sign
             o[1] += sign * rated
-    day_columns = ("n", "completed", "duration_sum", "n_duration", "flagged")
-    _upsert(
-        conn,
-        db.rollup_day,
-        ["station_id", "local_date"],
-        [
-            {"station_id": s, "local_date": dt, **dict(zip(day_columns, v, strict=True))}
-            for (s, dt), v in sorted(day.items())
-        ],
-    )
+    _days(conn, day)
     _upsert(
         conn,
         db.rollup_hour,
@@ -113,12 +104,55 @@ def change(conn: Connection, removed: Iterable[Any] = (), added: Iterable[Any] =
     _officer_weeks(conn, officer)
 
 
+DAY_COLUMNS = ("n", "completed", "duration_sum", "n_duration", "flagged")
+
+
+def _days(conn: Connection, day: dict[tuple, list[float]]) -> None:
+    """(station, day) -> DAY_COLUMNS deltas into the station-day rollup, and summed into the
+    all-stations day rollup and the station-week rollup."""
+    dates: dict[date, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0, 0])
+    station_weeks: dict[tuple, int] = defaultdict(int)
+    for (station, dt), v in day.items():
+        dates[dt] = [a + b for a, b in zip(dates[dt], v, strict=True)]
+        station_weeks[(monday_of(dt), station)] += int(v[0])
+    _upsert(
+        conn,
+        db.rollup_day,
+        ["station_id", "local_date"],
+        [
+            {"station_id": s, "local_date": dt, **dict(zip(DAY_COLUMNS, v, strict=True))}
+            for (s, dt), v in sorted(day.items())
+        ],
+    )
+    _upsert(
+        conn,
+        db.rollup_date,
+        ["local_date"],
+        [{"local_date": dt, **dict(zip(DAY_COLUMNS, v, strict=True))} for dt, v in sorted(dates.items())],
+    )
+    _station_weeks(conn, station_weeks)
+
+
+def _station_weeks(conn: Connection, deltas: dict[tuple, int]) -> None:
+    _upsert(
+        conn,
+        db.rollup_station_week,
+        ["monday", "station_id"],
+        [{"monday": m, "station_id": s, "n": n} for (m, s), n in sorted(deltas.items()) if n],
+    )
+
+
 def _officer_weeks(conn: Connection, deltas: dict[tuple, list[int]]) -> None:
     """Add (Monday, officer) -> [sessions, rated sessions] to the officer-week rollup, and count in
     the week rollup each officer whose week goes from no (rated) session to some, or back. The
     upsert returns each row as this transaction left it (PostgreSQL holds the row lock until the
     commit), so the transitions are exact whatever runs at the same time."""
     changed = [(key, v) for key, v in sorted(deltas.items()) if v != [0, 0]]
+    codes = sorted({c for (_, c), v in changed if v[0] > 0})
+    if codes:
+        module = postgresql if conn.dialect.name == "postgresql" else sqlite
+        registry = module.insert(db.rollup_officer).on_conflict_do_nothing(index_elements=["officer_code"])
+        conn.execute(registry, [{"officer_code": c} for c in codes])
     now = _upsert(
         conn,
         db.rollup_officer_week,
@@ -143,28 +177,26 @@ def _officer_weeks(conn: Connection, deltas: dict[tuple, list[int]]) -> None:
     )
 
 
-def _add_officer_weeks(conn: Connection, rows: Iterable[Any]) -> None:
-    officer: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        r = row if isinstance(row, dict) else row._mapping
-        o = officer[(monday_of(r["local_date"]), r["officer_code"])]
-        o[0] += 1
-        o[1] += r["stress_pre"] is not None and r["stress_post"] is not None
-    _officer_weeks(conn, officer)
-
-
 def drop_before(conn: Connection, cutoff: date) -> None:
     """Forget the days before ``cutoff`` (retention deleted their sessions); the week holding
-    ``cutoff`` loses only its officers' sessions before it."""
+    ``cutoff`` keeps only its sessions from ``cutoff`` on. The officer codes stay registered."""
     for table in db.ROLLUPS:
         if "local_date" in table.c:
             conn.execute(delete(table).where(table.c.local_date < cutoff))
     start = monday_of(cutoff)
-    for week in (db.rollup_officer_week, db.rollup_week):
+    for week in (db.rollup_officer_week, db.rollup_week, db.rollup_station_week):
         conn.execute(delete(week).where(week.c.monday <= start))
     s = db.sessions
     kept = select(*_columns()).where(s.c.local_date >= cutoff, s.c.local_date < start + timedelta(days=7))
-    _add_officer_weeks(conn, conn.execute(kept).all())
+    officer: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    station_weeks: dict[tuple, int] = defaultdict(int)
+    for r in conn.execute(kept).mappings():
+        o = officer[(start, r["officer_code"])]
+        o[0] += 1
+        o[1] += r["stress_pre"] is not None and r["stress_post"] is not None
+        station_weeks[(start, r["station_id"])] += 1
+    _station_weeks(conn, station_weeks)
+    _officer_weeks(conn, officer)
 
 
 def _columns() -> list[Any]:

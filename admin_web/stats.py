@@ -10,7 +10,7 @@ no single officer (the stress histogram likewise needs ``k`` rated officers in e
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -240,31 +240,43 @@ def _full_weeks(ranges: list[tuple[date, date]]) -> tuple[list[tuple[date, date]
 
 def _officers_in_weeks(conn: Connection, weeks: list[tuple[date, date]]) -> tuple[int, int]:
     """(Distinct officers, distinct officers with ratings) in the weeks whose Mondays lie in
-    ``weeks``: a loose index scan that steps from officer to officer through the officer-week index
-    and asks, per officer, whether a week of theirs lies in the range (two seeks each, whatever the
-    number of weeks or stations)."""
-    w, nxt, probe = (
-        db.rollup_officer_week,
-        db.rollup_officer_week.alias("nxt"),
-        db.rollup_officer_week.alias("p"),
-    )
-    codes = select(func.min(w.c.officer_code).label("code")).cte("codes", recursive=True)
-    following = (
-        select(func.min(nxt.c.officer_code)).where(nxt.c.officer_code > codes.c.code).scalar_subquery()
-    )
-    codes = codes.union_all(select(following).where(codes.c.code.is_not(None)))
+    ``weeks``: for each registered officer code, one seek in the officer-week index asks whether a
+    week of theirs lies in the range (whatever the number of weeks, stations or sessions)."""
+    probe = db.rollup_officer_week
+    code = db.rollup_officer.c.officer_code
 
     def present(counted: Any) -> Any:
-        return exists().where(
-            probe.c.officer_code == codes.c.code, in_days(probe.c.monday, weeks), counted > 0
-        )
+        return exists().where(probe.c.officer_code == code, in_days(probe.c.monday, weeks), counted > 0)
 
     query = select(
         func.coalesce(func.sum(case((present(probe.c.n), 1), else_=0)), 0),
         func.coalesce(func.sum(case((present(probe.c.rated), 1), else_=0)), 0),
-    ).where(codes.c.code.is_not(None))
+    ).select_from(db.rollup_officer)
     officers, rated = conn.execute(query).one()
     return int(officers), int(rated)
+
+
+def _per_station(conn: Connection, ranges: list[tuple[date, date]]) -> dict[str, int]:
+    """Sessions per station over the day ranges: whole weeks from the station-week rollup, the days
+    at the edges from the station-day rollup; stations without sessions left out."""
+    weeks, days = _full_weeks(ranges)
+    counts: dict[str, int] = defaultdict(int)
+    w, d = db.rollup_station_week, db.rollup_day
+    queries = []
+    if weeks:
+        queries.append(
+            select(w.c.station_id, func.sum(w.c.n)).where(in_days(w.c.monday, weeks)).group_by(w.c.station_id)
+        )
+    if days:
+        queries.append(
+            select(d.c.station_id, func.sum(d.c.n))
+            .where(in_days(d.c.local_date, days))
+            .group_by(d.c.station_id)
+        )
+    for query in queries:
+        for station, n in conn.execute(query):
+            counts[station] += int(n)
+    return {station: n for station, n in sorted(counts.items()) if n > 0}
 
 
 def _distinct_officers(conn: Connection, ranges: list[tuple[date, date]]) -> tuple[int, int]:
@@ -320,7 +332,7 @@ def _from_rollups(conn: Connection, date_from: date, date_to: date, k: int, whol
         date_from, date_to = whole_weeks_of(date_from, date_to)
         mondays, weeks_left_out, weeks_rated = _weeks_kept_from_rollups(conn, date_from, date_to, k)
         ranges = _merged_weeks(mondays)
-    d = db.rollup_day
+    d = db.rollup_date
     row = conn.execute(
         select(
             *(func.coalesce(func.sum(d.c[c]), 0) for c in ("n", "completed", "n_duration", "flagged")),
@@ -336,24 +348,13 @@ def _from_rollups(conn: Connection, date_from: date, date_to: date, k: int, whol
         return result
     result.sensor_losses = int(flagged)
     days = sum((b - a).days + 1 for a, b in ranges)
-    result.per_station = {
-        s: int(c) / days
-        for s, c in conn.execute(
-            select(d.c.station_id, func.sum(d.c.n))
-            .where(in_days(d.c.local_date, ranges))
-            .group_by(d.c.station_id)
-            .having(func.sum(d.c.n) > 0)
-            .order_by(d.c.station_id)
-        )
-    }
+    result.per_station = {station: count / days for station, count in _per_station(conn, ranges).items()}
     n_stations = max(len(result.per_station), 1)
     result.per_day = [
         (day if isinstance(day, date) else date.fromisoformat(str(day)), int(c) / n_stations)
         for day, c in conn.execute(
-            select(d.c.local_date, func.sum(d.c.n))
-            .where(in_days(d.c.local_date, ranges))
-            .group_by(d.c.local_date)
-            .having(func.sum(d.c.n) > 0)
+            select(d.c.local_date, d.c.n)
+            .where(in_days(d.c.local_date, ranges), d.c.n > 0)
             .order_by(d.c.local_date)
         )
     ]
@@ -454,6 +455,10 @@ class DashboardCache:
         self._lock = threading.Lock()
 
     def get(self, conn: Connection, date_from: date, date_to: date, k: int, station: str | None) -> Dashboard:
+        """The dashboard from the cache, or computed and kept; a cache of size 0 always computes
+        (without asking the database for its data version)."""
+        if self.size == 0:
+            return dashboard(conn, date_from, date_to, k, station, whole_weeks=True)
         key = (date_from, date_to, k, station, data_version(conn))
         with self._lock:
             if key in self._entries:

@@ -21,7 +21,7 @@ from sqlalchemy import Boolean, Engine, text
 
 from admin_web import db, db_migrations, rollup
 
-VERSION = 2  # bump when the rows or the schema they need change: the cache is rebuilt
+VERSION = 3  # bump when the rows or the schema they need change: the cache is rebuilt
 END = date(2026, 6, 30)
 DAYS = 480
 STATIONS = 200
