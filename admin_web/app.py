@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin_web import db, db_migrations, discovery_store, routes
+from admin_web import db, discovery_store, routes
 from admin_web.api import station_for_token
 from admin_web.data_retention import apply_retention
 from admin_web.i18n import translator
@@ -237,15 +237,8 @@ DB_URL_VARIABLE = "OASIS_ADMIN_DB"
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one worker process (``uvicorn --factory``, gunicorn with uvicorn workers): the
+    """The app of one worker process (``oasis admin serve --workers``, ``uvicorn --factory``): the
     database named by $OASIS_ADMIN_DB, already migrated by whoever started the workers; the stations
     zeroconf sees are read from the database, where the serving process stores them."""
     engine = db.make_engine(os.environ[DB_URL_VARIABLE])
     return create_app(engine, discovered_stations=lambda: discovery_store.read(engine))
-
-
-def app_from_url(url: str, **kwargs: Any) -> FastAPI:
-    """Migrate the database at ``url`` and build the app on it."""
-    engine = db.make_engine(url)
-    db_migrations.migrate(engine)
-    return create_app(engine, **kwargs)
