@@ -1,4 +1,5 @@
-"""Dashboard aggregates, computed in SQL so they stay fast at 100 000 sessions.
+"""Dashboard aggregates: all stations together from the rollups (admin_web.rollup), fast at a million
+sessions; one station from its sessions through the covering index.
 
 Every figure derived from officers' sessions is hidden when fewer than ``k`` distinct officers
 contribute to it (k-anonymity on aggregates). The dashboard page asks for ``whole_weeks``: the range
