@@ -440,9 +440,11 @@ def _median_from_buckets(
 
 
 def data_version(conn: Connection) -> tuple[int, object]:
-    """Changes whenever sessions are added, replaced or deleted: (row count, newest receipt time).
-    Both come from indexes, so this costs a few milliseconds at 100 000 sessions."""
-    count, newest = conn.execute(select(func.count(), func.max(sessions.c.received_at))).one()
+    """Changes whenever sessions are added, replaced or deleted: (the session count the day rollup
+    holds, the newest receipt time). A few hundred rollup rows and one index seek, whatever the
+    number of sessions (counting the sessions themselves took ~0.5 s at a million under load)."""
+    count = conn.execute(select(func.coalesce(func.sum(db.rollup_date.c.n), 0))).scalar_one()
+    newest = conn.execute(select(func.max(sessions.c.received_at))).scalar_one()
     return int(count), newest
 
 
