@@ -239,22 +239,20 @@ def _full_weeks(ranges: list[tuple[date, date]]) -> tuple[list[tuple[date, date]
     return weeks, days
 
 
-def _officers_in_weeks(conn: Connection, weeks: list[tuple[date, date]]) -> tuple[int, int]:
-    """(Distinct officers, distinct officers with ratings) in the weeks whose Mondays lie in
-    ``weeks``: for each registered officer code, one seek in the officer-week index asks whether a
-    week of theirs lies in the range (whatever the number of weeks, stations or sessions)."""
+def _officers_in_weeks(conn: Connection, weeks: list[tuple[date, date]], k: int) -> tuple[int, int]:
+    """(Distinct officers, distinct officers with ratings — counted up to ``k`` only, all that
+    k-anonymity asks) in the weeks whose Mondays lie in ``weeks``: for each registered officer
+    code, one seek in the officer-week index asks whether a week of theirs lies in the range
+    (whatever the number of weeks, stations or sessions)."""
     probe = db.rollup_officer_week
     code = db.rollup_officer.c.officer_code
 
     def present(counted: Any) -> Any:
         return exists().where(probe.c.officer_code == code, in_days(probe.c.monday, weeks), counted > 0)
 
-    query = select(
-        func.coalesce(func.sum(case((present(probe.c.n), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((present(probe.c.rated), 1), else_=0)), 0),
-    ).select_from(db.rollup_officer)
-    officers, rated = conn.execute(query).one()
-    return int(officers), int(rated)
+    officers = conn.execute(select(func.count()).select_from(db.rollup_officer).where(present(probe.c.n)))
+    rated = select(code).where(present(probe.c.rated)).limit(k).subquery()
+    return int(officers.scalar_one()), int(conn.execute(select(func.count()).select_from(rated)).scalar_one())
 
 
 def _per_station(conn: Connection, ranges: list[tuple[date, date]]) -> dict[str, int]:
@@ -280,13 +278,13 @@ def _per_station(conn: Connection, ranges: list[tuple[date, date]]) -> dict[str,
     return {station: n for station, n in sorted(counts.items()) if n > 0}
 
 
-def _distinct_officers(conn: Connection, ranges: list[tuple[date, date]]) -> tuple[int, int]:
-    """(Distinct officers, distinct officers with both stress ratings) over the day ranges: whole
-    weeks from the officer-week rollup; a range that does not start and end on week boundaries
-    also reads its edge days' sessions (a few days' rows)."""
+def _distinct_officers(conn: Connection, ranges: list[tuple[date, date]], k: int) -> tuple[int, int]:
+    """(Distinct officers, distinct officers with both stress ratings — at least up to ``k``) over
+    the day ranges: whole weeks from the officer-week rollup; a range that does not start and end
+    on week boundaries also reads its edge days' sessions (a few days' rows)."""
     weeks, days = _full_weeks(ranges)
     if not days:
-        return _officers_in_weeks(conn, weeks) if weeks else (0, 0)
+        return _officers_in_weeks(conn, weeks, k) if weeks else (0, 0)
     w = db.rollup_officer_week
     rated_clause = and_(sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
     counts = []
@@ -342,7 +340,7 @@ def _from_rollups(conn: Connection, date_from: date, date_to: date, k: int, whol
     ).one()
     n, completed, n_duration, flagged = (int(v) for v in row[:4])
     duration_sum = float(row[4])
-    officers, rated_officers = _distinct_officers(conn, ranges)
+    officers, rated_officers = _distinct_officers(conn, ranges, k)
     result = Dashboard(date_from, date_to, int(n), officers, hidden=officers < k)
     result.weeks_left_out = weeks_left_out
     if result.hidden:
@@ -414,10 +412,11 @@ def _median_from_buckets(
         return None
     bucket_sql = _bucket_expression(conn)
 
-    def value_at(position: int) -> float:
+    def values_from(position: int, count: int) -> list[float]:
+        """The durations at ``position`` and up to ``count - 1`` after it, within its bucket."""
         before = 0
-        for bucket, count in buckets:
-            if position < before + count:
+        for bucket, in_bucket in buckets:
+            if position < before + in_bucket:
                 lo, hi = (bucket - 1) * MEDIAN_BUCKET_S, (bucket + 2) * MEDIAN_BUCKET_S
                 query = (
                     select(sessions.c.duration_s)
@@ -428,15 +427,18 @@ def _median_from_buckets(
                         in_days(sessions.c.local_date, ranges),
                     )
                     .order_by(sessions.c.duration_s)
-                    .limit(1)
+                    .limit(count)
                     .offset(position - before)
                 )
-                return float(conn.execute(query).scalar_one())
-            before += count
+                return [float(v) for v in conn.execute(query).scalars()]
+            before += in_bucket
         raise AssertionError("median position beyond the counted rows")
 
     lo, hi = (n - 1) // 2, n // 2
-    return value_at(lo) if lo == hi else (value_at(lo) + value_at(hi)) / 2
+    middle = values_from(lo, hi - lo + 1)  # both middle values in one walk when they share a bucket
+    if len(middle) < hi - lo + 1:
+        middle += values_from(hi, 1)
+    return sum(middle) / len(middle)
 
 
 def data_version(conn: Connection) -> tuple[int, object]:
