@@ -23,9 +23,12 @@ system-deps-test:
 demo: system-deps $(STAMP)
 	$(VENV)/bin/oasis demo
 
-# A skip not listed in tests/allowed_skips.toml fails the run (tests/skip_gate.py).
+# A skip not listed in tests/allowed_skips.toml fails the run (tests/skip_gate.py). The tests run in
+# TEST_WORKERS parallel processes (pytest-xdist, one test file per worker at a time): most of the
+# suite waits on real-time LSL streams and sessions, not on the CPU.
+TEST_WORKERS ?= 4
 test: system-deps-test $(STAMP)
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile
 
 # The long soaks: ten minutes of LSL streaming and 50 kiosk sessions with the sensors restarted
 # (`make test` runs a 20-second stream and 6 sessions).

@@ -15,8 +15,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, Insert, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from admin_web import db, rollup
+from admin_web import db, fleet_config, outcome_rollup, rollup
 from admin_web.security import new_token, sha256_hex, utcnow
+from admin_web.session_changes import session_changes
 from admin_web.station_pairing import expire_pending
 from wire import v1 as wire_v1
 
@@ -142,6 +143,7 @@ def session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
     """The ``sessions`` table row of an uploaded summary received at ``now`` (station-local day and
     hour for the dashboard, a hash of the content to recognise a resend)."""
     local = s.started_at
+    phases = [p.model_dump(mode="json") for p in s.phases]
     started = s.started_at.astimezone(UTC).replace(tzinfo=None)
     ended = s.ended_at.astimezone(UTC).replace(tzinfo=None) if s.ended_at else None
     return {
@@ -162,7 +164,7 @@ def session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
         "mood_post": s.ratings.mood_post,
         "quality_verdict": s.data_quality.verdict,
         "quality_usable": s.data_quality.usable_fraction,
-        "phases": [p.model_dump(mode="json") for p in s.phases],
+        "phases": phases,
         "events": [e.model_dump(mode="json") for e in s.events],
         "received_at": now,
         "updated_at": s.updated_at.astimezone(UTC).replace(tzinfo=None) if s.updated_at else None,
@@ -170,6 +172,7 @@ def session_row(s: wire_v1.SessionSummary, now: Any) -> dict[str, Any]:
         "topic": s.topic,
         "quality_flagged": s.data_quality.flagged,
         "usable_feedback_min": s.data_quality.usable_feedback_min,
+        **session_changes(phases),
     }
 
 
@@ -259,6 +262,8 @@ def store_sessions(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
         else:
             unchanged.add(uuid)
     rollup.change(conn, removed=replaced_old, added=[*inserted, *replaced_new])
+    outcome_rollup.add(conn, replaced_old, sign=-1)
+    outcome_rollup.add(conn, [*inserted, *replaced_new])
     return unchanged
 
 
@@ -311,4 +316,5 @@ def heartbeat(body: wire_v1.Heartbeat, station_id: StationId, request: Request) 
                 sensors=[v.model_dump(mode="json") for v in body.sensors],
             )
         )
-    return wire_v1.HeartbeatAck(server_time=now.replace(tzinfo=UTC))
+        desired, actions = fleet_config.heartbeat_report(conn, station_id, body)
+    return wire_v1.HeartbeatAck(server_time=now.replace(tzinfo=UTC), config_version=desired, actions=actions)

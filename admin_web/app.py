@@ -24,10 +24,12 @@ from admin_web import db, discovery_store, routes
 from admin_web.api import station_for_token
 from admin_web.data_retention import apply_retention
 from admin_web.i18n import translator
+from admin_web.outcome_stats import OutcomeCache
 from admin_web.page_access import LoginRequired
 from admin_web.page_render import lang_of
 from admin_web.security import RateLimiter
 from admin_web.stats import DashboardCache
+from admin_web.vocabulary import Vocabulary
 from wire import v1 as wire_v1
 
 HERE = Path(__file__).resolve().parent
@@ -198,6 +200,7 @@ def create_app(
         "pair", limit=PAIR_REQUESTS_PER_SOURCE, block_s=600.0, max_block_s=3600.0
     )
     app.state.dashboard_cache = DashboardCache(dashboard_cache_size)
+    app.state.outcome_cache = OutcomeCache(dashboard_cache_size)
     app.state.discovered_stations = discovered_stations or dict
     app.state.templates = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -206,7 +209,9 @@ def create_app(
         lstrip_blocks=True,
     )
     app.include_router(routes.station_api)
+    app.include_router(routes.fleet_station_api)
     app.include_router(routes.officer_history)
+    app.include_router(routes.officer_account)
     app.include_router(routes.pages)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(GuardMiddleware, engine=engine, max_body=max_body)
@@ -221,13 +226,22 @@ def create_app(
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         lang = lang_of(request)
         html = app.state.templates.get_template("error.html").render(
-            request=request, user=None, lang=lang, t=translator(lang), code=exc.status_code, detail=exc.detail
+            request=request,
+            user=None,
+            lang=lang,
+            t=translator(lang),
+            w=Vocabulary(lang),
+            code=exc.status_code,
+            detail=exc.detail,
         )
         return Response(html, status_code=exc.status_code, media_type="text/html")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()[:20]]
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()[:20]
+        ]  # the documented ValidationError shape (loc, msg, type), without the echoed input
         return JSONResponse({"detail": errors}, status_code=422)
 
     return app

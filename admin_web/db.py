@@ -85,6 +85,30 @@ stations = Table(
     Column("sensors", JSON),
 )
 
+# the officers' optional PINs (argon2 hashes), reached by stations with their token; no page shows
+# them (admin migration 9)
+officer_pins = Table(
+    "officer_pins",
+    metadata,
+    Column("officer_code", String(64), primary_key=True),
+    Column("pin_hash", String(200), nullable=False),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime),
+    Column("set_at", DateTime, nullable=False),
+    Column("set_by_station", String(64), nullable=False),
+)
+
+# how many times each station's kiosk suggested the counsellor, per station-local month: counts
+# only, never which officer (admin migration 9)
+reminder_counts = Table(
+    "reminder_counts",
+    metadata,
+    Column("station_id", String(64), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("shown", Integer, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
 sessions = Table(
     "sessions",
     metadata,
@@ -113,6 +137,9 @@ sessions = Table(
     Column("topic", String(16)),  # the officer's emotion-log tap (migration 5): k-anonymous counts only
     Column("quality_flagged", Boolean),  # a sensor was lost (migration 7); None from older stations
     Column("usable_feedback_min", Float),  # minutes of usable feedback (migration 7)
+    # heart rate (bpm) and RMSSD (ms) at the end minus the resting baseline (admin_web.session_changes)
+    Column("hr_change", Float),  # (migration 10)
+    Column("rmssd_change", Float),  # (migration 10)
 )
 Index("ix_sessions_station_date", sessions.c.station_id, sessions.c.local_date)
 Index("ix_sessions_received", sessions.c.received_at)
@@ -130,6 +157,21 @@ Index(
     sessions.c.duration_s,
     sessions.c.stress_pre,
     sessions.c.stress_post,
+)
+
+# Covers the outcome cards' one aggregate (admin_web.outcome_stats, migration 10).
+Index(
+    "ix_sessions_outcomes",
+    sessions.c.local_date,
+    sessions.c.station_id,
+    sessions.c.officer_code,
+    sessions.c.quality_verdict,
+    sessions.c.quality_flagged,
+    sessions.c.stress_pre,
+    sessions.c.stress_post,
+    sessions.c.duration_s,
+    sessions.c.hr_change,
+    sessions.c.rmssd_change,
 )
 
 calibrations = Table(
@@ -159,7 +201,7 @@ rollup_day = Table(
     Column("completed", Integer, nullable=False),
     Column("duration_sum", Float, nullable=False),
     Column("n_duration", Integer, nullable=False),
-    Column("flagged", Integer, nullable=False, server_default="0"),  # a lost sensor (migration 9)
+    Column("flagged", Integer, nullable=False, server_default="0"),  # a lost sensor (migration 11)
 )
 Index(  # covers the all-stations dashboard's date-range scan of the day rollups
     "ix_rollup_day_date",
@@ -188,7 +230,7 @@ rollup_bucket = Table(  # durations in MEDIAN_BUCKET_S-wide buckets (admin_web.s
     Column("bucket", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
 )
-# Which officers used the stations in each Monday–Sunday week (migration 9), and how many distinct
+# Which officers used the stations in each Monday–Sunday week (migration 11), and how many distinct
 # officers each week had (kept exact by admin_web.rollup from the 0 <-> 1 transitions of the first
 # table): the dashboard's distinct officer counts read these, never the sessions.
 rollup_officer_week = Table(
@@ -213,7 +255,7 @@ rollup_week = Table(
     Column("officers", Integer, nullable=False),
     Column("rated_officers", Integer, nullable=False),
 )
-# All stations per day, and each station per week (migration 9): the totals, the per-day chart and
+# All stations per day, and each station per week (migration 11): the totals, the per-day chart and
 # the per-station chart of the all-stations dashboard read a few hundred or thousand rows of these.
 rollup_date = Table(
     "rollup_date",
@@ -232,7 +274,7 @@ rollup_station_week = Table(
     Column("station_id", String(64), primary_key=True),
     Column("n", Integer, nullable=False),
 )
-# Every officer code ever stored (migration 9): where the distinct-officer count starts its seeks.
+# Every officer code ever stored (migration 11): where the distinct-officer count starts its seeks.
 rollup_officer = Table("rollup_officer", metadata, Column("officer_code", String(64), primary_key=True))
 ROLLUPS = (
     rollup_day,
@@ -244,6 +286,23 @@ ROLLUPS = (
     rollup_date,
     rollup_station_week,
     rollup_officer,
+)
+# The outcome cards' sums per station-day (admin_web.outcome_rollup, migration 10). Low-quality
+# sessions (a sensor lost, or a red verdict) are only counted; the sums are of the others.
+rollup_outcome = Table(
+    "rollup_outcome",
+    metadata,
+    Column("station_id", String(64), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("low_quality", Integer, nullable=False),
+    Column("rated", Integer, nullable=False),
+    Column("stress_pre_sum", Integer, nullable=False),
+    Column("stress_post_sum", Integer, nullable=False),
+    Column("lower", Integer, nullable=False),
+    Column("hr_n", Integer, nullable=False),
+    Column("hr_sum", Float, nullable=False),
+    Column("rmssd_n", Integer, nullable=False),
+    Column("rmssd_sum", Float, nullable=False),
 )
 Index("ix_sessions_duration", sessions.c.duration_s, sessions.c.local_date)
 
@@ -257,7 +316,7 @@ audit = Table(
     Column("target", String(200), nullable=False),
 )
 
-# Rate limits and back-off (failed logins, pairing requests) per scope and key (migration 9): shared by
+# Rate limits and back-off (failed logins, pairing requests) per scope and key (migration 11): shared by
 # every worker process of the admin. Times are seconds since the epoch.
 rate_limits = Table(
     "rate_limits",
@@ -270,7 +329,7 @@ rate_limits = Table(
 )
 Index("ix_rate_limits_last", rate_limits.c.scope, rate_limits.c.last)
 
-# Stations zeroconf sees on the network (migration 9), written by the serving process that browses
+# Stations zeroconf sees on the network (migration 11), written by the serving process that browses
 # and read by every worker for the Stations page.
 discovered_stations = Table(
     "discovered_stations",
@@ -285,6 +344,7 @@ DEFAULT_SETTINGS = {
     "target_per_day": "4.2",
     "retention_days": "1095",
     "audit_retention_days": "1825",
+    "time_zone": "Asia/Shanghai",  # the admin's time zone for every time shown (IANA name)
 }
 
 
@@ -315,8 +375,8 @@ def make_engine(url: str) -> Engine:
 
 
 def get_settings(conn: Connection) -> dict[str, str]:
-    """All settings as strings."""
-    return {row.key: row.value for row in conn.execute(select(settings))}
+    """All settings as strings; a setting added after the database was made has its default."""
+    return {**DEFAULT_SETTINGS, **{row.key: row.value for row in conn.execute(select(settings))}}
 
 
 def session_count(conn: Connection) -> int:

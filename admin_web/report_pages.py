@@ -1,5 +1,5 @@
-"""The pages that report what stations did: the dashboard, the sessions list and one session, and the
-calibration log. Every view is audited."""
+"""The pages that report what stations did: the dashboard (use, outcomes, station health), the
+sessions list and one session, and the calibration log. Every view is audited."""
 
 from __future__ import annotations
 
@@ -9,15 +9,27 @@ from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from sqlalchemy import Connection, and_, func, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from admin_web import charts, db
 from admin_web.audit_log import record
+from admin_web.display_names import station_names, time_zone, today
+from admin_web.fleet_health import (
+    RoomUse,
+    approved_stations,
+    fleet_health,
+    problem_counts,
+    room_grouping,
+    use_by_room,
+)
 from admin_web.i18n import WEEKDAYS, translator
 from admin_web.page_access import AdminUser, AnyUser, engine_of
 from admin_web.page_render import lang_of, parse_day, render
 from admin_web.security import utcnow
+from admin_web.stats import Dashboard
+from admin_web.vocabulary import METRICS, Vocabulary
 
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
@@ -29,39 +41,56 @@ def station_ids(conn: Connection) -> list[str]:
 
 
 def dashboard_page(request: Request, user: AdminUser) -> HTMLResponse:
-    """Utilization and outcomes over a date range (30 days by default), k-anonymous."""
+    """Utilization, outcomes and station health over a date range (30 days by default), k-anonymous."""
     q = request.query_params
-    date_to = parse_day(q.get("to"), utcnow().date())
-    date_from = min(parse_day(q.get("from"), date_to - timedelta(days=29)), date_to)
     station = q.get("station") or None
     lang = lang_of(request)
-    t = translator(lang)
     with engine_of(request).begin() as conn:
         settings = db.get_settings(conn)
+        zone = time_zone(settings)
+        date_to = parse_day(q.get("to"), today(zone))
+        date_from = min(parse_day(q.get("from"), date_to - timedelta(days=29)), date_to)
         k, target = int(settings["k_anonymity"]), float(settings["target_per_day"])
         board = request.app.state.dashboard_cache.get(conn, date_from, date_to, k, station)
+        outcomes = request.app.state.outcome_cache
+        outcome = None if board.hidden else outcomes.get(conn, board.ranges, k, station, board.officers)
+        names = station_names(conn)
+        in_use = [station] if station else approved_stations(conn)
+        rooms = use_by_room(board.per_station, in_use, room_grouping(conn, names), target)
+        health = fleet_health(conn, utcnow(), today(zone))
         stations = station_ids(conn)
         record(conn, user.name, "view", f"dashboard {date_from}..{date_to} {station or ''}".strip())
-    svg = {}
-    if not board.hidden:
-        svg["per_station"] = charts.hbar_chart(
-            list(board.per_station.items()), t("chart_per_station"), target
-        )
-        svg["per_day"] = charts.line_chart(board.per_day, t("chart_per_day"), target)
-        svg["heatmap"] = charts.heatmap(board.heatmap, WEEKDAYS[lang], t("chart_heatmap"))
-        if not board.stress_change_hidden:
-            svg["stress"] = charts.histogram(board.stress_change, t("chart_stress"))
     return render(
         request,
         "dashboard.html",
         user,
         board=board,
-        svg=svg,
+        outcome=outcome,
+        rooms=rooms,
+        health=health,
+        health_counts=problem_counts(health),
+        today=today(zone),
+        svg={} if board.hidden else dashboard_charts(board, rooms, lang, target),
         k=k,
         target=target,
         station=station,
         station_ids=stations,
     )
+
+
+def dashboard_charts(board: Dashboard, rooms: list[RoomUse], lang: str, target: float) -> dict[str, Markup]:
+    """The dashboard's charts, each drawn wide and compact (admin_web.charts)."""
+    t = translator(lang)
+    svg = {
+        "per_room": charts.both(
+            charts.hbar_chart, [(r.name, r.per_station_day) for r in rooms], t("chart_per_room"), target, 1
+        ),
+        "per_day": charts.both(charts.line_chart, board.per_day, t("chart_per_day"), target),
+        "heatmap": charts.both(charts.heatmap, board.heatmap, WEEKDAYS[lang], t("chart_heatmap")),
+    }
+    if not board.stress_change_hidden:
+        svg["stress"] = charts.both(charts.histogram, board.stress_change, t("chart_stress"))
+    return svg
 
 
 def session_filter(query: Any) -> tuple[ColumnElement[bool], dict[str, str]]:
@@ -128,10 +157,19 @@ def session_detail(uuid: str, request: Request, user: AdminUser) -> HTMLResponse
         if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such session")
         record(conn, user.name, "view", f"session {row.uuid}")
-    t = translator(lang_of(request))
+    words = Vocabulary(lang_of(request))
     metrics = sorted({m for p in row.phases for m in p.get("metrics", {})})
-    plots = {m: charts.phase_chart(row.phases, m, f"{t('phase_metric')}: {m}") for m in metrics}
-    return render(request, "session_detail.html", user, s=row, plots=plots)
+    plots = {}
+    for metric in metrics:
+        items = [
+            (words.phase(str(p["phase"])).text, float(p["metrics"][metric]))
+            for p in row.phases
+            if metric in p.get("metrics", {})
+        ]
+        decimals = METRICS[metric].decimals if metric in METRICS else 2
+        plots[metric] = charts.both(charts.hbar_chart, items, words.metric(metric).text, None, decimals)
+    events = [words.event(e.get("kind", ""), e.get("detail", ""), float(e.get("t_s", 0))) for e in row.events]
+    return render(request, "session_detail.html", user, s=row, metrics=metrics, plots=plots, events=events)
 
 
 def calibrations_page(request: Request, user: AnyUser) -> HTMLResponse:
@@ -144,6 +182,7 @@ def calibrations_page(request: Request, user: AnyUser) -> HTMLResponse:
         rows = conn.execute(query).all()
         stations = station_ids(conn)
         record(conn, user.name, "view", f"calibrations {station}".strip())
+        shown_today = today(time_zone(db.get_settings(conn)))
     return render(
         request,
         "calibrations.html",
@@ -151,5 +190,5 @@ def calibrations_page(request: Request, user: AnyUser) -> HTMLResponse:
         rows=rows,
         station=station,
         station_ids=stations,
-        today=utcnow().date(),
+        today=shown_today,
     )

@@ -11,6 +11,9 @@ from admin_web import (
     audit_log,
     auth_pages,
     db,
+    fleet_api,
+    fleet_pages,
+    officer_account_api,
     officer_history_api,
     report_pages,
     settings_pages,
@@ -43,6 +46,19 @@ pages.add_api_route("/stations/{station_id}/revoke", station_pages.revoke_page, 
 pages.add_api_route("/stations/{station_id}/revoke", station_pages.revoke, methods=POST)
 pages.add_api_route("/stations/pending/clear", station_pages.clear_pending_requests, methods=POST)
 
+pages.add_api_route("/rooms", fleet_pages.rooms_page, methods=GET)
+pages.add_api_route("/rooms", fleet_pages.add_room, methods=POST)
+pages.add_api_route("/stations/{station_id}/room", fleet_pages.assign_room, methods=POST)
+pages.add_api_route("/config/{scope}/{scope_id}", fleet_pages.config_page, methods=GET)
+pages.add_api_route("/config/{scope}/{scope_id}", fleet_pages.save_config, methods=POST)
+pages.add_api_route("/protocols", fleet_pages.protocols_page, methods=GET)
+pages.add_api_route("/protocols", fleet_pages.upload_protocol, methods=POST)
+pages.add_api_route("/stations/{station_id}/actions/{kind}", fleet_pages.action_page, methods=GET)
+pages.add_api_route("/stations/{station_id}/actions/{kind}", fleet_pages.do_action, methods=POST)
+pages.add_api_route(
+    "/stations/{station_id}/diagnostics/{bundle_id}", fleet_pages.diagnostics_download, methods=GET
+)
+
 pages.add_api_route("/users", user_pages.users_page, methods=GET)
 pages.add_api_route("/users", user_pages.add_user, methods=POST)
 pages.add_api_route("/users/{user_id}/disable", user_pages.disable_user, methods=POST)
@@ -62,4 +78,6 @@ pages.add_api_route("/export/users.csv", table_export("users", db.users, ROLE_AD
 pages.add_api_route("/export/audit.csv", table_export("audit", db.audit, ROLE_ADMIN), methods=GET)
 
 station_api = api.router
+fleet_station_api = fleet_api.router
 officer_history = officer_history_api.router
+officer_account = officer_account_api.router

@@ -10,7 +10,7 @@ from typing import Any, get_args
 from wire import v1 as wire_v1
 
 CHINA = timezone(timedelta(hours=8))
-PROGRAMS = ("sunset-lake", "forest-breath", "night-sky")
+PROGRAMS = ("coherent-breathing", "mindfulness-15", "alpha-relax")  # ids of the shipped library
 SENSORS = (("polar-h10", "ECG"), ("muse-s", "EEG"), ("grove-gsr", "EDA"))
 
 
@@ -59,7 +59,12 @@ def session(station_id: str, rng: random.Random, day: date, officers: int = 40) 
             "verdict": rng.choices(("green", "amber", "red"), weights=(80, 15, 5))[0],
             "usable_fraction": round(rng.uniform(0.7, 1.0), 3),
         },
-        "events": [{"t_s": 0.0, "kind": "start"}, {"t_s": 120.0, "kind": "phase", "detail": "relax"}],
+        "events": [  # as a station's store sends them: the detail is the event's data as JSON
+            {"t_s": 0.0, "kind": "phase", "detail": '{"id": "baseline", "index": 0, "duration_s": 120}'},
+            {"t_s": 120.0, "kind": "phase", "detail": '{"id": "relax", "index": 1, "duration_s": 900}'},
+            {"t_s": 120.5, "kind": "pacer", "detail": '{"cue": "inhale"}'},
+            {"t_s": 125.0, "kind": "pacer", "detail": '{"cue": "exhale"}'},
+        ],
     }
     # the emotion log's tap, drawn from the session's own uuid so ``rng``'s sequence stays as it was
     row["topic"] = random.Random(row["uuid"]).choice(TOPICS)

@@ -11,7 +11,7 @@ from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection, select
 
-from admin_web import db
+from admin_web import db, fleet_config
 from admin_web.audit_log import record
 from admin_web.page_access import AdminForm, AdminUser, AnyUser, FormText, engine_of
 from admin_web.page_render import render
@@ -47,6 +47,7 @@ def stations_page(request: Request, user: AnyUser) -> HTMLResponse:
     with engine_of(request).begin() as conn:
         rows = conn.execute(select(db.stations).order_by(db.stations.c.id)).all()
         due = calibration_due(conn)
+        fleet = fleet_config.overview(conn)
         record(conn, user.name, "view", "stations")
     discovered = request.app.state.discovered_stations()
     known = {r.id for r in rows}
@@ -65,7 +66,9 @@ def stations_page(request: Request, user: AnyUser) -> HTMLResponse:
         )
     unpaired = [info for sid, info in sorted(discovered.items()) if sid not in known]
     pending = sum(r.status == "pending" for r in rows)
-    return render(request, "stations.html", user, listing=listing, unpaired=unpaired, pending=pending)
+    return render(
+        request, "stations.html", user, listing=listing, unpaired=unpaired, pending=pending, fleet=fleet
+    )
 
 
 def approve(station_id: str, request: Request, user: AdminForm, pairing_code: FormText = "") -> Response:

@@ -57,6 +57,7 @@ class Dashboard:
     stress_change_hidden: bool = False
     weeks_left_out: int = 0  # whole_weeks: weeks with fewer than k officers, not counted above
     sensor_losses: int = 0  # sessions whose station flagged a lost sensor
+    ranges: list[tuple[date, date]] = field(default_factory=list)  # the days counted (kept whole weeks)
 
 
 def _median(conn: Connection, where: ColumnElement[bool], n: int) -> float | None:
@@ -180,7 +181,7 @@ def dashboard(
     ).one()
     n, officers, mean_duration, n_duration, completed, rated_officers = totals
     result = Dashboard(date_from, date_to, int(n), int(officers), hidden=officers < k)
-    result.weeks_left_out = weeks_left_out
+    result.weeks_left_out, result.ranges = weeks_left_out, ranges
     if result.hidden:
         return result
     flagged = and_(where, sessions.c.quality_flagged.is_(True))
@@ -342,7 +343,7 @@ def _from_rollups(conn: Connection, date_from: date, date_to: date, k: int, whol
     duration_sum = float(row[4])
     officers, rated_officers = _distinct_officers(conn, ranges, k)
     result = Dashboard(date_from, date_to, int(n), officers, hidden=officers < k)
-    result.weeks_left_out = weeks_left_out
+    result.weeks_left_out, result.ranges = weeks_left_out, ranges
     if result.hidden:
         return result
     result.sensor_losses = int(flagged)

@@ -1,5 +1,5 @@
-"""``/topics``: the officers' emotion log as k-anonymous monthly counts (admin_web/topic_stats.py),
-for admins only; the view is audited."""
+"""``/topics``: the officers' emotion log and the kiosks' counsellor suggestions as k-anonymous
+monthly counts (admin_web/topic_stats.py), for admins only; the view is audited."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from admin_web.audit_log import record
 from admin_web.page_access import AdminUser, engine_of
 from admin_web.page_render import render
 from admin_web.security import utcnow
-from admin_web.topic_stats import TOPICS, topic_months
+from admin_web.topic_stats import TOPICS, reminder_months, topic_months
 
 MONTHS_SHOWN = 12
 
@@ -24,5 +24,6 @@ def topics_page(request: Request, user: AdminUser) -> HTMLResponse:
     with engine_of(request).begin() as conn:
         k = int(db.get_settings(conn)["k_anonymity"])
         months = topic_months(conn, since, k)
+        reminders = reminder_months(conn, since, k)
         record(conn, user.name, "view", "topics")
-    return render(request, "topics.html", user, months=months, topics=TOPICS, k=k)
+    return render(request, "topics.html", user, months=months, topics=TOPICS, k=k, reminders=reminders)

@@ -2,7 +2,11 @@
 before a session (wire_v1.Topic), with every count below the room's k (setting ``k_anonymity``)
 suppressed. Counts are of officers, not sessions, so one officer's many visits never single them out.
 Topics are not exclusive (an officer may name several in a month), so no total is shown from which a
-suppressed cell could be worked out."""
+suppressed cell could be worked out.
+
+Beside them: how many times the kiosks suggested the room's counsellor per month (the opt-in early
+warning), from the stations' monthly counts, which never name an officer; a month below k is
+suppressed the same way."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import get_args
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from admin_web import db
 from wire import v1 as wire_v1
@@ -39,6 +43,16 @@ def topic_months(conn: Connection, since: date, k: int) -> list[TopicMonth]:
         TopicMonth(month, {t: _shown(len(by_topic.get(t, ())), k) for t in TOPICS})
         for month, by_topic in sorted(officers.items(), reverse=True)
     ]
+
+
+def reminder_months(conn: Connection, since: date, k: int) -> list[tuple[str, int | None]]:
+    """(month, suggestions) newest first: how many times the room's kiosks suggested the counsellor
+    (the stations' monthly counts summed; below k suppressed like the topic cells)."""
+    c = db.reminder_counts.c
+    rows = conn.execute(
+        select(c.month, func.sum(c.shown)).where(c.month >= since.strftime("%Y-%m")).group_by(c.month)
+    ).all()
+    return [(month, _shown(int(total or 0), k)) for month, total in sorted(rows, reverse=True)]
 
 
 def _shown(n: int, k: int) -> int | None:

@@ -16,13 +16,17 @@ from typing import SupportsFloat
 import numpy as np
 from scipy import signal
 
+from sensors.analyze.overflow import unwrap_overflow
 from sensors.features.beat_agreement import match_beats, windowed_heart_rate
-from sensors.features.cardiac import CardiacExtractor
+from sensors.features.breathing_agreement import belt_windows, spectral_rate
+from sensors.features.cardiac import CardiacExtractor, window_features
 from sensors.features.ecg_beats import EcgBeatDetector, detect_ecg_beats
+from sensors.features.heart_fusion import fuse_beats
 from sensors.features.hrv import hrv_time
 from sensors.features.ibi import correct_ibi
-from sensors.features.ppg_beats import PpgBeatDetector, detect_ppg_beats_with_quality
+from sensors.features.ppg_beats import PpgBeatDetector, detect_ppg_beats_with_quality, detect_ppg_pulses
 from sensors.features.pulse_quality import accepted
+from sensors.features.pulse_respiration import PulseModulations, pulse_breathing
 from sensors.types import StreamKind
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -152,6 +156,108 @@ def _v102s(nk) -> dict[str, dict]:
     return out
 
 
+def _v102s_fusion(nk) -> dict[str, dict]:
+    """v102s, the PLETH unwrapped: beats of ECG lead II, of the PPG (moved back by the pulse
+    arrival time) and of the two fused, against lead V's beats (150 ms), whole record and with
+    lead II's electrode off (flat) from 120 to 150 s; NeuroKit2's lead II peaks as the peer. Heart
+    rate per 10 s of the unwrapped PPG against lead II, ours and NeuroKit2's."""
+    d = np.load(DATA / "v102s_ecg_ppg_resp.npz")
+    fs = float(d["fs"])
+    ppg = unwrap_overflow(d["pleth"])
+    beats, sqi = detect_ppg_beats_with_quality(ppg, fs)
+    pulses = beats[accepted(sqi)] / fs
+    reference = detect_ecg_beats(d["ecg_v_mV"], fs) / fs
+    out: dict[str, dict] = {}
+    off = np.zeros(d["ecg_ii_mV"].size, bool)
+    off[int(120 * fs) : int(150 * fs)] = True
+    for case, ecg in (
+        ("", d["ecg_ii_mV"].astype(float)),
+        ("_electrode_off", np.where(off, 0.0, d["ecg_ii_mV"])),
+    ):
+        r = detect_ecg_beats(ecg, fs) / fs
+        fused = fuse_beats(r, pulses)
+        peer = match_beats(_nk_ecg(nk, ecg, fs) / fs, reference, 0.15)
+        se, ppv = match_beats(fused.times_s, reference, 0.15)
+        out[f"cardiac_v102s_fused{case}_vs_lead_v_sensitivity"] = _row(100 * se, "%", 100 * peer[0])
+        out[f"cardiac_v102s_fused{case}_vs_lead_v_pos_predictivity"] = _row(100 * ppv, "%", 100 * peer[1])
+        for name, own in (("ecg_ii", r), ("ppg", pulses - fused.pat_s)):
+            se, ppv = match_beats(own, reference, 0.15)
+            out[f"cardiac_v102s_{name}{case}_alone_vs_lead_v_sensitivity"] = _row(100 * se, "%")
+            out[f"cardiac_v102s_{name}{case}_alone_vs_lead_v_pos_predictivity"] = _row(100 * ppv, "%")
+    ii = windowed_heart_rate(detect_ecg_beats(d["ecg_ii_mV"], fs) / fs, 300.0)
+    nk_ii = windowed_heart_rate(_nk_ecg(nk, d["ecg_ii_mV"], fs) / fs, 300.0)
+    nk_diff = np.abs(windowed_heart_rate(_nk_ppg(nk, ppg, fs) / fs, 300.0) - nk_ii)
+    out["cardiac_v102s_unwrapped_ppg_vs_ecg_ii_hr_10s"] = _row(
+        np.nanmean(np.abs(windowed_heart_rate(pulses, 300.0) - ii)), "bpm", np.nanmean(nk_diff)
+    )
+    return out
+
+
+def _nk_edr_rate(nk, x: np.ndarray, fs: float, start: float, end: float, kind: str) -> tuple[float, float]:
+    """NeuroKit2's rate-based EDR (``ecg_rsp``, van Gent 2019: 0.1-0.4 Hz) of one window from its own
+    ECG or PPG peaks; the rate from its breath peaks (``rsp_peaks``) and from our spectral peak."""
+    seg = _filled(x[int(start * fs) : int(end * fs)])
+    peaks = _nk_ecg(nk, seg, fs) if kind == "ecg" else _nk_ppg(nk, seg, fs)
+    edr = nk.ecg_rsp(nk.signal_rate(peaks, sampling_rate=fs, desired_length=seg.size), sampling_rate=fs)
+    step = int(fs / 10)
+    spectral = spectral_rate(start + np.arange(0, seg.size, step) / fs, edr[::step], start, end)
+    breaths = np.asarray(nk.rsp_peaks(edr, sampling_rate=fs)[1]["RSP_Peaks"])
+    counted = 60.0 * fs / float(np.mean(np.diff(breaths))) if breaths.size > 2 else float("nan")
+    return counted, spectral
+
+
+def _v102s_breathing(nk) -> dict[str, dict]:
+    """v102s: breathing rate per clean 32-s window of the belt (every 4 s; ``belt_windows``),
+    |error| against the belt: ours from the PPG's pulse modulations, the RSA of the same beats over
+    60 s (the station before), RSA of lead II's beats, NeuroKit2's EDR from its PPG and lead II peaks."""
+    d = np.load(DATA / "v102s_ecg_ppg_resp.npz")
+    fs = float(d["fs"])
+    ppg = unwrap_overflow(d["pleth"])
+    windows = belt_windows(d["resp"], fs)
+    beats, measured = detect_ppg_pulses(ppg, fs)
+    ok = accepted(np.array([m.sqi for m in measured]))
+    kept = [m for m, k in zip(measured, ok, strict=True) if k]
+    pulses = PulseModulations(
+        beats[ok] / fs, np.array([m.intensity for m in kept]), np.array([m.amplitude for m in kept])
+    )
+    r = detect_ecg_beats(d["ecg_ii_mV"], fs) / fs
+    errors: dict[str, list[float]] = {
+        k: [] for k in ("ours", "rsa_ppg", "rsa_ecg", "nk_ppg", "nk_ecg", "nk_ppg_spec", "nk_ecg_spec")
+    }
+    for w in windows:
+        errors["ours"].append(abs(pulse_breathing(pulses, w.end_s).rate - w.rate))
+        for key, t in (("rsa_ppg", pulses.times_s), ("rsa_ecg", r)):
+            errors[key].append(abs(window_features(t[t <= w.end_s], w.end_s, 60.0)[0]["resp_rate"] - w.rate))
+        for kind, x in (("ppg", ppg), ("ecg", d["ecg_ii_mV"])):
+            counted, spectral = _nk_edr_rate(nk, x, fs, w.start_s, w.end_s, kind)
+            errors[f"nk_{kind}"].append(abs(counted - w.rate))
+            errors[f"nk_{kind}_spec"].append(abs(spectral - w.rate))
+    e = {k: np.array(v) for k, v in errors.items()}
+    consistent = np.array([w.consistent for w in windows])
+    out = {
+        "cardiac_v102s_breathing_clean_windows": _row(len(windows), "32-s windows"),
+        "cardiac_v102s_breathing_belt_consistent_windows": _row(consistent.sum(), "32-s windows"),
+    }
+    for stat, f in (("median", np.nanmedian), ("mean", np.nanmean)):
+        out[f"cardiac_v102s_breathing_ppg_{stat}_error"] = _row(f(e["ours"]), "breaths/min", f(e["nk_ppg"]))
+        out[f"cardiac_v102s_breathing_ppg_{stat}_error_vs_nk_ecg_edr"] = _row(
+            f(e["ours"]), "breaths/min", f(e["nk_ecg"])
+        )
+        out[f"cardiac_v102s_breathing_ppg_{stat}_error_vs_nk_ppg_edr_spectral"] = _row(
+            f(e["ours"]), "breaths/min", f(e["nk_ppg_spec"])
+        )
+        out[f"cardiac_v102s_breathing_ppg_{stat}_error_vs_rsa_before"] = _row(
+            f(e["ours"]), "breaths/min", f(e["rsa_ppg"])
+        )
+        out[f"cardiac_v102s_breathing_ecg_ii_rsa_{stat}_error"] = _row(
+            f(e["rsa_ecg"]), "breaths/min", f(e["nk_ecg"])
+        )
+        out[f"cardiac_v102s_breathing_ppg_{stat}_error_belt_consistent"] = _row(
+            f(e["ours"][consistent]), "breaths/min", f(e["nk_ppg"][consistent])
+        )
+    return out
+
+
 def _heartpy() -> dict[str, dict]:
     """heartpy's PPG examples: positive predictivity of our beats (every beat, and SQI-accepted
     beats) against NeuroKit2's Elgendi peaks within 100 ms, and the share the SQI rejects."""
@@ -241,12 +347,14 @@ def run() -> dict[str, dict]:
     started = time.process_time()
     for pos in range(0, ppg.size, 25):
         for b in ppg_det.push(ppg[pos : pos + 25]):
-            ppg_det.usable(b)
+            ppg_det.pop_beat(b)
     out["cardiac_stream_ppg_detector_250hz"] = _row(
         1000 * (time.process_time() - started) / 300.0, "ms cpu/s"
     )
 
     out.update(_hrv_segments(nk, x, fs, ref, d["r_symbols"]))
     out.update(_v102s(nk))
+    out.update(_v102s_fusion(nk))
+    out.update(_v102s_breathing(nk))
     out.update(_heartpy())
     return out

@@ -1,7 +1,10 @@
-"""Scene benchmarks: Python CPU time per stereo frame, headless frames per second per scene, and
-frame-time p99 with a synthetic feature pipeline running in a thread, in a process, or not at all.
+"""Scene benchmarks: Python CPU time per stereo frame, headless frames per second per scene, the
+cost of each scene per stereo frame at a headset's resolution next to the old lakeside shader (the
+peer, kept in bench/shaders/), and frame-time p99 with a synthetic feature pipeline running in a
+thread, in a process, or not at all.
 
 Software rendering (Mesa llvmpipe through EGL) on this machine; resolutions are stated in the names.
+Where the EGL device is a real GPU, the headset-resolution rows are its absolute frame times.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +21,8 @@ FRAMES_FPS = 30
 FRAMES_LOAD = 240
 FPS_SIZE = (320, 240)  # per eye
 LOAD_SIZE = (160, 120)  # per eye
+HEADSET_SIZE = (1832, 1920)  # per eye, a current standalone headset
+HEADSET_ROUNDS = 2  # interleaved rounds, one stereo frame per scene each (llvmpipe: seconds a frame)
 FEATURE_HZ = 10.0
 SHADER_PARAMS = ("calm", "light", "warmth", "fog", "motion", "particles", "pacer_phase", "pacer_visible")
 
@@ -61,6 +67,69 @@ def _stereo(width: int, height: int):
 
     eyes = seated_stereo(perspective(90.0, width / height))
     return eyes, [(0, 0, width, height), (width, 0, width, height)]
+
+
+def old_lakeside_spec():
+    """The lakeside as it was before the scene-art rework (sky gradient, sine shore), the cost peer:
+    the lakeside's SceneSpec drawing the shader pair copied into bench/shaders/."""
+    from scenes.catalog import SCENES, SceneSpec
+
+    folder = Path(__file__).resolve().parent / "shaders"
+
+    class OldLakeside(SceneSpec):
+        def fragment_source(self) -> str:
+            return "\n".join((folder / name).read_text() for name in ("common_old.glsl", "lakeside_old.glsl"))
+
+    return OldLakeside(**{name: getattr(SCENES["lakeside"], name) for name in SceneSpec.__dataclass_fields__})
+
+
+def headset_frame_cost(rounds: int = HEADSET_ROUNDS) -> tuple[dict[str, float], bool]:
+    """Cost of one stereo frame at 2×HEADSET_SIZE per scene and for the old lakeside, in ms: the
+    process's CPU time per frame on llvmpipe (its render threads included, so other work on this
+    shared machine does not count), wall-clock time to glFinish on a real GPU. Scenes are
+    interleaved over ``rounds`` and the least cost kept. Also says whether the device is a GPU."""
+    from scenes.headless import create_context
+
+    create_context().switch_to()  # before pyglet's GL is imported: headless, no display
+    from pyglet import gl
+
+    from scenes.catalog import SCENES
+    from scenes.renderer import RenderTarget, SceneRenderer
+
+    renderer_name = gl.glGetString(gl.GL_RENDERER)
+    software = b"llvmpipe" in ctypes_string(renderer_name).lower()
+    width, height = HEADSET_SIZE
+    eyes, viewports = _stereo(width, height)
+    target = RenderTarget(2 * width, height)
+    specs = {"old_lakeside": old_lakeside_spec(), **SCENES}
+    renderers = {name: SceneRenderer(spec) for name, spec in specs.items()}
+    clock = time.process_time if software else time.perf_counter
+    best = {name: float("inf") for name in specs}
+    try:
+        target.bind()
+        for name, renderer in renderers.items():  # compile and warm every shader first
+            renderer.draw_eye(eyes[0], (0, 0, 64, 64), specs[name].defaults(), 2.0, 3.0)
+        gl.glFinish()
+        for _ in range(rounds):
+            for name, renderer in renderers.items():
+                params = specs[name].defaults()
+                start = clock()
+                for eye, viewport in zip(eyes, viewports, strict=True):
+                    renderer.draw_eye(eye, viewport, params, 2.0, 3.0)
+                gl.glFinish()
+                best[name] = min(best[name], (clock() - start) * 1000.0)
+    finally:
+        for renderer in renderers.values():
+            renderer.delete()
+        target.delete()
+    return best, not software
+
+
+def ctypes_string(pointer) -> bytes:
+    """The bytes of a NUL-terminated GLubyte string returned by glGetString."""
+    import ctypes
+
+    return ctypes.cast(pointer, ctypes.c_char_p).value or b""
 
 
 def cpu_per_frame(spec, out) -> tuple[np.ndarray, np.ndarray]:
@@ -207,6 +276,13 @@ def run() -> dict[str, dict]:
             rows[f"scenes.fps_{name}_stereo_2x{FPS_SIZE[0]}x{FPS_SIZE[1]}"] = _row(
                 frames_per_second(out, FPS_SIZE), "frames/s"
             )
+        cost, gpu = headset_frame_cost()
+        device = "gpu" if gpu else "llvmpipe"
+        size = f"2x{HEADSET_SIZE[0]}x{HEADSET_SIZE[1]}"
+        old_lakeside = cost.pop("old_lakeside")
+        for name, value in cost.items():
+            rows[f"scenes.{device}_ms_per_stereo_frame_{name}_{size}"] = _row(value, "ms", old_lakeside)
+        rows[f"scenes.{device}_ms_per_stereo_frame_old_lakeside_{size}"] = _row(old_lakeside, "ms")
         load = frame_time_under_load(outputs["lakeside"])
         base = load["none"][0]
         rows[f"scenes.frame_p99_no_load_2x{LOAD_SIZE[0]}x{LOAD_SIZE[1]}"] = _row(base, "ms")

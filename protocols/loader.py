@@ -32,6 +32,7 @@ from protocols.protocol_model import (
     Safety,
     Text,
 )
+from scenes.catalog import SCENES
 from scenes.params import SHARED_PARAMS
 from sensors.types import FEATURES, Level
 
@@ -583,6 +584,7 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
             "assessment",
             "extra_params",
             "sensors",
+            "scene",
         },
     )
     pid = c.string(doc, "id", "id", max_chars=MAX_NAME_CHARS)
@@ -594,6 +596,7 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
     total = math.fsum(p.duration_s for p in phases)
     if phases and math.isfinite(duration) and math.isfinite(total) and abs(total - duration) > 1e-6:
         c.fail("duration_s", f"is {duration} s but the phases add up to {total} s")
+    scene = _read_scene(c, doc)
     mappings = _read_mappings(c, doc, extras)
     reward = _read_reward(c, doc, extras, {m.target for m in mappings})
     _check_baseline_needed(c, phases, mappings, reward)
@@ -611,10 +614,20 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
         assessment=_read_assessment(c, doc, phases),
         extra_params=tuple(extras.values()),
         on_loss=_read_on_loss(c, doc),
+        scene=scene,
     )
     if c.problems:
         raise ProtocolError(c.problems)
     return protocol
+
+
+def _read_scene(c: _Checker, doc: dict) -> str:
+    """The optional scene the program shows ("": the station's configured scene)."""
+    name = c.string(doc, "scene", "scene", default="", max_chars=MAX_NAME_CHARS) if "scene" in doc else ""
+    if name and name not in SCENES:
+        c.fail("scene", f"unknown scene {name!r}: use one of {', '.join(SCENES)}")
+        return ""
+    return name
 
 
 def load_protocol(path: str | Path) -> Protocol:

@@ -170,6 +170,7 @@ class Protocol:
     assessment: Assessment | None
     extra_params: tuple[ExtraParam, ...] = ()
     on_loss: OnLoss = OnLoss.FREEZE
+    scene: str = ""  # the scene this program shows ("": the station's [scene] name)
 
     @property
     def baseline_phase(self) -> Phase | None:

@@ -23,6 +23,7 @@ class HeadlessOutput(SceneOutput):
         params: SceneParams | None = None,
         panel_language: str | None = None,
         audio: bool = False,
+        fade_s: float = 0.0,
         vertical_fov_deg: float = 70.0,
     ):
         from scenes.headless import create_context
@@ -39,7 +40,7 @@ class HeadlessOutput(SceneOutput):
         self.eyes = seated_stereo(projection) if stereo else [centre_eye(projection)]
         self.viewports = [(i * eye_width, 0, eye_width, height) for i in range(len(self.eyes))]
         self.target = RenderTarget(width, height)
-        self.player = ScenePlayer(spec, params, panel_language, audio, window=self.window)
+        self.player = ScenePlayer(spec, params, panel_language, audio, window=self.window, fade_s=fade_s)
         self.now = 0.0
         self._closed = False
 

@@ -24,6 +24,9 @@ void main() {
 
 # Shader uniform for each shared parameter the GLSL header declares.
 _PARAM_UNIFORMS = ("calm", "light", "warmth", "fog", "motion", "particles", "pacer_phase", "pacer_visible")
+_FRAME_UNIFORMS = ("inv_view_proj", "eye", "viewport", "time", "flow", "extra", "sky_lut", "sky_lut_pass")
+# The sky-view table (shaders/common.glsl, SKY_LUT_SIZE): azimuth × elevation texels.
+SKY_LUT_SIZE = (64, 48)
 
 
 class SceneRenderer:
@@ -37,13 +40,16 @@ class SceneRenderer:
         pid = self.program.id
         self._loc = {
             name: gl.glGetUniformLocation(pid, f"u_{name}".encode())
-            for name in ("inv_view_proj", "eye", "viewport", "time", "flow", "extra", *_PARAM_UNIFORMS)
+            for name in (*_FRAME_UNIFORMS, *_PARAM_UNIFORMS)
         }
         self._params = [(name, self._loc[name]) for name in _PARAM_UNIFORMS]
         self._matrix = (gl.GLfloat * 16)()
         vao = gl.GLuint()
         gl.glGenVertexArrays(1, ctypes.byref(vao))
         self._vao = vao
+        # scenes that light their sky with the atmosphere read it from a table (else the location is -1)
+        self._sky = SkyTable() if self._loc["sky_lut"] != -1 else None
+        self._sky_key: tuple[float, float] | None = None
 
     def draw_eye(
         self, eye: EyeView, viewport: tuple[int, int, int, int], params: SceneParams, time: float, flow: float
@@ -67,14 +73,74 @@ class SceneRenderer:
         for name, location in self._params:
             gl.glUniform1f(location, params[name])
         gl.glBindVertexArray(self._vao)
+        if self._sky is not None:
+            self._update_sky(params)
+            gl.glViewport(x, y, w, h)
+            gl.glActiveTexture(gl.GL_TEXTURE0)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, self._sky.texture)
+            gl.glUniform1i(loc["sky_lut"], 0)
         gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
         gl.glBindVertexArray(0)
         gl.glUseProgram(0)
 
+    def _update_sky(self, params: SceneParams) -> None:
+        """Refill the sky-view table when what the sky depends on (the scene's own parameter: sun
+        height; the haze) has changed since it was filled: once for both eyes, and not at all while
+        they hold still. The program, its uniforms and the vertex array must be bound."""
+        key = (params[self.spec.extra], params["fog"])
+        if key == self._sky_key or self._sky is None:
+            return
+        self._sky_key = key
+        draw, read = gl.GLint(), gl.GLint()
+        gl.glGetIntegerv(gl.GL_DRAW_FRAMEBUFFER_BINDING, ctypes.byref(draw))
+        gl.glGetIntegerv(gl.GL_READ_FRAMEBUFFER_BINDING, ctypes.byref(read))
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._sky.fbo)
+        gl.glViewport(0, 0, *SKY_LUT_SIZE)
+        gl.glUniform1i(self._loc["sky_lut_pass"], 1)
+        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        gl.glUniform1i(self._loc["sky_lut_pass"], 0)
+        gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, draw.value)
+        gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, read.value)
+
     def delete(self) -> None:
         """Free the GL objects (the context must be current)."""
         gl.glDeleteVertexArrays(1, ctypes.byref(self._vao))
+        if self._sky is not None:
+            self._sky.delete()
         self.program.delete()
+
+
+class SkyTable:
+    """The sky-view table: an RGBA16F texture of SKY_LUT_SIZE with its framebuffer, linearly
+    filtered and clamped at the edges (the horizon row serves below the horizon)."""
+
+    def __init__(self) -> None:
+        tex = gl.GLuint()
+        gl.glGenTextures(1, ctypes.byref(tex))
+        gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
+        width, height = SKY_LUT_SIZE
+        fmt = (gl.GL_RGBA, gl.GL_HALF_FLOAT)
+        gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, gl.GL_RGBA16F, width, height, 0, *fmt, None)
+        for pname, value in (
+            (gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
+            (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
+            (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
+            (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
+        ):
+            gl.glTexParameteri(gl.GL_TEXTURE_2D, pname, value)
+        gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+        self.texture = tex
+        draw = gl.GLint()
+        gl.glGetIntegerv(gl.GL_DRAW_FRAMEBUFFER_BINDING, ctypes.byref(draw))
+        fbo = gl.GLuint()
+        gl.glGenFramebuffers(1, ctypes.byref(fbo))
+        self.fbo = fbo
+        attach_colour(fbo.value, tex.value)
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, draw.value)
+
+    def delete(self) -> None:
+        gl.glDeleteFramebuffers(1, ctypes.byref(self.fbo))
+        gl.glDeleteTextures(1, ctypes.byref(self.texture))
 
 
 class RenderTarget:

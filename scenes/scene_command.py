@@ -14,7 +14,16 @@ OUTPUTS = ("headless", "window", "xr")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `oasis scene`."""
-    parser.add_argument("name", help=f"scene: {', '.join(SCENES)}")
+    parser.add_argument("name", nargs="?", help=f"scene: {', '.join(SCENES)}")
+    parser.add_argument("--list", action="store_true", help="print every scene with its titles (zh, en)")
+    parser.add_argument(
+        "--thumbnail",
+        type=Path,
+        metavar="PNG",
+        help="write the scene's still (calm defaults, fixed scene time) to PNG: the program cards' picture",
+    )
+    parser.add_argument("--width", type=int, help="--thumbnail width in pixels (default 480)")
+    parser.add_argument("--height", type=int, help="--thumbnail height in pixels (default 270)")
     parser.add_argument(
         "--output", choices=OUTPUTS, default="headless", help="where to show it (default headless)"
     )
@@ -108,7 +117,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
+def scene_list() -> str:
+    """One line per scene: its name and its titles, Chinese first."""
+    width = max(len(name) for name in SCENES)
+    return "\n".join(f"{s.name:<{width}}  {s.title_zh}  {s.title_en}" for s in SCENES.values())
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.list:
+        print(scene_list())
+        return 0
+    if not args.name:
+        raise UsageError(f"name a scene ({', '.join(SCENES)}) or use --list")
     try:
         spec = get_scene(args.name)
     except ValueError as exc:
@@ -116,6 +136,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.describe:
         print(describe(spec))
         return 0
+    if args.thumbnail:
+        return _thumbnail(args, spec)
     params = parse_params(args.params, spec)
     if args.frames is not None and args.frames < 1:
         raise UsageError("--frames must be at least 1")
@@ -156,6 +178,25 @@ def _headless(args: argparse.Namespace, spec: SceneSpec, params: dict[str, float
     elapsed = time.perf_counter() - started
     where = f" into {args.save}" if args.save else ""
     print(f"{spec.name}: {frames} frame(s) {width}x{height}{where}, {1000 * elapsed / frames:.1f} ms/frame")
+    return 0
+
+
+def _thumbnail(args: argparse.Namespace, spec: SceneSpec) -> int:
+    from scenes.images import write_png
+    from scenes.scene_still import STILL_TIME_S, render_still, still_version
+
+    if args.params or args.sweep or args.output != "headless":
+        raise UsageError(
+            "--thumbnail renders the scene's calm defaults headless; drop --params/--sweep/--output"
+        )
+    width, height = parse_size(f"{args.width or 480}x{args.height or 270}")
+    try:
+        args.thumbnail.parent.mkdir(parents=True, exist_ok=True)
+        write_png(args.thumbnail, render_still(spec, width, height))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.thumbnail}: {exc.strerror}") from None
+    version = still_version(spec)
+    print(f"{args.thumbnail}: {spec.name} still {width}x{height} at {STILL_TIME_S:g} s (version {version})")
     return 0
 
 

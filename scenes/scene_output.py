@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scenes.panel_status import PanelStatus
 from scenes.params import SceneParams
 
 if TYPE_CHECKING:
@@ -35,6 +36,15 @@ class SceneOutput(ABC):
     def set_params(self, params: SceneParams) -> None:
         """New target parameters (eased over the following frames)."""
         self.player.set_params(params, time.monotonic())
+
+    def set_status(self, status: PanelStatus) -> None:
+        """New words for the in-headset panel (phase, minutes left, sensor notice, closing)."""
+        self.player.set_status(status)
+
+    def mirror(self) -> np.ndarray | None:
+        """What the officer sees now, for the kiosk monitor: an output with a headset gives the
+        image it submitted for the left eye; the others give their ``snapshot``."""
+        return self.snapshot()
 
     @property
     def headset_worn(self) -> bool | None:

@@ -30,6 +30,7 @@ class WindowOutput(SceneOutput):
         params: SceneParams | None = None,
         panel_language: str | None = None,
         audio: bool = False,
+        fade_s: float = 0.0,
         fullscreen: bool = False,
         vertical_fov_deg: float = 75.0,
     ):
@@ -48,7 +49,7 @@ class WindowOutput(SceneOutput):
         )
         self.mode, self.fov = mode, vertical_fov_deg
         self.yaw = self.pitch = 0.0
-        self.player = ScenePlayer(spec, params, panel_language, audio, window=self.window)
+        self.player = ScenePlayer(spec, params, panel_language, audio, window=self.window, fade_s=fade_s)
         self._closed = False
         self._last = time.monotonic()
         self._last_image: np.ndarray | None = None

@@ -21,19 +21,23 @@ import ctypes
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scenes.camera import (
-    SEATED_EYE_HEIGHT,
     EyeView,
     projection_from_fovf,
     rotation_from_quaternion,
     view_from_pose,
 )
 from scenes.catalog import SceneSpec
+from scenes.eye_height import DEFAULT_SOURCE, eye_height_from_floor, floor_space_choice
 from scenes.params import SceneParams
 from scenes.scene_output import SceneOutput
+
+if TYPE_CHECKING:  # GL modules are imported once the headless context exists
+    from scenes.eye_mirror import EyeMirror
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,7 @@ LIFECYCLE_ACTIONS = {
 # Session states in which the runtime shows our frames to the user: the headset is on.
 WORN_STATES = ("VISIBLE", "FOCUSED")
 USER_PRESENCE = "XR_EXT_user_presence"
+LOCAL_FLOOR = "XR_EXT_local_floor"
 
 
 def worn(status: str, state_name: str, user_present: bool | None) -> bool:
@@ -101,6 +106,7 @@ class XrOutput(SceneOutput):
         params: SceneParams | None = None,
         panel_language: str | None = None,
         audio: bool = False,
+        fade_s: float = 0.0,
         render_scale: float = 1.0,
         reconnect: bool = True,
     ):
@@ -110,7 +116,7 @@ class XrOutput(SceneOutput):
         self.window.switch_to()
         from scenes.player import ScenePlayer
 
-        self.player = ScenePlayer(spec, params, panel_language, audio, window=self.window)
+        self.player = ScenePlayer(spec, params, panel_language, audio, window=self.window, fade_s=fade_s)
         self.render_scale = render_scale
         self.reconnect = reconnect
         self.status = Status.CONNECTING
@@ -121,6 +127,8 @@ class XrOutput(SceneOutput):
         self.capture_next = False
         self.user_present: bool | None = None  # from XR_EXT_user_presence, where the system senses it
         self.last_capture: list[np.ndarray] = []
+        self.eye_height_source = DEFAULT_SOURCE  # where the player's eye height came from
+        self.last_eyes: list[EyeView] = []  # the eyes of the last frame rendered
         self._exit_requested = False
         self._running = False
         self._next_attempt = 0.0
@@ -134,7 +142,11 @@ class XrOutput(SceneOutput):
         self.system_id = None
         self.session = None
         self.space = None
+        self.floor_space = None  # LOCAL_FLOOR or STAGE, to find the floor below LOCAL's origin
+        self.floor_space_name: str | None = None
+        self._floor_pending = False
         self.swapchains: list[_Swapchain] = []
+        self._mirror: EyeMirror | None = None  # the left eye's submitted image, for the monitor
         self._binding = None
         self._fbo: ctypes.c_uint | None = None  # the framebuffer the eyes are drawn through
         self.user_present = None
@@ -149,8 +161,7 @@ class XrOutput(SceneOutput):
         missing = [e for e in wanted if e not in available]
         if missing:
             raise RuntimeError(f"OpenXR runtime lacks {', '.join(missing)}")
-        if USER_PRESENCE in available:
-            wanted.append(USER_PRESENCE)
+        wanted += [e for e in (USER_PRESENCE, LOCAL_FLOOR) if e in available]
         self.instance = xr.create_instance(
             xr.InstanceCreateInfo(
                 application_info=xr.ApplicationInfo(
@@ -209,10 +220,49 @@ class XrOutput(SceneOutput):
                 pose_in_reference_space=xr.Posef(),
             ),
         )
+        self._create_floor_space()
         self._create_swapchains()
         self.status = Status.SESSION
         self.session_state_name = "IDLE"
         log.info("OpenXR session created on %s", self.system_name)
+
+    def _create_floor_space(self) -> None:
+        """A LOCAL_FLOOR or STAGE space where the runtime has one; its height is read at a frame."""
+        import xr
+
+        available = {xr.ReferenceSpaceType(t).name for t in xr.enumerate_reference_spaces(self.session)}
+        name = floor_space_choice(available)
+        if name is None:
+            log.info(
+                "OpenXR: no floor-based reference space; seated eye height %.2f m", self.player.eye_height
+            )
+            return
+        self.floor_space = xr.create_reference_space(
+            self.session,
+            xr.ReferenceSpaceCreateInfo(
+                reference_space_type=xr.ReferenceSpaceType[name], pose_in_reference_space=xr.Posef()
+            ),
+        )
+        self.floor_space_name, self._floor_pending = name, True
+
+    def _locate_floor(self, display_time) -> None:
+        """Set the player's eye height from where LOCAL's origin (the head at the start) is in the
+        floor space; the seated default when it is not tracked or not plausible."""
+        import xr
+
+        self._floor_pending = False
+        height = None
+        location = xr.locate_space(self.space, self.floor_space, display_time)
+        if location.location_flags & xr.SPACE_LOCATION_POSITION_VALID_BIT:
+            height = location.pose.position.y
+        eye_height, self.eye_height_source = eye_height_from_floor(height, self.floor_space_name or "")
+        self.player.eye_height = eye_height
+        log.info(
+            "OpenXR eye height %.2f m (%s; the runtime said %s)",
+            eye_height,
+            self.eye_height_source,
+            "nothing" if height is None else f"{height:.2f} m",
+        )
 
     def _system_properties(self, ask_presence: bool):
         """xrGetSystemProperties, chained with XrSystemUserPresencePropertiesEXT when asked;
@@ -269,6 +319,9 @@ class XrOutput(SceneOutput):
             )
             images = xr.enumerate_swapchain_images(handle, xr.SwapchainImageOpenGLKHR)
             self.swapchains.append(_Swapchain(handle, width, height, images))
+        from scenes.eye_mirror import EyeMirror
+
+        self._mirror = EyeMirror(self.swapchains[0].width, self.swapchains[0].height, fmt)
         fbo = gl.GLuint()
         gl.glGenFramebuffers(1, ctypes.byref(fbo))
         self._fbo = fbo
@@ -282,8 +335,11 @@ class XrOutput(SceneOutput):
         if self._fbo is not None:
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
             gl.glDeleteFramebuffers(1, ctypes.byref(self._fbo))
+        if self._mirror is not None:
+            self._mirror.delete()
         steps = [(xr.destroy_swapchain, s.handle) for s in self.swapchains]
         steps += [
+            (xr.destroy_space, self.floor_space),
             (xr.destroy_space, self.space),
             (xr.destroy_session, self.session),
             (xr.destroy_instance, self.instance),
@@ -325,6 +381,8 @@ class XrOutput(SceneOutput):
                 self._on_state(xr.SessionState(changed.state).name)
                 if self.instance is None:
                     return
+            elif kind == xr.StructureType.EVENT_DATA_REFERENCE_SPACE_CHANGE_PENDING:
+                self._floor_pending = self.floor_space is not None  # the floor was set up anew
             elif kind == xr.StructureType.EVENT_DATA_USER_PRESENCE_CHANGED_EXT:
                 pointer = ctypes.POINTER(xr.EventDataUserPresenceChangedEXT)
                 self.user_present = bool(ctypes.cast(ctypes.byref(event), pointer).contents.is_user_present)
@@ -447,9 +505,13 @@ class XrOutput(SceneOutput):
         valid = xr.VIEW_STATE_ORIENTATION_VALID_BIT | xr.VIEW_STATE_POSITION_VALID_BIT
         if view_state.view_state_flags & valid != valid:
             return None
+        if self._floor_pending:
+            self._locate_floor(display_time)
+        lift = self.player.eye_height
         projection_views = (xr.CompositionLayerProjectionView * len(views))()
         capture = self.capture_next
         captured = []
+        eyes = []
         self.window.switch_to()
         for i, view in enumerate(views):
             chain = self.swapchains[i]
@@ -457,8 +519,9 @@ class XrOutput(SceneOutput):
             xr.wait_swapchain_image(chain.handle, xr.SwapchainImageWaitInfo(timeout=SWAPCHAIN_WAIT_NS))
             o, p = view.pose.orientation, view.pose.position
             rotation = rotation_from_quaternion(o.x, o.y, o.z, o.w)
-            position = np.array([p.x, p.y + SEATED_EYE_HEIGHT, p.z])
+            position = np.array([p.x, p.y + lift, p.z])
             eye = EyeView(view_from_pose(rotation, position), projection_from_fovf(view.fov), position)
+            eyes.append(eye)
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._fbo)
             gl.glFramebufferTexture2D(
                 gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0, gl.GL_TEXTURE_2D, chain.images[index].image, 0
@@ -466,6 +529,8 @@ class XrOutput(SceneOutput):
             self.player.render_eye(eye, (0, 0, chain.width, chain.height))
             if capture:
                 captured.append(read_rgb(self._fbo.value, chain.width, chain.height))
+            if i == 0 and self._mirror is not None:
+                self._mirror.copy_from(self._fbo.value)
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
             xr.release_swapchain_image(chain.handle, xr.SwapchainImageReleaseInfo())
             pv = projection_views[i]
@@ -477,6 +542,7 @@ class XrOutput(SceneOutput):
             extent.width, extent.height = chain.width, chain.height
         if capture:
             self.last_capture, self.capture_next = captured, False
+        self.last_eyes = eyes
         self._layer = xr.CompositionLayerProjection(space=self.space, views=projection_views)
         return self._layer
 
@@ -486,6 +552,14 @@ class XrOutput(SceneOutput):
             return None
         height = min(img.shape[0] for img in self.last_capture)
         return np.concatenate([img[:height] for img in self.last_capture], axis=1)
+
+    def mirror(self) -> np.ndarray | None:
+        """The image last submitted for the left eye, exactly (None before the first frame or
+        without a session)."""
+        if self._mirror is None or self._mirror.copies == 0:
+            return None
+        self.window.switch_to()
+        return self._mirror.read()
 
     def close(self) -> None:
         if self.status == Status.SESSION and self._running:

@@ -1,5 +1,6 @@
 """Render the officer's kiosk pages headless (pyglet on Mesa EGL) to PNGs in both languages, for
-docs/kiosk/. Usage: ``.venv/bin/python scripts/kiosk_screenshots.py [OUT_DIR]`` (default docs/kiosk).
+docs/kiosk/. Usage: ``.venv/bin/python scripts/kiosk_screenshots.py [OUT_DIR [PAGE...]]`` (default
+docs/kiosk, every page).
 
 The pages are laid out by the real layout code from a real session store holding a sample officer's
 visits (a temporary file), so what is saved is what the kiosk shows."""
@@ -25,6 +26,7 @@ from station.kiosk.controller import program_for  # noqa: E402
 from station.kiosk.kiosk_model import KioskModel, SensorStatus  # noqa: E402
 from station.kiosk.layout import layout  # noqa: E402
 from station.kiosk.render import draw  # noqa: E402
+from station.kiosk.scene_stills import SceneStills  # noqa: E402
 from station.session.sensor_notice import sensor_notice  # noqa: E402
 from station.session.summary import describe_changes, describe_unmeasured  # noqa: E402
 from station.store import SessionStore  # noqa: E402
@@ -34,8 +36,11 @@ from station.store.officer_history import history, local_summaries  # noqa: E402
 from station.store.practice_points import practice  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 800
+PICTURE_PAGES = ("idle", "program")
+# the officer's PIN pad: (typed, notice); "exists": a PIN set meanwhile at another station of the room
+PIN_PAGES = {"history_pin": ("1234", "opin_wrong"), "history_pin_exists": ("", "opin_exists")}
 PROGRAMS = [
-    program_for(find_protocol(name))
+    program_for(find_protocol(name), "lakeside")
     for name in ("mindfulness-15", "coherent-breathing", "alpha-relax", "quick-reset", "resonance-assessment")
 ]
 
@@ -66,11 +71,26 @@ def sample_visits(store: SessionStore, code: str) -> None:
         store.set_post_ratings(uuid, max(0, 4 - i // 2), 4)
 
 
-def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.SessionFlow]]:  # type: ignore[type-arg]
-    """The pages this script saves, each as (model, flow)."""
+def pages(
+    language: str,
+    entries: list,  # type: ignore[type-arg]
+    stills: dict[str, str],
+) -> dict[str, tuple[KioskModel, f.SessionFlow]]:
+    """The pages this script saves, each as (model, flow); ``stills`` are the scenes' pictures."""
     out = {}
     today = datetime.fromisoformat(entries[-1].started_at).date()
-    names = ("idle", "new_code", "pre_rating", "program", "history", "history_last_only", "history_pin")
+    names = (
+        "idle",
+        "idle_maintenance",
+        "idle_quiet_hours",
+        "new_code",
+        "pre_rating",
+        "program",
+        "history",
+        "history_last_only",
+        "history_pin",
+        "history_pin_exists",
+    )
     names = (*names, "sensor_check_storage_full")
     pages_after = ("session", "session_sensor_lost", "post_rating", "summary", "summary_sensor_lost")
     for name in (*names, *pages_after, "summary_reminder"):
@@ -80,10 +100,14 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
             new_code=lambda: "K7PQ3XM",
             verify_pin=lambda pin: False,
             language=language,
+            attract_scene="lakeside",
+            stills=stills,
         )
         flow = f.SessionFlow()
-        if name == "idle":
+        if name.startswith("idle"):  # idle_maintenance, idle_quiet_hours: no session starts
             model.station_name = "第一法庭减压驿站"
+            model.closed = name.removeprefix("idle").removeprefix("_")
+            model.closed_until = "07:00" if model.closed == "quiet_hours" else ""
             out[name] = (model, flow)
             continue
         flow.handle(f.Begin(), 0.0)
@@ -120,8 +144,9 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
             model.practice = practice(entries, today)
         if name == "history_last_only":
             model.history, model.history_open, model.history_limited = entries[-1:], True, True
-        if name == "history_pin":
-            model.officer_pin_mode, model.officer_pin_entry, model.notice = "unlock", "1234", "opin_wrong"
+        if name in PIN_PAGES:
+            model.officer_pin_mode = "unlock"
+            model.officer_pin_entry, model.notice = PIN_PAGES[name]
         if name.startswith("summary"):
             flow.handle(f.ProgramChosen("quick-reset", 0, 300), 0.0)
             flow.handle(f.Rated(7, 2), 0.0)
@@ -155,38 +180,62 @@ def pages(language: str, entries: list) -> dict[str, tuple[KioskModel, f.Session
     return out
 
 
-def main(out_dir: Path) -> None:
+def render_stills(folder: Path) -> dict[str, str]:
+    """The programs' and the attract screen's stills, rendered as the kiosk does (a child process)."""
+    stills = SceneStills(folder, [p.scene for p in PROGRAMS] + ["lakeside"])
+    stills.start()
+    if stills.child is not None:
+        stills.child.wait()
+    ready = stills.ready()
+    if len(ready) < len(stills.paths):
+        raise SystemExit(f"scene stills missing: {sorted(set(stills.paths) - set(ready))}")
+    return ready
+
+
+def sample_entries(tmp: Path) -> list:  # type: ignore[type-arg]
+    """A sample officer's history, from a real session store in ``tmp``."""
+    clock = [datetime(2026, 11, 10, 9, 30, tzinfo=UTC)]
+
+    def tick() -> datetime:
+        clock[0] += timedelta(hours=8)
+        return clock[0]
+
+    with SessionStore(tmp / "sessions.db", "screenshots", clock=tick) as store:
+        code = new_code()
+        sample_visits(store, code)
+        return history(local_summaries(store.officer_sessions(code)))
+
+
+def main(out_dir: Path, only: set[str] | None = None) -> None:
+    """Save every page (or those named in ``only``) in both languages."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        clock = [datetime(2026, 11, 10, 9, 30, tzinfo=UTC)]
+        entries = sample_entries(Path(tmp))
+        stills = render_stills(Path(tmp) / "stills")
+        window = pyglet.window.Window(WIDTH, HEIGHT, visible=False)
+        try:
+            for language in ("zh-CN", "en"):
+                for name, (model, flow) in pages(language, entries, stills).items():
+                    if only is None or name in only:
+                        save_page(window, out_dir / f"{name}_{language}.png", model, flow)
+        finally:
+            window.close()
 
-        def tick() -> datetime:
-            clock[0] += timedelta(hours=8)
-            return clock[0]
 
-        with SessionStore(Path(tmp) / "sessions.db", "screenshots", clock=tick) as store:
-            code = new_code()
-            sample_visits(store, code)
-            entries = history(local_summaries(store.officer_sessions(code)))
-    window = pyglet.window.Window(WIDTH, HEIGHT, visible=False)
-    try:
-        for language in ("zh-CN", "en"):
-            for name, (model, flow) in pages(language, entries).items():
-                window.switch_to()
-                pyglet.gl.glViewport(0, 0, WIDTH, HEIGHT)
-                window.projection = pyglet.math.Mat4.orthogonal_projection(0, WIDTH, 0, HEIGHT, -255, 255)
-                problems = draw(layout(model, flow, 301.0, WIDTH, HEIGHT), HEIGHT)
-                if problems:
-                    raise SystemExit(f"{name} ({language}): text overflows: {problems}")
-                buffer = pyglet.image.get_buffer_manager().get_color_buffer().get_image_data()
-                raw = np.frombuffer(buffer.get_data("RGB", buffer.width * 3), np.uint8)
-                pixels = raw.reshape(buffer.height, -1, 3)[:HEIGHT, :WIDTH][::-1]
-                path = out_dir / f"{name}_{language}.png"
-                Image.fromarray(pixels).quantize(64).save(path, optimize=True)  # flat UI: small files
-                print(path)
-    finally:
-        window.close()
+def save_page(window: pyglet.window.Window, path: Path, model: KioskModel, flow: f.SessionFlow) -> None:
+    window.switch_to()
+    pyglet.gl.glViewport(0, 0, WIDTH, HEIGHT)
+    window.projection = pyglet.math.Mat4.orthogonal_projection(0, WIDTH, 0, HEIGHT, -255, 255)
+    problems = draw(layout(model, flow, 301.0, WIDTH, HEIGHT), HEIGHT)
+    if problems:
+        raise SystemExit(f"{path.name}: text overflows: {problems}")
+    buffer = pyglet.image.get_buffer_manager().get_color_buffer().get_image_data()
+    raw = np.frombuffer(buffer.get_data("RGB", buffer.width * 3), np.uint8)
+    pixels = raw.reshape(buffer.height, -1, 3)[:HEIGHT, :WIDTH][::-1]
+    colours = 256 if path.stem.rsplit("_", 1)[0] in PICTURE_PAGES else 64  # flat UI: small files
+    Image.fromarray(pixels).quantize(colours).save(path, optimize=True)
+    print(path)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/kiosk"))
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/kiosk"), set(sys.argv[2:]) or None)

@@ -78,8 +78,8 @@ class Feature:
 
 
 # The feature vocabulary: pipeline publishes these names, protocols map from them. The breathing
-# rate counts as a heart feature: it comes from the respiratory sinus arrhythmia when no
-# respiration belt is worn.
+# rate counts as a heart feature: when no respiration belt is worn it comes from the PPG's pulse
+# modulations, or from the ECG's respiratory sinus arrhythmia.
 FEATURES: dict[str, Feature] = {
     f.name: f
     for f in [

@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -82,6 +83,10 @@ class StationConfig:
     database_name: str = "sessions.db"  # [storage] database: the session database's file in data_dir
     timezone: str = ""  # [station] timezone: an IANA name, "" for the computer's own
     help_line: str = ""  # [officer] help_line: the 24-hour line the reminder shows
+    programs: tuple[str, ...] = ()  # [kiosk] programs: offered, in this order (empty: the library's)
+    quiet_hours: str = ""  # [kiosk] quiet_hours: "HH:MM-HH:MM", no session starts then ("": none)
+    protocol_library: str = ""  # [protocols] library: the admin's library version ("": built-in)
+    sources: dict[str, str] = field(default_factory=dict)  # "table.key" -> where its value came from
 
     @property
     def tz(self) -> tzinfo | None:
@@ -115,7 +120,10 @@ SCHEMA: dict[str, dict[str, type]] = {
         "headset_grace_s": float,
         "pause_limit_s": float,
         "technician_idle_s": float,
+        "programs": list,
+        "quiet_hours": str,
     },
+    "protocols": {"library": str},
     "calibration": {
         "eda_reference_kohm": float,
         "eda_step_s": float,
@@ -150,11 +158,45 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: arrays or tables nested too deeply") from None
 
 
-def _merged(path: Path | None) -> dict[str, dict[str, Any]]:
+RemoteSettings = Mapping[str, tuple[Any, str]]
+"""Settings from the admin server: ``"table.key" -> (value, source)``, source "room" or "station"."""
+REMOTE_KEYS = frozenset(
+    {
+        "kiosk.programs",
+        "kiosk.quiet_hours",
+        "scene.name",
+        "station.language",
+        "officer.help_line",
+        "storage.retention_days",
+        "protocols.library",
+    }
+)
+"""The keys an admin may set remotely (docs/station.md, "Remote configuration")."""
+QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+PROGRAM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _checked(where: str, table: str, key: str, value: object) -> object:
+    """``value`` when it has the type SCHEMA gives ``table.key``; a ConfigError otherwise."""
+    expected = SCHEMA[table].get(key)
+    if expected is None:
+        raise ConfigError(f"{where}unknown key {table}.{key}")
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if expected is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok:
+        raise ConfigError(f"{where}{table}.{key} must be {expected.__name__}, got {value!r}")
+    return value
+
+
+def _merged(
+    path: Path | None, remote: RemoteSettings | None = None
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The defaults, then the file's values, then the admin's; and where each key's value came from."""
     values = _read(DEFAULT_FILE)
-    if path is None:
-        return values
-    user = _read(path)
+    sources = {f"{table}.{key}": "default" for table, keys in SCHEMA.items() for key in keys}
+    values.setdefault("protocols", {"library": ""})
+    user = _read(path) if path is not None else {}
     values["devices"] = user.pop("devices", [])
     for table, keys in user.items():
         if table not in SCHEMA:
@@ -162,16 +204,31 @@ def _merged(path: Path | None) -> dict[str, dict[str, Any]]:
         if not isinstance(keys, dict):
             raise ConfigError(f"{path}: {table} must be a table")
         for key, value in keys.items():
-            expected = SCHEMA[table].get(key)
-            if expected is None:
-                raise ConfigError(f"{path}: unknown key {table}.{key}")
-            ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-            if expected is float:
-                ok = isinstance(value, int | float) and not isinstance(value, bool)
-            if not ok:
-                raise ConfigError(f"{path}: {table}.{key} must be {expected.__name__}, got {value!r}")
-            values[table][key] = value
-    return values
+            values[table][key] = _checked(f"{path}: ", table, key, value)
+            sources[f"{table}.{key}"] = "station.toml"
+    for name, (value, source) in (remote or {}).items():
+        if name not in REMOTE_KEYS:
+            raise ConfigError(f"remote configuration: {name} cannot be set remotely")
+        table, _, key = name.partition(".")
+        values[table][key] = _checked(f"remote configuration ({source}): ", table, key, value)
+        sources[name] = source
+    return values, sources
+
+
+def _programs(value: list[Any]) -> tuple[str, ...]:
+    """kiosk.programs: program ids, each once (their existence is checked against the library)."""
+    for item in value:
+        if not isinstance(item, str) or not PROGRAM_ID.match(item):
+            raise ConfigError(f"kiosk.programs must hold program ids, got {item!r}")
+    if len(set(value)) != len(value):
+        raise ConfigError("kiosk.programs names a program twice")
+    return tuple(value)
+
+
+def _quiet_hours(value: str) -> str:
+    if value and not QUIET_HOURS.match(value):
+        raise ConfigError(f'kiosk.quiet_hours must be "HH:MM-HH:MM" (24-hour) or empty, got {value!r}')
+    return value
 
 
 def default_data_dir() -> Path:
@@ -190,10 +247,11 @@ def config_path(explicit: str | Path | None = None) -> Path | None:
     return SYSTEM_FILE if SYSTEM_FILE.is_file() else None
 
 
-def load_config(path: str | Path | None = None) -> StationConfig:
-    """Load and validate the station configuration (see station/station.toml)."""
+def load_config(path: str | Path | None = None, remote: RemoteSettings | None = None) -> StationConfig:
+    """Load and validate the station configuration (see station/station.toml), with the admin's
+    ``remote`` settings over the file's: the same checks apply to both."""
     source = config_path(path)
-    v = _merged(source)
+    v, sources = _merged(source, remote)
     st, storage, admin, kiosk = v["station"], v["storage"], v["admin"], v["kiosk"]
     if st["timezone"]:
         try:
@@ -209,6 +267,8 @@ def load_config(path: str | Path | None = None) -> StationConfig:
     if admin["url"] and not admin["url"].startswith(("http://", "https://")):
         raise ConfigError(f"admin.url must start with http:// or https://, got {admin['url']!r}")
     for key, value in kiosk.items():
+        if key in ("programs", "quiet_hours"):
+            continue
         if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
             raise ConfigError(f"kiosk.{key} must be positive, at most {MAX_TIMEOUT_S:g} s")
     pin_hash = v["technician"]["pin_hash"]
@@ -239,8 +299,24 @@ def load_config(path: str | Path | None = None) -> StationConfig:
         scene=scene_config(v["scene"]),
         database_name=storage["database"],
         timezone=st["timezone"],
-        help_line=v["officer"]["help_line"],
+        help_line=_help_line(v["officer"]["help_line"]),
+        programs=_programs(kiosk["programs"]),
+        quiet_hours=_quiet_hours(kiosk["quiet_hours"]),
+        protocol_library=_library(v["protocols"]["library"]),
+        sources=sources,
     )
+
+
+def _help_line(value: str) -> str:
+    if len(value) > 40 or any(ord(ch) < 32 for ch in value):
+        raise ConfigError("officer.help_line must be at most 40 characters without control characters")
+    return value
+
+
+def _library(value: str) -> str:
+    if value and not PROGRAM_ID.match(value):
+        raise ConfigError(f"protocols.library must be a version label like 2026.12, got {value!r}")
+    return value
 
 
 def _technician_name(name: str) -> str:

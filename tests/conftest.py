@@ -5,6 +5,9 @@ LSL isolation: every pytest process gets its own LSL SessionID and its own disco
 the ports matter), so streams made by one test run — or by another program on this machine — are
 invisible to another, and no other process can swallow our discovery queries. Resolution is limited
 to this machine. This is set before any test module imports pylsl; subprocesses inherit it.
+Parallel workers (pytest-xdist, `make test`) take distinct port ranges from one base per run, and
+each reserves a second range for the private sessions its subprocesses start (`oasis demo`), so no
+two LSL sessions of one test run ever share discovery ports.
 
 Skip gate: a run fails when a test is skipped for a reason not in tests/allowed_skips.toml
 (tests/skip_gate.py); ``--min-passed N`` also makes it fail when fewer than N tests passed.
@@ -12,14 +15,27 @@ Skip gate: a run fails when a test is skipped for a reason not in tests/allowed_
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import pytest
 
-from sensors.lsl.isolation import isolate_lsl
+from sensors.lsl.isolation import SLOT_VARIABLE, SLOTS, isolate_lsl
 from tests import skip_gate
 
-isolate_lsl("oasis-test")
+
+def _lsl_slots() -> tuple[int, int]:
+    """This process's LSL port-range slot and the one reserved for its subprocesses' sessions."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or os.urandom(8).hex()
+    base = int(hashlib.sha256(run.encode()).hexdigest(), 16) % SLOTS
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return base + 2 * worker, base + 2 * worker + 1
+
+
+_own_slot, _child_slot = _lsl_slots()
+isolate_lsl("oasis-test", _own_slot)
+os.environ[SLOT_VARIABLE] = str(_child_slot % SLOTS)
 
 RECORDINGS = Path(__file__).resolve().parent / "data"
 

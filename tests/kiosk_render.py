@@ -24,14 +24,18 @@ def kiosk_window() -> Iterator[pyglet.window.Window]:
 
 
 def render(
-    window: pyglet.window.Window, widgets: list[Widget], width: int, height: int
+    window: pyglet.window.Window,
+    widgets: list[Widget],
+    width: int,
+    height: int,
+    images: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[Overflow], np.ndarray]:
     """Draw ``widgets`` at ``width``×``height``; returns the overflowing texts and the RGBA pixels,
     rows from the top like the layout's boxes."""
     window.switch_to()
     pyglet.gl.glViewport(0, 0, width, height)
     window.projection = pyglet.math.Mat4.orthogonal_projection(0, width, 0, height, -255, 255)
-    problems = draw(widgets, height)
+    problems = draw(widgets, height, images)
     buffer = pyglet.image.get_buffer_manager().get_color_buffer().get_image_data()
     pixels = np.frombuffer(buffer.get_data("RGBA", buffer.width * 4), np.uint8).reshape(buffer.height, -1, 4)
     return problems, pixels[:height, :width][::-1]

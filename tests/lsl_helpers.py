@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
@@ -119,3 +120,59 @@ def simulated_ecg(name: str) -> Iterator[None]:
         yield
     finally:
         publisher.stop()
+
+
+class Replay:
+    """Replays recorded channels on real LSL outlets, ``speed`` times faster than real time, on a
+    thread. Sample ``n`` of a channel is stamped ``t0 + n / fs``: feature extractors work on LSL
+    timestamps, so a faster replay gives them the recording's own timing. ``starts_s`` holds a
+    channel back until that recording time (a sensor put on later). ``start()`` waits until every
+    outlet has a consumer, so nothing pushed is lost before the reader has opened it."""
+
+    def __init__(
+        self,
+        channels: dict[str, tuple[pylsl.StreamInfo, np.ndarray]],
+        fs: float,
+        speed: float,
+        starts_s: dict[str, float] | None = None,
+    ) -> None:
+        self.fs, self.speed = fs, speed
+        self.outlets = {key: pylsl.StreamOutlet(info) for key, (info, _) in channels.items()}
+        self.data = {key: np.asarray(x, dtype=np.float32) for key, (_, x) in channels.items()}
+        self.first = {key: round((starts_s or {}).get(key, 0.0) * fs) for key in channels}
+        self.length = min(x.size for x in self.data.values())
+        self.t0 = math.nan
+        self.done = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self, timeout: float = 30.0) -> Replay:
+        for key, outlet in self.outlets.items():
+            if not outlet.wait_for_consumers(timeout=timeout):
+                raise TimeoutError(f"nobody opened the {key} replay stream")
+        self.t0 = pylsl.local_clock()
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        chunk = max(1, round(0.04 * self.fs))  # 40 ms of recording per push
+        wall0 = time.monotonic()
+        for pos in range(0, self.length, chunk):
+            if self._stop.is_set():
+                return
+            wait = wall0 + pos / self.fs / self.speed - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            end = min(pos + chunk, self.length)
+            for key, outlet in self.outlets.items():
+                lo = max(pos, self.first[key])
+                if lo < end:
+                    stamps = self.t0 + np.arange(lo, end) / self.fs
+                    outlet.push_chunk(self.data[key][lo:end, None], stamps.tolist())
+        self.done.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        self.outlets.clear()

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Final, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 SCHEMA_VERSION: Final = 1
 API_PREFIX = "/api/v1"
@@ -171,10 +171,65 @@ class Heartbeat(_Model):
     free_disk_bytes: Annotated[int, Field(ge=0, le=2**62)]
     backlog: Annotated[int, Field(ge=0, le=2**31)] = 0
     sensors: Annotated[list[SensorVerdict], Field(max_length=32)] = Field(default_factory=list)
+    # remote configuration (all None from a station older than the feature)
+    config_applied: Annotated[int, Field(ge=0, le=2**31)] | None = None  # 0: none applied yet
+    config_refused: Annotated[int, Field(ge=1, le=2**31)] | None = None  # the last version refused
+    config_refusal: Text | None = None  # why it was refused
+    maintenance: bool | None = None
+    last_action: Annotated[int, Field(ge=0, le=2**62)] | None = None  # the newest remote action done
+
+
+RemoteActionKind = Literal["restart", "maintenance_on", "maintenance_off", "diagnostics"]
+
+
+class RemoteAction(_Model):
+    """An admin's confirmed action for one station; ids grow, and a station does each one once."""
+
+    id: Annotated[int, Field(ge=1, le=2**62)]
+    kind: RemoteActionKind
 
 
 class HeartbeatAck(_Model):
     server_time: datetime
+    config_version: Annotated[int, Field(ge=0, le=2**31)] | None = None  # desired; None: an older admin
+    actions: Annotated[list[RemoteAction], Field(max_length=32)] = Field(default_factory=list)
+
+
+CONFIGURATION_PATH = "/configuration"
+DIAGNOSTICS_PATH = "/diagnostics"
+MAX_PROTOCOL_BYTES = 64 * 1024
+MAX_DIAGNOSTICS_BYTES = 2 * 1024 * 1024
+SettingName = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")]
+"""A station.toml key as ``table.key``, e.g. ``station.language``."""
+SettingValue = bool | int | Text | Annotated[list[Identifier], Field(max_length=64)]
+SettingSource = Literal["room", "station"]
+
+
+class ProtocolFile(_Model):
+    """A protocol file of the library version a station is assigned (protocols/ TOML, UTF-8)."""
+
+    name: Identifier
+    toml: Annotated[str, StringConstraints(max_length=MAX_PROTOCOL_BYTES)]
+
+
+class StationConfiguration(_Model):
+    """``GET /api/v1/configuration``: the station's effective remote configuration, version
+    ``version`` (0: nothing assigned). Each setting overrides the station.toml key of that name;
+    ``sources`` says whether the room or the station itself set it."""
+
+    version: Annotated[int, Field(ge=0, le=2**31)]
+    settings: Annotated[dict[SettingName, SettingValue], Field(max_length=32)] = Field(default_factory=dict)
+    sources: Annotated[dict[SettingName, SettingSource], Field(max_length=32)] = Field(default_factory=dict)
+    protocols: Annotated[list[ProtocolFile], Field(max_length=32)] = Field(default_factory=list)
+
+
+class DiagnosticsBundle(_Model):
+    """``POST /api/v1/diagnostics``: what a requested diagnostics action produced: the output of
+    ``oasis station check`` and the station's recent log lines, with officer codes removed."""
+
+    action_id: Annotated[int, Field(ge=1, le=2**62)]
+    created_at: Timestamp
+    text: Annotated[str, StringConstraints(max_length=MAX_DIAGNOSTICS_BYTES)]
 
 
 class PairingRequest(_Model):
@@ -220,3 +275,67 @@ class OfficerHistory(_Model):
     sessions: Annotated[list[SessionSummary], Field(max_length=MAX_HISTORY_SESSIONS)] = Field(
         default_factory=list
     )
+
+
+OFFICER_PIN_PATH = "/officer-pin"
+# The officer PIN's back-off, the same at the admin and at a station out of its reach: the first
+# PIN_FREE_TRIES wrong tries cost nothing, then each one locks the PIN for a wait that doubles
+PIN_FREE_TRIES = 3
+PIN_FIRST_WAIT_S = 30.0
+PIN_MAX_WAIT_S = 900.0
+PinDigits = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,6}$")]
+
+
+def pin_wait_s(failures: int) -> float:
+    """Seconds no PIN try is checked after ``failures`` wrong ones in a row (0: none)."""
+    if failures < PIN_FREE_TRIES:
+        return 0.0
+    return min(PIN_FIRST_WAIT_S * 2 ** (failures - PIN_FREE_TRIES), PIN_MAX_WAIT_S)
+
+
+class OfficerPinRequest(_Model):
+    """``POST /api/v1/officer-pin``: a station asks, with its own token, about the PIN of the officer
+    at its screen: ``status`` (is one set?), ``set`` (the admin hashes ``pin`` with argon2; refused
+    when one is set already) or ``verify`` (the admin checks ``pin`` and applies the back-off). The
+    PIN travels only in this body; it is never stored, logged or shown in clear."""
+
+    officer_code: Identifier
+    action: Literal["status", "set", "verify"]
+    pin: PinDigits | None = None
+
+    @model_validator(mode="after")
+    def _pin_given(self) -> OfficerPinRequest:
+        if self.action != "status" and self.pin is None:
+            raise ValueError(f"{self.action} needs a pin")
+        return self
+
+
+class OfficerPinAnswer(_Model):
+    """``outcome``: ``none`` (status, or no PIN to verify), ``saved``, ``exists`` (set refused),
+    ``right``, ``wrong``, or ``locked`` (no try is checked for ``wait_s`` seconds)."""
+
+    has_pin: bool
+    outcome: Literal["none", "saved", "exists", "right", "wrong", "locked"] = "none"
+    wait_s: Annotated[float, Field(ge=0, le=86_400)] = 0.0
+
+
+REMINDER_COUNTS_PATH = "/reminder-counts"
+Month = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
+
+
+class ReminderMonth(_Model):
+    """How many times a station's kiosk suggested the counsellor in one (station-local) month."""
+
+    month: Month
+    shown: Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class ReminderCounts(_Model):
+    """``POST /api/v1/reminder-counts``: the station's totals per month, each replacing what it sent
+    for that month before (so a resend is harmless). Counts only: never which officer."""
+
+    months: Annotated[list[ReminderMonth], Field(max_length=36)] = Field(default_factory=list)
+
+
+class ReminderCountsAck(_Model):
+    stored: int

@@ -18,6 +18,8 @@ uniform float u_particles;
 uniform float u_pacer_phase;
 uniform float u_pacer_visible;
 uniform float u_extra;        // the scene's own parameter
+uniform sampler2D u_sky_lut;  // the sky-view table (see sky_view), filled by the renderer
+uniform int u_sky_lut_pass;   // 1 while the renderer fills that table with this shader
 
 const float PI = 3.14159265;
 const float FAR = 1.0e6;
@@ -207,14 +209,46 @@ vec3 sun_disc(vec3 rd, vec3 sun, float radius) {
     return disc * limb * step(0.0, c) * 40.0 * SUN_E * sun_transmittance(0.0, sun.y);
 }
 
+// ---- Sky-view table (after Hillaire 2020): the atmosphere is computed into a small table once
+// whenever the sun or the haze changes, shared by both eyes, and looked up per pixel. Columns run
+// over the azimuth from the sun's (0) to opposite it (single scattering is symmetric about the
+// sun's vertical plane), rows over the elevation as sqrt(elevation / 90°), dense at the horizon
+// where the sky changes fastest. Below the horizon the horizon's row is used.
+const vec2 SKY_LUT_SIZE = vec2(64.0, 48.0);  // must match scenes/renderer.py
+
+// Implemented by each scene: the light source its sky is lit by (the sun, or the moon at night).
+vec3 sky_sun();
+
+// Sky radiance towards rd from the table (what atmosphere(rd, sky_sun(), …) gives).
+vec3 sky_view(vec3 rd) {
+    vec3 sun = sky_sun();
+    vec2 h = rd.xz / max(length(rd.xz), 1e-6);
+    vec2 s = sun.xz / max(length(sun.xz), 1e-6);
+    float u = acos(clamp(dot(h, s), -1.0, 1.0)) / PI;
+    float v = sqrt(asin(clamp(rd.y, 0.0, 1.0)) / (0.5 * PI));
+    vec2 texel = (0.5 + vec2(u, v) * (SKY_LUT_SIZE - 1.0)) / SKY_LUT_SIZE;
+    return texture(u_sky_lut, texel).rgb;
+}
+
+// One texel of the table, for the fragment at gl_FragCoord (the renderer's table pass).
+vec3 sky_view_texel() {
+    vec2 uv = (gl_FragCoord.xy - 0.5) / (SKY_LUT_SIZE - 1.0);
+    float az = uv.x * PI;
+    float el = uv.y * uv.y * 0.5 * PI;
+    vec3 sun = sky_sun();
+    vec2 s = sun.xz / max(length(sun.xz), 1e-6);
+    vec2 d = vec2(s.x * cos(az) - s.y * sin(az), s.x * sin(az) + s.y * cos(az));
+    return atmosphere(vec3(d * cos(el), sin(el)).xzy, sun, 8);
+}
+
 // Light falling on the ground from the whole sky (an upward surface), from the same model.
 vec3 sky_ambient(vec3 sun) {
-    return 1.3 * PI * atmosphere(normalize(vec3(sun.x, 0.6, sun.z)), sun, 2);
+    return 1.3 * PI * sky_view(normalize(vec3(sun.x, 0.6, sun.z)));
 }
 
 // Fog colour towards rd: the sky just above the horizon in that azimuth (aerial perspective).
 vec3 horizon_haze(vec3 rd, vec3 sun) {
-    return atmosphere(normalize(vec3(rd.x, 0.03, rd.z)), sun, 2);
+    return sky_view(normalize(vec3(rd.x, 0.03, rd.z)));
 }
 
 // ---- Water: `waves` unaligned waves (golden-angle directions, deep-water speeds), each faded out once its
@@ -350,6 +384,10 @@ vec3 grade(vec3 c) {
 vec3 scene(vec3 ro, vec3 rd, out float t);
 
 void main() {
+    if (u_sky_lut_pass == 1) {
+        frag_color = vec4(sky_view_texel(), 1.0);
+        return;
+    }
     vec3 rd = view_ray();
     pixel_angle = max(length(dFdx(rd)), length(dFdy(rd)));
     float t;

@@ -42,7 +42,7 @@ vec3 clouds(vec3 rd, vec3 sky, vec3 sun, vec3 ambient) {
 // Everything beyond the lake seen along rd: the sky, the sun and the hills on the far shore (their
 // edge softened by ``blur`` radians in the water's reflection).
 vec3 far_view(vec3 rd, vec3 sun, vec3 haze, vec3 ambient, float blur) {
-    vec3 col = clouds(rd, atmosphere(rd, sun, 5) + sun_disc(rd, sun, 0.012), sun, ambient);
+    vec3 col = clouds(rd, sky_view(rd) + sun_disc(rd, sun, 0.012), sun, ambient);
     if (rd.y > 0.075 + blur) return col;  // above the highest hill
     float azimuth = atan(rd.x, -rd.z);
     float far_hills = ridge(azimuth, 0.07, 2.2, 1.0);
@@ -182,6 +182,10 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     col += motes(ro, rd, t, u_particles, firefly, vec3(0.0, 0.9, -9.0), vec3(14.0, 1.4, 10.0));
     col += motes(ro, rd, t, u_particles * 0.5, firefly, vec3(-2.0, 0.6, -2.5), vec3(8.0, 0.8, 3.0));
     return col * exposure(sun);
+}
+
+vec3 sky_sun() {
+    return sun_dir();
 }
 
 vec3 pacer_colour(float b) {

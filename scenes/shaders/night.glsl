@@ -82,7 +82,7 @@ vec3 aurora(vec3 rd) {
 // The sky above the far shore's hills: moonlit atmosphere, stars, moon, aurora and thin clouds.
 vec3 night_sky(vec3 rd, float star_blur) {
     vec3 m = moon_dir();
-    vec3 col = atmosphere(rd, m, 4) * MOONLIGHT + vec3(0.004, 0.006, 0.012);
+    vec3 col = sky_view(rd) * MOONLIGHT + vec3(0.004, 0.006, 0.012);
     vec2 uv = rd.xz / (max(rd.y, 0.0) + 0.1);
     float clouds = smoothstep(0.5, 0.8, fbm(uv * 0.5 + vec2(u_flow * 0.02, u_flow * 0.01))) * smoothstep(0.0, 0.1, rd.y);
     col += (stars(rd, star_blur) + aurora(rd)) * (1.0 - 0.8 * clouds) + moon(rd) * (1.0 - 0.5 * clouds);
@@ -140,6 +140,10 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
     }
     col += motes(ro, rd, t, u_particles * 0.5, vec3(0.6, 0.9, 1.0), vec3(0.0, 1.0, -6.0), vec3(12.0, 1.5, 8.0));
     return col;
+}
+
+vec3 sky_sun() {
+    return moon_dir();
 }
 
 vec3 pacer_colour(float b) {

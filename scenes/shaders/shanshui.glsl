@@ -271,6 +271,10 @@ vec3 scene(vec3 ro, vec3 rd, out float t) {
 }
 
 // The guide as a vermilion dot of ink, like a seal on the painting.
+vec3 sky_sun() {
+    return vec3(0.0, 1.0, 0.0);  // paper sky: the table is not used
+}
+
 vec3 pacer_colour(float b) {
     return vec3(1.6, 0.42, 0.26) * (0.8 + 0.35 * b);
 }

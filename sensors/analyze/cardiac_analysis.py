@@ -13,7 +13,9 @@ from sensors.features.coherence import coherence
 from sensors.features.ecg_beats import EcgBeatDetector
 from sensors.features.hrv import hrv_frequency, hrv_time
 from sensors.features.ibi import correct_ibi
-from sensors.features.ppg_beats import PpgBeatDetector
+from sensors.features.ppg_beats import PpgBeatDetector, PulseBeat
+from sensors.features.pulse_quality import SQI_ACCEPT
+from sensors.features.pulse_respiration import PulseModulations
 from sensors.features.respiration import RespirationDecimator, detect_breaths, rate_from_decimated
 
 COHERENCE_STEP_S = 5.0
@@ -28,6 +30,13 @@ def _finite(x: float) -> float | None:
 
 def detect_beats(x: np.ndarray, fs: float, kind: str, progress: Progress | None = None) -> np.ndarray:
     """Beats of a whole recording with the streaming detector, in chunks (reporting progress)."""
+    return _detect(x, fs, kind, progress)[0]
+
+
+def _detect(
+    x: np.ndarray, fs: float, kind: str, progress: Progress | None = None
+) -> tuple[np.ndarray, list[PulseBeat]]:
+    """Beats, and for a PPG each beat's measures (SQI, height, amplitude)."""
     det = (EcgBeatDetector if kind == "ecg" else PpgBeatDetector)(fs)
     step = max(1, int(CHUNK_S * fs))
     beats: list[int] = []
@@ -36,7 +45,19 @@ def detect_beats(x: np.ndarray, fs: float, kind: str, progress: Progress | None 
         if progress:
             progress(min(step, x.size - start))
     beats += det.finish()
-    return np.asarray(beats, dtype=np.int64)
+    measured = [det.pop_beat(b) for b in beats] if isinstance(det, PpgBeatDetector) else []
+    return np.asarray(beats, dtype=np.int64), measured
+
+
+def _kept_pulses(
+    beats: np.ndarray, measured: list[PulseBeat], fs: float
+) -> tuple[np.ndarray, PulseModulations]:
+    """The beats the station's PPG extractor uses (SQI ≥ 0.85 or not yet known) and their measures."""
+    keep = [i for i, m in enumerate(measured) if not m.sqi < SQI_ACCEPT]
+    times = beats[keep] / fs
+    heights = np.array([measured[i].intensity for i in keep], dtype=float)
+    amplitudes = np.array([measured[i].amplitude for i in keep], dtype=float)
+    return times, PulseModulations(times, heights, amplitudes)
 
 
 def mean_coherence(times_s: np.ndarray, nn_ms: np.ndarray) -> float:
@@ -56,9 +77,10 @@ def analyze_cardiac(
 ) -> dict:
     """The issue's ECG/PPG report: beats, intervals, corrected count and whole-recording HRV.
 
-    With ``window_s``, ``windows`` adds the real-time features of consecutive windows.
+    With ``window_s``, ``windows`` adds the real-time features of consecutive windows, as the
+    station computes them (for a PPG: from the beats its SQI accepts, breathing from the pulse).
     """
-    beats = detect_beats(x, fs, kind, progress)
+    beats, measured = _detect(x, fs, kind, progress)
     ibi = correct_ibi(beats / fs)
     time_domain = hrv_time(ibi.nn_ms, ibi.valid)
     freq = hrv_frequency(ibi.times_s, ibi.nn_ms)
@@ -80,10 +102,10 @@ def analyze_cardiac(
         "hrv": {k: _finite(v) for k, v in hrv.items()},
     }
     if window_s:
-        times = beats / fs
+        times, pulses = _kept_pulses(beats, measured, fs) if kind == "ppg" else (beats / fs, None)
         report["windows"] = []
         for end in np.arange(window_s, x.size / fs + 1e-9, window_s):
-            values, quality = window_features(times, float(end), window_s)
+            values, quality = window_features(times, float(end), window_s, pulses)
             report["windows"].append(
                 {
                     "end_s": float(end),

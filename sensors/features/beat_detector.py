@@ -111,12 +111,17 @@ class RegionBeatDetector(ABC):
         """The cleaned signal turned so that beats point up (a subclass may learn the polarity)."""
         return clean
 
+    def _observe(self, x: np.ndarray) -> None:
+        """The raw chunk (NaN/inf held), before cleaning, for a subclass that measures beats on it."""
+        return None
+
     # -- streaming ------------------------------------------------------------------------------
     def push(self, x: np.ndarray) -> list[int]:
         """Feed new samples (1-D); returns beats (absolute sample indices) released by them."""
         x = self._hold.push(np.ravel(np.asarray(x, dtype=float)))
         if x.size == 0:
             return []
+        self._observe(x)
         clean = self._orient(self._filter.push(x))
         energy = self._energy(clean)
         short = self._short.push(energy)

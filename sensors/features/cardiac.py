@@ -30,6 +30,8 @@ from sensors.features.hrv import (
 )
 from sensors.features.ibi import correct_ibi
 from sensors.features.ppg_beats import PpgBeatDetector
+from sensors.features.pulse_quality import SQI_ACCEPT
+from sensors.features.pulse_respiration import PulseModulations, pulse_breathing
 from sensors.types import Level, StreamKind, Verdict
 
 CARDIAC_FEATURES = (
@@ -70,9 +72,13 @@ def _bad(reason: str) -> tuple[dict[str, float], dict[str, Verdict]]:
 
 
 def window_features(
-    beat_times_s: np.ndarray, now: float, window_s: float = 60.0
+    beat_times_s: np.ndarray, now: float, window_s: float = 60.0, pulses: PulseModulations | None = None
 ) -> tuple[dict[str, float], dict[str, Verdict]]:
-    """HR/HRV/coherence/RSA breathing rate at time ``now`` from the beats known by then.
+    """HR/HRV/coherence/breathing rate at time ``now`` from the beats known by then.
+
+    The breathing rate is the RSA peak of the HRV spectrum, or with ``pulses`` (a PPG's beats
+    and their heights and amplitudes) the fused respiratory modulations of the pulse over the
+    last 32 s (``pulse_respiration``), degraded when the modulations disagree.
 
     ``ihr`` is the instantaneous heart rate, 60000 / the newest (corrected) interval: it swings
     with every breath, where ``hr`` averages the window.
@@ -117,6 +123,12 @@ def window_features(
     values.update(frequency_from_psd(f, p) if span >= MIN_LF_SPAN_S else {"lf": NAN, "hf": NAN, "lf_hf": NAN})
     values["hf"] = band_power(f, p, HF_BAND)
     values["resp_rate"] = rsa_rate_from_psd(f, p)
+    extra: dict[str, Verdict] = {}
+    if pulses is not None:
+        breathing = pulse_breathing(pulses, end)
+        values["resp_rate"] = breathing.rate
+        if math.isfinite(breathing.rate) and not breathing.consistent:
+            extra["resp_rate"] = Verdict(Level.DEGRADED, "breathing modulations disagree")
     values["coherence"] = series_coherence(series)
     values.pop("mean_nn")
 
@@ -129,7 +141,7 @@ def window_features(
         base.append(Verdict(Level.DEGRADED, "window not yet full"))
     quality: dict[str, Verdict] = {}
     for name in CARDIAC_FEATURES:
-        own = list(base)
+        own = list(base) + ([extra[name]] if name in extra else [])
         need = MIN_SPAN_S.get(name, 0.0)
         if not math.isfinite(values[name]):
             reason = f"window too short (needs {need:.0f} s)" if need else "unavailable"
@@ -153,6 +165,7 @@ class CardiacExtractor:
         self.detector: RegionBeatDetector = detector_class(fs)
         self._ts_tail = np.zeros(0)  # timestamps of the newest `delay + 1` samples
         self._beats: deque[float] = deque()
+        self._pulses: deque[tuple[float, float]] = deque()  # PPG: (height, amplitude) per kept beat
         self._span = max(window_s, COHERENCE_WINDOW_S) + 5.0
         self._t = NAN
         self._bad_until = -math.inf
@@ -163,6 +176,29 @@ class CardiacExtractor:
     def beat_times(self) -> np.ndarray:
         """Times (LSL s) of the beats released so far and still in the window."""
         return np.fromiter(self._beats, dtype=float)
+
+    @property
+    def pulses(self) -> PulseModulations | None:
+        """A PPG's kept beats with their heights and amplitudes (None for an ECG)."""
+        if self.kind is not StreamKind.PPG:
+            return None
+        measures = np.array(self._pulses, dtype=float).reshape(-1, 2)
+        return PulseModulations(self.beat_times, measures[:, 0], measures[:, 1])
+
+    @property
+    def newest_t(self) -> float:
+        """LSL time of the newest sample pushed (NaN before any)."""
+        return self._t
+
+    @property
+    def known_until(self) -> float:
+        """Every beat up to this LSL time has been released: the newest sample minus the detector's delay."""
+        return self._t - self.detector.delay_s
+
+    @property
+    def signal_ok(self) -> bool:
+        """Samples have arrived and no chunk in the last window was mostly NaN/inf."""
+        return math.isfinite(self._t) and self._t > self._bad_until
 
     def push(self, samples: np.ndarray, timestamps: np.ndarray) -> None:
         x = np.asarray(samples, dtype=float)
@@ -178,14 +214,20 @@ class CardiacExtractor:
         stamps = np.concatenate([self._ts_tail, ts])
         base = first - self._ts_tail.size  # sample index of stamps[0]
         for b in self.detector.push(column):
-            if self.detector.usable(b):
-                self._beats.append(float(stamps[b - base]))
+            if isinstance(self.detector, PpgBeatDetector):
+                pulse = self.detector.pop_beat(b)
+                if pulse.sqi < SQI_ACCEPT:
+                    continue
+                self._pulses.append((pulse.intensity, pulse.amplitude))
+            self._beats.append(float(stamps[b - base]))
         self._ts_tail = stamps[-(self.detector.delay + 1) :]
         self._t = float(ts[-1])
         if self.detector.nonfinite_samples - bad_before > 0.1 * (self.detector.samples_seen - first):
             self._bad_until = self._t + self.window_s
         while self._beats and self._beats[0] < self._t - self._span:
             self._beats.popleft()
+            if self._pulses:
+                self._pulses.popleft()
 
     def snapshot(self) -> ExtractorOutput:
         """Features at the newest sample; recomputed only when a new beat has arrived.
@@ -200,7 +242,7 @@ class CardiacExtractor:
         stale = not times.size or self._t - times[-1] > STALE_S
         key = None if stale else float(times[-1])
         if key is None or key != self._cache_key:
-            self._cache = window_features(times, self._t, self.window_s)
+            self._cache = window_features(times, self._t, self.window_s, self.pulses)
             self._cache_key = key
         values, quality = self._cache
         return ExtractorOutput(dict(values), dict(quality), self._t)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
 from statistics import median
 
 import numpy as np
@@ -37,9 +38,24 @@ from scipy import signal
 
 from sensors.features.beat_detector import RegionBeatDetector
 from sensors.features.pulse_quality import SQI_ACCEPT, BeatTemplate
-from sensors.features.streaming import RunningMean
+from sensors.features.streaming import RunningMean, SosFilter, group_delay_samples
 
-MAX_UNREAD_SQI = 1024
+MAX_UNREAD_BEATS = 1024
+LEVEL_LOWPASS_HZ = 5.0  # the pulse's level (for its height and amplitude): raw signal low-passed
+ONSET_S = 0.4  # the onset is the lowest level in this time before the systolic peak
+
+
+@dataclass(frozen=True)
+class PulseBeat:
+    """What is measured on one released pulse: its SQI, and its height and amplitude on the
+    low-passed raw signal (oriented), the respiratory modulations' raw material."""
+
+    sqi: float
+    intensity: float
+    amplitude: float
+
+
+UNKNOWN_BEAT = PulseBeat(math.nan, math.nan, math.nan)
 
 
 class PolarityTracker:
@@ -61,12 +77,16 @@ class PolarityTracker:
 
     def push(self, clean: np.ndarray) -> np.ndarray:
         """The chunk turned by the polarity in force at each of its samples."""
+        return self.signs(clean) * clean
+
+    def signs(self, clean: np.ndarray) -> np.ndarray:
+        """Learn from the chunk; the polarity (+1 or -1) in force at each of its samples."""
         out = np.empty_like(clean)
         pos = 0
         while pos < clean.size:
             take = min(self.block - self._fill, clean.size - pos)
             seg = clean[pos : pos + take]
-            out[pos : pos + take] = self.sign * seg
+            out[pos : pos + take] = self.sign
             self._sums += (take, seg.sum(), np.dot(seg, seg), np.dot(seg * seg, seg))
             self._fill += take
             pos += take
@@ -111,34 +131,60 @@ class PpgBeatDetector(RegionBeatDetector):
         self._energy_mean = RunningMean(round(self.mean_window_s * fs))
         self.polarity = PolarityTracker(fs)
         self.template = BeatTemplate(fs)
-        self._sqi: dict[int, float] = {}  # released beat -> SQI, until popped (the oldest are dropped)
-        # the newest oriented clean samples, enough to cut a released beat's waveform
+        self._measured: dict[int, PulseBeat] = {}  # released beat -> its measures, until popped
+        level_sos = signal.butter(2, min(LEVEL_LOWPASS_HZ, 0.45 * fs), fs=fs, output="sos")
+        self._level_filter = SosFilter(level_sos)
+        self._level_gd = group_delay_samples(level_sos, 1.0, fs)
+        self._onset = round(ONSET_S * fs)
+        self._chunk_level = np.zeros(0)
+        # the newest oriented clean samples and levels, enough to measure a released beat
         self._tail = np.zeros(0)
-        self._tail_end = 0  # absolute index after the last sample in _tail
-        self._keep = self.delay + self.template.pre + 1
+        self._level = np.zeros(0)
+        self._tail_end = 0  # absolute index after the last sample in _tail and _level
+        self._keep = self.delay + max(self.template.pre, self._onset) + 1
+
+    def _observe(self, x: np.ndarray) -> None:
+        self._chunk_level = self._level_filter.push(x)
 
     def _orient(self, clean: np.ndarray) -> np.ndarray:
-        oriented = self.polarity.push(clean)
+        signs = self.polarity.signs(clean)
+        oriented = signs * clean
         self._tail = np.concatenate([self._tail, oriented])  # trimmed after the release in push
+        self._level = np.concatenate([self._level, signs * self._chunk_level])
         self._tail_end = self._n + oriented.size
         return oriented
 
     def push(self, x: np.ndarray) -> list[int]:
         beats = super().push(x)
         self._tail = self._tail[-self._keep :]
+        self._level = self._level[-self._keep :]
         return beats
 
     def _release(self, n_seen: int) -> list[int]:
         beats = super()._release(n_seen)
         for b in beats:
-            top = b + self._gd  # the systolic peak in the cleaned signal
-            start = top - self.template.pre - (self._tail_end - self._tail.size)
-            seg = self._tail[max(0, start) : start + self.template.width]
-            whole = start >= 0 and seg.size == self.template.width
-            self._sqi[b] = self.template.score(seg) if whole else math.nan
-            if len(self._sqi) > MAX_UNREAD_SQI:
-                del self._sqi[next(iter(self._sqi))]
+            self._measured[b] = PulseBeat(self._sqi_of(b), *self._height_and_amplitude(b))
+            if len(self._measured) > MAX_UNREAD_BEATS:
+                del self._measured[next(iter(self._measured))]
         return beats
+
+    def _sqi_of(self, b: int) -> float:
+        top = b + self._gd  # the systolic peak in the cleaned signal
+        start = top - self.template.pre - (self._tail_end - self._tail.size)
+        seg = self._tail[max(0, start) : start + self.template.width]
+        whole = start >= 0 and seg.size == self.template.width
+        return self.template.score(seg) if whole else math.nan
+
+    def _height_and_amplitude(self, b: int) -> tuple[float, float]:
+        """The level at the detected systolic peak (moved by the level filter's delay), and that
+        minus the lowest level of the 0.4 s before it (the onset)."""
+        first = self._tail_end - self._level.size  # absolute index of _level[0]
+        peak = b + self._level_gd
+        if not first <= peak < self._tail_end:
+            return math.nan, math.nan
+        height = float(self._level[peak - first])
+        onset = float(np.min(self._level[max(first, peak - self._onset) - first : peak - first + 1]))
+        return height, height - onset
 
     def usable(self, beat: int) -> bool:
         """A beat whose waveform matches the template (SQI ≥ 0.85), or one before the template exists."""
@@ -146,7 +192,11 @@ class PpgBeatDetector(RegionBeatDetector):
 
     def pop_sqi(self, beat: int) -> float:
         """The SQI of a released beat (NaN while the template is being learnt, or if unknown)."""
-        return self._sqi.pop(beat, math.nan)
+        return self.pop_beat(beat).sqi
+
+    def pop_beat(self, beat: int) -> PulseBeat:
+        """The measures of a released beat (all NaN if unknown); forgotten once popped."""
+        return self._measured.pop(beat, UNKNOWN_BEAT)
 
     def _design_filters(self) -> list[np.ndarray]:
         high = min(8.0, 0.45 * self.fs)
@@ -172,6 +222,12 @@ def detect_ppg_beats(ppg: np.ndarray, fs: float) -> np.ndarray:
 
 def detect_ppg_beats_with_quality(ppg: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     """``(beats, sqi)``: systolic-peak sample indices and each beat's template-correlation SQI."""
+    beats, measured = detect_ppg_pulses(ppg, fs)
+    return beats, np.asarray([m.sqi for m in measured], dtype=float)
+
+
+def detect_ppg_pulses(ppg: np.ndarray, fs: float) -> tuple[np.ndarray, list[PulseBeat]]:
+    """``(beats, measures)``: systolic-peak sample indices and each beat's ``PulseBeat``."""
     det = PpgBeatDetector(fs)
     beats = det.push(ppg) + det.finish()
-    return np.asarray(beats, dtype=np.int64), np.asarray([det.pop_sqi(b) for b in beats], dtype=float)
+    return np.asarray(beats, dtype=np.int64), [det.pop_beat(b) for b in beats]

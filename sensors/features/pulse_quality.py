@@ -24,7 +24,10 @@ PRE_S, POST_S = 0.2, 0.3  # waveform window around the systolic peak (one beat u
 TEMPLATE_BEATS = 8
 MIN_TEMPLATE_BEATS = 3
 SQI_ACCEPT = 0.85  # beats below this are not used for intervals (see docs/sensors.md, "Heart" for the choice)
-PAT_RANGE_S = (0.1, 0.6)  # plausible pulse arrival times
+PAT_RANGE_S = (
+    0.1,
+    0.8,
+)  # pulse arrival times: finger ~0.2-0.4 s, plus a monitor's pleth delay (v102s: 0.59 s)
 PAT_TOLERANCE_S = 0.1
 PAT_MEDIAN_BEATS = 15
 
@@ -54,10 +57,11 @@ class BeatTemplate:
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Pearson correlation of two equal-length arrays; 0 when either is flat."""
-    a = a - a.mean()
-    b = b - b.mean()
-    norm = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
-    return float(np.dot(a, b)) / norm if norm > 0 and np.isfinite(norm) else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd magnitudes: 0, without warnings
+        a = a - a.mean()
+        b = b - b.mean()
+        norm = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
+        return float(np.dot(a, b)) / norm if norm > 0 and np.isfinite(norm) else 0.0
 
 
 def accepted(sqi: np.ndarray) -> np.ndarray:
@@ -67,27 +71,36 @@ def accepted(sqi: np.ndarray) -> np.ndarray:
 
 
 def crosscheck_with_ecg(ppg_s: np.ndarray, ecg_s: np.ndarray) -> np.ndarray:
-    """For each PPG beat (times in s), whether an ECG R peak precedes it by the pulse arrival time.
+    """For each PPG beat (times in s), whether an ECG R peak precedes it by the pulse arrival time."""
+    return pair_pulses_with_r_peaks(ppg_s, ecg_s) >= 0
+
+
+def pair_pulses_with_r_peaks(ppg_s: np.ndarray, ecg_s: np.ndarray) -> np.ndarray:
+    """For each PPG beat (times in s), the index of the R peak (in sorted ``ecg_s``) it follows, or -1.
 
     The PAT is the running median (last 15 confirmed beats) of the delay from the latest R peak
-    to the pulse, within 0.1-0.6 s; a beat is confirmed when its own delay is within 0.1 s of it.
-    Before the first confirmation any delay in the plausible range is accepted.
+    to the pulse, within 0.1-0.8 s; a beat is confirmed by the R peak whose delay is nearest that
+    median, when within 0.1 s of it. Before the first confirmation the latest R peak with a delay in
+    the plausible range is taken. Each R peak confirms at most one pulse, in order.
     """
     p = np.asarray(ppg_s, dtype=float).ravel()
     r = np.sort(np.asarray(ecg_s, dtype=float).ravel())
-    ok = np.zeros(p.size, dtype=bool)
+    pair = np.full(p.size, -1, dtype=np.int64)
     if r.size == 0:
-        return ok
+        return pair
     recent: deque[float] = deque(maxlen=PAT_MEDIAN_BEATS)
-    before = np.searchsorted(r, p - PAT_RANGE_S[0], side="right") - 1
-    for i, k in enumerate(before.tolist()):
-        if k < 0:
+    latest = np.searchsorted(r, p - PAT_RANGE_S[0], side="right") - 1  # R peaks up to here qualify
+    earliest = np.searchsorted(r, p - PAT_RANGE_S[1], side="left")  # …and from here
+    last = -1
+    for i in range(p.size):
+        first, k = max(int(earliest[i]), last + 1), int(latest[i])
+        if k < first:
             continue
-        pat = p[i] - r[k]
-        if not PAT_RANGE_S[0] <= pat <= PAT_RANGE_S[1]:
-            continue
-        if recent and abs(pat - float(np.median(recent))) > PAT_TOLERANCE_S:
-            continue
-        ok[i] = True
-        recent.append(pat)
-    return ok
+        if recent:  # the candidate whose delay is nearest the running PAT (PAT can exceed an interval)
+            expected = float(np.median(recent))
+            k = first + int(np.argmin(np.abs(p[i] - r[first : k + 1] - expected)))
+            if abs(p[i] - r[k] - expected) > PAT_TOLERANCE_S:
+                continue
+        pair[i] = last = k
+        recent.append(float(p[i] - r[k]))
+    return pair

@@ -34,16 +34,26 @@ def lsl_config_text(session: str, port: int) -> str:
     )
 
 
-def isolate_lsl(label: str) -> str:
+SLOT_VARIABLE = "OASIS_LSL_SLOT"
+SLOTS = len(range(PORT_LOW, PORT_HIGH, PORT_RANGE + 1))
+
+
+def isolate_lsl(label: str, slot: int | None = None) -> str:
     """Point liblsl at a config with a fresh SessionID and port range (machine-local resolution).
 
-    Must run before pylsl is first imported in this process; returns the SessionID. Child processes
-    inherit it through LSLAPICFG.
+    ``slot`` picks the port range (modulo the number of ranges) so that processes started together
+    (parallel test workers) get different ranges; by default it is $OASIS_LSL_SLOT when set (a parent
+    that isolates itself reserves one for the private sessions its children start), else random. Must
+    run before pylsl is first imported in this process; returns the SessionID. Child processes inherit
+    it through LSLAPICFG.
     """
     if "pylsl" in sys.modules:
         raise RuntimeError("isolate_lsl() must be called before pylsl is imported")
     session = f"{label}-{uuid.uuid4().hex[:10]}"
-    port = random.randrange(PORT_LOW, PORT_HIGH, PORT_RANGE + 1)
+    if slot is None and os.environ.get(SLOT_VARIABLE, "").isdigit():
+        slot = int(os.environ[SLOT_VARIABLE])
+    index = random.randrange(SLOTS) if slot is None else slot % SLOTS
+    port = PORT_LOW + index * (PORT_RANGE + 1)
     folder = Path(tempfile.mkdtemp(prefix="oasis-lsl-"))
     config = folder / "lsl_api.cfg"
     config.write_text(lsl_config_text(session, port))

@@ -20,6 +20,7 @@ import numpy as np
 from sensors.features.cardiac import CardiacExtractor
 from sensors.features.eeg_extractor import EEGExtractor
 from sensors.features.extractor import Extractor, ExtractorOutput
+from sensors.features.heart_fusion import HeartFusion
 from sensors.features.respiration import RespirationExtractor
 from sensors.features.skin_conductance import EDAExtractor
 from sensors.types import FEATURES, FeatureSnapshot, Level, StreamKind, Verdict
@@ -36,7 +37,8 @@ def _cardiac(kind: StreamKind) -> ExtractorFactory:
 
 
 # One line per extractor: the stream kind it reads and how to build it from (rate, channel labels).
-# When ECG and PPG both give heart features, the better verdict wins (ECG on ties: listed first).
+# When several give a feature, the better verdict wins; on ties the order here decides (ECG before
+# PPG), except for the features in PREFERRED_KINDS.
 EXTRACTORS: dict[StreamKind, ExtractorFactory] = {
     StreamKind.ECG: _cardiac(StreamKind.ECG),
     StreamKind.PPG: _cardiac(StreamKind.PPG),
@@ -44,6 +46,21 @@ EXTRACTORS: dict[StreamKind, ExtractorFactory] = {
     StreamKind.EEG: lambda fs, labels: EEGExtractor(fs, labels),
     StreamKind.EDA: lambda fs, labels: EDAExtractor(fs),
 }
+# features some kinds measure better than others: those kinds first on ties, in this order (the
+# belt measures breathing; a PPG's pulse modulations estimate it better than an ECG's RSA alone)
+PREFERRED_KINDS: dict[str, tuple[StreamKind, ...]] = {"resp_rate": (StreamKind.RESP, StreamKind.PPG)}
+
+
+class Combiner(Protocol):
+    """Features computed from several extractors together (the ECG and the PPG of one heart)."""
+
+    def combine(self, extractors: Sequence[Extractor]) -> ExtractorOutput | None:
+        """The combined features, or None when the extractors it needs are not all there."""
+        ...
+
+
+# Combiners, asked before the extractors at each update: their answers come first on ties.
+COMBINERS: tuple[Callable[[], Combiner], ...] = (HeartFusion,)
 
 
 @runtime_checkable
@@ -89,9 +106,17 @@ class _Fed:
 class FeaturePipeline:
     """Route samples to extractors by stream kind and merge their snapshots."""
 
-    def __init__(self, extractors: Sequence[Extractor] = ()) -> None:
+    def __init__(
+        self, extractors: Sequence[Extractor] = (), combiners: Sequence[Combiner] | None = None
+    ) -> None:
         self._fed = [_Fed(e) for e in extractors]
+        self._combiners = [factory() for factory in COMBINERS] if combiners is None else list(combiners)
+        self._combiner_errors: dict[int, str] = {}
         self._in_baseline = False
+
+    @property
+    def combiners(self) -> list[Combiner]:
+        return list(self._combiners)
 
     @property
     def extractors(self) -> list[Extractor]:
@@ -142,12 +167,14 @@ class FeaturePipeline:
                 extractor.end_baseline()
 
     def update(self) -> Update:
-        """Snapshot every extractor and merge: per feature, the value with the best verdict wins
-        (earlier extractors first on ties); NaN with a ``bad`` verdict when none has it."""
+        """Snapshot every combiner and extractor and merge: per feature, the value with the best
+        verdict wins (combiners first on ties, then extractors in EXTRACTORS order, a feature's
+        PREFERRED_KINDS first); NaN with a ``bad`` verdict when none has it."""
         values = dict.fromkeys(FEATURES, math.nan)
         quality: dict[str, Verdict] = {name: Verdict(Level.BAD, "no source") for name in FEATURES}
         newest, arrival = math.nan, math.nan
-        for fed in self._fed:
+        outputs: list[tuple[ExtractorOutput, StreamKind | None]] = [(out, None) for out in self._combined()]
+        for fed in sorted(self._fed, key=lambda f: _rank(f.extractor.kind)):
             if not fed.error:
                 try:
                     out: ExtractorOutput = fed.extractor.snapshot()
@@ -159,17 +186,46 @@ class FeaturePipeline:
                         quality[name] = Verdict(Level.BAD, fed.error)
                 continue
             fed.names = set(out.values) & set(FEATURES)
-            for name, value in out.values.items():
-                if name not in values:
+            outputs.append((out, fed.extractor.kind))
+            if math.isfinite(out.t) and not out.t <= newest:
+                newest, arrival = out.t, fed.arrival_of(out.t)
+        for name in FEATURES:
+            preferred = PREFERRED_KINDS.get(name, ())
+            ordered = sorted(
+                outputs, key=lambda o: preferred.index(o[1]) if o[1] in preferred else len(preferred)
+            )
+            for out, _ in ordered:
+                if name not in out.values:
                     continue
+                value = out.values[name]
                 verdict = out.quality.get(name, Verdict(Level.BAD, "no verdict"))
                 if math.isnan(value) and verdict.level != Level.BAD:
                     verdict = Verdict(Level.BAD, verdict.reason or "not available")
                 if _better(value, verdict, values[name], quality[name]):
                     values[name], quality[name] = float(value), verdict
-            if math.isfinite(out.t) and not out.t <= newest:
-                newest, arrival = out.t, fed.arrival_of(out.t)
         return Update(FeatureSnapshot(newest, values, quality), arrival)
+
+    def _combined(self) -> list[ExtractorOutput]:
+        """The combiners' answers (a combiner that raised is not asked again)."""
+        working = [f.extractor for f in self._fed if not f.error]
+        answers = []
+        for i, combiner in enumerate(self._combiners):
+            if i in self._combiner_errors:
+                continue
+            try:
+                out = combiner.combine(working)
+            except Exception as exc:  # a broken combiner leaves the single extractors to speak
+                self._combiner_errors[i] = f"{type(combiner).__name__} failed: {type(exc).__name__}: {exc}"
+                log.exception("%s; not asked again", self._combiner_errors[i])
+                continue
+            if out is not None:
+                answers.append(out)
+        return answers
+
+
+def _rank(kind: StreamKind) -> int:
+    order = list(EXTRACTORS)
+    return order.index(kind) if kind in order else len(order)
 
 
 def _better(value: float, verdict: Verdict, old_value: float, old: Verdict) -> bool:

@@ -10,6 +10,7 @@ ended as aborted and stored, the sync thread stopped, the bridges stopped, the s
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,10 @@ from typing import TYPE_CHECKING
 from protocols.protocol_model import Protocol
 from station.config import StationConfig
 from station.kiosk.controller import KioskController, SceneSettings
+from station.kiosk.diagnostics import RecentLogs
+from station.kiosk.remote_control import RemoteControl
 from station.store import SessionStore
+from station.store.remote_config_store import RemoteConfigStore
 
 if TYPE_CHECKING:
     from station.sync import SyncClient
@@ -43,9 +47,11 @@ def start_sync(
     """Drain the store to the admin server (admin.url, else zeroconf discovery) on a daemon thread
     until ``stop``; None when neither is configured. The controller answers the heartbeat's state,
     wakes the client when it stores a session, shows the pairing code while the admin's approval
-    is awaited and asks the admin for the checked-in officer's history (every station's sessions)."""
+    is awaited, asks the admin for the checked-in officer's history (every station's sessions) and PIN,
+    and sends the kiosk's monthly reminder counts."""
     from station.sync import SyncClient, SyncConfig
     from station.sync.officer_history_client import fetch_officer_history
+    from station.sync.officer_pin_client import ask_officer_pin
 
     if not cfg.admin_url and not cfg.admin_discover:
         return None
@@ -54,10 +60,17 @@ def start_sync(
     config = SyncConfig(
         cfg.station_id, cfg.name or cfg.station_id, state_dir, admin_url=cfg.admin_url or None
     )
-    client = SyncClient(store, config, state_provider=controller.heartbeat_state)
+    client = SyncClient(
+        store,
+        config,
+        state_provider=controller.heartbeat_state,
+        remote=controller.remote,
+        reminder_counts=store.reminder_counts,
+    )
     controller.on_session_stored = client.wake
     controller.pairing_code_provider = client.pending_pairing_code
     controller.account.remote = lambda code: fetch_officer_history(client, code)
+    controller.account.remote_pin = lambda code, action, pin=None: ask_officer_pin(client, code, action, pin)
 
     def loop() -> None:
         try:
@@ -89,6 +102,10 @@ class KioskProcess:
         self.controller = KioskController.from_config(
             cfg, self.registry, protocols, self.store, scene, self.bridges
         )
+        self.logs = RecentLogs()
+        logging.getLogger().addHandler(self.logs)
+        self.remote_store = RemoteConfigStore(cfg.database)
+        self.controller.remote = RemoteControl(self.controller, self.remote_store, cfg, self.logs)
         self.stop = threading.Event()
         self.sync: SyncLoop | None = None
 
@@ -108,4 +125,6 @@ class KioskProcess:
             if self.sync is not None:
                 self.sync.join(timeout=SYNC_JOIN_S)
             self.registry.close()
+            logging.getLogger().removeHandler(self.logs)
+            self.remote_store.close()
             self.store.close()

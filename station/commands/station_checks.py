@@ -62,6 +62,72 @@ def check_store(cfg: StationConfig) -> Check:
     return Check("session store", level, f"{cfg.database} schema v{version}, {backlog} waiting to sync")
 
 
+def check_remote_config(cfg: StationConfig) -> list[Check]:
+    """The admin's configuration version applied (or refused, and why), then each setting an admin
+    may set and each station.toml sets, with where its value came from: station.toml, the room,
+    the station's own override, or the default."""
+    from station.config import REMOTE_KEYS
+    from station.store.remote_config_store import RemoteConfigStore
+
+    last, outcome = None, None
+    if cfg.database.exists():
+        store = RemoteConfigStore(cfg.database)
+        try:
+            last, outcome = store.last_good(), store.outcome()
+        except sqlite3.Error:  # an older store (before migration 8): nothing received yet
+            pass
+        finally:
+            store.close()
+    effective = cfg
+    checks = []
+    if last is None or outcome is None:
+        checks.append(Check("config version", "ok", "none from the admin: station.toml and defaults"))
+    else:
+        remote = {name: (value, last.sources.get(name, "station")) for name, value in last.settings.items()}
+        try:
+            effective = load_config(cfg.source, remote)
+        except ConfigError as exc:
+            checks.append(Check("config version", "warn", f"v{last.version} no longer applies: {exc}"))
+        refused = f"; v{outcome.refused} refused: {outcome.reason}" if outcome.refused else ""
+        checks.append(
+            Check("config version", "warn" if refused else "ok", f"v{outcome.applied} applied{refused}")
+        )
+    shown = sorted(REMOTE_KEYS | {k for k, where in effective.sources.items() if where == "station.toml"})
+    for key in shown:
+        table, _, name = key.partition(".")
+        value = "(set)" if key == "technician.pin_hash" else _setting(effective, table, name)
+        where = {"room": "room", "station": "station override"}.get(effective.sources.get(key, ""), "")
+        checks.append(
+            Check(f"setting {key}", "ok", f"{value} (from {where or effective.sources.get(key, 'default')})")
+        )
+    return checks
+
+
+def _setting(cfg: StationConfig, table: str, name: str) -> str:
+    """The effective value of ``table.name`` as the configuration holds it."""
+    attributes = {
+        "kiosk.programs": cfg.programs,
+        "kiosk.quiet_hours": cfg.quiet_hours,
+        "scene.name": cfg.scene.name,
+        "station.language": cfg.language,
+        "officer.help_line": cfg.help_line,
+        "storage.retention_days": cfg.retention_days,
+        "protocols.library": cfg.protocol_library,
+        "station.id": cfg.station_id,
+        "station.name": cfg.name,
+        "station.timezone": cfg.timezone,
+        "storage.data_dir": cfg.data_dir,
+        "storage.database": cfg.database_name,
+        "admin.url": cfg.admin_url,
+        "admin.discover": cfg.admin_discover,
+        "technician.name": cfg.technician_name,
+    }
+    value = attributes.get(f"{table}.{name}", "(see station.toml)")
+    if isinstance(value, tuple):
+        return ", ".join(value) if value else "(all of the library)"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def check_sensors(wait_s: float) -> Check:
     import pylsl
 
@@ -137,6 +203,7 @@ def run_checks(config: str | None, sensor_wait_s: float = 2.0) -> list[Check]:
     checks = [first, check_data_dir(cfg)]
     if checks[-1].level != "fail":
         checks.append(check_store(cfg))
+        checks += check_remote_config(cfg)
     return [
         *checks,
         *check_devices(cfg),

@@ -10,6 +10,7 @@ import sys
 import threading
 
 OUTPUTS = ("auto", "window", "headless", "xr")
+RESTART_EXIT = 75  # EX_TEMPFAIL: the admin asked for a restart; systemd (Restart=on-failure) restarts
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -125,6 +126,9 @@ class _Station:
                 self._window(controller)
             else:
                 self._headless(controller, process.stop)
+            if controller.restart_requested:
+                print("oasis station run: restarting, as the admin asked", flush=True)
+                return RESTART_EXIT
             return 0
         except _Terminated:
             return 0
@@ -162,6 +166,7 @@ class _Station:
 
         from station.kiosk.window import KioskApp
 
+        controller.show_stills(self.cfg.data_dir / "stills")  # a screen to show them on: render the missing
         app = KioskApp(controller.flow, controller.model, controller.apply, on_tap=controller.tap)
 
         def poll(dt: float) -> None:

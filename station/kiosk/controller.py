@@ -51,6 +51,7 @@ from station.config import StationConfig, verify_pin
 from station.kiosk import flow as f
 from station.kiosk.kiosk_model import STORAGE_NOTICES, KioskModel, Program, SensorStatus
 from station.kiosk.officer_account import OfficerAccount, officer_action
+from station.kiosk.scene_stills import SceneStills
 from station.kiosk.technician_devices import handle_bridge_action
 from station.recording.retention import purge_recordings
 from station.session.recovery import recover_interrupted
@@ -67,6 +68,7 @@ from station.store.storage_check import MIN_FREE_BYTES, storage_problem
 
 if TYPE_CHECKING:
     from station.bridges import BridgeManager
+    from station.kiosk.remote_control import RemoteControl
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +78,9 @@ _KINDS = {"heart": (StreamKind.ECG, StreamKind.PPG), "eeg": (StreamKind.EEG,), "
 _WIRE_LEVEL = {"good": "green", "degraded": "amber", "bad": "red"}
 
 
-def program_for(protocol: Protocol) -> Program:
-    """The program-screen entry of a protocol, with the flow's baseline/session split."""
+def program_for(protocol: Protocol, station_scene: str = "lakeside") -> Program:
+    """The program-screen entry of a protocol, with the flow's baseline/session split; its scene is
+    the protocol's own, else the station's."""
     baseline_s, elapsed = 0.0, 0.0
     for phase in protocol.phases:
         elapsed += phase.duration_s
@@ -93,6 +96,7 @@ def program_for(protocol: Protocol) -> Program:
         first_sentence(protocol.description.zh),
         first_sentence(protocol.description.en),
         tuple(sorted(needed_kinds(protocol))),
+        protocol.scene or station_scene,
     )
 
 
@@ -149,6 +153,7 @@ class KioskController:
         station_name: str = "",
         tz: tzinfo | None = None,
         min_free_bytes: int = MIN_FREE_BYTES,
+        stills_dir: Path | None = None,
     ) -> None:
         if not protocols:
             raise ValueError("the kiosk needs at least one protocol")
@@ -160,7 +165,7 @@ class KioskController:
         self.clock = clock
         self.flow = f.SessionFlow(timeouts or f.FlowTimeouts())
         self.model = KioskModel(
-            programs=[program_for(p) for p in protocols],
+            programs=[program_for(p, self.scene.scene) for p in protocols],
             check_code=store.check_in,
             new_code=store.new_officer,
             verify_pin=lambda pin: verify_pin(pin_hash, pin),
@@ -168,7 +173,11 @@ class KioskController:
             help_line=help_line,
             station_name=station_name,
             tz=tz,
+            attract_scene=self.scene.scene,
         )
+        self.stills: SceneStills | None = None  # the cards' and attract screen's pictures (show_stills)
+        if stills_dir is not None:
+            self.show_stills(stills_dir)
         self.technician_desk = TechnicianDesk(
             registry,
             store,
@@ -194,6 +203,8 @@ class KioskController:
         self._headset_worn: bool | None = None  # the last headset report fed to the flow
         self.on_session_stored: Callable[[], None] | None = None  # e.g. SyncClient.wake
         self.leave_requested = False  # the technician chose "leave the kiosk": the program should exit
+        self.restart_requested = False  # the admin asked for a restart: exit, to be started again
+        self.remote: RemoteControl | None = None  # the admin's configuration and actions (start_sync)
         self.bridges = bridges  # the station's serial-device bridges (technician's devices page)
         self._last_bridge_poll = float("-inf")
         # set by start_sync: the pairing code while the admin's approval is awaited, else None
@@ -228,6 +239,13 @@ class KioskController:
             station_name=cfg.name,
             tz=cfg.tz,
         )
+
+    def show_stills(self, folder: Path) -> None:
+        """Show scene stills on the program cards and the attract screen: those missing in
+        ``folder`` are rendered by a child process (returns at once; placeholders until ready)."""
+        self.stills = SceneStills(folder, [p.scene for p in self.model.programs] + [self.scene.scene])
+        self.stills.start()
+        self.model.stills = self.stills.ready()
 
     # -- input: the same path for the window and for scripts ------------------------------------
 
@@ -292,6 +310,10 @@ class KioskController:
             self._session_ended()
         if self.pairing_code_provider is not None:
             self.model.pairing_code = self.pairing_code_provider() or ""
+        if self.remote is not None:
+            self.remote.poll()
+        if self.stills is not None and len(self.model.stills) < len(self.stills.paths):
+            self.model.stills = self.stills.ready()
 
     # -- effects --------------------------------------------------------------------------------
 
@@ -328,6 +350,8 @@ class KioskController:
     def shutdown(self, reason: str = "the station is shutting down", timeout_s: float = 60.0) -> bool:
         """End a running session as aborted with ``reason`` and tick until it is stored; True when no
         session is left running (False: still running after ``timeout_s``)."""
+        if self.stills is not None:
+            self.stills.close()
         if self._runtime is not None and self.session_running:
             self._runtime.request_stop(reason)
         deadline = time.monotonic() + timeout_s
@@ -383,6 +407,8 @@ class KioskController:
         runtime = self._runtime
         notice = runtime.notice if runtime is not None and self.flow.screen in f.RUNNING else None
         self.model.sensor_notice = {"zh-CN": notice.zh, "en": notice.en} if notice is not None else {}
+        scene = runtime.scene if runtime is not None and self.flow.screen in f.RUNNING else None
+        self.model.headset_view = scene.latest_mirror() if scene is not None else None  # for the staff
 
     def _check_sensors(self) -> None:
         self.registry.catalog.update()
@@ -429,10 +455,12 @@ class KioskController:
             self._session_ended(stop_flow=False)
         protocol = self.protocols[effect.program]
         settings = self.scene
+        # the headset's panel speaks the officer's language, chosen at check-in
+        options = {**(settings.options or {}), "panel_language": self.model.language}
         scene = SceneProcess(
-            settings.scene,
+            protocol.scene or settings.scene,
             settings.output,
-            settings.options,
+            options,
             pace_fps=settings.pace_fps,
             save_dir=settings.save_dir,
             save_every_s=settings.save_every_s,
@@ -487,6 +515,8 @@ class KioskController:
                 self.model.reminder_on, self.model.reminder_due = self.account.reminder(
                     record.officer_code, entries
                 )
+                if self.model.reminder_due:  # counted for the admin's monthly figure, without the officer
+                    self.store.count_reminder_shown(self.account.today().strftime("%Y-%m"))
             self._store_ratings()
         if stop_flow and self.flow.screen in f.RUNNING:  # the runtime ended first (safety stop, pause)
             self.apply(self.flow.handle(f.Stop(), self.clock()))

@@ -8,6 +8,7 @@ import math
 from datetime import datetime
 
 from station.kiosk.kiosk_model import KioskModel
+from station.kiosk.practice_ring import practice_ring
 from station.kiosk.summary_layout import practice_line, reminder_text
 from station.kiosk.widgets import Box, Grid, Widget
 from station.session.summary import describe_changes
@@ -113,8 +114,12 @@ def history_page(g: Grid, model: KioskModel) -> None:
             g.items.append(
                 Widget("trace", Box(x, (y + 4.5) * g.u, cw, 15 * g.u), "", 0.0, style=style, values=values)
             )
+    ring_w = 0.14 * g.w if model.practice is not None else 0.0
     for i, entry in enumerate(reversed(entries[-LISTED_SESSIONS:])):
-        g.line(_entry_line(g, model, entry), y=67 + i * 5.5, h=5, font_u=2.4, align="left")
+        line = _entry_line(g, model, entry)
+        g.add("text", g.m, 67 + i * 5.5, g.w - 2 * g.m - ring_w, 5, line, 2.4, align="left")
+    if model.practice is not None:  # today's practice as a ring beside the latest sessions
+        practice_ring(g, model.practice, g.w - g.m - ring_w / 2, 66.0, 11.0, caption=False)
     g.footer(footer)
 
 

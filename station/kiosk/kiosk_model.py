@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import TYPE_CHECKING, ClassVar, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, get_args
 
 from station.kiosk import flow
 from station.kiosk.texts import LANGUAGES
@@ -40,6 +40,7 @@ class Program:
     description_zh: str = ""  # one sentence on the program card
     description_en: str = ""
     sensors: tuple[str, ...] = ()  # what it reads: "heart", "eeg", "eda"
+    scene: str = ""  # the scene it shows (its card's still)
 
     def title(self, language: str) -> str:
         return self.title_zh if language == "zh-CN" else self.title_en
@@ -81,6 +82,8 @@ class KioskModel:
     reminder_due: bool = False  # ... and their trend crosses a threshold: suggest the counsellor
     help_line: str = ""  # [officer] help_line, shown with the suggestion
     station_name: str = ""  # [station] name, on the attract screen
+    attract_scene: str = ""  # the station's scene, slowly drifting behind the attract screen
+    stills: dict[str, str] = field(default_factory=dict)  # scene -> PNG still ready on disk
     tz: tzinfo | None = None  # [station] timezone: the officer's times and days (None: the computer's)
     points_gained: int = 0
     # the officer's own history page (station/kiosk/history_layout.py), opened by the controller
@@ -103,6 +106,11 @@ class KioskModel:
     calibration_facts: dict[str, float] = field(default_factory=dict)  # the instructions' numbers
     on_technician: Callable[[str, str], None] | None = None  # tech_start/cancel/save/handoff
     pairing_code: str = ""  # the station's pairing code while the admin's approval is awaited
+    # what the headset shows now (numpy height × width × 3, the scene process's mirror), drawn
+    # small on the running screen for the staff; None: nothing to show
+    headset_view: Any = field(default=None, compare=False)
+    closed: str = ""  # no session starts: "maintenance" | "quiet_hours" (station/kiosk/remote_control.py)
+    closed_until: str = ""  # quiet hours: when they end ("07:00")
 
     def __post_init__(self) -> None:
         self.home_language = self.home_language or self.language
@@ -120,6 +128,7 @@ class KioskModel:
         self.history_limited = False
         self.officer_pin_mode = self.officer_pin_entry = self.officer_pin_first = ""
         self.tech_page, self.live_first = "home", 0
+        self.headset_view = None
 
     def tap(self, action: str, screen: flow.Screen) -> flow.Event | None:
         """Apply a tapped widget's action; returns the flow event it produces (None: UI-only)."""
@@ -136,6 +145,8 @@ class KioskModel:
         return flow.Touch()
 
     def _begin(self, arg: str, screen: flow.Screen) -> flow.Event:
+        if self.closed:
+            return flow.Touch()
         self.reset()
         return flow.Begin()
 

@@ -8,6 +8,7 @@ flips them for OpenGL). Buttons are at least 10u tall (80 px on an 800-line moni
 
 from __future__ import annotations
 
+import math
 import re
 
 from station.kiosk.flow import Screen, SessionFlow
@@ -32,15 +33,7 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
     elif model.history_open and screen in (Screen.PROGRAM, Screen.SUMMARY):
         history_page(g, model)
     elif screen is Screen.IDLE:
-        if model.station_name:
-            g.line(model.station_name, y=16, h=6, font_u=3.4, style="muted")
-        g.title(g.t("attract_title"), y=26, h=12, font_u=7.0)
-        g.line(g.t("attract_hint"), y=40, h=6, font_u=3.4)
-        g.row(54, 14, [(g.t("begin"), "begin", "primary")], font_u=5.0, x0=0.3 * width, width=0.4 * width)
-        if model.pairing_code:
-            g.line(g.t("pairing_wait", code=model.pairing_code), y=76, h=5, font_u=2.4, style="notice")
-        g.footer([])
-        g.add("quiet", g.w - g.m - 0.1 * g.w, 2, 0.1 * g.w, 6, g.t("technician"), 2.0, action="technician")
+        _attract(g, model, now)
     elif screen is Screen.CHECK_IN:
         _check_in(g, model)
     elif screen is Screen.PROGRAM:
@@ -61,30 +54,68 @@ def layout(model: KioskModel, flow: SessionFlow, now: float, width: int, height:
 
 
 def _program(g: Grid, model: KioskModel) -> None:
-    """Program cards: name and length on the button, one sentence and the sensors it reads below."""
+    """Program cards: the scene's still (the touch target, 13.5u tall) with the name and length on
+    it, then one sentence and the sensors it reads."""
     g.title(g.t("program_title"))
     columns, gap = 2, 1.5 * g.u
     bw = (g.w - 2 * g.m - gap) / columns
     for i, p in enumerate(model.programs[:6]):
         col, r = i % columns, i // columns
         x, y = g.m + col * (bw + gap), 13 + r * 21.5
+        action = f"program:{p.id}"
+        g.items.append(
+            Widget("still", Box(x, y * g.u, bw, 13.5 * g.u), model.stills.get(p.scene, ""), 0.0, action)
+        )
         minutes = g.t("minutes", n=round((p.baseline_s + p.session_s) / 60))
-        g.add("button", x, y, bw, 12, f"{p.title(model.language)} · {minutes}", 3.0, action=f"program:{p.id}")
+        g.add("shade", x, y + 8, bw, 5.5, "", 1.0)  # the name on a quiet band over the picture
+        g.add("text", x, y + 8, bw, 5.5, f"{p.title(model.language)} · {minutes}", 3.0)
         names = ("、" if g.lang == "zh-CN" else ", ").join(g.t(f"sensor_name_{s}") for s in p.sensors)
         sensors = g.t("program_sensors", names=names) if p.sensors else g.t("program_no_sensors")
         for k, line in enumerate((p.description(model.language), sensors)):
             g.add(
                 "text",
                 x,
-                y + 12.3 + 4 * k,
+                y + 13.7 + 3.6 * k,
                 bw,
-                4,
+                3.6,
                 fit(line, bw - 16, 2.2 * g.u),
                 2.2,
                 style="muted",
                 align="left",
             )
     g.footer([(g.t("my_history"), "history", "normal"), (g.t("back"), "stop", "normal")])
+
+
+ATTRACT_DRIFT_S = (83.0, 61.0)  # periods of the attract still's slow sway and breathing zoom
+
+
+def attract_drift(now: float) -> tuple[float, float, float]:
+    """(zoom, dx, dy) of the attract screen's still at ``now``: a slow sway and a breath-slow zoom,
+    a few per cent of the screen, so the picture lives without a live render."""
+    sway, breathe = (2 * math.pi * now / period for period in ATTRACT_DRIFT_S)
+    return 1.08 + 0.03 * math.sin(breathe), 0.025 * math.sin(sway), 0.012 * math.cos(sway)
+
+
+def _attract(g: Grid, model: KioskModel, now: float) -> None:
+    """The idle screen: the station's scene drifting behind a quiet band with the station's name,
+    the invitation and the one big button (in maintenance or quiet hours: why it is closed, no
+    button); the technician's entry small in a corner."""
+    still = model.stills.get(model.attract_scene, "")
+    g.items.append(Widget("still", Box(0, 0, g.w, g.h), still, 0.0, values=attract_drift(now)))
+    g.add("shade", 0.2 * g.w, 13, 0.6 * g.w, 36, "", 1.0)  # a quiet band under the words
+    if model.station_name:
+        g.line(model.station_name, y=16, h=6, font_u=3.4, style="muted")
+    if model.closed:  # maintenance or quiet hours: it says so and offers no way in
+        g.title(g.t(f"closed_{model.closed}"), y=24, h=12, font_u=6.0)
+        g.line(g.t(f"closed_{model.closed}_hint", until=model.closed_until), y=38, h=6, font_u=3.2)
+    else:
+        g.title(g.t("attract_title"), y=24, h=12, font_u=7.0)
+        g.line(g.t("attract_hint"), y=38, h=6, font_u=3.4)
+        g.row(54, 14, [(g.t("begin"), "begin", "primary")], font_u=5.0, x0=0.3 * g.w, width=0.4 * g.w)
+    if model.pairing_code:
+        g.line(g.t("pairing_wait", code=model.pairing_code), y=76, h=5, font_u=2.4, style="notice")
+    g.footer([])
+    g.add("quiet", g.w - g.m - 0.1 * g.w, 2, 0.1 * g.w, 6, g.t("technician"), 2.0, action="technician")
 
 
 def _pin_pad(g: Grid, model: KioskModel) -> None:
@@ -239,19 +270,38 @@ def notice_lines(text: str) -> list[str]:
     return [part for part in re.split(r"(?<=。)|(?<=\.)\s+", text) if part]
 
 
+def _headset_view_width(model: KioskModel, height: float) -> float:
+    """How wide the headset's view is drawn at ``height`` (0 when there is none to draw)."""
+    view = model.headset_view
+    if view is None or not getattr(view, "size", 0):
+        return 0.0
+    return height * view.shape[1] / view.shape[0]
+
+
 def _running(g: Grid, flow: SessionFlow, model: KioskModel, now: float) -> None:
+    """The room's calm session screen: what is happening, and a ring that fills with the session
+    (clockwise from the top) around the time left."""
     ctx = flow.context
     heading = "baseline_title" if flow.screen is Screen.BASELINE else "session_title"
-    g.title(g.t(heading), y=24, h=12, font_u=6.0)
+    g.title(g.t(heading), y=8, h=10, font_u=5.5)
     total = ctx.baseline_s + ctx.session_s
     left = max(0, round(total - flow.session_clock(now)))
-    g.line(g.t("remaining", m=left // 60, s=left % 60), y=40, h=8, font_u=4.5)
     done = min(1.0, max(0.0, flow.session_clock(now) / total)) if total > 0 else 0.0
-    g.items.append(Widget("bar", Box(0.3 * g.w, 50 * g.u, 0.4 * g.w, 1.5 * g.u), "", 0.0, values=(done,)))
+    d = 30 * g.u
+    # what the headset shows (for the staff), as tall as the ring, the pair centred together
+    view_w = min(_headset_view_width(model, d), 0.4 * g.w)
+    gap = 4 * g.u if view_w else 0.0
+    x = (g.w - d - gap - view_w) / 2
+    g.items.append(Widget("ring", Box(x, 20 * g.u, d, d), "", 0.0, style="good", values=(done,)))
+    if view_w:
+        view_h = view_w * model.headset_view.shape[0] / model.headset_view.shape[1]
+        box = Box(x + d + gap, 20 * g.u + (d - view_h) / 2, view_w, view_h)
+        g.items.append(Widget("image", box, "", 0.0, "headset_view"))
+    g.add("text", x, 30, d, 10, g.t("remaining", m=left // 60, s=left % 60), 4.2)
     if flow.paused:
-        g.line(g.t("paused"), y=54, h=6, font_u=3.4, style="notice")
+        g.line(g.t("paused"), y=53, h=6, font_u=3.4, style="notice")
     notice = model.sensor_notice.get(model.language, "")
     for i, text in enumerate(notice_lines(notice)[:2]):  # a sensor is lost: say so in the room
-        g.line(text, y=(60 if flow.paused else 54) + i * 5.5, h=5.5, font_u=3.0, style="notice")
-    g.row(70, 13, [(g.t("stop"), "stop", "normal")], font_u=4.5, x0=0.35 * g.w, width=0.3 * g.w)
+        g.line(text, y=(59 if flow.paused else 53) + i * 5.5, h=5.5, font_u=3.0, style="notice")
+    g.row(72, 12, [(g.t("stop"), "stop", "normal")], font_u=4.5, x0=0.35 * g.w, width=0.3 * g.w)
     g.footer([])

@@ -3,9 +3,14 @@
 History: from the admin server when it answers (every station of the room), merged with this
 station's own store (a session not yet synced is there too), or from this store alone when the admin
 is out of reach. Without a PIN the page shows only the officer's last session; an officer may set a
-4–6 digit PIN (argon2, kept on this station only) and then sees every session after typing it.
-Wrong PINs: ``FREE_TRIES`` tries, then a wait that doubles with each further wrong one (from
-``FIRST_WAIT_S`` up to ``MAX_WAIT_S``), counted in the store so a new check-in does not reset it.
+4–6 digit PIN and then sees every session after typing it.
+
+PIN: kept by the admin server as an argon2 hash when it answers (``remote_pin``), so a PIN set at one
+station is asked for and checked at every station of the room, the admin applying the back-off; in
+this station's store (argon2 too) when the admin is out of reach. A PIN set here while the admin was
+away moves to the admin the first time it is typed right with the admin in reach. Wrong PINs:
+``wire_v1.PIN_FREE_TRIES`` tries, then a wait that doubles with each further wrong one
+(``wire_v1.pin_wait_s``), counted where the PIN lives so a new check-in does not reset it.
 """
 
 from __future__ import annotations
@@ -24,10 +29,8 @@ from station.store.store import utc_now
 from wire import v1 as wire_v1
 
 RemoteHistory = Callable[[str], list[wire_v1.SessionSummary] | None]
+RemotePin = Callable[..., wire_v1.OfficerPinAnswer | None]  # (code, action, pin=None): None when unreachable
 PIN_LENGTHS = range(4, 7)
-FREE_TRIES = 3
-FIRST_WAIT_S = 30.0
-MAX_WAIT_S = 900.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class OfficerAccount:
     ) -> None:
         self.store, self.remote, self.clock = store, remote, clock
         self.tz = tz  # the station's time zone ([station] timezone; None: the computer's)
+        self.remote_pin: RemotePin | None = None  # set by the sync wiring: the admin's PIN service
 
     def history(self, officer_code: str) -> tuple[list[HistoryEntry], str]:
         """(entries oldest first, source): source "admin" when the admin server answered, else "station"."""
@@ -76,17 +80,44 @@ class OfficerAccount:
         enabled = self.store.reminder_enabled(officer_code)
         return enabled, enabled and reminder_due(entries, self.clock())
 
-    def has_pin(self, officer_code: str) -> bool:
-        return self.store.officer_pin(officer_code) is not None
+    def _ask_admin(
+        self, officer_code: str, action: str, pin: str | None = None
+    ) -> wire_v1.OfficerPinAnswer | None:
+        return None if self.remote_pin is None else self.remote_pin(officer_code, action, pin)
 
-    def set_pin(self, officer_code: str, pin: str) -> None:
-        """Protect the officer's history with ``pin`` (4–6 digits); ValueError otherwise."""
+    def has_pin(self, officer_code: str) -> bool:
+        """Whether the officer set a PIN, at the admin (any station of the room) or on this station."""
+        if self.store.officer_pin(officer_code) is not None:
+            return True
+        answer = self._ask_admin(officer_code, "status")
+        return answer is not None and answer.has_pin
+
+    def set_pin(self, officer_code: str, pin: str) -> str:
+        """Protect the officer's history with ``pin`` (4–6 digits; ValueError otherwise): at the admin
+        when it answers ("admin"), else on this station ("station"); "exists" when the admin already
+        holds a PIN for this code (set meanwhile at another station) and keeps it."""
         if not (pin.isdigit() and len(pin) in PIN_LENGTHS):
             raise ValueError("an officer PIN has 4 to 6 digits")
+        answer = self._ask_admin(officer_code, "set", pin)
+        if answer is not None and answer.outcome in ("saved", "exists"):
+            return "admin" if answer.outcome == "saved" else "exists"
         self.store.set_officer_pin(officer_code, hash_pin(pin))
+        return "station"
 
     def check_pin(self, officer_code: str, pin: str) -> PinAnswer:
-        """Check a try against the stored PIN, with the back-off (see the module docstring)."""
+        """Check a try where the PIN lives (the admin first), with the back-off (module docstring)."""
+        answer = self._ask_admin(officer_code, "verify", pin)
+        if answer is not None and answer.has_pin:
+            outcome = answer.outcome if answer.outcome in ("right", "locked") else "wrong"
+            return PinAnswer(outcome, answer.wait_s)
+        local = self._check_local(officer_code, pin)
+        if local.outcome == "right" and answer is not None:  # the admin answers but has no PIN yet
+            moved = self._ask_admin(officer_code, "set", pin)
+            if moved is not None and moved.outcome == "saved":
+                self.store.delete_officer_pin(officer_code)
+        return local
+
+    def _check_local(self, officer_code: str, pin: str) -> PinAnswer:
         record = self.store.officer_pin(officer_code)
         if record is None:
             return PinAnswer("wrong")
@@ -98,11 +129,10 @@ class OfficerAccount:
         if verify_pin(record.pin_hash, pin):
             self.store.record_pin_try(officer_code, right=True)
             return PinAnswer("right")
-        failures = record.failures + 1
-        if failures < FREE_TRIES:
+        wait_s = wire_v1.pin_wait_s(record.failures + 1)
+        if not wait_s:
             self.store.record_pin_try(officer_code, right=False)
             return PinAnswer("wrong")
-        wait_s = min(FIRST_WAIT_S * 2 ** (failures - FREE_TRIES), MAX_WAIT_S)
         self.store.record_pin_try(officer_code, right=False, locked_until=now + timedelta(seconds=wait_s))
         return PinAnswer("locked", wait_s)
 
@@ -159,7 +189,10 @@ def _pin_ok(account: OfficerAccount, model: KioskModel, officer_code: str) -> No
     elif mode == "confirm" and entry != model.officer_pin_first:
         model.officer_pin_first, model.officer_pin_mode, model.notice = "", "set", "opin_mismatch"
     elif mode == "confirm":
-        account.set_pin(officer_code, entry)
+        saved = account.set_pin(officer_code, entry)
         model.officer_pin_first = ""
+        if saved == "exists":  # set meanwhile at another station: that PIN opens the history
+            model.officer_pin_mode, model.notice = "unlock", "opin_exists"
+            return
         _show_history(account, model, officer_code, unlocked=True)
         model.notice = "opin_saved"

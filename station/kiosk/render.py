@@ -3,8 +3,11 @@ check that every text fits its box."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pyglet
 
 from station.kiosk.widgets import Widget
@@ -20,6 +23,10 @@ FILL = {
     "selected": (206, 160, 90),
     "disabled": (44, 60, 68),
 }
+# a scene's still not rendered yet: a calm dusk blue where the picture will be
+STILL_PLACEHOLDER = (52, 86, 104)
+# a quiet band under words over a picture (attract screen, program cards): the picture shows through
+OVERLAY_FILL = (12, 30, 40, 178)
 # an entry field, and a quiet button: staff-only entries kept small and dim (the technician's)
 ENTRY_FILL = {"entry": (16, 38, 48), "quiet": (28, 60, 74)}
 TEXT_COLOUR = {
@@ -45,8 +52,11 @@ def font_available() -> bool:
     return bool(pyglet.font.have_font(FONT))
 
 
-def draw(widgets: list[Widget], height: int) -> list[Overflow]:
-    """Draw the widgets into the current GL context (origin flipped); returns texts that overflow."""
+def draw(
+    widgets: list[Widget], height: int, images: Mapping[str, np.ndarray] | None = None
+) -> list[Overflow]:
+    """Draw the widgets into the current GL context (origin flipped); returns texts that overflow.
+    An "image" widget shows ``images[widget.action]`` (RGB, top row first) fitted in its box."""
     batch = pyglet.graphics.Batch()
     background, foreground = pyglet.graphics.Group(0), pyglet.graphics.Group(1)
     keep = []  # shapes and labels live until the batch is drawn
@@ -54,11 +64,30 @@ def draw(widgets: list[Widget], height: int) -> list[Overflow]:
     for wd in widgets:
         b = wd.box
         y = height - b.y - b.h
+        if wd.kind == "still":
+            keep += _still(wd, y, batch)
+            continue
+        if wd.kind == "shade":
+            radius = min(14.0, b.h / 4)
+            keep.append(
+                pyglet.shapes.RoundedRectangle(
+                    b.x, y, b.w, b.h, radius=radius, color=OVERLAY_FILL, batch=batch, group=background
+                )
+            )
+            continue
         if wd.kind in ("trace", "bar"):
             keep += _series(wd, y, batch, background, foreground)
             continue
+        if wd.kind == "ring":
+            keep += _ring(wd, y, batch, background, foreground)
+            continue
         if wd.kind == "qr":
             keep += _qr(wd, y, batch, background, foreground)
+            continue
+        if wd.kind == "image":
+            image = (images or {}).get(wd.action)
+            if image is not None:
+                keep += _image(wd, y, image, batch, background)
             continue
         if wd.kind in ("button", "entry", "quiet"):
             fill = FILL.get(wd.style, FILL["normal"]) if wd.kind == "button" else ENTRY_FILL[wd.kind]
@@ -120,6 +149,104 @@ def _series(
     return shapes
 
 
+def _image(
+    wd: Widget, y: float, image: np.ndarray, batch: pyglet.graphics.Batch, group: pyglet.graphics.Group
+) -> list:
+    """An RGB image (top row first) scaled to fit the widget's box, centred."""
+    rows, cols = image.shape[:2]
+    data = np.ascontiguousarray(image[::-1, :, :3], dtype=np.uint8)  # OpenGL rows start at the bottom
+    texture = pyglet.image.ImageData(cols, rows, "RGB", data.tobytes(), pitch=cols * 3).get_texture()
+    b = wd.box
+    scale = min(b.w / cols, b.h / rows)
+    sprite = pyglet.sprite.Sprite(
+        texture, b.x + (b.w - cols * scale) / 2, y + (b.h - rows * scale) / 2, batch=batch, group=group
+    )
+    sprite.scale = scale
+    return [sprite, texture]
+
+
+class _ClipGroup(pyglet.graphics.Group):
+    """Draws its members only inside one box (GL scissor), under every other widget."""
+
+    def __init__(self, x: float, y: float, w: float, h: float) -> None:
+        super().__init__(order=-1)
+        self.rect = (round(x), round(y), round(w), round(h))
+
+    def set_state(self) -> None:
+        pyglet.gl.glEnable(pyglet.gl.GL_SCISSOR_TEST)
+        pyglet.gl.glScissor(*self.rect)
+
+    def unset_state(self) -> None:
+        pyglet.gl.glDisable(pyglet.gl.GL_SCISSOR_TEST)
+
+    def __eq__(self, other: object) -> bool:  # one group per box: pyglet merges equal groups
+        return isinstance(other, _ClipGroup) and self.rect == other.rect
+
+    def __hash__(self) -> int:
+        return hash((_ClipGroup, self.rect))
+
+
+@functools.cache
+def _still_image(path: str) -> pyglet.image.AbstractImage:
+    return pyglet.image.load(path)
+
+
+def _still(wd: Widget, y: float, batch: pyglet.graphics.Batch) -> list:
+    """A scene still covering its box (cropped to the box, never stretched), or the placeholder
+    colour while it is not on disk. ``values`` = (zoom, dx, dy): a slow drift, shifts in box widths."""
+    b = wd.box
+    clip = _ClipGroup(b.x, y, b.w, b.h)
+    if not wd.text:
+        return [pyglet.shapes.Rectangle(b.x, y, b.w, b.h, color=STILL_PLACEHOLDER, batch=batch, group=clip)]
+    zoom, dx, dy = wd.values if len(wd.values) == 3 else (1.0, 0.0, 0.0)
+    image = _still_image(wd.text)
+    scale = max(b.w / image.width, b.h / image.height) * zoom
+    x = b.x + (b.w - image.width * scale) / 2 + dx * b.w
+    bottom = y + (b.h - image.height * scale) / 2 + dy * b.h
+    sprite = pyglet.sprite.Sprite(image, x=x, y=bottom, batch=batch, group=clip)
+    sprite.scale = scale
+    return [sprite]
+
+
+RING_TRACK = (16, 38, 48)
+
+
+def _ring(
+    wd: Widget,
+    y: float,
+    batch: pyglet.graphics.Batch,
+    back: pyglet.graphics.Group,
+    front: pyglet.graphics.Group,
+) -> list:
+    """A progress ring: a quiet full track, and the filled share clockwise from 12 o'clock."""
+    b = wd.box
+    thickness = b.w * 0.09
+    radius = b.w / 2 - thickness / 2
+    cx, cy = b.x + b.w / 2, y + b.h / 2
+    share = min(1.0, max(0.0, wd.values[0])) if wd.values else 0.0
+    shapes: list = [
+        pyglet.shapes.Arc(cx, cy, radius, 96, thickness=thickness, color=RING_TRACK, batch=batch, group=back)
+    ]
+    if share > 0:
+        colour = TEXT_COLOUR.get(wd.style, TEXT)[:3]
+        angle = 360.0 * share
+        segments = max(8, round(96 * share))
+        arc = pyglet.shapes.Arc(
+            cx,
+            cy,
+            radius,
+            segments,
+            angle,
+            90.0 - angle,
+            thickness=thickness,
+            color=colour,
+            batch=batch,
+            group=front,
+        )
+        shapes.append(arc)
+    return shapes
+
+
 def qr_modules(text: str) -> list[list[bool]]:
     """The QR code of ``text`` (error correction M) as rows of dark (True) modules, quiet zone included."""
     import segno
@@ -160,6 +287,7 @@ def _qr(
 def hit(widgets: list[Widget], x: float, y_from_top: float) -> str:
     """The action of the enabled button under a tap ("" if none)."""
     for wd in widgets:
-        if wd.kind in ("button", "quiet") and wd.style != "disabled" and wd.box.contains(x, y_from_top):
+        tappable = wd.kind in ("button", "quiet") or (wd.kind == "still" and wd.action)
+        if tappable and wd.style != "disabled" and wd.box.contains(x, y_from_top):
             return wd.action
     return ""

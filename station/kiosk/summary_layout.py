@@ -1,11 +1,13 @@
 """The summary screen, in the order an officer reads it: their own words first (stress 7 → 3,
-mood), their practice and points, one simple chart of the session (mean heart rate and heart
-coherence in each phase), then the plain-words lines, then the way to their history."""
+mood), their points, one simple chart of the session (mean heart rate and heart coherence in each
+phase) beside the practice ring (today's minutes, the streak), then the plain-words lines, then the
+way to their history."""
 
 from __future__ import annotations
 
 from station.kiosk.flow import SessionFlow
 from station.kiosk.kiosk_model import KioskModel
+from station.kiosk.practice_ring import practice_ring
 from station.kiosk.widgets import Box, Grid, Widget
 from station.session.phase_labels import phase_label
 from station.store.practice_points import Practice
@@ -18,11 +20,11 @@ def summary_page(g: Grid, model: KioskModel, flow: SessionFlow) -> None:
     """The summary screen's widgets on ``g``."""
     g.title(g.t("summary_title"))
     g.line(_own_words(g, flow), y=12.5, h=7, font_u=4.2)
-    if model.practice is not None:
-        g.line(
-            _practice_line(g, model.practice, model.points_gained), y=19.5, h=4.5, font_u=2.6, style="good"
-        )
-    _phase_chart(g, model.summary_phases)
+    if model.practice is not None:  # points in words, today's practice and the streak as a ring
+        points = g.t("practice_points", points=model.practice.points, gained=model.points_gained)
+        g.line(points, y=19.5, h=4.5, font_u=2.6, style="good")
+        practice_ring(g, model.practice, 0.85 * g.w, 25.0, 13.0, caption=True)
+    _phase_chart(g, model.summary_phases, narrow=model.practice is not None)
     lines = model.summary.get(model.language) or [g.t("summary_none")]
     shown = MAX_LINES - 2 if model.reminder_due else MAX_LINES
     for i, line in enumerate(lines[:shown]):
@@ -66,22 +68,19 @@ def practice_line(g: Grid, p: Practice) -> str:
     return " · ".join(parts)
 
 
-def _practice_line(g: Grid, p: Practice, gained: int) -> str:
-    return f"{g.t('practice_points', points=p.points, gained=gained)} · {practice_line(g, p)}"
-
-
-def _phase_chart(g: Grid, phases: list[tuple[str, dict[str, float]]]) -> None:
-    """Mean heart rate per phase (a line over the phases, named below it) and heart coherence."""
+def _phase_chart(g: Grid, phases: list[tuple[str, dict[str, float]]], narrow: bool) -> None:
+    """Mean heart rate per phase (a line over the phases, named below it) and heart coherence;
+    ``narrow`` leaves the right of the screen to the practice ring."""
     with_hr = [(name, m) for name, m in phases if "hr" in m]
     if len(with_hr) < 2:
         return
-    x, w = 0.15 * g.w, 0.7 * g.w
+    x, w = (0.08 * g.w, 0.62 * g.w) if narrow else (0.15 * g.w, 0.7 * g.w)
     hr = [m["hr"] for _, m in with_hr]
     low, high = min(hr), max(hr)
     if high - low < MIN_HR_SPAN:
         middle = (low + high) / 2
         low, high = middle - MIN_HR_SPAN / 2, middle + MIN_HR_SPAN / 2
-    g.add("text", x, 24.5, w / 2, 4, f"{g.t('summary_chart')} {low:.0f}–{high:.0f}", 2.4, align="left")
+    g.add("text", x, 24.5, 0.62 * w, 4, f"{g.t('summary_chart')} {low:.0f}–{high:.0f}", 2.4, align="left")
     box = Box(x, 28.5 * g.u, w, 12 * g.u)
     g.items.append(
         Widget("trace", box, "", 0.0, style="notice", values=tuple((v - low) / (high - low) for v in hr))
@@ -89,7 +88,15 @@ def _phase_chart(g: Grid, phases: list[tuple[str, dict[str, float]]]) -> None:
     coherence = [m.get("coherence") for _, m in with_hr]
     if all(c is not None for c in coherence):
         g.add(
-            "text", x + w / 2, 24.5, w / 2, 4, g.t("summary_chart_coherence"), 2.4, style="good", align="left"
+            "text",
+            x + 0.62 * w,
+            24.5,
+            0.38 * w,
+            4,
+            g.t("summary_chart_coherence"),
+            2.4,
+            style="good",
+            align="left",
         )
         values = tuple(min(1.0, max(0.0, float(c or 0.0))) for c in coherence)
         g.items.append(Widget("trace", box, "", 0.0, style="good", values=values))

@@ -7,6 +7,16 @@ LANGUAGES = ("zh-CN", "en")
 TEXTS: dict[str, tuple[str, str]] = {
     "attract_title": ("欢迎来到减压驿站", "Welcome to the relaxation station"),
     "attract_hint": ("轻触屏幕开始放松", "Touch the screen to begin"),
+    "closed_maintenance": ("设备维护中，暂停使用", "Under maintenance"),
+    "closed_maintenance_hint": (
+        "维护完成后即可继续使用，给您带来不便，敬请谅解。",
+        "This station is not available for now. Sorry for the inconvenience.",
+    ),
+    "closed_quiet_hours": ("休息时间，暂停使用", "Closed for now"),
+    "closed_quiet_hours_hint": (
+        "现在是休息时段，{until} 起可以使用。",
+        "This station is resting until {until}. Please come back then.",
+    ),
     "begin": ("开始", "Begin"),
     "language": ("English", "中文"),
     "technician": ("维护", "Staff"),
@@ -86,6 +96,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "practice_today": ("今天已练习 {m} 分钟，每日目标 15 分钟", "{m} of today's 15 minutes practised"),
     "practice_goal_met": ("今天的 15 分钟练习已完成", "Today's 15 minutes: done"),
     "practice_streak": ("已连续 {n} 天完成每日练习", "daily practice {n} days in a row"),
+    # the practice ring (station/kiosk/practice_ring.py): today's minutes towards the daily 15
+    "ring_unit": ("/ 15 分钟", "/ 15 min"),
+    "ring_today": ("今日练习", "Today's practice"),
+    "ring_done": ("今日目标已完成", "Today's goal reached"),
+    "ring_streak": ("连续 {n} 天", "{n} days in a row"),
     # the officer's own history (station/kiosk/history_layout.py)
     "my_history": ("我的记录", "My history"),
     "history_title": ("我的放松记录", "My relaxation history"),
@@ -125,13 +140,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "opin_set_title": ("设置 4–6 位数字密码", "Choose a PIN of 4–6 digits"),
     "opin_confirm_title": ("请再输入一次", "Type it once more"),
     "opin_hint": (
-        "密码只保存在本机，用来保护您的个人记录",
-        "Kept on this station only, to keep your history private",
+        "密码不以明文保存，本室各终端通用，只用来保护您的个人记录",
+        "Never stored readable; works at every station in the room, only to keep your history private",
     ),
     "opin_wrong": ("密码不对，请再试一次", "That PIN is not right; please try again"),
     "opin_locked": ("错误次数较多，请 {s} 秒后再试", "Too many wrong tries; try again in {s} s"),
     "opin_length": ("密码是 4 到 6 位数字", "A PIN has 4 to 6 digits"),
     "opin_mismatch": ("两次输入不一致，请重新设置", "The two did not match; please choose again"),
+    "opin_exists": (
+        "这个编号已在别的终端设置过密码，请输入那个密码",
+        "A PIN was set for this code at another station; type that one",
+    ),
     "opin_saved": ("密码已设置，下次查看记录时输入即可", "PIN set: type it to see your history next time"),
     "remind_on": ("提醒我：已开", "Remind me: on"),
     "remind_off": ("提醒我：已关", "Remind me: off"),

@@ -26,6 +26,7 @@ class Box:
 @dataclass(frozen=True)
 class Widget:
     # "title" | "text" | "button" | "quiet" (a small staff-only button) | "entry" | "trace" | "bar" | "qr"
+    # | "still" (a scene's picture: text is its PNG path, "" for the placeholder) | "shade" (a dark band)
     kind: str
     box: Box
     text: str
@@ -33,7 +34,8 @@ class Widget:
     action: str = ""  # buttons: what a tap does (see KioskModel.tap)
     style: str = "normal"  # "primary" | "selected" | "disabled" | "good" | "degraded" | "bad" | "notice"
     align: str = "center"  # "left" | "center"
-    values: tuple[float, ...] = ()  # "trace": points scaled to 0..1; "bar": (filled share,)
+    # "trace": points scaled to 0..1; "bar": (filled share,); "still": (zoom, dx, dy) drift
+    values: tuple[float, ...] = ()
 
 
 class Grid:

@@ -47,7 +47,7 @@ class KioskApp:
     def on_draw(self) -> None:
         width, height = self.window.get_framebuffer_size()
         self.widgets = layout(self.model, self.flow, self.clock(), width, height)
-        draw(self.widgets, height)
+        draw(self.widgets, height, {"headset_view": self.model.headset_view})
 
     def on_mouse_press(self, x: int, y: int, button: int, modifiers: int) -> None:
         """A touch (touch screens arrive as mouse presses), in window coordinates from the bottom."""

@@ -34,6 +34,10 @@ When it is back (``sensor:back:{…}``, ``sensor_back``) its features pass again
 resumes the feedback once their quality is good. ``notice`` says what is lost now, in zh-CN and
 English, for the kiosk and the scene; the stored data quality carries the losses, a ``flagged``
 mark and the minutes of usable feedback.
+
+The headset's panel gets its words from here too (``headset_status``: phase, minutes left, a gentle
+notice when a sensor is lost and, for a while, when it is back, closing near the end) through
+``SceneProcess.set_status``, which sends only changes.
 """
 
 from __future__ import annotations
@@ -58,10 +62,11 @@ from sensors.pipeline.runner import PipelineRunner
 from sensors.types import FEATURES, FeatureSnapshot, Level, Sensor, Verdict
 from station.recording.markers import MarkerOutlet
 from station.recording.recorder import LslRecorder
+from station.session.headset_status import headset_status
 from station.session.pause import PauseClock, paused_params
 from station.session.phase_stats import PhaseStats
 from station.session.scene_process import SceneProcess
-from station.session.sensor_notice import SensorNotice, sensor_notice
+from station.session.sensor_notice import HeadsetNotice, SensorNotice, headset_notice, sensor_notice
 from station.session.session_outlets import SceneParamsOutlet, marker_detail, resolve_all
 from station.session.supervision import SENSOR_STREAMS, Reading, SensorChange, SensorWatch
 from station.store import SessionStatus, SessionStore
@@ -156,6 +161,7 @@ class SessionRun:
     sensor_pause: str | None = None  # why, while the on-loss policy holds the session paused
     lost_at: dict[str, float] = field(default_factory=dict)  # LSL time each lost sensor went
     losses: list[dict] = field(default_factory=list)  # {"kind", "reason", "lost_s"} per loss
+    headset_notice: HeadsetNotice | None = None  # what the headset's panel says about the sensors
 
     @property
     def over(self) -> bool:
@@ -405,6 +411,7 @@ class SessionRuntime:
         snapshot = self._supervise(run, update.snapshot, now)
         if run.look is not None:  # paused: the pipeline and the recording go on, the timeline does not
             run.params_outlet.push(run.look, now)
+            self._tell_headset(run, paused=True)
             return
         if run.engine_state is None:
             run.engine_state = engine.start(self.protocol, now, self.resonance_rate)
@@ -412,6 +419,7 @@ class SessionRuntime:
         run.last = out
         if self.scene is not None:
             self.scene.set_params(out.params)
+        self._tell_headset(run)
         run.params_outlet.push(out.params, now)
         self._store_events(run, out.events)
         if out.phase != run.phase:
@@ -419,6 +427,11 @@ class SessionRuntime:
         self._count(run, snapshot, out, now)
         if self.on_output is not None:
             self.on_output(out)
+
+    def _tell_headset(self, run: SessionRun, paused: bool = False) -> None:
+        """Send the panel's words to the scene (the scene process sends only changes)."""
+        if self.scene is not None:
+            self.scene.set_status(headset_status(self.protocol, run.last, run.headset_notice, paused))
 
     def _store_events(self, run: SessionRun, events: tuple[engine.Event, ...]) -> None:
         for event in events:
@@ -500,6 +513,7 @@ class SessionRuntime:
         self.store.add_event(run.session_uuid, f"sensor_{state}", data, lsl_time=now)
         log.warning("%s sensor %s (%s)", change.sensor, state, change.reason)
         self._notice = sensor_notice(run.watch.lost, policy)
+        run.headset_notice = headset_notice(run.watch.lost, policy, None if change.lost else change.sensor)
 
 
 def data_quality(

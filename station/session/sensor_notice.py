@@ -69,3 +69,42 @@ def sensor_notice(lost: Mapping[str, str], policy: OnLoss) -> SensorNotice | Non
         f"{'；'.join(zh_parts)}。{zh_then}。",
         f"{en_lost[0].upper()}{en_lost[1:]}. {en_then[0].upper()}{en_then[1:]}.",
     )
+
+
+# policy -> (zh-CN, English) of what happens now, said gently inside the headset
+HEADSET_CONSEQUENCES: dict[OnLoss, tuple[str, str]] = {
+    OnLoss.FREEZE: ("练习继续", "keep breathing with the guide"),
+    OnLoss.PAUSE: ("练习暂停，工作人员会来帮您", "the session is paused; staff will come to help"),
+    OnLoss.END: ("练习即将结束", "the session will end"),
+}
+
+
+def _names(sensors: list[str]) -> tuple[str, str]:
+    zh = "、".join(SENSOR_NAMES.get(s, (s, s))[0] for s in sensors)
+    en = " and ".join(SENSOR_NAMES.get(s, (s, s))[1] for s in sensors)
+    return zh, en[:1].upper() + en[1:]
+
+
+@dataclass(frozen=True)
+class HeadsetNotice:
+    """The short notice inside the headset (zh-CN, English); ``back`` when it says a sensor is back."""
+
+    zh: str
+    en: str
+    back: bool = False
+
+
+def headset_notice(lost: Mapping[str, str], policy: OnLoss, back: str | None = None) -> HeadsetNotice | None:
+    """What the headset panel says: the sensors lost now and that the practice goes on (or what
+    the protocol does instead); when none is lost and ``back`` names the sensor that just came
+    back, that it is back; None otherwise."""
+    if lost:
+        zh_names, en_names = _names(sorted(lost))
+        zh_then, en_then = HEADSET_CONSEQUENCES[policy]
+        return HeadsetNotice(
+            f"{zh_names}传感器信号中断，{zh_then}", f"{en_names} sensor signal lost — {en_then}"
+        )
+    if back is not None:
+        zh_name, en_name = _names([back])
+        return HeadsetNotice(f"{zh_name}传感器信号已恢复", f"{en_name} sensor is back", back=True)
+    return None

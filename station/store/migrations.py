@@ -137,6 +137,29 @@ MIGRATIONS: list[Migration] = [
             enabled_at TEXT NOT NULL
         )""",
     ],
+    # 8: remote configuration from the admin (station/store/remote_config_store.py): every version
+    # received, applied or refused with its reason, and the station's remote state (maintenance, ...)
+    [
+        """CREATE TABLE remote_configs (
+            version INTEGER PRIMARY KEY,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('applied', 'refused')),
+            reason TEXT,
+            at TEXT NOT NULL
+        )""",
+        """CREATE TABLE remote_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+    ],
+    # 9: how many times the kiosk suggested the
+    # counsellor per station-local month: a count only, sent to the admin as it is
+    [
+        """CREATE TABLE reminder_counts (
+            month TEXT PRIMARY KEY CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+            shown INTEGER NOT NULL CHECK (shown >= 0)
+        )""",
+    ],
 ]
 
 

@@ -189,6 +189,28 @@ class SessionStore:
                 (officer_code, self._now()),
             )
 
+    def count_reminder_shown(self, month: str) -> None:
+        """One more counsellor suggestion shown in ``month`` ("2026-12", station-local); no officer."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO reminder_counts (month, shown) VALUES (?, 1) "
+                "ON CONFLICT(month) DO UPDATE SET shown = shown + 1",
+                (month,),
+            )
+
+    def reminder_counts(self, months: int = 12) -> dict[str, int]:
+        """The latest ``months`` months' suggestion counts, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT month, shown FROM reminder_counts ORDER BY month DESC LIMIT ?", (months,)
+            ).fetchall()
+        return {row["month"]: int(row["shown"]) for row in reversed(rows)}
+
+    def delete_officer_pin(self, officer_code: str) -> None:
+        """Forget the officer's PIN on this station (it now lives with the admin)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM officer_pins WHERE officer_code = ?", (officer_code,))
+
     def reminder_enabled(self, officer_code: str) -> bool:
         with self._lock:
             row = self._conn.execute(

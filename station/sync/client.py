@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from pydantic import ValidationError
@@ -29,6 +29,17 @@ log = logging.getLogger(__name__)
 
 StateProvider = Callable[[], tuple[str, list[dict[str, Any]]]]
 """Returns the station's current state name and its sensor verdicts (``wire_v1.SensorVerdict`` dicts)."""
+
+
+class RemoteHooks(Protocol):
+    """The kiosk's side of remote configuration (station.kiosk.remote_control.RemoteControl)."""
+
+    def report(self) -> dict[str, Any]: ...  # the heartbeat's config_* / maintenance / last_action
+    def wants(self, version: int) -> bool: ...
+    def offer(self, config: wire_v1.StationConfiguration) -> None: ...
+    def take_actions(self, actions: list[wire_v1.RemoteAction]) -> None: ...
+    def uploads(self) -> list[wire_v1.DiagnosticsBundle]: ...
+    def uploaded(self, action_id: int) -> None: ...
 
 
 @dataclass
@@ -59,8 +70,17 @@ class SyncClient:
         state_provider: StateProvider | None = None,
         discover: Callable[[float], str | None] | None = None,
         http: httpx.Client | None = None,
+        remote: RemoteHooks | None = None,
+        reminder_counts: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         self.outbox, self.config = outbox, config
+        self.remote = remote
+        # the admin answered a heartbeat with a desired version: it knows the remote-configuration
+        # fields (an older admin refuses a heartbeat carrying them, so none are sent before)
+        self._admin_knows_config = False
+        # the kiosk's counsellor suggestions per month (SessionStore.reminder_counts): counts only
+        self.reminder_counts = reminder_counts
+        self._reminders_sent: dict[str, int] = {}
         self.state = SyncState.load(config.state_dir)
         self.state_provider = state_provider or (lambda: ("idle", []))
         self._discover = discover
@@ -131,6 +151,7 @@ class SyncClient:
             delay = self._send_batch(url)
             if time.monotonic() >= self._next_heartbeat and self.state.token is not None:
                 self._heartbeat(url)
+                self._send_reminder_counts(url)
             return delay
         except httpx.HTTPError as exc:
             return self._backoff(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
@@ -234,12 +255,53 @@ class SyncClient:
             free_disk_bytes=shutil.disk_usage(self.config.state_dir).free,
             backlog=self.outbox.backlog(),
             sensors=[wire_v1.SensorVerdict.model_validate(s) for s in sensors],
+            **(self.remote.report() if self.remote is not None and self._admin_knows_config else {}),
         )
         response = self._post(url, "/heartbeat", beat.model_dump(mode="json"))
         if response.status_code == 401:
             self.state.token, self.state.pairing = None, "unpaired"
             self._save()
         self._next_heartbeat = time.monotonic() + self.config.heartbeat_every_s
+        if response.status_code == 200 and self.remote is not None:
+            try:
+                ack = wire_v1.HeartbeatAck.model_validate(response.json())
+            except (ValidationError, ValueError) as exc:  # a newer admin's answer: the beat counted
+                log.warning("sync: heartbeat answer not understood: %s", str(exc).splitlines()[0])
+                return
+            self._admin_knows_config = ack.config_version is not None
+            self._remote_exchange(url, ack, self.remote)
+
+    def _remote_exchange(self, url: str, ack: wire_v1.HeartbeatAck, remote: RemoteHooks) -> None:
+        """After a heartbeat: fetch a configuration version new to the station, hand over the
+        admin's actions and upload the diagnostics bundles made since."""
+        if ack.config_version is not None and remote.wants(ack.config_version):
+            response = self._http.get(
+                f"{url}{wire_v1.API_PREFIX}{wire_v1.CONFIGURATION_PATH}",
+                headers={"Authorization": f"Bearer {self.state.token}"},
+            )
+            if response.status_code == 200:
+                remote.offer(wire_v1.StationConfiguration.model_validate(response.json()))
+        remote.take_actions(ack.actions)
+        for bundle in remote.uploads():
+            response = self._post(url, wire_v1.DIAGNOSTICS_PATH, bundle.model_dump(mode="json"))
+            if response.status_code == 200:
+                remote.uploaded(bundle.action_id)
+
+    def _send_reminder_counts(self, url: str) -> None:
+        """The monthly suggestion counts, when they changed since they were last delivered."""
+        if self.reminder_counts is None or self.state.token is None:
+            return
+        counts = self.reminder_counts()
+        if not counts or counts == self._reminders_sent:
+            return
+        body = wire_v1.ReminderCounts(
+            months=[wire_v1.ReminderMonth(month=month, shown=shown) for month, shown in counts.items()]
+        )
+        response = self._post(url, wire_v1.REMINDER_COUNTS_PATH, body.model_dump(mode="json"))
+        if response.status_code == 200:
+            self._reminders_sent = counts
+        else:
+            log.info("sync: reminder counts: HTTP %s", response.status_code)
 
     def pending_pairing_code(self) -> str | None:
         """The pairing code while the station waits for the admin's approval, else None."""

@@ -338,9 +338,9 @@ def test_migration_5_dates_the_pending_pairing_requests_of_an_older_database(db_
     engine.dispose()
 
 
-def test_migration_9_moves_shared_state_to_the_database_and_refills_the_rollups(db_url: str) -> None:
-    """A version-7 database (no rate limits table, day rollups without the flagged count, no
-    officer-week rollup) upgrades; the refilled rollups give the dashboard the sessions give."""
+def test_migration_11_moves_shared_state_to_the_database_and_refills_the_rollups(db_url: str) -> None:
+    """A version-10 database (no rate limits table, day rollups without the flagged count, no
+    week rollups) upgrades; the refilled rollups give the dashboard the sessions give."""
     engine = db.make_engine(db_url)
     db_migrations.migrate(engine)
     end = date(2026, 6, 30)
@@ -349,11 +349,11 @@ def test_migration_9_moves_shared_state_to_the_database_and_refills_the_rollups(
         r["data_quality"]["flagged"] = True
     with engine.begin() as conn:
         store_sessions(conn, [session_row(wire_v1.SessionSummary.model_validate(r), utcnow()) for r in rows])
-        for name in ("rollup_officer_week", "rate_limits", "discovered_stations"):
-            conn.execute(text(f"DROP TABLE {name}"))
+        for table in (db.rate_limits, db.discovered_stations, *db.ROLLUPS[4:]):
+            conn.execute(text(f"DROP TABLE {table.name}"))
         conn.execute(text("DROP INDEX ix_rollup_day_date"))
         conn.execute(text("ALTER TABLE rollup_day DROP COLUMN flagged"))
-        conn.execute(update(db.schema_version).values(version=7))
+        conn.execute(update(db.schema_version).values(version=10))
     assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
     with engine.connect() as conn:
         args = (conn, end - timedelta(days=13), end, 3)

@@ -14,11 +14,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from admin_web import db, db_migrations, sample
+from admin_web import db, db_migrations, fleet_config, sample
 from admin_web.app import create_app
 from admin_web.page_access import SESSION_COOKIE
 from admin_web.security import create_user, open_web_session
-from tests.admin_support import pair
+from tests.admin_support import REPO, pair
 from wire import v1 as wire_v1
 
 PASSWORD = "correct-horse-9"
@@ -61,7 +61,22 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/export/calibrations.csv"): STAFF,
     ("GET", "/export/users.csv"): {ADMIN},
     ("GET", "/export/audit.csv"): {ADMIN},
+    ("GET", "/api/v1/configuration"): {STATION},
+    ("POST", "/api/v1/diagnostics"): {STATION},
+    ("POST", "/api/v1/officer-pin"): {STATION},
+    ("POST", "/api/v1/reminder-counts"): {STATION},
+    ("GET", "/rooms"): {ADMIN},
+    ("POST", "/rooms"): {ADMIN},
+    ("POST", "/stations/{station_id}/room"): {ADMIN},
+    ("GET", "/config/{scope}/{scope_id}"): {ADMIN},
+    ("POST", "/config/{scope}/{scope_id}"): {ADMIN},
+    ("GET", "/protocols"): {ADMIN},
+    ("POST", "/protocols"): {ADMIN},
+    ("GET", "/stations/{station_id}/actions/{kind}"): {ADMIN},
+    ("POST", "/stations/{station_id}/actions/{kind}"): {ADMIN},
+    ("GET", "/stations/{station_id}/diagnostics/{bundle_id}"): {ADMIN},
 }
+DIAGNOSTICS = {"action_id": 1, "created_at": "2026-01-01T00:00:00+00:00", "text": "check output"}
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +100,12 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> dict:
             json={"sessions": rows, "calibrations": [cal]},
             headers={"Authorization": f"Bearer {token}"},
         )
+        with engine.begin() as conn:  # a room, and a diagnostics action the station answered
+            fleet_config.add_room(conn, "济南中院", "一号驿站", "boss")
+            fleet_config.request_action(conn, "room-1", "diagnostics", "boss")
+            fleet_config.store_diagnostics(
+                conn, "room-1", wire_v1.DiagnosticsBundle.model_validate(DIAGNOSTICS)
+            )
         client.post(
             "/api/v1/pair",
             json={"station_id": "room-2", "name": "二号", "software_version": "0.1.0", "claim": "q" * 40},
@@ -120,6 +141,9 @@ def _request(client: TestClient, method: str, path: str, template: dict, caller:
         path.replace("{uuid}", template["uuid"])
         .replace("{station_id}", "room-2" if "approve" in path else "room-1")
         .replace("{user_id}", str(template["tech_id"]))
+        .replace("{scope}/{scope_id}", "room/1")
+        .replace("{kind}", "diagnostics")
+        .replace("{bundle_id}", "1")
     )
     headers = {"Authorization": f"Bearer {template['token']}"} if caller == STATION else {}
     if path.startswith("/api/"):
@@ -133,6 +157,10 @@ def _request(client: TestClient, method: str, path: str, template: dict, caller:
                 "free_disk_bytes": 1,
             },
             "/api/v1/officer-history": {"officer_code": "OF0001"},
+            "/api/v1/configuration": None,
+            "/api/v1/diagnostics": DIAGNOSTICS,
+            "/api/v1/officer-pin": {"officer_code": "OF0001", "action": "status"},
+            "/api/v1/reminder-counts": {"months": [{"month": "2026-11", "shown": 2}]},
         }[path]
         return client.request(method, path, json=body, headers=headers)
     if method == "GET":
@@ -152,6 +180,14 @@ def _request(client: TestClient, method: str, path: str, template: dict, caller:
         data.update(name="newtech", role="technician", password=PASSWORD)
     if path.endswith("/password"):
         data.update(password=PASSWORD, current=PASSWORD, confirm=PASSWORD)  # unchanged: later callers log in
+    if path == "/rooms":
+        data.update(court="court", name="room")
+    if path.endswith("/room"):
+        data["room"] = "1"
+    if path == "/protocols":
+        data["library"] = "2026.12"
+        toml = (REPO / "protocols/library/quick-reset.toml").read_bytes()
+        return client.post(path, data=data, headers=headers, files={"file": ("quick-reset.toml", toml)})
     if path == "/settings":
         data.update(k_anonymity="5", target_per_day="4.2", retention_days="1095", audit_retention_days="1825")
     return client.post(path, data=data, headers=headers)

@@ -34,6 +34,10 @@ OPERATIONS = [
     ("POST", "/api/v1/sessions"),
     ("POST", "/api/v1/heartbeat"),
     ("POST", "/api/v1/officer-history"),
+    ("GET", "/api/v1/configuration"),
+    ("POST", "/api/v1/diagnostics"),
+    ("POST", "/api/v1/officer-pin"),
+    ("POST", "/api/v1/reminder-counts"),
 ]
 
 

@@ -44,8 +44,9 @@ def test_migration_7_adds_the_flag_to_a_version_6_database(db_url: str) -> None:
     engine = db.make_engine(db_url)
     db_migrations.migrate(engine)
     with engine.begin() as conn:  # back to the version-6 shape
-        conn.execute(text("DROP INDEX ix_sessions_flagged"))
-        for column in ("quality_flagged", "usable_feedback_min"):
+        for index in ("ix_sessions_flagged", "ix_sessions_outcomes"):  # migrations 7 and 10
+            conn.execute(text(f"DROP INDEX {index}"))
+        for column in ("quality_flagged", "usable_feedback_min", "hr_change", "rmssd_change"):
             conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
         conn.execute(update(db.schema_version).values(version=6))
     assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)

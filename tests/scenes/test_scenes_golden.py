@@ -37,8 +37,9 @@ W, H = 128, 96
 FOV = 70.0
 TIME, FLOW = 2.0, 3.0
 UPDATE = os.environ.get("OASIS_UPDATE_GOLDEN") == "1"
-# Scenes with no open horizon (the forest's trunks stand a few metres away all around).
-ENCLOSED = {"forest"}
+# The forest's near tree on the left (scenes/shaders/forest.glsl, TREE[0]): centre x, z and radius
+# at eye height (base radius 0.34 m narrowing by 55 % over its 14.5 m).
+FOREST_TRUNK = (-1.93, -4.83, 0.34 * (1 - 0.55 * SEATED_EYE_HEIGHT / 14.5))
 # The shared parameters the picture shows (volume drives the ambient sound only).
 VISIBLE_SHARED = ("calm", "light", "warmth", "fog", "motion", "particles", "pacer_phase", "pacer_visible")
 
@@ -147,8 +148,9 @@ def best_shift(left: np.ndarray, right: np.ndarray, max_shift: int) -> float:
 
 def test_stereo_near_ground_shifts_and_horizon_does_not(output):
     """In a side-by-side stereo pair, the ground band at the bottom (1.7–1.9 m ahead) is shifted by
-    f·ipd/z between the eyes while the band just above the horizon on the right (hills, ranges and
-    sky, 40 m to infinity: at most 0.2 px) lines up. Fog is off: light scattered along the ray has
+    f·ipd/z between the eyes while the band just above the horizon on the right (hills, ranges,
+    the forest's far wood seen through its opening, sky: 34 m to infinity, at most 0.26 px) lines
+    up. Fog is off: light scattered along the ray has
     no single depth and would blur the ground's texture the eyes are matched on."""
     spec = cast("ScenePlayer", output.player).spec
     size = 192
@@ -164,8 +166,30 @@ def test_stereo_near_ground_shifts_and_horizon_does_not(output):
     depth = np.mean([SEATED_EYE_HEIGHT * focal / (row + 0.5 - size / 2) for row in range(size - 12, size)])
     expected = focal * DEFAULT_IPD / depth
     assert best_shift(left[bottom], right[bottom], 10) == pytest.approx(expected, abs=0.75)
-    if spec.name in ENCLOSED:
-        return
     horizon = slice(size // 2 - 14, size // 2 - 2)
     shift = best_shift(left[horizon, size // 2 :], right[horizon, size // 2 :], 6)
     assert abs(shift) < 0.4, f"the horizon moves between the eyes by {shift:.2f} px"
+
+
+def test_forest_near_trunk_has_the_disparity_of_its_depth():
+    """The forest's trees are real geometry: in a stereo pair the near trunk on the left (5 m away)
+    is shifted between the eyes by f·ipd/z for its depth along the view axis (about 2 px here),
+    while in the same rows the far wood on the right (34–62 m) stays within 0.4 px."""
+    size = 192
+    pair = HeadlessOutput(SCENES["forest"], 2 * size, size, stereo=True, vertical_fov_deg=FOV)
+    try:
+        rgb = render(pair, pacer_visible=0.0, particles=0.0, fog=0.0, shafts=0.0).astype(float)
+    finally:
+        pair.close()
+    luma = rgb @ np.array([0.2126, 0.7152, 0.0722])
+    left, right = luma[:, :size], luma[:, size:]
+    focal = (size / 2) / math.tan(math.radians(FOV / 2))
+    x, z, radius = FOREST_TRUNK
+    depth = -z - radius  # the trunk's front, along the view axis
+    column = int(size / 2 + focal * x / -z)
+    rows = slice(size // 2 - 20, size // 2 + 10)  # eye height, below the branches
+    band = slice(column - 24, column + 24)
+    expected = focal * DEFAULT_IPD / depth
+    assert best_shift(left[rows, band], right[rows, band], 5) == pytest.approx(expected, abs=0.35)
+    far = best_shift(left[rows, size // 2 + 20 :], right[rows, size // 2 + 20 :], 4)
+    assert abs(far) < 0.4, f"the far wood moves between the eyes by {far:.2f} px"

@@ -54,7 +54,10 @@ def test_session_reaches_focused_and_submits_both_eyes(monado, output):
         luma = eye.astype(float) @ [0.2126, 0.7152, 0.0722]
         assert 15 < luma.mean() < 220 and luma.std() > 8, "an eye was not rendered"
     assert left.shape == right.shape
-    assert np.abs(left.astype(float) - right.astype(float)).mean() > 0.5, "both eyes identical: no stereo"
+    # two views, not one image twice: at render_scale 0.25 the eyes' mean difference is ~0.5 levels
+    # (the lakeside is mostly far away); identical eyes give 0. Disparity itself is measured headless
+    # (tests/scenes/test_scenes_render.py) and for the panel on Monado (test_scenes_xr_panel.py).
+    assert np.abs(left.astype(float) - right.astype(float)).mean() > 0.15, "both eyes identical: no stereo"
 
 
 def test_exit_request_ends_in_exiting(monado, output):

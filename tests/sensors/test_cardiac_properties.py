@@ -97,3 +97,27 @@ def test_respiration_never_raises(x, fs):
     snap = ex.snapshot()
     if math.isnan(snap.values["resp_rate"]):
         assert snap.quality["resp_rate"].level is Level.BAD
+
+
+@FAST
+@given(beat_times, beat_times)
+def test_heart_fusion_never_raises(r, p):
+    from sensors.features.heart_fusion import fuse_beats
+
+    r, p = r[np.isfinite(r)], p[np.isfinite(p)]
+    fused = fuse_beats(r, p)
+    assert fused.times_s.size == fused.source.size and np.all(np.diff(fused.times_s) >= 0)
+    assert fused.ecg_dropped + fused.ppg_dropped + fused.times_s.size <= r.size + p.size
+
+
+@FAST
+@given(beat_times, wild, wild)
+def test_pulse_breathing_never_raises(t, heights, amplitudes):
+    from sensors.features.pulse_respiration import PulseModulations, pulse_breathing
+
+    n = min(t.size, heights.size, amplitudes.size)
+    t = np.sort(t[:n])
+    end = float(t[-1]) if n and math.isfinite(t[-1]) else 0.0
+    result = pulse_breathing(PulseModulations(t, heights[:n], amplitudes[:n]), end)
+    assert _nan_or_finite(result.rate) and all(_nan_or_finite(x) for x in result.own_rates)
+    assert math.isnan(result.rate) or 4.0 <= result.rate <= 30.0

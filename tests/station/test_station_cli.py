@@ -100,10 +100,11 @@ def test_check_reports_each_item(
     rc = main(["station", "check", "--json", "--sensor-wait", "2.0"])
     del outlet
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
-    assert set(checks) == {
+    assert {name for name in checks if not name.startswith("setting ")} == {
         "config",
         "data dir",
         "session store",
+        "config version",
         "sensors",
         "display",
         "XR runtime",
@@ -111,6 +112,8 @@ def test_check_reports_each_item(
     }
     assert [checks[n]["level"] for n in ("config", "data dir", "session store")] == ["ok"] * 3
     assert checks["technician PIN"]["level"] == "warn"
+    assert checks["config version"]["detail"] == "none from the admin: station.toml and defaults"
+    assert checks["setting scene.name"]["detail"] == "'lakeside' (from default)"
     assert checks["sensors"]["level"] == "ok" and f"ECG:{sensor.name()}" in checks["sensors"]["detail"]
     assert checks["display"] == {
         "name": "display",

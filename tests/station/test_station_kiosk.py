@@ -279,3 +279,34 @@ def test_scanned_code_checks_the_officer_in(window) -> None:
             on_text=app.on_text,
             on_key_press=app.on_key_press,
         )
+
+
+def test_the_running_screen_shows_what_the_headset_shows(window) -> None:
+    """The scene process's mirror (the headset's own left-eye image) is drawn small beside the
+    session ring for the staff, the right way up, overlapping nothing; nothing is drawn without one."""
+    width, height = 1280, 800
+    model, flow, now = walk_to("session", "zh-CN")
+    assert not [w for w in layout(model, flow, now, width, height) if w.kind == "image"]
+    view = np.zeros((180, 200, 3), np.uint8)
+    view[:90] = (200, 60, 40)  # top half warm, bottom half cool
+    view[90:] = (40, 80, 200)
+    model.headset_view = view
+    widgets = layout(model, flow, now, width, height)
+    [image] = [w for w in widgets if w.kind == "image"]
+    for other in widgets:
+        if other is image or (other.kind == "text" and not other.text):  # empty text takes no room
+            continue
+        b, o = image.box, other.box
+        apart = b.x >= o.x + o.w or o.x >= b.x + b.w or b.y >= o.y + o.h or o.y >= b.y + b.h
+        assert apart, f"the headset view overlaps {other.kind} {other.text!r}"
+    assert image.box.x >= 0 and image.box.x + image.box.w <= width and image.box.h >= 0.15 * height
+    assert image.box.w / image.box.h == pytest.approx(200 / 180)
+    problems, pixels = render(window, widgets, width, height, {"headset_view": view})
+    assert problems == []
+    b = image.box
+    inner = pixels[int(b.y) + 3 : int(b.y + b.h) - 3, int(b.x) + 3 : int(b.x + b.w) - 3, :3].astype(float)
+    half = inner.shape[0] // 2
+    assert np.abs(inner[: half - 3].mean(axis=(0, 1)) - (200, 60, 40)).max() < 10
+    assert np.abs(inner[half + 3 :].mean(axis=(0, 1)) - (40, 80, 200)).max() < 10
+    model.reset()
+    assert model.headset_view is None

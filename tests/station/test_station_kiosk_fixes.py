@@ -217,8 +217,8 @@ def test_the_session_screen_shows_how_far_the_session_has_come(controller: Kiosk
         flow.handle(event, 0.0)
     flow.handle(f.SensorsReady(), 0.0)
     flow.tick(150.0)
-    [bar] = [w for w in layout(controller.model, flow, 150.0, 1280, 800) if w.kind == "bar"]
-    assert bar.values == pytest.approx((0.5,))
+    [ring] = [w for w in layout(controller.model, flow, 150.0, 1280, 800) if w.kind == "ring"]
+    assert ring.values == pytest.approx((0.5,))  # a ring around the time left, not a bar
     assert "2:30" in " ".join(w.text for w in layout(controller.model, flow, 150.0, 1280, 800))
 
 

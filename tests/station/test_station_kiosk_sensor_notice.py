@@ -46,6 +46,7 @@ def test_the_session_screen_shows_the_lost_sensor_and_the_summary_says_what_was_
     )
     program = program_for(protocol)
     seen: list[tuple[dict[str, str], list[str]]] = []  # per tick: the notice, the session screen's texts
+    views: list[bool] = []  # per tick: the session screen shows the headset's view
     publisher.start()
     try:
         kiosk.handle(f.Begin())
@@ -62,8 +63,9 @@ def test_the_session_screen_shows_the_lost_sensor_and_the_summary_says_what_was_
         for _ in range(900):  # the session, ticked at 10 Hz until the runtime has stored it
             kiosk.tick()
             if kiosk.flow.screen in f.RUNNING:
-                texts = [w.text for w in layout(kiosk.model, kiosk.flow, kiosk.clock(), 1280, 800)]
-                seen.append((dict(kiosk.model.sensor_notice), texts))
+                widgets = layout(kiosk.model, kiosk.flow, kiosk.clock(), 1280, 800)
+                seen.append((dict(kiosk.model.sensor_notice), [w.text for w in widgets]))
+                views.append(any(w.kind == "image" for w in widgets))
             if kiosk.outcomes:
                 break
             time.sleep(0.1)
@@ -72,6 +74,7 @@ def test_the_session_screen_shows_the_lost_sensor_and_the_summary_says_what_was_
         publisher.stop()
         registry.close()
     assert kiosk.outcomes, "the session did not end"
+    assert sum(views) > 0.5 * len(views), "the scene process's mirror did not reach the session screen"
     shown = [i for i, (notice, _) in enumerate(seen) if notice]
     assert shown, "the notice never reached the kiosk"
     first, last = shown[0], shown[-1]

@@ -1,12 +1,14 @@
 """The officer's account around a real session through the kiosk controller: simulated ECG on real
 LSL, the real pipeline, engine and flow, a tiny headless scene in its own process and the SQLite store
 (a 22-second protocol). The emotion log's tap is stored with the session and queued for sync; the
-summary shows the officer's words, the phase chart and the practice points; the history opens from
-the summary."""
+summary shows the officer's words, the phase chart, the practice points and ring and (the officer
+asked for it, their stress trend calls for it) the counsellor suggestion, counted for the admin by
+month only; the history opens from the summary."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
@@ -14,7 +16,10 @@ from station.kiosk.controller import KioskController, SceneSettings
 from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.layout import layout
 from station.kiosk.script import parse_script, run_script
+from station.kiosk.texts import TEXTS
 from station.store import SessionStore
+from station.store.models import SessionStatus
+from station.store.officer_codes import new_code
 from tests.lsl_helpers import simulated_ecg
 from tests.protocol_builder import protocol_toml, write_protocol
 
@@ -33,7 +38,13 @@ def test_a_session_keeps_the_emotion_log_and_shows_the_officer_their_account(tmp
         language="zh-CN",
         scene=SceneSettings("lakeside", "headless", {"width": 64, "height": 36}, 10.0),
     )
-    taps = ["begin", "new_code", "submit_code", "program:short", "stress:7", "mood:2"]
+    me = new_code()
+    store.check_in(me)
+    for _ in range(2):  # two earlier visits under high stress (no minutes): with today's, the reminder is due
+        earlier = store.start_session(me, "short", pre_stress=8, pre_mood=2)
+        store.finish_session(earlier, SessionStatus.COMPLETED)
+    store.set_reminder(me, True)
+    taps = ["begin", *(f"key:{c}" for c in me), "submit_code", "program:short", "stress:7", "mood:2"]
     taps += ["topic:family", "topic:sleep", "rate"]  # a second tap changes the choice
     steps = parse_script(json.dumps({"steps": [{"tap": a} for a in taps]}))
     steps += parse_script('{"steps": [{"wait_for": "post_rating", "timeout_s": 150}]}')
@@ -58,7 +69,15 @@ def test_a_session_keeps_the_emotion_log_and_shows_the_officer_their_account(tmp
         practice = model.practice
         assert practice is not None and 0 < practice.today_minutes < 1  # a 22-second protocol
         assert model.points_gained == practice.points == 0  # under a minute earns no point yet
+        [ring] = [
+            w for w in layout(model, controller.flow, controller.clock(), 1280, 800) if w.kind == "ring"
+        ]
+        assert ring.values == (practice.today_minutes / 15,)  # today's practice as a ring
         assert any(t.startswith("健康积分 0") for t in texts)
+
+        assert model.reminder_due and TEXTS["remind_talk_no_line"][0] in texts
+        month = datetime.now().astimezone().strftime("%Y-%m")
+        assert store.reminder_counts() == {month: 1}  # counted for the admin, without the officer
 
         controller.tap("history")  # from the summary; no PIN: the last session only
         assert model.history_open and model.history_limited

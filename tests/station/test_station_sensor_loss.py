@@ -14,6 +14,7 @@ import pytest
 import pyxdf
 
 from protocols.protocol_model import OnLoss, Protocol
+from scenes.panel_status import PanelStatus
 from sensors.lsl.stream_catalog import SourceRegistry, StreamCatalog
 from sensors.sim.faults import parse_fault
 from sensors.sim.officer_state import Scenario
@@ -21,6 +22,7 @@ from sensors.sim.outlets import SimPublisher
 from sensors.sim.streams import build_generators
 from station.recording.markers import parse_marker
 from station.session.runtime import SessionOutcome, SessionRuntime
+from station.session.scene_process import SceneProcess
 from station.session.sensor_notice import SensorNotice
 from station.store import SessionStatus, SessionStore
 from tests.protocol_builder import Phase, protocol_toml, write_protocol
@@ -43,8 +45,22 @@ def _officer(fault: str) -> SimPublisher:
     return SimPublisher(generators, "loss-test", faults=[parse_fault(fault, ["ecg"])])
 
 
+class _RecordedScene(SceneProcess):
+    """The real scene child process, noting every panel status the runtime sends it."""
+
+    def __init__(self) -> None:
+        super().__init__("night", "headless", {"width": 32, "height": 24}, pace_fps=10.0, fade_s=0.5)
+        self.sent: list[PanelStatus] = []
+
+    def set_status(self, status: PanelStatus) -> bool:
+        sent = super().set_status(status)
+        if sent:
+            self.sent.append(status)
+        return sent
+
+
 def _session(
-    tmp_path: Path, store: SessionStore, policy: OnLoss, fault: str
+    tmp_path: Path, store: SessionStore, policy: OnLoss, fault: str, scene: SceneProcess | None = None
 ) -> tuple[SessionOutcome, list[SensorNotice | None]]:
     """One session while the simulator runs ``fault``; the runtime's notice at every engine step."""
     registry = SourceRegistry(StreamCatalog(buffer_seconds=30.0))
@@ -60,7 +76,7 @@ def _session(
     try:
         protocol = _protocol(tmp_path, policy)
         runtime = SessionRuntime(
-            store, registry, protocol, None, tmp_path / "rec", "loss-station", on_output=seen
+            store, registry, protocol, scene, tmp_path / "rec", "loss-station", on_output=seen
         )
         result: list[SessionOutcome] = []
         worker = threading.Thread(target=lambda: result.append(runtime.run(store.new_officer(), 5, 3, 150.0)))
@@ -87,7 +103,8 @@ def _sensor_markers(xdf: Path) -> list[tuple[str, dict, float]]:
 
 def test_a_dropped_ecg_is_lost_recorded_frozen_and_back(tmp_path: Path) -> None:
     with SessionStore(tmp_path / "sessions.db", "loss-station") as store:
-        outcome, notices = _session(tmp_path, store, OnLoss.FREEZE, "drop:ecg:8@17")
+        scene = _RecordedScene().start()
+        outcome, notices = _session(tmp_path, store, OnLoss.FREEZE, "drop:ecg:8@17", scene)
         events = store.events(outcome.session_uuid)
         record = store.session(outcome.session_uuid)
     assert outcome.status is SessionStatus.COMPLETED  # freeze: the guide went on to the end
@@ -106,6 +123,14 @@ def test_a_dropped_ecg_is_lost_recorded_frozen_and_back(tmp_path: Path) -> None:
     assert shown and all(n.lost == {"heart": "no samples"} for n in shown)
     assert "心率传感器没有信号" in shown[0].zh and "Heart-rate sensor: no signal" in shown[0].en
     assert notices[-1] is None
+
+    # the headset's panel was told, gently: lost (the practice goes on), then back, then closing
+    notes = [(s.notice_zh, s.notice_back) for s in scene.sent]
+    lost_i = notes.index(("心率传感器信号中断，练习继续", False))
+    back_i = notes.index(("心率传感器信号已恢复", True))
+    assert 0 < lost_i < back_i and scene.sent[-1].closing
+    assert scene.sent[lost_i].notice_en == "Heart-rate sensor signal lost — keep breathing with the guide"
+    assert scene.statuses_applied.value >= back_i + 1 and scene.stats["frames"] > 0
 
     # the engine saw the heart's features as bad while it was lost: the mapping went inactive
     mapping_off = [e.detail for e in events if e.kind == "mapping" and not e.detail["active"]]
