@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import Boolean, Engine, text
 
-from admin_web import db, db_migrations, rollup
+from admin_web import db, db_migrations, outcome_rollup, rollup
 
-VERSION = 3  # bump when the rows or the schema they need change: the cache is rebuilt
+VERSION = 4  # bump when the rows or the schema they need change: the cache is rebuilt
 END = date(2026, 6, 30)
 DAYS = 480
 STATIONS = 200
@@ -53,6 +53,8 @@ COLUMNS = (
     "topic",
     "quality_flagged",
     "usable_feedback_min",
+    "hr_change",
+    "rmssd_change",
 )
 PROGRAMS = ("sunset-lake", "forest-breath", "night-sky")
 TOPICS = ("work", "family", "health", None)
@@ -101,6 +103,8 @@ def _rows(station: int) -> Iterator[tuple[object, ...]]:
             rng.choice(TOPICS),
             rng.random() < 0.03,
             round(minutes * rng.uniform(0.7, 1.0), 2),
+            round(rng.gauss(-6, 4), 1),
+            round(rng.gauss(8, 6), 1),
         )
 
 
@@ -124,6 +128,7 @@ def _build(path: Path) -> None:
     engine = db.make_engine(f"sqlite:///{path}")
     with engine.begin() as sa_conn:
         rollup.rebuild(sa_conn)
+        outcome_rollup.rebuild(sa_conn)
         sa_conn.execute(text("ANALYZE"))
     engine.dispose()
 
@@ -144,7 +149,7 @@ def million_sqlite(target: Path) -> Path:
 def copy_to_postgresql(source: Path, engine: Engine) -> None:
     """Load the sessions, stations and rollups of the SQLite file ``source`` into the migrated
     PostgreSQL database of ``engine`` with COPY, then VACUUM ANALYZE it."""
-    tables = ["stations", "sessions", *(t.name for t in db.ROLLUPS)]
+    tables = ["stations", "sessions", db.rollup_outcome.name, *(t.name for t in db.ROLLUPS)]
     with sqlite3.connect(source) as lite, engine.raw_connection() as raw:
         pg = raw.driver_connection
         assert pg is not None
