@@ -69,7 +69,8 @@ def _good() -> ColumnElement[bool]:
 
 
 def _rollup_sums(conn: Connection, ranges: list[tuple[date, date]], station: str | None) -> _Sums:
-    o, d = db.rollup_outcome, db.rollup_day
+    o = db.rollup_outcome
+    d = db.rollup_day if station else db.rollup_date  # all stations: one row per day, not per station-day
     of_station = (lambda t: t.c.station_id == station) if station else (lambda t: true())
     days = conn.execute(
         select(func.sum(d.c.n), func.sum(d.c.duration_sum)).where(
