@@ -26,6 +26,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     serve.add_argument("--port", type=int, help="port (default 8443 with TLS, 8080 without)")
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate: serve HTTPS")
     serve.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port (default 1); they share nothing in memory, so use "
+        "PostgreSQL for more than one",
+    )
     serve.add_argument("--no-zeroconf", action="store_true", help="do not advertise or browse with zeroconf")
     serve.add_argument(
         "--advertise-address", help="IPv4 address to advertise (default: default-route address)"
@@ -146,38 +153,52 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    from admin_web import db, db_migrations
-    from admin_web.app import app_from_url
+    from admin_web import db, db_migrations, discovery_store
+    from admin_web.app import DB_URL_VARIABLE
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise ValueError("--tls-cert and --tls-key go together")
+    if not 1 <= args.workers <= 64:
+        raise ValueError(f"--workers must be from 1 to 64, got {args.workers}")
     port = args.port or (8443 if args.tls_cert else 8080)
     url = _url(args.db)
     engine = db.make_engine(url)
     db_migrations.migrate(engine)  # a database that cannot be opened fails here, before anything listens
-    engine.dispose()
+    discovery_store.replace(engine, {})  # what an earlier run saw is no longer known to be there
     listener = _listen(args.host, port)
     discovery = None
     if not args.no_zeroconf:
         from admin_web.admin_zeroconf import AdminDiscovery
 
-        discovery = AdminDiscovery(port, "https" if args.tls_cert else "http", args.advertise_address)
+        def store(stations: dict[str, dict[str, object]]) -> None:
+            discovery_store.replace(engine, stations)
+
+        scheme = "https" if args.tls_cert else "http"
+        discovery = AdminDiscovery(port, scheme, args.advertise_address, on_change=store)
+    os.environ[DB_URL_VARIABLE] = url  # each worker's app reads it (admin_web.app.app_from_environment)
     try:
-        app = app_from_url(url, discovered_stations=discovery.stations if discovery else None)
         config = uvicorn.Config(
-            app,
+            "admin_web.app:app_from_environment",
+            factory=True,
             host=args.host,
             port=port,
+            workers=args.workers,
             ssl_certfile=args.tls_cert,
             ssl_keyfile=args.tls_key,
             log_level="warning",
             proxy_headers=False,
             timeout_graceful_shutdown=5,
         )
-        uvicorn.Server(config).run(sockets=[listener])
+        server = uvicorn.Server(config)
+        if args.workers > 1:
+            Multiprocess(config, sockets=[listener]).run()
+        else:
+            server.run(sockets=[listener])
     finally:
         listener.close()
         if discovery:
             discovery.close()
+        engine.dispose()
     return 0

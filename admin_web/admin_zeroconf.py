@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, ServiceStateChange, Zeroconf
@@ -21,7 +22,8 @@ def _text(props: dict[bytes, bytes | None], key: str) -> str:
 
 
 class AdminDiscovery:
-    """Advertises this admin server and tracks the stations seen on the network."""
+    """Advertises this admin server and tracks the stations seen on the network; ``on_change`` gets
+    the whole current set after each change (the server stores it for its worker processes)."""
 
     def __init__(
         self,
@@ -30,7 +32,9 @@ class AdminDiscovery:
         address: str | None = None,
         interfaces: list[str] | None = None,
         instance: str | None = None,
+        on_change: Callable[[dict[str, dict[str, Any]]], None] | None = None,
     ) -> None:
+        self._on_change_hook = on_change
         self._zc = Zeroconf(interfaces=interfaces or ["0.0.0.0"], ip_version=IPVersion.V4Only)
         self._lock = threading.Lock()
         self._stations: dict[str, dict[str, Any]] = {}
@@ -56,6 +60,7 @@ class AdminDiscovery:
                 station_id = self._names.pop(name, None)
                 if station_id:
                     self._stations.pop(station_id, None)
+            self._changed()
             return
         info = zeroconf.get_service_info(service_type, name, timeout=3000)
         if info is None:
@@ -74,6 +79,11 @@ class AdminDiscovery:
                 "state": _text(props, "state"),
                 "address": f"{addresses[0]}:{info.port}" if addresses else "",
             }
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._on_change_hook is not None:
+            self._on_change_hook(self.stations())
 
     def stations(self) -> dict[str, dict[str, Any]]:
         """Stations currently advertised on the network: id -> {id, name, version, state, address}."""

@@ -110,7 +110,7 @@ def pair(body: wire_v1.PairingRequest, request: Request) -> wire_v1.PairingRespo
                 )
             return wire_v1.PairingResponse(status="pending", pairing_code=code)
         limiter = request.app.state.pair_limiter
-        if limiter.blocked(source):
+        if limiter.blocked(conn, source):
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS, "too many pairing requests from this address"
             )
@@ -119,7 +119,7 @@ def pair(body: wire_v1.PairingRequest, request: Request) -> wire_v1.PairingRespo
         ).scalar_one()
         if pending >= MAX_PENDING_STATIONS:
             raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many stations awaiting approval")
-        limiter.fail(source)
+        limiter.fail(conn, source)
         request_values = {
             "name": body.name,
             "status": "pending",
@@ -261,8 +261,7 @@ def store_sessions(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
             replaced_new.append(new)
         else:
             unchanged.add(uuid)
-    rollup.add(conn, replaced_old, sign=-1)
-    rollup.add(conn, [*inserted, *replaced_new])
+    rollup.change(conn, removed=replaced_old, added=[*inserted, *replaced_new])
     outcome_rollup.add(conn, replaced_old, sign=-1)
     outcome_rollup.add(conn, [*inserted, *replaced_new])
     return unchanged

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin_web import db, db_migrations, routes
+from admin_web import db, discovery_store, routes
 from admin_web.api import station_for_token
 from admin_web.data_retention import apply_retention
 from admin_web.i18n import translator
@@ -192,9 +193,12 @@ def create_app(
         redoc_url=None,
     )
     app.state.engine = engine
-    app.state.login_limiter = RateLimiter(limit=LOGIN_FAILURES, block_s=60.0, max_block_s=3600.0)
-    app.state.source_limiter = RateLimiter(limit=SOURCE_FAILURES, block_s=60.0, max_block_s=3600.0)
-    app.state.pair_limiter = RateLimiter(limit=PAIR_REQUESTS_PER_SOURCE, block_s=600.0, max_block_s=3600.0)
+    # configuration only: the counts live in the database, shared by every worker process
+    app.state.login_limiter = RateLimiter("login", limit=LOGIN_FAILURES, block_s=60.0, max_block_s=3600.0)
+    app.state.source_limiter = RateLimiter("source", limit=SOURCE_FAILURES, block_s=60.0, max_block_s=3600.0)
+    app.state.pair_limiter = RateLimiter(
+        "pair", limit=PAIR_REQUESTS_PER_SOURCE, block_s=600.0, max_block_s=3600.0
+    )
     app.state.dashboard_cache = DashboardCache(dashboard_cache_size)
     app.state.outcome_cache = OutcomeCache(dashboard_cache_size)
     app.state.discovered_stations = discovered_stations or dict
@@ -243,8 +247,12 @@ def create_app(
     return app
 
 
-def app_from_url(url: str, **kwargs: Any) -> FastAPI:
-    """Migrate the database at ``url`` and build the app on it."""
-    engine = db.make_engine(url)
-    db_migrations.migrate(engine)
-    return create_app(engine, **kwargs)
+DB_URL_VARIABLE = "OASIS_ADMIN_DB"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process (``oasis admin serve --workers``, ``uvicorn --factory``): the
+    database named by $OASIS_ADMIN_DB, already migrated by whoever started the workers; the stations
+    zeroconf sees are read from the database, where the serving process stores them."""
+    engine = db.make_engine(os.environ[DB_URL_VARIABLE])
+    return create_app(engine, discovered_stations=lambda: discovery_store.read(engine))

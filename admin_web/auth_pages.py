@@ -44,21 +44,22 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not same(csrf, expected):
         return render(request, "login.html", None, status_code=403, csrf=expected, error="csrf")
-    if request.app.state.login_limiter.blocked(pair_key) or request.app.state.source_limiter.blocked(
-        source_key
-    ):
+    login_limiter, source_limiter = request.app.state.login_limiter, request.app.state.source_limiter
+    with engine_of(request).connect() as conn:
+        blocked = login_limiter.blocked(conn, pair_key) or source_limiter.blocked(conn, source_key)
+    if blocked:
         return render(request, "login.html", None, status_code=429, csrf=expected, error="rate_limited")
     sid = None
     with engine_of(request).begin() as conn:
         row = conn.execute(select(db.users).where(db.users.c.name == username)).first()
         password_ok = verify_password(row.password_hash if row else None, password)
         if row is not None and password_ok and not row.disabled:
-            request.app.state.login_limiter.reset(pair_key)
+            login_limiter.reset(conn, pair_key)
             sid, _csrf = open_web_session(conn, row.id)
             record(conn, row.name, "login", ip)
         else:
-            request.app.state.login_limiter.fail(pair_key)
-            request.app.state.source_limiter.fail(source_key)
+            login_limiter.fail(conn, pair_key)
+            source_limiter.fail(conn, source_key)
             record(conn, username or "?", "login_failed", ip)
     if sid is None:
         return render(request, "login.html", None, status_code=401, csrf=expected, error="bad_login")
@@ -101,14 +102,14 @@ def change_password(
     limiter = request.app.state.login_limiter
     key = f"user:{user.name}|account"
     error = ""
-    if limiter.blocked(key):
-        error = "err_rate_limited"
-    elif password != confirm:
-        error = "err_password_mismatch"
     with engine_of(request).begin() as conn:
+        if limiter.blocked(conn, key):
+            error = "err_rate_limited"
+        elif password != confirm:
+            error = "err_password_mismatch"
         stored = conn.execute(select(db.users.c.password_hash).where(db.users.c.id == user.id)).scalar_one()
         if not error and not verify_password(stored, current):
-            limiter.fail(key)
+            limiter.fail(conn, key)
             record(conn, user.name, "change_password_failed", "")
             error = "err_wrong_password"
         new_hash = ""

@@ -201,6 +201,12 @@ rollup_day = Table(
     Column("completed", Integer, nullable=False),
     Column("duration_sum", Float, nullable=False),
     Column("n_duration", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False, server_default="0"),  # a lost sensor (migration 11)
+)
+Index(  # covers the all-stations dashboard's date-range scan of the day rollups
+    "ix_rollup_day_date",
+    *(rollup_day.c[c] for c in ("local_date", "station_id", "n", "completed", "duration_sum", "n_duration")),
+    rollup_day.c.flagged,
 )
 rollup_hour = Table(
     "rollup_hour",
@@ -224,7 +230,63 @@ rollup_bucket = Table(  # durations in MEDIAN_BUCKET_S-wide buckets (admin_web.s
     Column("bucket", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
 )
-ROLLUPS = (rollup_day, rollup_hour, rollup_change, rollup_bucket)
+# Which officers used the stations in each Monday–Sunday week (migration 11), and how many distinct
+# officers each week had (kept exact by admin_web.rollup from the 0 <-> 1 transitions of the first
+# table): the dashboard's distinct officer counts read these, never the sessions.
+rollup_officer_week = Table(
+    "rollup_officer_week",
+    metadata,
+    Column("monday", Date, primary_key=True),
+    Column("officer_code", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("rated", Integer, nullable=False),  # sessions with both stress ratings
+)
+Index(  # one seek per officer: is there a week of theirs in the range?
+    "ix_rollup_officer_week_code",
+    rollup_officer_week.c.officer_code,
+    rollup_officer_week.c.monday,
+    rollup_officer_week.c.n,
+    rollup_officer_week.c.rated,
+)
+rollup_week = Table(
+    "rollup_week",
+    metadata,
+    Column("monday", Date, primary_key=True),
+    Column("officers", Integer, nullable=False),
+    Column("rated_officers", Integer, nullable=False),
+)
+# All stations per day, and each station per week (migration 11): the totals, the per-day chart and
+# the per-station chart of the all-stations dashboard read a few hundred or thousand rows of these.
+rollup_date = Table(
+    "rollup_date",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("completed", Integer, nullable=False),
+    Column("duration_sum", Float, nullable=False),
+    Column("n_duration", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False),
+)
+rollup_station_week = Table(
+    "rollup_station_week",
+    metadata,
+    Column("monday", Date, primary_key=True),
+    Column("station_id", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+# Every officer code ever stored (migration 11): where the distinct-officer count starts its seeks.
+rollup_officer = Table("rollup_officer", metadata, Column("officer_code", String(64), primary_key=True))
+ROLLUPS = (
+    rollup_day,
+    rollup_hour,
+    rollup_change,
+    rollup_bucket,
+    rollup_officer_week,
+    rollup_week,
+    rollup_date,
+    rollup_station_week,
+    rollup_officer,
+)
 # The outcome cards' sums per station-day (admin_web.outcome_rollup, migration 10). Low-quality
 # sessions (a sensor lost, or a red verdict) are only counted; the sums are of the others.
 rollup_outcome = Table(
@@ -252,6 +314,29 @@ audit = Table(
     Column("actor", String(64), nullable=False),
     Column("action", String(32), nullable=False),
     Column("target", String(200), nullable=False),
+)
+
+# Rate limits and back-off (failed logins, pairing requests) per scope and key (migration 11): shared by
+# every worker process of the admin. Times are seconds since the epoch.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("scope", String(16), primary_key=True),
+    Column("key", String(400), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("last", Float, nullable=False),
+    Column("blocked_until", Float, nullable=False),
+)
+Index("ix_rate_limits_last", rate_limits.c.scope, rate_limits.c.last)
+
+# Stations zeroconf sees on the network (migration 11), written by the serving process that browses
+# and read by every worker for the Stations page.
+discovered_stations = Table(
+    "discovered_stations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("info", JSON, nullable=False),
+    Column("seen_at", DateTime, nullable=False),
 )
 
 DEFAULT_SETTINGS = {

@@ -28,8 +28,12 @@ from admin_web.db import (
     ROLLUPS,
     audit,
     calibrations,
+    discovered_stations,
     officer_pins,
+    rate_limits,
     reminder_counts,
+    rollup_day,
+    rollup_officer_week,
     rollup_outcome,
     schema_version,
     sessions,
@@ -78,11 +82,11 @@ def _m3_indexes(conn: Connection) -> None:
 
 
 def _m4_rollups(conn: Connection) -> None:
-    """Dashboard rollups, filled from the sessions already stored."""
+    """Dashboard rollups (filled from the sessions already stored by migration 11, which added
+    columns the fill reads)."""
     for table in ROLLUPS:
         table.create(conn, checkfirst=True)
     _create_session_indexes(conn)
-    rollup.rebuild(conn)
 
 
 def _m5_pairing_requests(conn: Connection) -> None:
@@ -151,6 +155,19 @@ def _m9_officer_pins_and_reminder_counts(conn: Connection) -> None:
     reminder_counts.create(conn, checkfirst=True)
 
 
+def _m11_shared_state(conn: Connection) -> None:
+    """Scale out: rate limits and zeroconf discoveries in the database (shared by worker processes);
+    per-day counts of flagged sessions and the officers of each week in the rollups, refilled."""
+    for table in (rate_limits, discovered_stations, *ROLLUPS):
+        table.create(conn, checkfirst=True)
+    if "flagged" not in {c["name"] for c in inspect(conn).get_columns("rollup_day")}:
+        conn.execute(text_sql("ALTER TABLE rollup_day ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0"))
+    for table in (rate_limits, rollup_day, rollup_officer_week):
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+    rollup.rebuild(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_session_revisions,
@@ -161,9 +178,8 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m7_sensor_loss,
     _m8_fleet_config,
     _m9_officer_pins_and_reminder_counts,
-    # issue 17 (admin in the users' language). Numbered 11: fleetconfig17's and adminscale17's
-    # migrations (8, 9, and 10) come before it when the branches are merged.
-    _m10_session_changes,
+    _m10_session_changes,  # issue 17 (admin in the users' language)
+    _m11_shared_state,  # issue 17 (scale out: PostgreSQL and worker processes)
 ]
 
 

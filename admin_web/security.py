@@ -5,16 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from admin_web import db
 from admin_web.password_policy import check_password
@@ -100,72 +98,81 @@ def open_web_session(conn: Connection, user_id: int) -> tuple[str, str]:
     return sid, csrf
 
 
-@dataclass
-class _Strikes:
-    count: int = 0
-    last: float = 0.0
-    blocked_until: float = 0.0
+MAX_KEY_CHARS = 400  # longer keys are stored as their hash
+
+
+def _stored_key(key: str) -> str:
+    return key if len(key) <= MAX_KEY_CHARS else "sha256:" + sha256_hex(key)
 
 
 class RateLimiter:
-    """Counts events (failed logins, pairing requests) per key with exponential back-off; thread-safe,
-    in memory, bounded.
+    """Counts events (failed logins, pairing requests) per key with exponential back-off, in the
+    database table ``rate_limits`` under its ``scope``: every worker process of the admin sees the
+    same counts. Each method works in the caller's transaction ``conn``.
 
     The ``limit``-th event within ``forget_after_s`` of the previous one blocks the key for
     ``block_s``; each further event doubles the block, up to ``max_block_s``. A key quiet for
-    ``forget_after_s`` is forgotten. At most ``max_keys`` keys are held: the least recently used is
-    dropped first, so memory stays bounded whatever the callers send.
+    ``forget_after_s`` starts again from zero and is deleted. At most ``max_keys`` keys are held per
+    scope: the least recently used go first, so the table stays bounded whatever the callers send.
     """
 
     def __init__(
         self,
+        scope: str,
         limit: int = 5,
         block_s: float = 60.0,
         max_block_s: float = 3600.0,
         forget_after_s: float = 3600.0,
         max_keys: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.limit, self.block_s, self.max_block_s = limit, block_s, max_block_s
+        self.scope, self.limit, self.block_s, self.max_block_s = scope, limit, block_s, max_block_s
         self.forget_after_s, self.max_keys, self.clock = forget_after_s, max_keys, clock
-        self._keys: OrderedDict[str, _Strikes] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._keys)
+    def count(self, conn: Connection) -> int:
+        """How many keys this scope holds."""
+        t = db.rate_limits
+        return int(conn.execute(select(func.count()).where(t.c.scope == self.scope)).scalar_one())
 
-    def _current(self, key: str, now: float) -> _Strikes | None:
-        strikes = self._keys.get(key)
-        if strikes is not None and now - strikes.last > self.forget_after_s and now >= strikes.blocked_until:
-            del self._keys[key]
-            return None
-        return strikes
-
-    def blocked(self, *keys: str) -> bool:
+    def blocked(self, conn: Connection, *keys: str) -> bool:
         """True when any of ``keys`` is blocked now."""
-        now = self.clock()
-        with self._lock:
-            return any((s := self._current(k, now)) is not None and now < s.blocked_until for k in keys)
+        t = db.rate_limits
+        stored = [_stored_key(k) for k in keys]
+        query = select(func.count()).where(
+            t.c.scope == self.scope, t.c.key.in_(stored), t.c.blocked_until > self.clock()
+        )
+        return int(conn.execute(query).scalar_one()) > 0
 
-    def fail(self, *keys: str) -> None:
-        """Count one event for each key (and block it once it reaches the limit)."""
-        now = self.clock()
-        with self._lock:
-            for key in keys:
-                strikes = self._current(key, now) or _Strikes()
-                strikes.count += 1
-                strikes.last = now
-                over = strikes.count - self.limit
-                if over >= 0:
-                    strikes.blocked_until = now + min(self.max_block_s, self.block_s * 2.0 ** min(over, 32))
-                self._keys[key] = strikes
-                self._keys.move_to_end(key)
-            while len(self._keys) > self.max_keys:
-                self._keys.popitem(last=False)
+    def fail(self, conn: Connection, *keys: str) -> None:
+        """Count one event for each key (and block it once it reaches the limit). The count is one
+        atomic upsert, so events sent to different workers at once all count."""
+        now, t = self.clock(), db.rate_limits
+        module = postgresql if conn.dialect.name == "postgresql" else sqlite
+        for key in sorted({_stored_key(k) for k in keys}):  # a fixed order: no deadlock between workers
+            stmt = module.insert(t).values(scope=self.scope, key=key, count=1, last=now, blocked_until=0.0)
+            stale = and_(now - t.c.last > self.forget_after_s, t.c.blocked_until <= now)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["scope", "key"],
+                set_={"count": case((stale, 1), else_=t.c.count + 1), "last": now},
+            )
+            count = int(conn.execute(stmt.returning(t.c["count"])).scalar_one())
+            over = count - self.limit
+            if over >= 0:
+                until = now + min(self.max_block_s, self.block_s * 2.0 ** min(over, 32))
+                mine = and_(t.c.scope == self.scope, t.c.key == key)
+                conn.execute(update(t).where(mine).values(blocked_until=until))
+        self._trim(conn, now)
 
-    def reset(self, *keys: str) -> None:
+    def _trim(self, conn: Connection, now: float) -> None:
+        t = db.rate_limits
+        forgotten = and_(t.c.last < now - self.forget_after_s, t.c.blocked_until <= now)
+        conn.execute(delete(t).where(t.c.scope == self.scope, forgotten))
+        excess = self.count(conn) - self.max_keys
+        if excess > 0:
+            oldest = select(t.c.key).where(t.c.scope == self.scope).order_by(t.c.last).limit(excess)
+            conn.execute(delete(t).where(t.c.scope == self.scope, t.c.key.in_(oldest)))
+
+    def reset(self, conn: Connection, *keys: str) -> None:
         """Forget these keys (after a successful login)."""
-        with self._lock:
-            for key in keys:
-                self._keys.pop(key, None)
+        t = db.rate_limits
+        conn.execute(delete(t).where(t.c.scope == self.scope, t.c.key.in_([_stored_key(k) for k in keys])))

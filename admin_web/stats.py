@@ -1,4 +1,5 @@
-"""Dashboard aggregates, computed in SQL so they stay fast at 100 000 sessions.
+"""Dashboard aggregates: all stations together from the rollups (admin_web.rollup), fast at a million
+sessions; one station from its sessions through the covering index.
 
 Every figure derived from officers' sessions is hidden when fewer than ``k`` distinct officers
 contribute to it (k-anonymity on aggregates). The dashboard page asks for ``whole_weeks``: the range
@@ -10,12 +11,26 @@ no single officer (the stress histogram likewise needs ``k`` rated officers in e
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, case, cast, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+)
 
 from admin_web import db, rollup
 from admin_web.db import sessions
@@ -144,6 +159,8 @@ def dashboard(
     """Utilization and outcome aggregates over [date_from, date_to] (station-local days). All
     stations together come from the rollups; one station, or ``use_rollups=False``, from the
     sessions themselves. ``whole_weeks``: see the module's docstring."""
+    if station is None and use_rollups:
+        return _from_rollups(conn, date_from, date_to, k, whole_weeks)
     ranges, weeks_left_out, weeks_rated = [(date_from, date_to)], 0, True
     station_clause = sessions.c.station_id == station if station else true()
     if whole_weeks:
@@ -171,10 +188,6 @@ def dashboard(
     result.sensor_losses = int(conn.execute(select(func.count()).where(flagged)).scalar_one())
     if not weeks_rated:
         rated_officers = 0  # a kept week with fewer than k rated officers: no stress histogram
-    if station is None and use_rollups:
-        return _from_rollups(
-            conn, result, ranges, k, rated_officers, float(mean_duration or 0.0), int(n_duration)
-        )
     days = sum((b - a).days + 1 for a, b in ranges)
     by_station_day = conn.execute(
         select(sessions.c.station_id, sessions.c.local_date, func.count())
@@ -196,7 +209,7 @@ def dashboard(
         .group_by(sessions.c.local_weekday, sessions.c.local_hour)
     ):
         result.heatmap[weekday][hour] = count
-    result.mean_duration_s = float(mean_duration) if mean_duration is not None else None
+    result.mean_duration_s = round(float(mean_duration), 3) if mean_duration is not None else None
     result.median_duration_s = _median(conn, where, int(n_duration))
     result.completion_rate = completed / n if n else None
     if rated_officers < k:
@@ -210,108 +223,231 @@ def dashboard(
     return result
 
 
-def _from_rollups(
-    conn: Connection,
-    result: Dashboard,
-    ranges: list[tuple[date, date]],
-    k: int,
-    rated_officers: int,
-    mean_duration: float,
-    n_duration: int,
-) -> Dashboard:
-    """The aggregates for all stations, from the per-day rollups (thousands of rows, not sessions)."""
+def _full_weeks(ranges: list[tuple[date, date]]) -> tuple[list[tuple[date, date]], list[tuple[date, date]]]:
+    """Split day ranges into (ranges of the Mondays of the whole weeks inside them, the days left)."""
+    weeks, days = [], []
+    for a, b in ranges:
+        first = a + timedelta(days=(7 - a.weekday()) % 7)  # the first Monday on or after a
+        last = b - timedelta(days=(b.weekday() + 1) % 7)  # the last Sunday on or before b
+        if first + timedelta(days=6) > last:
+            days.append((a, b))
+            continue
+        weeks.append((first, last - timedelta(days=6)))
+        if a < first:
+            days.append((a, first - timedelta(days=1)))
+        if last < b:
+            days.append((last + timedelta(days=1), b))
+    return weeks, days
 
-    def in_range(table: Any) -> ColumnElement[bool]:
-        return in_days(table.c.local_date, ranges)
 
-    days = sum((b - a).days + 1 for a, b in ranges)
-    per_station: dict[str, int] = {}
-    per_day: dict[date, int] = {}
-    completed = 0
-    for station_id, day, n, done in conn.execute(
+def _officers_in_weeks(conn: Connection, weeks: list[tuple[date, date]], k: int) -> tuple[int, int]:
+    """(Distinct officers, distinct officers with ratings — counted up to ``k`` only, all that
+    k-anonymity asks) in the weeks whose Mondays lie in ``weeks``: for each registered officer
+    code, one seek in the officer-week index asks whether a week of theirs lies in the range
+    (whatever the number of weeks, stations or sessions)."""
+    probe = db.rollup_officer_week
+    code = db.rollup_officer.c.officer_code
+
+    def present(counted: Any) -> Any:
+        return exists().where(probe.c.officer_code == code, in_days(probe.c.monday, weeks), counted > 0)
+
+    officers = conn.execute(select(func.count()).select_from(db.rollup_officer).where(present(probe.c.n)))
+    rated = select(code).where(present(probe.c.rated)).limit(k).subquery()
+    return int(officers.scalar_one()), int(conn.execute(select(func.count()).select_from(rated)).scalar_one())
+
+
+def _per_station(conn: Connection, ranges: list[tuple[date, date]]) -> dict[str, int]:
+    """Sessions per station over the day ranges: whole weeks from the station-week rollup, the days
+    at the edges from the station-day rollup; stations without sessions left out."""
+    weeks, days = _full_weeks(ranges)
+    counts: dict[str, int] = defaultdict(int)
+    w, d = db.rollup_station_week, db.rollup_day
+    queries = []
+    if weeks:
+        queries.append(
+            select(w.c.station_id, func.sum(w.c.n)).where(in_days(w.c.monday, weeks)).group_by(w.c.station_id)
+        )
+    if days:
+        queries.append(
+            select(d.c.station_id, func.sum(d.c.n))
+            .where(in_days(d.c.local_date, days))
+            .group_by(d.c.station_id)
+        )
+    for query in queries:
+        for station, n in conn.execute(query):
+            counts[station] += int(n)
+    return {station: n for station, n in sorted(counts.items()) if n > 0}
+
+
+def _distinct_officers(conn: Connection, ranges: list[tuple[date, date]], k: int) -> tuple[int, int]:
+    """(Distinct officers, distinct officers with both stress ratings — at least up to ``k``) over
+    the day ranges: whole weeks from the officer-week rollup; a range that does not start and end
+    on week boundaries also reads its edge days' sessions (a few days' rows)."""
+    weeks, days = _full_weeks(ranges)
+    if not days:
+        return _officers_in_weeks(conn, weeks, k) if weeks else (0, 0)
+    w = db.rollup_officer_week
+    rated_clause = and_(sessions.c.stress_pre.is_not(None), sessions.c.stress_post.is_not(None))
+    counts = []
+    for rated in (False, True):
+        parts: list[Any] = [
+            select(sessions.c.officer_code).where(
+                in_days(sessions.c.local_date, days), rated_clause if rated else true()
+            )
+        ]
+        if weeks:
+            counted = w.c.rated if rated else w.c.n
+            parts.append(select(w.c.officer_code).where(in_days(w.c.monday, weeks), counted > 0))
+        codes = union(*parts).subquery()
+        counts.append(int(conn.execute(select(func.count()).select_from(codes)).scalar_one()))
+    return counts[0], counts[1]
+
+
+def _weeks_kept_from_rollups(
+    conn: Connection, date_from: date, date_to: date, k: int
+) -> tuple[list[date], int, bool]:
+    """Like :func:`_weeks_kept` for all stations, exactly, from the week rollup."""
+    w = db.rollup_week
+    kept, short, all_rated = [], 0, True
+    query = (
+        select(w.c.monday, w.c.officers, w.c.rated_officers)
+        .where(w.c.monday >= date_from, w.c.monday <= date_to, w.c.officers > 0)
+        .order_by(w.c.monday)
+    )
+    for monday, officers, rated in conn.execute(query):
+        if officers >= k:
+            kept.append(monday if isinstance(monday, date) else date.fromisoformat(str(monday)))
+            all_rated = all_rated and rated >= k
+        else:
+            short += 1
+    return kept, short, all_rated
+
+
+def _from_rollups(conn: Connection, date_from: date, date_to: date, k: int, whole_weeks: bool) -> Dashboard:
+    """The aggregates for all stations from the rollups alone (thousands of rows, not sessions); only
+    the median reads a few sessions, through the duration index, and a range that does not start and
+    end on week boundaries reads its edge days' sessions for the distinct officers."""
+    ranges, weeks_left_out, weeks_rated = [(date_from, date_to)], 0, True
+    if whole_weeks:
+        date_from, date_to = whole_weeks_of(date_from, date_to)
+        mondays, weeks_left_out, weeks_rated = _weeks_kept_from_rollups(conn, date_from, date_to, k)
+        ranges = _merged_weeks(mondays)
+    d = db.rollup_date
+    row = conn.execute(
         select(
-            db.rollup_day.c.station_id,
-            db.rollup_day.c.local_date,
-            db.rollup_day.c.n,
-            db.rollup_day.c.completed,
-        ).where(in_range(db.rollup_day), db.rollup_day.c.n > 0)
-    ):
-        per_station[station_id] = per_station.get(station_id, 0) + n
-        per_day[day] = per_day.get(day, 0) + n
-        completed += done
-    result.per_station = {s: c / days for s, c in sorted(per_station.items())}
-    n_stations = max(len(per_station), 1)
-    result.per_day = [(d, per_day[d] / n_stations) for d in sorted(per_day)]
+            *(func.coalesce(func.sum(d.c[c]), 0) for c in ("n", "completed", "n_duration", "flagged")),
+            func.coalesce(func.sum(d.c.duration_sum), 0.0),
+        ).where(in_days(d.c.local_date, ranges))
+    ).one()
+    n, completed, n_duration, flagged = (int(v) for v in row[:4])
+    duration_sum = float(row[4])
+    officers, rated_officers = _distinct_officers(conn, ranges, k)
+    result = Dashboard(date_from, date_to, int(n), officers, hidden=officers < k)
+    result.weeks_left_out, result.ranges = weeks_left_out, ranges
+    if result.hidden:
+        return result
+    result.sensor_losses = int(flagged)
+    days = sum((b - a).days + 1 for a, b in ranges)
+    result.per_station = {station: count / days for station, count in _per_station(conn, ranges).items()}
+    n_stations = max(len(result.per_station), 1)
+    result.per_day = [
+        (day if isinstance(day, date) else date.fromisoformat(str(day)), int(c) / n_stations)
+        for day, c in conn.execute(
+            select(d.c.local_date, d.c.n)
+            .where(in_days(d.c.local_date, ranges), d.c.n > 0)
+            .order_by(d.c.local_date)
+        )
+    ]
     result.heatmap = [[0] * 24 for _ in range(7)]
     h = db.rollup_hour
-    for weekday, hour, n in conn.execute(
+    for weekday, hour, count in conn.execute(
         select(h.c.local_weekday, h.c.local_hour, func.sum(h.c.n))
-        .where(in_range(h))
+        .where(in_days(h.c.local_date, ranges))
         .group_by(h.c.local_weekday, h.c.local_hour)
     ):
-        result.heatmap[weekday][hour] = int(n)
+        result.heatmap[weekday][hour] = int(count)
     b = db.rollup_bucket
     buckets = [
-        (int(x), int(n))
-        for x, n in conn.execute(
-            select(b.c.bucket, func.sum(b.c.n)).where(in_range(b)).group_by(b.c.bucket).order_by(b.c.bucket)
+        (int(x), int(count))
+        for x, count in conn.execute(
+            select(b.c.bucket, func.sum(b.c.n))
+            .where(in_days(b.c.local_date, ranges))
+            .group_by(b.c.bucket)
+            .order_by(b.c.bucket)
         )
-        if n
+        if count
     ]
-    result.mean_duration_s = mean_duration if n_duration else None
+    result.mean_duration_s = round(duration_sum / n_duration, 3) if n_duration else None
     result.median_duration_s = _median_from_buckets(conn, ranges, buckets)
-    result.completion_rate = completed / result.sessions if result.sessions else None
-    if rated_officers < k:
+    result.completion_rate = completed / n if n else None
+    if rated_officers < k or not weeks_rated:
         result.stress_change_hidden = True
     else:
         c = db.rollup_change
         result.stress_change = {
-            int(x): int(n)
-            for x, n in conn.execute(
-                select(c.c.change, func.sum(c.c.n)).where(in_range(c)).group_by(c.c.change)
+            int(x): int(count)
+            for x, count in conn.execute(
+                select(c.c.change, func.sum(c.c.n))
+                .where(in_days(c.c.local_date, ranges))
+                .group_by(c.c.change)
             )
-            if n
+            if count
         }
     return result
+
+
+def _bucket_expression(conn: Connection) -> ColumnElement[Any]:
+    """The duration bucket in SQL, truncated like :func:`admin_web.rollup.bucket_of` (PostgreSQL's
+    cast to integer would round)."""
+    quotient = sessions.c.duration_s / MEDIAN_BUCKET_S
+    return func.trunc(quotient) if conn.dialect.name == "postgresql" else cast(quotient, Integer)
 
 
 def _median_from_buckets(
     conn: Connection, ranges: list[tuple[date, date]], buckets: list[tuple[int, int]]
 ) -> float | None:
-    """Exact median: find the bucket(s) of the middle position(s), then sort only their durations
-    (read through the duration index, a little wider than the bucket, filtered exactly in Python)."""
+    """Exact median: find the bucket(s) of the middle position(s) from the rollup, then let the
+    database step through that bucket's durations in the duration index (no sort, no transfer)."""
     n = sum(count for _, count in buckets)
     if n == 0:
         return None
+    bucket_sql = _bucket_expression(conn)
 
-    def value_at(position: int) -> float:
+    def values_from(position: int, count: int) -> list[float]:
+        """The durations at ``position`` and up to ``count - 1`` after it, within its bucket."""
         before = 0
-        for bucket, count in buckets:
-            if position < before + count:
+        for bucket, in_bucket in buckets:
+            if position < before + in_bucket:
                 lo, hi = (bucket - 1) * MEDIAN_BUCKET_S, (bucket + 2) * MEDIAN_BUCKET_S
-                values = sorted(
-                    v
-                    for (v,) in conn.execute(
-                        select(sessions.c.duration_s).where(
-                            sessions.c.duration_s >= lo,
-                            sessions.c.duration_s < hi,
-                            in_days(sessions.c.local_date, ranges),
-                        )
+                query = (
+                    select(sessions.c.duration_s)
+                    .where(
+                        sessions.c.duration_s >= lo,
+                        sessions.c.duration_s < hi,
+                        bucket_sql == bucket,
+                        in_days(sessions.c.local_date, ranges),
                     )
-                    if rollup.bucket_of(v) == bucket
+                    .order_by(sessions.c.duration_s)
+                    .limit(count)
+                    .offset(position - before)
                 )
-                return float(values[position - before])
-            before += count
+                return [float(v) for v in conn.execute(query).scalars()]
+            before += in_bucket
         raise AssertionError("median position beyond the counted rows")
 
     lo, hi = (n - 1) // 2, n // 2
-    return value_at(lo) if lo == hi else (value_at(lo) + value_at(hi)) / 2
+    middle = values_from(lo, hi - lo + 1)  # both middle values in one walk when they share a bucket
+    if len(middle) < hi - lo + 1:
+        middle += values_from(hi, 1)
+    return sum(middle) / len(middle)
 
 
 def data_version(conn: Connection) -> tuple[int, object]:
-    """Changes whenever sessions are added, replaced or deleted: (row count, newest receipt time).
-    Both come from indexes, so this costs a few milliseconds at 100 000 sessions."""
-    count, newest = conn.execute(select(func.count(), func.max(sessions.c.received_at))).one()
+    """Changes whenever sessions are added, replaced or deleted: (the session count the day rollup
+    holds, the newest receipt time). A few hundred rollup rows and one index seek, whatever the
+    number of sessions (counting the sessions themselves took ~0.5 s at a million under load)."""
+    count = conn.execute(select(func.coalesce(func.sum(db.rollup_date.c.n), 0))).scalar_one()
+    newest = conn.execute(select(func.max(sessions.c.received_at))).scalar_one()
     return int(count), newest
 
 
@@ -325,6 +461,10 @@ class DashboardCache:
         self._lock = threading.Lock()
 
     def get(self, conn: Connection, date_from: date, date_to: date, k: int, station: str | None) -> Dashboard:
+        """The dashboard from the cache, or computed and kept; a cache of size 0 always computes
+        (without asking the database for its data version)."""
+        if self.size == 0:
+            return dashboard(conn, date_from, date_to, k, station, whole_weeks=True)
         key = (date_from, date_to, k, station, data_version(conn))
         with self._lock:
             if key in self._entries:

@@ -10,12 +10,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, create_engine, text, update
 
 from admin_web import db
 
@@ -113,6 +114,19 @@ def postgres_server() -> Iterator[str]:
             timeout=60,
         )
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fresh_database(server_url: str) -> str:
+    """A new, empty database on the PostgreSQL server at ``server_url`` (from :func:`postgres_server`);
+    returns its URL. Each test gets its own, so one server serves a whole test run."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        server_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 def approve(engine: Engine, station_id: str) -> None:

@@ -5,41 +5,20 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, inspect, select, text, update
+from sqlalchemy import func, inspect, select, text, update
 
 from admin_web import db, db_migrations, rollup, sample, stats
+from admin_web.api import session_row, store_sessions
 from admin_web.app import create_app
 from admin_web.data_retention import apply_retention
 from admin_web.security import sha256_hex, utcnow
-from tests.admin_support import approve, pair, postgres_server
+from tests.admin_support import approve, pair
 from wire import v1 as wire_v1
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'admin.sqlite'}"
-    pg_url = request.getfixturevalue("pg_url")  # a server that cannot start fails these tests only
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(
-        pg_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return pg_url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture
@@ -281,8 +260,10 @@ def test_dashboard_cache_follows_the_data(app_client) -> None:  # type: ignore[n
     client.post("/api/v1/sessions", json={"sessions": rows[40:]}, headers=_auth(token))
     with engine.connect() as conn:
         assert cache.get(conn, end - timedelta(days=4), end, 5, None).sessions == 60
-    with engine.begin() as conn:  # retention deleting old rows changes the version too
+    with engine.begin() as conn:  # deleting rows (as retention does, rollups too) changes the version
+        gone = conn.execute(select(db.sessions).where(db.sessions.c.uuid == rows[0]["uuid"])).all()
         conn.execute(db.sessions.delete().where(db.sessions.c.uuid == rows[0]["uuid"]))
+        rollup.change(conn, removed=gone)
     with engine.connect() as conn:
         assert cache.get(conn, end - timedelta(days=4), end, 5, None).sessions == 59
 
@@ -299,16 +280,31 @@ def test_rollups_stay_in_step_with_sessions(app_client) -> None:  # type: ignore
     client.post("/api/v1/sessions", json={"sessions": rows[:100]}, headers=_auth(token))
     client.post("/api/v1/sessions", json={"sessions": rows[50:]}, headers=_auth(token))  # half resent
     client.post("/api/v1/sessions", json={"sessions": other}, headers=_auth(token2))
-    changed = [{**r, "status": "completed", "ratings": {**r["ratings"], "stress_post": 0}} for r in rows[:30]]
+    changed = [
+        {
+            **r,
+            "status": "completed",
+            "ratings": {**r["ratings"], "stress_post": 0},
+            "data_quality": {**r["data_quality"], "flagged": i % 3 == 0},
+        }
+        for i, r in enumerate(rows[:30])
+    ]
     client.post("/api/v1/sessions", json={"sessions": changed}, headers=_auth(token))
 
     def both() -> tuple[stats.Dashboard, stats.Dashboard]:
         with engine.connect() as conn:
             args = (conn, end - timedelta(days=25), end, 5)
+            for date_from, whole_weeks in (
+                (end - timedelta(days=25), True),
+                (end - timedelta(days=16), False),
+            ):
+                week_args = (conn, date_from, end - timedelta(days=2), 5)  # Sunday .. Sunday, mid-week ends
+                fast = stats.dashboard(*week_args, whole_weeks=whole_weeks)
+                assert fast == stats.dashboard(*week_args, use_rollups=False, whole_weeks=whole_weeks)
             return stats.dashboard(*args), stats.dashboard(*args, use_rollups=False)
 
     fast, slow = both()
-    assert fast == slow and fast.sessions == 210 and fast.stress_change[-5] >= 1
+    assert fast == slow and fast.sessions == 210 and fast.stress_change[-5] >= 1 and fast.sensor_losses == 10
     keep_days = (utcnow().date() - (end - timedelta(days=10))).days  # a cutoff inside the range
     with engine.begin() as conn:
         conn.execute(
@@ -339,4 +335,30 @@ def test_migration_5_dates_the_pending_pairing_requests_of_an_older_database(db_
     with engine.connect() as conn:
         dated = dict(conn.execute(select(db.stations.c.id, db.stations.c.requested_at)).all())
     assert dated["room-p"] is not None and dated["room-a"] is None
+    engine.dispose()
+
+
+def test_migration_11_moves_shared_state_to_the_database_and_refills_the_rollups(db_url: str) -> None:
+    """A version-10 database (no rate limits table, day rollups without the flagged count, no
+    week rollups) upgrades; the refilled rollups give the dashboard the sessions give."""
+    engine = db.make_engine(db_url)
+    db_migrations.migrate(engine)
+    end = date(2026, 6, 30)
+    rows = sample.sessions("room-1", 80, seed=21, end=end, days=14)
+    for r in rows[:10]:
+        r["data_quality"]["flagged"] = True
+    with engine.begin() as conn:
+        store_sessions(conn, [session_row(wire_v1.SessionSummary.model_validate(r), utcnow()) for r in rows])
+        for table in (db.rate_limits, db.discovered_stations, *db.ROLLUPS[4:]):
+            conn.execute(text(f"DROP TABLE {table.name}"))
+        conn.execute(text("DROP INDEX ix_rollup_day_date"))
+        conn.execute(text("ALTER TABLE rollup_day DROP COLUMN flagged"))
+        conn.execute(update(db.schema_version).values(version=10))
+    assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
+    with engine.connect() as conn:
+        args = (conn, end - timedelta(days=13), end, 3)
+        fast = stats.dashboard(*args, whole_weeks=True)
+        assert fast == stats.dashboard(*args, use_rollups=False, whole_weeks=True)
+        assert fast.sessions == 80 and fast.sensor_losses == 10
+        assert conn.execute(select(func.count()).select_from(db.rate_limits)).scalar_one() == 0
     engine.dispose()

@@ -15,7 +15,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from admin_web import db, db_migrations, sample
+from admin_web import db, db_migrations, discovery_store, sample
 from admin_web.admin_zeroconf import AdminDiscovery
 from admin_web.app import create_app
 from admin_web.page_access import SESSION_COOKIE
@@ -36,9 +36,15 @@ def engine(tmp_path: Path) -> Iterator[object]:
 
 
 def test_stations_appear_live_on_the_stations_page(engine) -> None:  # type: ignore[no-untyped-def]
+    """As ``oasis admin serve`` runs it: the browsing process stores what it sees in the database and
+    the page (any worker's) reads it from there."""
     station_id = f"room-{uuid.uuid4().hex[:8]}"
     admin = AdminDiscovery(
-        port=free_port(), address="127.0.0.1", interfaces=LOOPBACK, instance=f"admin-{uuid.uuid4().hex[:8]}"
+        port=free_port(),
+        address="127.0.0.1",
+        interfaces=LOOPBACK,
+        instance=f"admin-{uuid.uuid4().hex[:8]}",
+        on_change=lambda stations: discovery_store.replace(engine, stations),
     )
     station = StationAdvertiser(
         station_id, "三号放松室", "0.1.0", "idle", address="127.0.0.1", interfaces=LOOPBACK
@@ -62,7 +68,14 @@ def test_stations_appear_live_on_the_stations_page(engine) -> None:  # type: ign
                 )
             )
             cookie = open_web_session(conn, user.inserted_primary_key[0])[0]
-        client = TestClient(create_app(engine, discovered_stations=admin.stations, retention=False))
+        wait_until(
+            lambda: discovery_store.read(engine).get(station_id, {}).get("state") == "session",
+            30,
+            0.1,
+            "the new state stored",
+        )
+        from_db = lambda: discovery_store.read(engine)  # noqa: E731
+        client = TestClient(create_app(engine, discovered_stations=from_db, retention=False))
         client.cookies.set(SESSION_COOKIE, cookie)
         page = client.get("/stations?lang=en").text
         listed = re.search(r'<ul id="discovered">(.*?)</ul>', page, re.S)
@@ -71,6 +84,7 @@ def test_stations_appear_live_on_the_stations_page(engine) -> None:  # type: ign
     finally:
         station.close()
     wait_until(lambda: station_id not in admin.stations(), 30, 0.1, "the station's goodbye")
+    wait_until(lambda: station_id not in discovery_store.read(engine), 30, 0.1, "the goodbye stored")
     admin.close()
 
 

@@ -284,35 +284,46 @@ def test_an_address_spraying_user_names_is_throttled_too(served) -> None:  # typ
     assert codes == [401] * SOURCE_FAILURES + [429]
 
 
-def test_the_limiter_backs_off_and_holds_a_bounded_number_of_keys() -> None:
+def test_the_limiter_backs_off_and_holds_a_bounded_number_of_keys(served) -> None:  # type: ignore[no-untyped-def]
+    _, engine = served
     now = [0.0]  # an injected clock: the back-off is checked in simulated seconds, not wall time
     limiter = RateLimiter(
-        limit=3, block_s=60.0, max_block_s=240.0, forget_after_s=3600.0, max_keys=100, clock=lambda: now[0]
+        "test",
+        limit=3,
+        block_s=60.0,
+        max_block_s=240.0,
+        forget_after_s=3600.0,
+        max_keys=100,
+        clock=lambda: now[0],
     )
-    for _ in range(3):
-        limiter.fail("k")
-    blocks = []
-    for _ in range(4):
-        start = now[0]
-        while limiter.blocked("k"):
-            now[0] += 1.0
-        blocks.append(now[0] - start)
-        limiter.fail("k")
-    assert blocks == [60.0, 120.0, 240.0, 240.0]
-    for i in range(10_000):
-        limiter.fail("x" * 1000 + str(i))
-    assert len(limiter) == 100
-    now[0] += 10_000.0  # a key quiet for longer than forget_after_s is forgotten
-    assert not limiter.blocked("k")
+    with engine.begin() as conn:
+        for _ in range(3):
+            limiter.fail(conn, "k")
+        blocks = []
+        for _ in range(4):
+            start = now[0]
+            while limiter.blocked(conn, "k"):
+                now[0] += 1.0
+            blocks.append(now[0] - start)
+            limiter.fail(conn, "k")
+        assert blocks == [60.0, 120.0, 240.0, 240.0]
+        for i in range(300):
+            limiter.fail(conn, "x" * 1000 + str(i))
+        assert limiter.count(conn) == 100
+        now[0] += 10_000.0  # a key quiet for longer than forget_after_s is forgotten
+        assert not limiter.blocked(conn, "k")
+        limiter.fail(conn, "k")
+        assert limiter.count(conn) == 1 and not limiter.blocked(conn, "k")
 
 
 def test_a_megabyte_user_name_is_refused_before_the_limiter(served) -> None:  # type: ignore[no-untyped-def]
-    app, _ = served
+    app, engine = served
     client = client_from(app, "10.6.6.6")
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)  # type: ignore[union-attr]
     big = client.post("/login", data={"username": "u" * 1_000_000, "password": "x", "csrf": csrf})
     assert big.status_code == 413
-    assert len(app.state.login_limiter) == 0  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        assert app.state.login_limiter.count(conn) == 0  # type: ignore[attr-defined]
 
 
 # 6. out-of-range numbers are 4xx -----------------------------------------------------------------

@@ -6,41 +6,19 @@ clock skew is refused, so a later correction is never locked out."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from admin_web import db, db_migrations, sample, stats
 from admin_web.api import MAX_CLOCK_SKEW
-from tests.admin_support import ServerProcess, pair, postgres_server
+from tests.admin_support import ServerProcess, pair
 
 REVISIONS = 30
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'admin.sqlite'}"
-    pg_url = request.getfixturevalue("pg_url")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(
-        pg_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return pg_url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture

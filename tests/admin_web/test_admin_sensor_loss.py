@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select, text, update
 from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from admin_web.security import create_user
-from tests.admin_support import free_port, pair, postgres_server, wait_until
+from tests.admin_support import free_port, pair, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -40,23 +40,21 @@ def flagged_rows() -> list[dict]:
     return rows  # the last one has neither field, as a station before this change sends it
 
 
-def test_migration_7_adds_the_flag_to_a_version_6_database(tmp_path: Path) -> None:
-    with postgres_server() as pg_url:
-        for url in (f"sqlite:///{tmp_path / 'admin.sqlite'}", pg_url):
-            engine = db.make_engine(url)
-            db_migrations.migrate(engine)
-            with engine.begin() as conn:  # back to the version-6 shape
-                for index in ("ix_sessions_flagged", "ix_sessions_outcomes"):  # migrations 7 and 11
-                    conn.execute(text(f"DROP INDEX {index}"))
-                for column in ("quality_flagged", "usable_feedback_min", "hr_change", "rmssd_change"):
-                    conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
-                conn.execute(update(db.schema_version).values(version=6))
-            assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
-            with engine.connect() as conn:
-                columns = {c["name"] for c in inspect(conn).get_columns("sessions")}
-                indexes = {i["name"] for i in inspect(conn).get_indexes("sessions")}
-            assert {"quality_flagged", "usable_feedback_min"} <= columns and "ix_sessions_flagged" in indexes
-            engine.dispose()
+def test_migration_7_adds_the_flag_to_a_version_6_database(db_url: str) -> None:
+    engine = db.make_engine(db_url)
+    db_migrations.migrate(engine)
+    with engine.begin() as conn:  # back to the version-6 shape
+        for index in ("ix_sessions_flagged", "ix_sessions_outcomes"):  # migrations 7 and 10
+            conn.execute(text(f"DROP INDEX {index}"))
+        for column in ("quality_flagged", "usable_feedback_min", "hr_change", "rmssd_change"):
+            conn.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
+        conn.execute(update(db.schema_version).values(version=6))
+    assert db_migrations.migrate(engine) == len(db_migrations.MIGRATIONS)
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("sessions")}
+        indexes = {i["name"] for i in inspect(conn).get_indexes("sessions")}
+    assert {"quality_flagged", "usable_feedback_min"} <= columns and "ix_sessions_flagged" in indexes
+    engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -6,43 +6,24 @@ from __future__ import annotations
 
 import random
 import re
-import uuid
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from admin_web.security import create_user
 from admin_web.topic_stats import topic_months
-from tests.admin_support import pair, postgres_server
+from tests.admin_support import pair
 
 PASSWORD = "topics-test-password"
 
 
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'admin.sqlite'}"
-    else:
-        base = request.getfixturevalue("pg_url")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(
-            base.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        url = base.rsplit("/", 1)[0] + "/" + name
+@pytest.fixture
+def engine(db_url: str):  # type: ignore[no-untyped-def]
+    url = db_url
     made = db.make_engine(url)
     db_migrations.migrate(made)
     yield made
