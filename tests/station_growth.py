@@ -292,6 +292,9 @@ def soak_in_private_network(sessions: int, directory: Path, timeout_s: float) ->
 
 
 def main(argv: list[str]) -> int:
+    from station.malloc_arenas import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as `oasis station run` does
     sessions, out = int(argv[0]), Path(argv[1])
     with tempfile.TemporaryDirectory(prefix="oasis-growth-") as tmp:
         out.write_text(json.dumps(soak(sessions, Path(tmp)), indent=1))

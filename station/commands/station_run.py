@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     from protocols.loader import ProtocolError, find_protocol, library_names
     from station.config import ConfigError, load_config
     from station.kiosk.script import ScriptError, load_script
+    from station.malloc_arenas import limit_malloc_arenas
 
+    limit_malloc_arenas()  # before any thread: flat memory over months of sessions
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         cfg = load_config(args.config)
