@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -266,20 +267,25 @@ def soak(sessions: int, directory: Path) -> dict[str, object]:
 NAMESPACE_SETUP = "ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo"
 
 
-def soak_in_private_network(sessions: int, directory: Path, timeout_s: float) -> dict:
-    """Run :func:`soak` in a child process in a new network namespace (``unshare --net``; with
-    ``--map-root-user`` when not root) under liblsl's default configuration: no LSLAPICFG, and a
-    HOME and working directory without an lsl_api.cfg. Returns what the child wrote; its output is
-    kept in ``directory``/soak.log."""
+def in_private_network(
+    module: str, args: list[str], directory: Path, timeout_s: float, lsl_config: Path | None = None
+) -> dict:
+    """Run ``python -m module *args OUT.json`` in a new network namespace (``unshare --net``; with
+    ``--map-root-user`` when not root) and return the JSON it wrote to OUT.json. liblsl there reads
+    ``lsl_config`` if given, else nothing: no LSLAPICFG, and a HOME and working directory
+    (``directory``) without an lsl_api.cfg, so its built-in defaults apply. The child's output is
+    kept in ``directory``/MODULE.log."""
     repo = Path(__file__).resolve().parents[1]
     env = {k: v for k, v in os.environ.items() if k != "LSLAPICFG"}
     env.update(HOME=str(directory), PYTHONPATH=str(repo))
-    out, log = directory / "soak.json", directory / "soak.log"
+    if lsl_config is not None:
+        env["LSLAPICFG"] = str(lsl_config)
+    out, log = directory / f"{module}.json", directory / f"{module}.log"
     unshare = ["unshare", "--net"] + ([] if os.geteuid() == 0 else ["--map-root-user"])
-    child = f"{NAMESPACE_SETUP} && exec {sys.executable} -m tests.station_growth {sessions} {out}"
+    command = shlex.join([sys.executable, "-m", module, *args, str(out)])
     with log.open("w") as output:
         done = subprocess.run(
-            [*unshare, "--", "sh", "-c", child],
+            [*unshare, "--", "sh", "-c", f"{NAMESPACE_SETUP} && exec {command}"],
             cwd=directory,
             env=env,
             stdout=output,
@@ -287,8 +293,14 @@ def soak_in_private_network(sessions: int, directory: Path, timeout_s: float) ->
             timeout=timeout_s,
         )
     if done.returncode != 0:
-        raise RuntimeError(f"the soak failed ({done.returncode}):\n" + log.read_text()[-4000:])
+        raise RuntimeError(f"{module} failed ({done.returncode}):\n" + log.read_text()[-4000:])
     return json.loads(out.read_text())
+
+
+def soak_in_private_network(sessions: int, directory: Path, timeout_s: float) -> dict:
+    """:func:`soak` in a child process in a network namespace of its own, under liblsl's default
+    configuration (:func:`in_private_network`)."""
+    return in_private_network("tests.station_growth", [str(sessions)], directory, timeout_s)
 
 
 def main(argv: list[str]) -> int:

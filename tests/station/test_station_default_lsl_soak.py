@@ -17,8 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.station_growth import DEFAULT_PORTS, Counts, assert_flat, soak_in_private_network
+from tests.station_growth import (
+    DEFAULT_PORTS,
+    Counts,
+    assert_flat,
+    in_private_network,
+    soak_in_private_network,
+)
 
+STATION_LSL_CONFIG = Path(__file__).resolve().parents[2] / "station" / "deploy" / "lsl_api.cfg"
 SESSIONS = 50 if os.environ.get("OASIS_SOAK") == "long" else 5
 # UDP ports a settled, idle station may hold of the 32: what the soak measured (8–10) with margin
 IDLE_UDP_PORTS = 12
@@ -38,3 +45,20 @@ def test_sessions_under_the_default_lsl_config_find_their_sensors_and_leave_no_g
         ports = {int(entry.rsplit(":", 1)[1]) for entry in held}
         assert held and ports <= set(DEFAULT_PORTS), held  # liblsl bound inside its default range
         assert sum(entry.startswith("udp") for entry in held) <= IDLE_UDP_PORTS, held
+
+
+def test_a_rooms_resolvers_and_outlets_overflow_the_default_range_but_fit_the_stations(
+    tmp_path: Path,
+) -> None:
+    """Four continuous resolvers (the kiosk's stream catalog, its session's phase markers, a lost
+    sensor's recovery, a technician's stream browser) and ten outlets (sensor streams, the bridge's
+    events, the session's Markers, Features and SceneParams): under liblsl's default config some
+    outlets find the 32 data ports taken and bind random ports; under station/deploy/lsl_api.cfg
+    (PortRange 128) every one binds inside the range. Multicast discovery finds all of them."""
+    default_dir, station_dir = tmp_path / "default", tmp_path / "station"
+    default_dir.mkdir(), station_dir.mkdir()
+    default = in_private_network("tests.lsl_port_budget", ["4", "10"], default_dir, 120.0)
+    station = in_private_network("tests.lsl_port_budget", ["4", "10"], station_dir, 120.0, STATION_LSL_CONFIG)
+    assert [p for p in default["udp_ports"] if p not in DEFAULT_PORTS], default  # too few ports
+    assert all(p in range(16572, 16572 + 128) for p in station["udp_ports"]), station
+    assert default["found"] == station["found"] == 10
