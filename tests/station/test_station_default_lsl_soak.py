@@ -37,7 +37,9 @@ def test_sessions_under_the_default_lsl_config_find_their_sensors_and_leave_no_g
     assert result["lsl_ports"] == [DEFAULT_PORTS.start, DEFAULT_PORTS.stop]  # no LSLAPICFG reached it
     outcomes = result["outcomes"]
     assert [status for status, _ in outcomes] == ["completed"] * SESSIONS
-    assert all(usable > 0.5 for _, usable in outcomes), outcomes  # each found its sensor and used it
+    usable = sorted(u for _, u in outcomes)
+    assert usable[0] > 0, outcomes  # each session found its sensor and used it
+    assert usable[len(usable) // 2] > 0.5, outcomes  # in most, well (a 3-s drop costs some sessions more)
     counts = [Counts(**c) for c in result["counts"]]
     assert_flat(counts)
     assert all(c.outlets == 0 and c.inlets == 0 for c in counts), counts  # nothing left between sessions
@@ -56,7 +58,8 @@ def test_a_rooms_resolvers_and_outlets_overflow_the_default_range_but_fit_the_st
     outlets find the 32 data ports taken and bind random ports; under station/deploy/lsl_api.cfg
     (PortRange 128) every one binds inside the range. Multicast discovery finds all of them."""
     default_dir, station_dir = tmp_path / "default", tmp_path / "station"
-    default_dir.mkdir(), station_dir.mkdir()
+    default_dir.mkdir()
+    station_dir.mkdir()
     default = in_private_network("tests.lsl_port_budget", ["4", "10"], default_dir, 120.0)
     station = in_private_network("tests.lsl_port_budget", ["4", "10"], station_dir, 120.0, STATION_LSL_CONFIG)
     assert [p for p in default["udp_ports"] if p not in DEFAULT_PORTS], default  # too few ports
