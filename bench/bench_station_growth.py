@@ -2,9 +2,10 @@
 with the simulated officer restarted between them, under liblsl's default configuration in a
 private network namespace, as tests/station/test_station_default_lsl_soak.py runs it (about a minute).
 
-Rows: the per-session growth (least-squares slope after the warm-up sessions) of OS threads, file
-descriptors, sockets on the LSL ports and resident memory, and the absolute figures after the last
-session and at a session's busiest moment. There is no peer program to compare with: peer and ratio
+Rows: the lasting per-session growth after the warm-up sessions (tests/station_growth.py's
+growth_per_session) of OS threads, file descriptors, sockets on the LSL ports and resident memory;
+the absolute figures after the last session; the UDP data ports of liblsl's default 32 held at a
+session's busiest moment. There is no peer program to compare with: peer and ratio
 are None."""
 
 from __future__ import annotations
@@ -37,5 +38,5 @@ def run() -> dict[str, dict]:
     rows[f"station.rss_mib_after_{SESSIONS}_sessions"] = _row(last.rss_kib / 1024, "MiB")
     rows[f"station.threads_after_{SESSIONS}_sessions"] = _row(float(last.threads), "threads")
     rows[f"station.lsl_ports_after_{SESSIONS}_sessions"] = _row(float(last.lsl_sockets), "ports")
-    rows["station.lsl_ports_peak_in_session"] = _row(float(len(result["peak_ports_held"])), "ports")
+    rows["station.lsl_udp_ports_peak_in_session"] = _row(float(len(result["peak_ports_held"])), "ports")
     return rows

@@ -193,14 +193,16 @@ def assert_flat(counts: list[Counts]) -> None:
 
 
 def growth_per_session(counts: list[Counts], what: str) -> float:
-    """Least-squares slope of ``what`` over the sessions after the warm-up (units per session)."""
-    ys = [float(getattr(c, what)) for c in counts[WARM_UP:]]
-    n = len(ys)
-    if n < 2:
+    """Lasting growth of ``what`` per session after the warm-up: the lowest value over the last half
+    of the settled sessions minus the lowest over the first half, divided by the sessions between
+    the halves' middles. Transients (a socket or thread that comes and goes, so that counts
+    alternate) do not count; a leak of one per session shows as 1."""
+    settled = [getattr(c, what) for c in counts[WARM_UP:]]
+    half = len(settled) // 2
+    if half < 1:
         raise ValueError("need at least two settled sessions")
-    mean_x, mean_y = (n - 1) / 2, sum(ys) / n
-    covariance = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(ys))
-    return covariance / sum((x - mean_x) ** 2 for x in range(n))
+    first, last = settled[:half], settled[-half:]
+    return (min(last) - min(first)) / (len(settled) - half)
 
 
 class RestartedOfficer:
@@ -221,17 +223,18 @@ class RestartedOfficer:
 
 
 class PortPeak:
-    """Samples the LSL-range ports this process holds every 0.2 s on a thread, keeping the largest
-    set seen (what a session holds at its busiest: outlets, inlets, resolvers)."""
+    """Samples the UDP data ports of the LSL range (the scarce ones: outlets and resolvers take
+    them; the discovery port is shared) this process holds every 0.2 s on a thread, keeping the
+    largest set seen: what a session holds at its busiest."""
 
     def __init__(self, ports: range) -> None:
-        self.ports, self.peak = ports, list[str]()
+        self.ports, self.peak = range(ports.start + 1, ports.stop), list[str]()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="port-peak", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            held = bound_ports(self.ports)
+            held = [entry for entry in bound_ports(self.ports) if entry.startswith("udp")]
             if len(held) > len(self.peak):
                 self.peak = held
 

@@ -22,7 +22,14 @@ import pytest
 
 from station.kiosk.controller import KioskController
 from tests.lsl_helpers import simulated_ecg
-from tests.station_growth import RestartedOfficer, assert_flat, growth_controller, run_sessions
+from tests.station_growth import (
+    Counts,
+    RestartedOfficer,
+    assert_flat,
+    growth_controller,
+    growth_per_session,
+    run_sessions,
+)
 
 SESSIONS = 8
 SOAK_SESSIONS = 50 if os.environ.get("OASIS_SOAK") == "long" else 6
@@ -42,3 +49,13 @@ def test_consecutive_sessions_leave_no_growth(controller: KioskController) -> No
 @pytest.mark.timeout(1800)
 def test_sessions_with_the_sensors_restarted_leave_no_growth(controller: KioskController) -> None:
     assert_flat(run_sessions(controller, SOAK_SESSIONS, RestartedOfficer))
+
+
+def test_growth_per_session_ignores_transients_and_shows_a_leak() -> None:
+    def counts(fds: list[int]) -> list[Counts]:
+        return [Counts(threads=5, fds=n, lsl_sockets=8, rss_kib=1, inlets=0, outlets=0) for n in fds]
+
+    alternating = counts([30, 27, 29, 27, 29, 27, 29, 27])  # a socket that comes and goes
+    assert growth_per_session(alternating, "fds") == 0
+    assert growth_per_session(counts([30, 27, 28, 29, 30, 31, 32, 33]), "fds") == 1  # one leaked each time
+    assert growth_per_session(alternating, "threads") == 0
