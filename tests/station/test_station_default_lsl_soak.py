@@ -30,8 +30,9 @@ SESSIONS = 50 if os.environ.get("OASIS_SOAK") == "long" else 5
 # UDP ports a settled, idle station may hold of the 32: what the soak measured (8–10) with margin
 IDLE_UDP_PORTS = 12
 BUSY_UDP_PORTS = 24
-# over the last 20 of 50 sessions the soak measured 76 KiB; a leak of 100 KiB a session would show
-SETTLED_RSS_SPREAD_KIB = 2048
+# memory settles in steps over the first ~35 sessions; over the last 20 of 50 two soaks measured
+# 76 KiB and 2.7 MiB (one 2.5-MiB step); a leak of 200 KiB a session would exceed this
+SETTLED_RSS_SPREAD_KIB = 4096
 
 
 @pytest.mark.timeout(1800)
