@@ -191,9 +191,11 @@ def run_sessions(
             assert run_script(controller, steps) == [], f"session {i}"
             assert run_until(controller, lambda: not controller.session_running, 60.0)
         assert controller.screen is Screen.IDLE
+        # the kiosk keeps only its latest outcomes: each session is checked as it ends
+        assert controller.sessions_finished == i + 1, f"session {i} stored no outcome"
+        assert controller.outcomes[-1].status is SessionStatus.COMPLETED, f"session {i}"
         on_session(i)
         counts.append(read_counts(controller, ports))
-    assert [o.status for o in controller.outcomes] == [SessionStatus.COMPLETED] * sessions
     print("counts after each session:", [tuple(asdict(c).values()) for c in counts])
     return counts
 
@@ -267,12 +269,14 @@ def soak(sessions: int, directory: Path) -> dict[str, object]:
     """Play ``sessions`` sessions with the officer restarted between them; the counts after each,
     the LSL-range ports held after each and at the busiest moment, and every outcome's status and
     usable fraction."""
-    ports, ports_held = lsl_ports(), list[list[str]]()
+    ports, ports_held, outcomes = lsl_ports(), list[list[str]](), list[tuple[str, float]]()
     with growth_controller(directory) as controller, PortPeak(ports) as peak:
-        counts = run_sessions(
-            controller, sessions, RestartedOfficer, lambda i: ports_held.append(bound_ports(ports))
-        )
-        outcomes = [(o.status.value, o.usable_fraction) for o in controller.outcomes]
+
+        def after(i: int) -> None:
+            ports_held.append(bound_ports(ports))
+            outcomes.append((controller.outcomes[-1].status.value, controller.outcomes[-1].usable_fraction))
+
+        counts = run_sessions(controller, sessions, RestartedOfficer, after)
     return {
         "lsl_ports": [ports.start, ports.stop],
         "counts": [asdict(c) for c in counts],
