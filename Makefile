@@ -30,10 +30,11 @@ TEST_WORKERS ?= 4
 test: system-deps-test $(STAMP)
 	$(PY) -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile
 
-# The long soaks: ten minutes of LSL streaming and 50 kiosk sessions with the sensors restarted
-# (`make test` runs a 20-second stream and 6 sessions).
+# The long soaks: ten minutes of LSL streaming and 50 kiosk sessions with the sensors restarted, in
+# the private test session and under liblsl's default config (`make test`: 20 s, 6 and 5 sessions).
 soak: $(STAMP)
-	OASIS_SOAK=long $(PY) -m pytest -q tests/sensors/test_sim_soak.py tests/station/test_station_no_growth.py
+	OASIS_SOAK=long $(PY) -m pytest -q tests/sensors/test_sim_soak.py tests/station/test_station_no_growth.py \
+	  tests/station/test_station_default_lsl_soak.py
 
 bench: system-deps $(STAMP)
 	$(PY) -m bench

@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     from protocols.loader import ProtocolError, find_protocol, library_names
     from station.config import ConfigError, load_config
     from station.kiosk.script import ScriptError, load_script
+    from station.malloc_arenas import limit_malloc_arenas
 
+    limit_malloc_arenas()  # before any thread: flat memory over months of sessions
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         cfg = load_config(args.config)
@@ -90,6 +92,22 @@ def scene_settings(scene_cfg, scene: str | None, output: str):
     return SceneSettings(name, output, options, scene_cfg.pace_fps or None)
 
 
+def kiosk_status(controller) -> str:
+    """systemd's STATUS= line for the kiosk: its screen and how many sessions ran (no officer data)."""
+    screen, done = controller.screen.value, controller.sessions_finished
+    return f"kiosk on the {screen} screen; {done} session(s) since start"
+
+
+def attach_watchdog(controller, notifier):
+    """Beat the systemd watchdog after every completed poll of the kiosk's main loop (window,
+    headless loop or script alike); returns the Watchdog."""
+    from station.systemd_notify import Watchdog
+
+    watchdog = Watchdog(notifier, lambda: kiosk_status(controller))
+    controller.on_poll = watchdog.beat
+    return watchdog
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so the session and the store are closed properly."""
 
@@ -104,9 +122,12 @@ class _Station:
 
     def serve(self, steps, windowed: bool) -> int:
         from station.commands.kiosk_process import KioskProcess
+        from station.systemd_notify import Notifier
 
         cfg = self.cfg
+        notifier = Notifier.from_environment()  # under systemd (Type=notify): READY, STATUS, WATCHDOG
         process = KioskProcess(cfg, self.protocols, self.scene)
+        watchdog = attach_watchdog(process.controller, notifier)
         print(
             f"oasis station run: {cfg.station_id}, data in {cfg.data_dir}; {len(process.interrupted)} "
             f"interrupted session(s) marked, {process.purged} old recording(s) and report(s) deleted; scene "
@@ -120,12 +141,13 @@ class _Station:
                 print("oasis station run: no admin.url and discovery off: sessions stay local", flush=True)
             self._print_bridges(process.bridges)
             controller = process.controller
+            watchdog.ready()
             if steps is not None:
                 return self._scripted(controller, steps)
             if windowed:
                 self._window(controller)
             else:
-                self._headless(controller, process.stop)
+                serve_headless(controller, process.stop)
             if controller.restart_requested:
                 print("oasis station run: restarting, as the admin asked", flush=True)
                 return RESTART_EXIT
@@ -135,7 +157,9 @@ class _Station:
         except KeyboardInterrupt:
             return 130
         finally:
+            watchdog.stopping()
             process.close()
+            notifier.close()
 
     @staticmethod
     def _print_bridges(bridges) -> None:
@@ -177,8 +201,9 @@ class _Station:
         pyglet.clock.schedule_interval(poll, 0.1)
         app.run()
 
-    def _headless(self, controller, stop: threading.Event) -> None:
-        """No display: no one can touch the kiosk; keep recovery and sync running until stopped."""
-        print("oasis station run: no display; headless (sync only, no sessions without a script)", flush=True)
-        while not stop.wait(0.1) and not controller.leave_requested:
-            controller.tick()
+
+def serve_headless(controller, stop: threading.Event) -> None:
+    """No display: no one can touch the kiosk; keep recovery and sync running until stopped."""
+    print("oasis station run: no display; headless (sync only, no sessions without a script)", flush=True)
+    while not stop.wait(0.1) and not controller.leave_requested:
+        controller.tick()

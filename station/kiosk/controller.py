@@ -76,6 +76,8 @@ SENSOR_POLL_S = 0.5
 # the sensor rows shown for each kind a protocol needs: heart is ECG, else PPG
 _KINDS = {"heart": (StreamKind.ECG, StreamKind.PPG), "eeg": (StreamKind.EEG,), "eda": (StreamKind.EDA,)}
 _WIRE_LEVEL = {"good": "green", "degraded": "amber", "bad": "red"}
+# a station runs for months: the kiosk keeps only the latest outcomes and effects in memory
+KEEP_OUTCOMES, KEEP_EFFECTS = 100, 1000
 
 
 def program_for(protocol: Protocol, station_scene: str = "lakeside") -> Program:
@@ -189,8 +191,9 @@ class KioskController:
         )
         self.model.on_technician = self.technician_desk.action
         self.account = OfficerAccount(store, tz=tz)  # start_sync gives it the admin server's history
-        self.outcomes: list[SessionOutcome] = []  # every finished session, oldest first
-        self.effects_seen: list[f.Effect] = []
+        self.outcomes: list[SessionOutcome] = []  # the latest KEEP_OUTCOMES finished sessions, oldest first
+        self.sessions_finished = 0  # every finished session since start
+        self.effects_seen: list[f.Effect] = []  # the latest KEEP_EFFECTS effects
         self._runtime: SessionRuntime | None = None
         self._worker: threading.Thread | None = None
         self._outcome: SessionOutcome | None = None
@@ -211,6 +214,8 @@ class KioskController:
         self.pairing_code_provider: Callable[[], str | None] | None = None
         # every protocol-engine step of a running session, on the session's thread (the demo prints it)
         self.on_output: Callable[[StepOutput], None] | None = None
+        # after every completed poll, on the main loop's thread (the systemd watchdog's beat)
+        self.on_poll: Callable[[], None] | None = None
 
     @classmethod
     def from_config(
@@ -314,6 +319,8 @@ class KioskController:
             self.remote.poll()
         if self.stills is not None and len(self.model.stills) < len(self.stills.paths):
             self.model.stills = self.stills.ready()
+        if self.on_poll is not None:
+            self.on_poll()
 
     # -- effects --------------------------------------------------------------------------------
 
@@ -321,6 +328,7 @@ class KioskController:
         """Carry out the flow's effects (KioskApp's ``on_effects``)."""
         for effect in effects:
             self.effects_seen.append(effect)
+            del self.effects_seen[:-KEEP_EFFECTS]
             match effect:
                 case f.ReturnedToIdle():
                     self.model.reset()
@@ -503,6 +511,8 @@ class KioskController:
         outcome = self._outcome
         if outcome is not None:
             self.outcomes.append(outcome)
+            del self.outcomes[:-KEEP_OUTCOMES]
+            self.sessions_finished += 1
             if self._session_topic:
                 self.store.set_topic(outcome.session_uuid, self._session_topic)
             self._fill_summary(outcome.session_uuid, self._runtime.protocol if self._runtime else None)

@@ -39,6 +39,16 @@ def test_unit_restarts_on_failure_and_keeps_data_in_var_lib() -> None:
     assert "StartLimitBurst" in unit["Unit"]
 
 
+def test_unit_uses_the_kiosks_watchdog() -> None:
+    """Type=notify: systemd waits for the kiosk's READY=1 and restarts it when its main loop stops
+    pinging (tests/station/test_station_systemd_notify.py: the kiosk's side)."""
+    service = _sections()["Service"]
+    assert service["Type"] == ["notify"] and service["NotifyAccess"] == ["main"]
+    [watchdog] = service["WatchdogSec"]
+    assert int(watchdog) >= 10  # pings come at half of it; a slow pass (a session starting) is no hang
+    assert service["Restart"] == ["on-failure"]  # systemd.service(5): on-failure includes on-watchdog
+
+
 def test_systemd_accepts_the_unit() -> None:
     result = subprocess.run(["systemd-analyze", "verify", str(UNIT)], capture_output=True, text=True)
     problems = [
