@@ -64,7 +64,7 @@ class BridgeStatus:
     bytes_received: int
     stats: ParserStats
     gaps: tuple[Gap, ...] = ()
-    reconnects: int = 0
+    reconnects: int = 0  # recoveries: data flowing again after a loss (one per closed gap)
     error: str = ""
     samples: dict[str, int] = field(default_factory=dict)
     motion: Motion | None = None  # head movement, for devices with an accelerometer (Cyton)
@@ -242,8 +242,6 @@ class SerialBridge:
             self._opened_t = pylsl.local_clock()
             self._last_byte_t = None
             self._bytes_since_packet = 0
-            if self._ever_connected:
-                self._reconnects += 1
             self._ever_connected = True
             self._state = "waiting"
             self._error = ""
@@ -292,9 +290,10 @@ class SerialBridge:
                 self._device_verdict = verdict
             if motion is not None:
                 self._motion = motion
-            if self._lost_at is not None:
-                gap = Gap(self._lost_at, now)
+            if self._lost_at is not None:  # data again after a loss: one reconnect (however many
+                gap = Gap(self._lost_at, now)  # opens it took: a replugged port may flap first)
                 self._gaps.append(gap)
+                self._reconnects += 1
                 self._lost_at = None
             else:
                 gap = None
