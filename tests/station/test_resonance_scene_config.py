@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from hypothesis import strategies as st
 
 from station.commands.station_run import choose_output, scene_settings
 from station.config import ConfigError, SceneConfig, load_config
+from tests.cli_support import STATION_RUN, no_display_env
 from tests.protocol_builder import toml_value
 
 
@@ -101,10 +100,10 @@ def test_auto_follows_the_machine_and_an_explicit_output_wins() -> None:
 
 
 def _run(config: Path, *flags: str, script: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = no_display_env()
     extra = ["--headless-script", str(script)] if script else []
     return subprocess.run(
-        [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config), *flags, *extra],
+        [*STATION_RUN, "--config", str(config), *flags, *extra],
         capture_output=True,
         text=True,
         timeout=120,

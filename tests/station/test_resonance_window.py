@@ -16,6 +16,7 @@ from queue import Empty, Queue
 
 import pytest
 
+from tests.cli_support import STATION_RUN
 from tests.protocol_builder import Phase, protocol_toml
 from tests.window_support import REPO, SCREEN, click, window_env, xvfb
 
@@ -153,11 +154,7 @@ def test_the_station_command_shows_the_scene_in_a_window(display: str, tmp_path:
         with stdout.open("w") as out_file, stderr.open("w") as err_file:
             proc = subprocess.Popen(
                 [
-                    sys.executable,
-                    "-m",
-                    "station.cli",
-                    "station",
-                    "run",
+                    *STATION_RUN,
                     "--config",
                     str(config),
                     "--output",

@@ -4,10 +4,8 @@ and stops them all on SIGTERM (a real subprocess, a Cyton emulator on a pty, rea
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from sensors.devices.device_kinds import get
 from sensors.devices.emulator import PtyEmulator
 from station.cli import main
+from tests.cli_support import STATION_RUN, no_display_env
 from tests.devices_helpers import wait_for
 from tests.station_bridges_helpers import Watch, found
 
@@ -75,14 +74,10 @@ def test_station_run_starts_the_bridges_and_stops_them_on_sigterm(tmp_path: Path
             "autostart = false\n",
             encoding="utf-8",
         )
-        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        env = no_display_env()
         process = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "station.cli",
-                "station",
-                "run",
+                *STATION_RUN,
                 "--config",
                 str(config),
                 "--output",

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from station.store import SessionStatus, SessionStore
+from tests.cli_support import STATION_RUN, no_display_env
 from tests.lsl_helpers import simulated_ecg
 from tests.protocol_builder import protocol_toml
 
@@ -80,7 +81,7 @@ def _running_session(db: Path, station_id: str) -> str | None:
 def _kill_9_in_session(command: list[str], db: Path, station_id: str) -> str:
     """Start ``command``, ``kill -9`` it once a session runs with its scene child, and check that no
     process it started is left; returns the session it left running."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = no_display_env()
     station = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     children: dict[int, int] = {}
     try:
@@ -126,7 +127,7 @@ def test_kill_9_of_the_kiosk_mid_session_leaves_no_child_and_the_session_is_reco
     script = tmp_path / "script.json"
     steps = [*({"tap": a} for a in CHECK_IN), {"wait_for": "post_rating", "timeout_s": 150}]
     script.write_text(json.dumps({"steps": steps}), encoding="utf-8")
-    command = [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config)]
+    command = [*STATION_RUN, "--config", str(config)]
     command += ["--output", "headless", "--protocol", str(protocol_file), "--headless-script", str(script)]
     with simulated_ecg("kill-test"):
         session = _kill_9_in_session(command, data / "sessions.db", "kill-station")

@@ -5,10 +5,8 @@ scene in its own process, and the SQLite store. Sessions use a 22-second protoco
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from station.kiosk.flow import FlowTimeouts, Screen
 from station.kiosk.layout import layout
 from station.kiosk.script import parse_script, run_script, run_until
 from station.store import SessionStatus, SessionStore
+from tests.cli_support import STATION_RUN, no_display_env
 from tests.lsl_helpers import simulated_ecg
 from tests.protocol_builder import HR_MOTION, protocol_toml, write_protocol
 
@@ -169,14 +168,10 @@ def test_cli_marks_a_crashed_session_interrupted_then_runs_a_session(ecg_only, t
         ),
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = no_display_env()
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "station.cli",
-            "station",
-            "run",
+            *STATION_RUN,
             "--config",
             str(config),
             "--output",

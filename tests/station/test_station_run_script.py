@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from hypothesis import strategies as st
 
 from station.commands.station_run import choose_output
 from station.kiosk.script import ScriptError, Step, parse_script
+from tests.cli_support import STATION_RUN, no_display_env
 
 
 def test_json_and_toml_scripts_parse_to_the_same_steps() -> None:
@@ -67,11 +66,7 @@ def test_cli_reports_a_bad_script_in_one_line(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "station.cli",
-            "station",
-            "run",
+            *STATION_RUN,
             "--config",
             str(config),
             "--headless-script",
@@ -91,9 +86,9 @@ def test_headless_without_a_script_stops_cleanly_on_sigterm(tmp_path: Path) -> N
     config.write_text(
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\n[admin]\ndiscover = false\n', encoding="utf-8"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = no_display_env()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "station.cli", "station", "run", "--config", str(config)],
+        [*STATION_RUN, "--config", str(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -135,14 +130,10 @@ def test_the_technician_leaves_the_kiosk_and_the_program_exits(tmp_path: Path) -
     ]
     script = tmp_path / "leave.json"
     script.write_text(json.dumps({"steps": steps}), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = no_display_env()
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "station.cli",
-            "station",
-            "run",
+            *STATION_RUN,
             "--config",
             str(config),
             "--headless-script",

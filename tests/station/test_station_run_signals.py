@@ -6,7 +6,6 @@ aborted, saying why, close the recording with its footers (nothing left to repai
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -20,6 +19,7 @@ import pyxdf
 
 from station.recording.xdf_repair import repair
 from station.store import SessionStatus, SessionStore
+from tests.cli_support import no_display_env
 from tests.lsl_helpers import simulated_ecg
 from tests.protocol_builder import Phase, protocol_toml
 
@@ -67,7 +67,7 @@ def test_a_stop_signal_mid_session_ends_it_cleanly(ecg, tmp_path: Path, signum: 
     script = tmp_path / "script.json"
     steps = [*({"tap": a} for a in TAPS), {"wait_for": "post_rating", "timeout_s": 600}]
     script.write_text(json.dumps({"steps": steps}), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = no_display_env()
     command = ["station", "run", "--config", str(config), "--output", "headless", "--protocol", str(protocol)]
     log = tmp_path / "station.log"  # a file, not a pipe: the station's INFO log would fill a pipe
     with log.open("w") as output:

@@ -12,7 +12,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pytest
 
 from station.commands.station_run import attach_watchdog, serve_headless
 from station.systemd_notify import Notifier, socket_address
+from tests.cli_support import STATION_RUN, no_display_env
 from tests.station_growth import growth_controller
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,17 +58,13 @@ def test_station_run_says_ready_pings_the_watchdog_and_says_stopping(
         "[admin]\ndiscover = false\n",
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = no_display_env()
     env.update(NOTIFY_SOCKET=name, WATCHDOG_USEC=str(WATCHDOG_USEC))
     log = tmp_path / "station.log"
     with log.open("w") as output:
         proc = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "station.cli",
-                "station",
-                "run",
+                *STATION_RUN,
                 "--config",
                 str(config),
                 "--output",
