@@ -251,8 +251,14 @@ class SerialBridge:
         with self._lock:
             self._state = "disconnected"
             self._error = reason
-            if self._lost_at is None:
-                self._lost_at = self._last_data_t if self._last_data_t is not None else pylsl.local_clock()
+            # a loss of data that flowed: a port that flaps before data flows again is the same loss,
+            # and one that fails before any data came is still connecting (no gap in the data)
+            first = self._lost_at is None and self._last_data_t is not None
+            if first:
+                self._lost_at = self._last_data_t
+        if not first:
+            log.debug("%s: %s still lost (%s)", self.spec.name, self.port, reason)
+            return
         log.warning(
             "%s: lost %s (%s); retrying every %.1f s", self.spec.name, self.port, reason, self.reconnect_s
         )

@@ -66,9 +66,11 @@ def read_cyton_banner(port: str, seconds: float = 2.0) -> bytes:
     return bytes(reply)
 
 
-def detect_daisy(port: str, seconds: float = 2.0) -> tuple[bool | None, str]:
+def detect_daisy(port: str, seconds: float = 5.0) -> tuple[bool | None, str]:
     """Whether the Cyton on ``port`` has a Daisy module, from its answer to ``v`` (which stops a streaming
-    board); (None, one-line reason) when no complete banner arrives."""
+    board); (None, one-line reason) when no complete banner arrives. The wait ends as soon as the
+    banner's ``$$$`` does (a board answers in a fraction of a second), so the generous limit costs only
+    a board that never answers."""
     try:
         banner = read_cyton_banner(port, seconds)
     except (serial.SerialException, OSError, ValueError) as exc:

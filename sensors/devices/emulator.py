@@ -69,8 +69,14 @@ class PtyEmulator:
                 self.link.unlink()
 
     def unplug(self) -> None:
-        """Close the pty: an open reader gets an I/O error, as when a USB adapter is pulled out."""
+        """Close the pty: an open reader gets an I/O error, as when a USB adapter is pulled out, and
+        the link goes, as udev removes a pulled adapter's device node. (Left behind, it would name a
+        /dev/pts number the system can give to another program's new pty: a bridge reopening it
+        would read that program's bytes.)"""
         with self._lock:
+            if self.link is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    self.link.unlink()
             for fd in (self._master, self._slave):
                 if fd is not None:
                     with contextlib.suppress(OSError):
