@@ -1,5 +1,6 @@
-"""Fixtures shared by the admin tests: one throwaway PostgreSQL server for the whole test run, and the
-database URL fixture that runs a test once on SQLite and once on a fresh PostgreSQL database."""
+"""Fixtures shared by the admin tests: one throwaway PostgreSQL server for the whole test run, the
+database URL fixture that runs a test once on SQLite and once on a fresh PostgreSQL database, and a
+migrated engine on it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from admin_web import db, db_migrations
 from tests.admin_support import fresh_database, postgres_server
 
 
@@ -30,3 +33,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def pg_db_url(pg_url: str) -> str:
     """A fresh database on the PostgreSQL server (tests that need PostgreSQL only)."""
     return fresh_database(pg_url)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated admin database on ``db_url`` (SQLite, then PostgreSQL)."""
+    made = db.make_engine(db_url)
+    db_migrations.migrate(made)
+    yield made
+    made.dispose()

@@ -8,26 +8,16 @@ import random
 import re
 from datetime import date
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from admin_web import db, db_migrations, sample
+from admin_web import db, sample
 from admin_web.app import create_app
 from admin_web.security import create_user
 from admin_web.topic_stats import topic_months
 from tests.admin_support import pair
 
 PASSWORD = "topics-test-password"
-
-
-@pytest.fixture
-def engine(db_url: str):  # type: ignore[no-untyped-def]
-    url = db_url
-    made = db.make_engine(url)
-    db_migrations.migrate(made)
-    yield made
-    made.dispose()
 
 
 def _visit(n: int, officer: str, topic: str | None, day: date) -> dict:

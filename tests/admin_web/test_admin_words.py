@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import random
 import re
-import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, inspect, select, text, update
+from sqlalchemy import inspect, select, text, update
 
 from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
@@ -22,37 +20,11 @@ from admin_web.outcome_stats import outcomes
 from admin_web.security import create_user
 from admin_web.session_changes import metric_change
 from admin_web.vocabulary import Vocabulary
-from tests.admin_support import pair, postgres_server
+from tests.admin_support import pair
 
 PASSWORD = "words-test-password"
 CHINA = sample.CHINA
 MONDAY = date(2026, 11, 9)
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'admin.sqlite'}"
-    else:
-        base = request.getfixturevalue("pg_url")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(
-            base.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        url = base.rsplit("/", 1)[0] + "/" + name
-    made = db.make_engine(url)
-    db_migrations.migrate(made)
-    yield made
-    made.dispose()
 
 
 def _visit(n: int, officer: str, pre: int, post: int, **quality: object) -> dict:
