@@ -73,6 +73,25 @@ def _run_pg(command: list[str], timeout: float) -> None:
 
 
 @contextmanager
+def serve_in_thread(app: object) -> Iterator[str]:
+    """The app served by a real uvicorn on a free loopback port in this process; yields its base URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started, 60, 0.05, "uvicorn to start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+@contextmanager
 def postgres_server() -> Iterator[str]:
     """A throwaway PostgreSQL server on 127.0.0.1; yields its URL. Run as the ``postgres`` user when
     the tests run as root. A server that cannot start raises: the PostgreSQL tests then fail."""

@@ -11,13 +11,11 @@ from __future__ import annotations
 import os
 import random
 import re
-import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -25,7 +23,7 @@ from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from admin_web.security import create_user
 from admin_web.vocabulary import DEVICES
-from tests.admin_support import free_port, pair, wait_until
+from tests.admin_support import pair, serve_in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -152,14 +150,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
             "/api/v1/pair",
             json={"station_id": "room-4", "name": "四号", "software_version": "0.1.0", "claim": "p" * 40},
         )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, 60, 0.05, "uvicorn to start")
-    yield f"http://127.0.0.1:{port}", first_uuid
-    server.should_exit = True
-    thread.join(30)
+    with serve_in_thread(app) as base:
+        yield base, first_uuid
     engine.dispose()
 
 

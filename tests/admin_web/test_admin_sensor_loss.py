@@ -7,20 +7,18 @@ package, driven by Playwright) in both languages; the screenshots go to $OASIS_A
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, text, update
 
 from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from admin_web.security import create_user
-from tests.admin_support import free_port, pair, wait_until
+from tests.admin_support import pair, serve_in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -74,14 +72,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object
             headers={"Authorization": f"Bearer {token}"},
         )
         assert answer.status_code == 200, answer.text
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, 60, 0.05, "uvicorn to start")
-    yield f"http://127.0.0.1:{port}", engine
-    server.should_exit = True
-    thread.join(30)
+    with serve_in_thread(app) as base:
+        yield base, engine
     engine.dispose()
 
 

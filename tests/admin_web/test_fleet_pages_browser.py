@@ -7,19 +7,17 @@ no sideways scrolling. Screenshots go to $OASIS_ADMIN_SCREENSHOTS (default: the 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from admin_web import db, db_migrations
 from admin_web.app import create_app
 from admin_web.security import create_user
-from tests.admin_support import REPO, free_port, pair, wait_until
+from tests.admin_support import REPO, pair, serve_in_thread
 from tests.admin_web.test_admin_browser import CHROMIUM, FLAGS, _shots
 
 PASSWORD = "fleet-browser-pw"
@@ -35,14 +33,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
     app = create_app(engine, retention=False)
     with TestClient(app) as client:
         tokens = {station: pair(client, engine, station) for station in STATIONS}
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, 60, 0.05, "uvicorn to start")
-    yield f"http://127.0.0.1:{port}", tokens
-    server.should_exit = True
-    thread.join(30)
+    with serve_in_thread(app) as base:
+        yield base, tokens
     engine.dispose()
 
 
