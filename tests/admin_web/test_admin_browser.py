@@ -8,7 +8,6 @@ docs/admin/ keeps them)."""
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from collections.abc import Iterator
@@ -24,18 +23,8 @@ from admin_web.app import create_app
 from admin_web.security import create_user
 from admin_web.vocabulary import DEVICES
 from tests.admin_support import pair, serve_in_thread
+from tests.browser_support import chromium, log_in, screenshot_dir
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "browser-test-pw"
 PAGES = [
     "/dashboard",
@@ -157,25 +146,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            args=FLAGS,
-            headless=True,
-            locale="zh-CN",  # a Chinese court's browser: dates in the date inputs as yyyy/mm/dd
-            viewport={"width": 1280, "height": 900},
-        )
+    # a Chinese court's browser: dates in the date inputs as yyyy/mm/dd
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), locale="zh-CN") as context:
         yield context
-        context.close()
-
-
-def _shots(tmp_path: Path) -> Path:
-    target = Path(os.environ.get("OASIS_ADMIN_SCREENSHOTS", tmp_path / "screenshots"))
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def _log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
@@ -183,10 +156,7 @@ def _log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
     if not page.url.endswith("/login"):
         return  # the browser context is logged in already
     assert page.locator("html").get_attribute("lang") == "zh-CN"
-    page.fill("#username", "boss")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard")
+    log_in(page, base, PASSWORD)
 
 
 def _legibility_problems(page, lang: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -205,7 +175,7 @@ def _legibility_problems(page, lang: str) -> list[str]:  # type: ignore[no-untyp
 @pytest.mark.parametrize("width", [390, 1366])
 def test_every_page_is_legible_in_both_languages(site, browser_context, tmp_path: Path, width: int) -> None:  # type: ignore[no-untyped-def]
     base, session_uuid = site
-    shots = _shots(tmp_path)
+    shots = screenshot_dir(tmp_path)
     page = browser_context.new_page()
     page.set_viewport_size({"width": width, "height": 900})
     console: list[str] = []

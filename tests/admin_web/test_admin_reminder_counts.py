@@ -7,7 +7,6 @@ checked here too (its end-to-end path with two stations: tests/station/test_stat
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,9 +19,8 @@ from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from admin_web.security import create_user
 from tests.admin_support import pair, serve_in_thread
+from tests.browser_support import chromium, log_in, screenshot_dir
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 PASSWORD = "reminder-counts-pw"
 THIS_MONTH = date.today().replace(day=1)
 LAST_MONTH = (THIS_MONTH - timedelta(days=1)).replace(day=1)
@@ -103,25 +101,12 @@ def test_counts_are_stored_per_station_and_month_replacing_the_last(site) -> Non
 
 
 def test_the_topics_page_shows_the_rooms_sums_with_small_months_hidden(site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
     base, _ = site
-    shots = Path(os.environ.get("OASIS_ADMIN_SCREENSHOTS", tmp_path / "screenshots"))
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            args=FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
+    shots = screenshot_dir(tmp_path)
+    with chromium(tmp_path / "profile") as context:
         page = context.new_page()
         page.goto(f"{base}/login")
-        page.fill("#username", "boss")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/dashboard")
+        log_in(page, base, PASSWORD)
         for lang, heading in (("zh", "心理咨询提醒"), ("en", "Counsellor suggestions")):
             page.goto(f"{base}/topics?lang={lang}")
             assert page.locator(f"h2:has-text('{heading}')").count() == 1
@@ -132,4 +117,3 @@ def test_the_topics_page_shows_the_rooms_sums_with_small_months_hidden(site, tmp
             html = page.content()
             assert "$argon2" not in html and "K7PQ3XM" not in html
             page.screenshot(path=str(shots / f"topics-{lang}.png"), full_page=True)
-        context.close()

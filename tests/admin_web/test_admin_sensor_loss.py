@@ -6,7 +6,6 @@ package, driven by Playwright) in both languages; the screenshots go to $OASIS_A
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,9 +18,8 @@ from admin_web import db, db_migrations, sample
 from admin_web.app import create_app
 from admin_web.security import create_user
 from tests.admin_support import pair, serve_in_thread
+from tests.browser_support import chromium, log_in, screenshot_dir
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 PASSWORD = "sensor-loss-pw"
 END = date.today()
 
@@ -91,25 +89,12 @@ def test_the_flag_and_usable_minutes_are_stored_as_sent(site) -> None:  # type: 
 
 
 def test_sessions_list_marks_them_and_the_dashboard_counts_them(site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
     base, _ = site
-    shots = Path(os.environ.get("OASIS_ADMIN_SCREENSHOTS", tmp_path / "screenshots"))
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            args=FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
+    shots = screenshot_dir(tmp_path)
+    with chromium(tmp_path / "profile") as context:
         page = context.new_page()
         page.goto(f"{base}/login")
-        page.fill("#username", "boss")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/dashboard")
+        log_in(page, base, PASSWORD)
         since = END - timedelta(days=10)
         for lang, marker, usable in (
             ("zh", "传感器中断", "有效反馈"),
@@ -125,4 +110,3 @@ def test_sessions_list_marks_them_and_the_dashboard_counts_them(site, tmp_path: 
             assert page.locator(f"td small:has-text('{usable}')").count() == 11  # not the older station's
             assert page.locator(f"td small:has-text('{usable} 7.5')").count() == 1
             page.screenshot(path=str(shots / f"sessions-sensor-loss-{lang}.png"))
-        context.close()

@@ -18,7 +18,7 @@ from admin_web import db, db_migrations
 from admin_web.app import create_app
 from admin_web.security import create_user
 from tests.admin_support import REPO, pair, serve_in_thread
-from tests.admin_web.test_admin_browser import CHROMIUM, FLAGS, _shots
+from tests.browser_support import chromium, screenshot_dir
 
 PASSWORD = "fleet-browser-pw"
 STATIONS = ("room-jinan-01", "room-jinan-02")
@@ -40,18 +40,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            args=FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
 
 
 def heartbeat(base: str, token: str, station: str, **report: object) -> dict:
@@ -71,7 +61,7 @@ def heartbeat(base: str, token: str, station: str, **report: object) -> dict:
 
 def test_an_admin_configures_a_room_and_sees_what_each_station_did(site, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     base, tokens = site
-    shots = _shots(tmp_path)
+    shots = screenshot_dir(tmp_path)
     page = browser.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
