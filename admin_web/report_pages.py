@@ -57,7 +57,7 @@ def dashboard_page(request: Request, user: AdminUser) -> HTMLResponse:
         names = station_names(conn)
         in_use = [station] if station else approved_stations(conn)
         rooms = use_by_room(board.per_station, in_use, room_grouping(conn, names), target)
-        health = fleet_health(conn, utcnow(), today(zone))
+        health = [h for h in fleet_health(conn, utcnow(), today(zone)) if station in (None, h.station_id)]
         stations = station_ids(conn)
         record(conn, user.name, "view", f"dashboard {date_from}..{date_to} {station or ''}".strip())
     return render(

@@ -246,6 +246,9 @@ def test_dashboard_shows_outcomes_use_and_health(site, browser_context) -> None:
     assert "历下法院减压室" in page.locator("#health-list").inner_text()
     page.goto(f"{base}/dashboard?from={date.today() - timedelta(days=40)}&station=room-2")  # one station
     assert page.locator("#room-use tbody tr").count() == 1 and page.locator("#out-stress").count() == 1
+    # that station's health only: its backlog, not the other station's low disk
+    assert page.locator("#health-backlog").inner_text() == "1"
+    assert page.locator("#health-disk").inner_text() == "0"
     # one session in words: local time, names, events as a table
     page.goto(f"{base}/sessions/{session_uuid}")
     events = page.locator("#events").inner_text()
