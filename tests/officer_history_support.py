@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from station.store import SessionStore
 from station.store.models import SessionStatus
@@ -66,3 +67,25 @@ def sample_history_store(store: SessionStore, code: str, visits: int = 6) -> Non
             {**base, "hr": base["hr"] - shift, "rmssd": base["rmssd"] + shift},
             {**train, "hr": train["hr"] - shift, "rmssd": train["rmssd"] + 2 * shift},
         )
+
+
+def officer_kiosk(language: str, officer: str | None = None, **options: Any) -> tuple[Any, Any]:
+    """A kiosk model offering one program (quick reset) and its session flow, checked in as
+    ``officer`` when one is given; ``options`` go to the model (e.g. ``help_line``)."""
+    from station.kiosk import flow as f
+    from station.kiosk.kiosk_model import KioskModel, Program
+    from station.store.officer_codes import new_code, normalise
+
+    model = KioskModel(
+        [Program("quick-reset", "快速平复", "Quick reset", 0, 300)],
+        check_code=normalise,
+        new_code=new_code,
+        verify_pin=lambda pin: False,
+        language=language,
+        **options,
+    )
+    flow = f.SessionFlow()
+    if officer is not None:
+        flow.handle(f.Begin(), 0.0)
+        flow.handle(f.CheckedIn(officer), 0.0)
+    return model, flow

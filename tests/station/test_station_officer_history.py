@@ -24,7 +24,14 @@ from station.store import SessionStore
 from station.store.officer_codes import display, new_code
 from station.store.officer_history import Change, history, local_summaries
 from tests.admin_support import pair
-from tests.officer_history_support import FIRST, SECOND, add_session, sample_history_store, stepping_clock
+from tests.officer_history_support import (
+    FIRST,
+    SECOND,
+    add_session,
+    officer_kiosk,
+    sample_history_store,
+    stepping_clock,
+)
 from wire import v1 as wire_v1
 
 
@@ -253,10 +260,7 @@ def window():  # type: ignore[no-untyped-def]
 def test_the_history_page_fits_every_monitor_in_both_languages(
     window, tmp_path: Path, language: str, size: tuple[int, int], visits: int
 ) -> None:  # type: ignore[no-untyped-def]
-    from station.kiosk import flow as f
-    from station.kiosk.kiosk_model import KioskModel, Program
     from station.kiosk.layout import layout
-    from station.store.officer_codes import normalise
     from tests.kiosk_render import render
 
     width, height = size
@@ -264,16 +268,7 @@ def test_the_history_page_fits_every_monitor_in_both_languages(
     with SessionStore(tmp_path / "s.db", "s", clock=stepping_clock(step_s=86_400.0)) as store:
         sample_history_store(store, me, visits)
         entries = history(local_summaries(store.officer_sessions(me)))
-    model = KioskModel(
-        [Program("quick-reset", "快速平复", "Quick reset", 0, 300)],
-        check_code=normalise,
-        new_code=new_code,
-        verify_pin=lambda pin: False,
-        language=language,
-    )
-    flow = f.SessionFlow()
-    flow.handle(f.Begin(), 0.0)
-    flow.handle(f.CheckedIn(me), 0.0)
+    model, flow = officer_kiosk(language, me)
     model.history, model.history_open, model.history_source = entries, True, "admin"
     widgets = layout(model, flow, 0.0, width, height)
     problems, _ = render(window, widgets, width, height)
@@ -388,10 +383,7 @@ def test_an_officer_pin_unlocks_the_whole_history_and_wrong_pins_back_off(
 def test_the_pin_pad_and_the_last_session_page_fit(
     window, tmp_path: Path, language: str, size: tuple[int, int], page: str
 ) -> None:  # type: ignore[no-untyped-def]
-    from station.kiosk import flow as f
-    from station.kiosk.kiosk_model import KioskModel, Program
     from station.kiosk.layout import layout
-    from station.store.officer_codes import normalise
     from tests.kiosk_render import render
 
     width, height = size
@@ -399,16 +391,7 @@ def test_the_pin_pad_and_the_last_session_page_fit(
     with SessionStore(tmp_path / "s.db", "s", clock=stepping_clock()) as store:
         sample_history_store(store, me, 3)
         entries = history(local_summaries(store.officer_sessions(me)))
-    model = KioskModel(
-        [Program("quick-reset", "快速平复", "Quick reset", 0, 300)],
-        check_code=normalise,
-        new_code=new_code,
-        verify_pin=lambda pin: False,
-        language=language,
-    )
-    flow = f.SessionFlow()
-    flow.handle(f.Begin(), 0.0)
-    flow.handle(f.CheckedIn(me), 0.0)
+    model, flow = officer_kiosk(language, me)
     if page == "limited":
         model.history, model.history_open, model.history_limited = entries[-1:], True, True
     else:
@@ -430,22 +413,13 @@ def test_the_summary_leads_with_the_officers_words_then_the_chart_then_the_lines
     window, language: str, size: tuple[int, int]
 ) -> None:  # type: ignore[no-untyped-def]
     from station.kiosk import flow as f
-    from station.kiosk.kiosk_model import KioskModel, Program
     from station.kiosk.layout import layout
     from station.session.summary import describe_changes
-    from station.store.officer_codes import normalise
     from station.store.practice_points import Practice
     from tests.kiosk_render import render
 
     width, height = size
-    model = KioskModel(
-        [Program("quick-reset", "快速平复", "Quick reset", 0, 300)],
-        check_code=normalise,
-        new_code=new_code,
-        verify_pin=lambda pin: False,
-        language=language,
-    )
-    flow = f.SessionFlow()
+    model, flow = officer_kiosk(language)
     for event in (f.Begin(), f.CheckedIn("K7PQ3XM"), f.ProgramChosen("quick-reset", 0, 300), f.Rated(7, 2)):
         flow.handle(event, 0.0)
     flow.handle(f.SensorsReady(), 0.0)

@@ -14,7 +14,7 @@ from station.store import SessionStore
 from station.store.officer_codes import new_code
 from station.store.officer_history import Change, HistoryEntry
 from station.store.officer_reminder import physiology_trend, reminder_due, stress_trend
-from tests.officer_history_support import add_session, stepping_clock
+from tests.officer_history_support import add_session, officer_kiosk, stepping_clock
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
@@ -114,10 +114,8 @@ def window():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("page", ["summary", "history"])
 def test_the_suggestion_fits(window, tmp_path: Path, page: str, language: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     from station.kiosk import flow as f
-    from station.kiosk.kiosk_model import KioskModel, Program
     from station.kiosk.layout import layout
     from station.session.summary import describe_changes
-    from station.store.officer_codes import normalise
     from station.store.officer_history import history, local_summaries
     from tests.kiosk_render import render
 
@@ -133,18 +131,8 @@ def test_the_suggestion_fits(window, tmp_path: Path, page: str, language: str, s
                 {"hr": 66.0, "duration_s": 60.0},
             )
         entries = history(local_summaries(store.officer_sessions(me)))
-    model = KioskModel(
-        [Program("quick-reset", "快速平复", "Quick reset", 0, 300)],
-        check_code=normalise,
-        new_code=new_code,
-        verify_pin=lambda pin: False,
-        language=language,
-        help_line="12356",
-    )
+    model, flow = officer_kiosk(language, me, help_line="12356")
     model.reminder_on = model.reminder_due = True
-    flow = f.SessionFlow()
-    flow.handle(f.Begin(), 0.0)
-    flow.handle(f.CheckedIn(me), 0.0)
     if page == "history":
         model.history, model.history_open = entries, True
     else:
