@@ -8,30 +8,17 @@ pose. Reading it back to the CPU (``read``) is done only when someone asks for i
 
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 from pyglet import gl
 
-from scenes.renderer import attach_colour, read_rgb
+from scenes.renderer import RenderTarget
 
 
-class EyeMirror:
-    """A texture and framebuffer the size and format of an eye's swapchain images."""
+class EyeMirror(RenderTarget):
+    """A render target the size and format of an eye's swapchain images, filled by ``copy_from``."""
 
     def __init__(self, width: int, height: int, internal_format: int):
-        self.width, self.height = width, height
-        tex = gl.GLuint()
-        gl.glGenTextures(1, ctypes.byref(tex))
-        gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
-        gl.glTexStorage2D(gl.GL_TEXTURE_2D, 1, internal_format, width, height)
-        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR)
-        gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
-        self.texture = tex
-        fbo = gl.GLuint()
-        gl.glGenFramebuffers(1, ctypes.byref(fbo))
-        self.fbo = fbo
-        attach_colour(fbo.value, tex.value)
+        super().__init__(width, height, internal_format)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         self.copies = 0
 
@@ -46,10 +33,6 @@ class EyeMirror:
 
     def read(self) -> np.ndarray:
         """The mirrored image as (height, width, 3) uint8, top row first."""
-        image = read_rgb(self.fbo.value, self.width, self.height)
+        image = super().read()
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         return image
-
-    def delete(self) -> None:
-        gl.glDeleteFramebuffers(1, ctypes.byref(self.fbo))
-        gl.glDeleteTextures(1, ctypes.byref(self.texture))

@@ -144,16 +144,14 @@ class SkyTable:
 
 
 class RenderTarget:
-    """An offscreen framebuffer with an RGBA8 colour texture."""
+    """An offscreen framebuffer with a colour texture (RGBA8 unless another format is named)."""
 
-    def __init__(self, width: int, height: int):
+    def __init__(self, width: int, height: int, internal_format: int = gl.GL_RGBA8):
         self.width, self.height = width, height
         tex = gl.GLuint()
         gl.glGenTextures(1, ctypes.byref(tex))
         gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
-        gl.glTexImage2D(
-            gl.GL_TEXTURE_2D, 0, gl.GL_RGBA8, width, height, 0, gl.GL_RGBA, gl.GL_UNSIGNED_BYTE, None
-        )
+        gl.glTexStorage2D(gl.GL_TEXTURE_2D, 1, internal_format, width, height)
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR)
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
         gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
